@@ -1,0 +1,36 @@
+"""gendan 跟单: checks, documents and receivables for an export merchandiser's master workbook.
+
+The public API (checked by tests/test_api.py):
+
+    check_workbook(path, schema=None, as_of=None) -> Report
+    check_data(WorkbookData, schema=None, as_of=None) -> Report
+    load_schema(path=None) -> Schema
+    parse_terms(text) -> PaymentTerms | None
+    due_date(terms, contract_date=…, etd=…, bl_date=…, docs_sent_date=…) -> date | None
+    Finding, Report, SheetGrid, WorkbookData, GendanError, InputError, SchemaError
+"""
+
+from gendan.check import check_data, check_workbook
+from gendan.errors import GendanError, InputError, SchemaError
+from gendan.findings import Finding, Report
+from gendan.grid import SheetGrid, WorkbookData
+from gendan.receivables import due_date
+from gendan.schema import load_schema
+from gendan.terms import PaymentTerms, parse_terms
+
+__all__ = [
+    "Finding",
+    "GendanError",
+    "InputError",
+    "PaymentTerms",
+    "Report",
+    "SchemaError",
+    "SheetGrid",
+    "WorkbookData",
+    "check_data",
+    "check_workbook",
+    "due_date",
+    "load_schema",
+    "parse_terms",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,160 @@
+"""Cell rules: required (incl. conditional), type, text-date, enum, pattern, range, duplicate.
+
+These apply to every table (master, 客户, 产品) from the schema alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gendan.checks.base import Context, check, reference_tables
+from gendan.findings import Finding
+from gendan.messages import TYPE_NAMES
+from gendan.normalize import norm
+from gendan.schema import ColumnSpec, Condition
+from gendan.tables import Table
+
+_COURIER_CACHE: dict[int, set[str]] = {}
+
+
+def courier_values(table: Table) -> set[str]:
+    """Canonical dispatch-method values flagged ``courier: true`` in the schema."""
+    if not table.spec.has("dispatch_method"):
+        return set()
+    col = table.spec.column("dispatch_method")
+    return {e.value for e in col.enum if e.courier}
+
+
+@check("parse", codes=("type", "text-date", "enum"))
+def parse_issues(ctx: Context) -> Iterator[Finding]:
+    for t in reference_tables(ctx):
+        for issue in t.issues:
+            col = t.spec.column(issue.key)
+            zh, en = TYPE_NAMES.get(col.type, ("值", "value"))
+            expected = issue.expected
+            if issue.code == "enum":
+                values = col.enum_values()
+                expected = " / ".join(values) if values else ("ISO 4217" if col.enum_source == "iso4217" else "ISO 3166")
+            yield ctx.finding(issue.code, t, issue.key, issue.index, expected=expected,
+                              reason=issue.reason, type_zh=zh, type_en=en)
+
+
+def _condition_holds(ctx: Context, t: Table, cond: Condition, i: int, couriers: set[str]) -> bool:
+    if t is not ctx.master:
+        return False
+    if cond.terms:
+        terms = ctx.terms[i]
+        return terms is not None and terms.method in cond.terms
+    if cond.present:
+        return t.get(cond.present, i) is not None or t.is_bad(cond.present, i)
+    if cond.courier:
+        method = t.get("dispatch_method", i)
+        if method not in couriers:
+            return False
+        status_rank = _status_rank(t, i)
+        return t.get("docs_sent_date", i) is not None or (status_rank is not None and status_rank >= 5)
+    return False
+
+
+def _status_rank(t: Table, i: int) -> int | None:
+    v = t.get("status", i)
+    if v is None or not t.spec.has("status"):
+        return None
+    for e in t.spec.column("status").enum:
+        if e.value == v:
+            return e.rank
+    return None
+
+
+@check("required", codes=("required",))
+def required(ctx: Context) -> Iterator[Finding]:
+    for t in reference_tables(ctx):
+        couriers = courier_values(t)
+        for col in t.spec.columns:
+            if not (col.required or col.required_when):
+                continue
+            if col.key not in t.col:
+                if col.required:
+                    yield ctx.finding("required", t, col.key, -1, value=None, reason="column-missing")
+                continue
+            values = t.values[col.key]
+            bad = t.bad.get(col.key, ())
+            for i, v in enumerate(values):
+                if v is not None or i in bad:
+                    continue
+                if col.required:
+                    yield ctx.finding("required", t, col.key, i, value=None)
+                    continue
+                for cond in col.required_when:
+                    if _condition_holds(ctx, t, cond, i, couriers):
+                        yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
+                                          when=cond.describe("zh"), when_en=cond.describe("en"))
+                        break
+
+
+def _pattern_applies(t: Table, col: ColumnSpec, i: int) -> bool:
+    if not col.pattern_when:
+        return True
+    want = col.pattern_when.get("dispatch")
+    if want is not None:
+        return norm(t.get("dispatch_method", i)) == norm(want)
+    return True
+
+
+@check("pattern", codes=("pattern",))
+def pattern(ctx: Context) -> Iterator[Finding]:
+    for t in reference_tables(ctx):
+        for col in t.spec.columns:
+            rx = col.compiled_pattern
+            if rx is None or col.key not in t.col:
+                continue
+            for i, v in enumerate(t.values[col.key]):
+                if v is None:
+                    continue
+                text = str(v).strip()
+                if col.key == "hs_code":
+                    text = text.replace(".", "").replace(" ", "")
+                if not rx.fullmatch(text) and _pattern_applies(t, col, i):
+                    yield ctx.finding("pattern", t, col.key, i, expected=col.pattern_label or col.pattern)
+
+
+def _bound_text(col: ColumnSpec, lang: str) -> str:
+    parts = []
+    if col.gt is not None:
+        parts.append(f"> {col.gt:g}")
+    if col.min is not None:
+        parts.append(f"≥ {col.min:g}")
+    if col.max is not None:
+        parts.append(f"≤ {col.max:g}")
+    return (" 且 " if lang == "zh" else " and ").join(parts)
+
+
+@check("range", codes=("range",))
+def value_range(ctx: Context) -> Iterator[Finding]:
+    for t in reference_tables(ctx):
+        for col in t.spec.columns:
+            if col.key not in t.col or (col.gt is None and col.min is None and col.max is None):
+                continue
+            gt, lo, hi = col.gt, col.min, col.max
+            for i, v in enumerate(t.values[col.key]):
+                if v is None:
+                    continue
+                if (gt is not None and not v > gt) or (lo is not None and v < lo) or (hi is not None and v > hi):
+                    yield ctx.finding("range", t, col.key, i, expected=_bound_text(col, "en"))
+
+
+@check("unique", codes=("duplicate",))
+def unique(ctx: Context) -> Iterator[Finding]:
+    for t in reference_tables(ctx):
+        for col in t.spec.columns:
+            if not col.unique or col.key not in t.col:
+                continue
+            first: dict[str, int] = {}
+            for i, v in enumerate(t.values[col.key]):
+                if v is None:
+                    continue  # blanks are never duplicates
+                k = norm(v)
+                if k in first:
+                    yield ctx.finding("duplicate", t, col.key, i, first_row=t.rows[first[k]])
+                else:
+                    first[k] = i

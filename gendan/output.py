@@ -1,0 +1,181 @@
+"""Render findings and receivables as a person's table, JSON or CSV.
+
+JSON is one array of objects and nothing else on stdout (interfaces.md).  CSV cells that
+start with = + - @ are neutralised (gendan.sanitize) so a report opened in Excel never
+runs a formula.  The table groups by sheet and row, colours by severity when stdout is a
+terminal (and NO_COLOR is unset), and speaks zh or en.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from gendan.findings import FIELDS, Finding
+from gendan.receivables import Receivable
+
+RECEIVABLE_FIELDS = (
+    "contract_no", "customer", "currency", "amount", "received", "outstanding", "due_date",
+    "days_overdue", "bucket", "level", "method", "instalment", "overdue_amount", "due_basis",
+    "sheet", "row", "cell",
+)
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
+_RESET = "\033[0m"
+
+
+def default_lang() -> str:
+    """zh when the locale says Chinese, else en."""
+    for var in ("GENDAN_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        v = os.environ.get(var)
+        if v:
+            return "zh" if v.lower().startswith("zh") else "en"
+    return "en"
+
+
+def use_color(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _paint(text: str, kind: str, color: bool) -> str:
+    return f"{_COLORS[kind]}{text}{_RESET}" if color else text
+
+
+def findings_json(findings: Iterable[Finding], extra: dict[str, Any] | None = None) -> str:
+    rows = []
+    for f in findings:
+        d = f.to_dict()
+        if extra:
+            d.update(extra)
+        rows.append(d)
+    return json.dumps(rows, ensure_ascii=False, indent=1)
+
+
+def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> str:
+    from gendan.sanitize import csv_safe
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow([csv_safe("" if v is None else v) for v in r])
+    return buf.getvalue()
+
+
+def findings_csv(findings: Iterable[Finding], with_file: bool = False) -> str:
+    header = (("file",) if with_file else ()) + FIELDS
+    rows = []
+    for f in findings:
+        d = f.to_dict()
+        rows.append(([getattr(f, "_file", "")] if with_file else []) + [d[k] for k in FIELDS])
+    return _csv(rows, header)
+
+
+def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: str | None = None,
+                   stats: dict[str, Any] | None = None) -> str:
+    out: list[str] = []
+    if title:
+        out.append(_paint(title, "bold", color))
+    if not findings:
+        out.append("没有发现问题。" if lang == "zh" else "No problems found.")
+        return "\n".join(out) + "\n"
+    by_row: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_row[(f.sheet, f.row)].append(f)
+    sheet_now = None
+    for (sheet, row), fs in by_row.items():
+        if sheet != sheet_now:
+            out.append(_paint(f"== {sheet} ==", "bold", color))
+            sheet_now = sheet
+        cn = fs[0].contract_no
+        head = (f"第 {row} 行" if lang == "zh" else f"Row {row}") + (f"  {cn}" if cn else "")
+        out.append(_paint(head, "bold", color))
+        for f in fs:
+            sev = _paint(f"{f.severity:<7}", f.severity, color)
+            out.append(f"  {f.cell:<6} {sev} {f.code:<26} {f.message(lang)}")
+    counts = defaultdict(int)
+    for f in findings:
+        counts[f.severity] += 1
+    codes = defaultdict(int)
+    for f in findings:
+        codes[f.code] += 1
+    if lang == "zh":
+        summary = f"共 {counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 条提示"
+    else:
+        summary = f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
+    if stats and "rows" in stats:
+        summary += (f"（检查了 {stats['rows']} 行）" if lang == "zh" else f" in {stats['rows']} rows")
+    out.append("")
+    out.append(_paint(summary, "bold", color))
+    out.append("  " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda t: -t[1])))
+    return "\n".join(out) + "\n"
+
+
+def receivables_json(items: Iterable[Receivable]) -> str:
+    return json.dumps([r.to_dict() for r in items], ensure_ascii=False, indent=1)
+
+
+def receivables_csv(items: Iterable[Receivable]) -> str:
+    return _csv(([r.to_dict()[k] for k in RECEIVABLE_FIELDS] for r in items), RECEIVABLE_FIELDS)
+
+
+_LEVEL_ZH = {"reminder": "提醒", "firm": "催告", "final": "最后通知", "escalate": "上报经理", "upcoming": "即将到期"}
+
+
+def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of: str) -> str:
+    zh = lang == "zh"
+    out = [_paint(f"应收账款（截至 {as_of}）" if zh else f"Receivables as of {as_of}", "bold", color)]
+    if not items:
+        out.append("没有未收款的订单。" if zh else "No open orders.")
+        return "\n".join(out) + "\n"
+    hdr = ("合同号", "客户", "币种", "未收金额", "到期日", "逾期天数", "账龄", "催款级别") if zh else (
+        "Contract", "Customer", "Cur", "Outstanding", "Due", "Days over", "Bucket", "Level")
+    widths = (14, 14, 4, 14, 11, 9, 8, 10)
+    out.append("  ".join(h.ljust(w) for h, w in zip(hdr, widths, strict=True)))
+    groups: dict[tuple[str, str], list[Receivable]] = defaultdict(list)
+    for r in items:
+        groups[(r.customer or "", r.currency or "")].append(r)
+    grand: dict[str, float] = defaultdict(float)
+    overdue_total: dict[str, float] = defaultdict(float)
+    for (cust, cur), rs in sorted(groups.items()):
+        for r in sorted(rs, key=lambda r: (r.due_date is None, r.due_date)):
+            days = "" if r.days_overdue is None else str(r.days_overdue)
+            level = (_LEVEL_ZH.get(r.level, r.level) if zh else r.level) or ""
+            cells = (r.contract_no or "", cust, cur, f"{r.outstanding:,.2f}", r.due_date.isoformat() if r.due_date else "?",
+                     days, r.bucket, level)
+            line = "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True))
+            if r.days_overdue is not None and r.days_overdue > 0:
+                line = _paint(line, "error" if r.days_overdue > 30 else "warning", color)
+            out.append(line)
+        total = sum(r.outstanding for r in rs)
+        over = sum(r.overdue_amount for r in rs)
+        grand[cur] += total
+        overdue_total[cur] += over
+        label = f"小计 {cust} {cur}" if zh else f"Subtotal {cust} {cur}"
+        tail = f"（逾期 {over:,.2f}）" if zh else f" (overdue {over:,.2f})"
+        out.append(_paint(f"  {label}: {total:,.2f}{tail}", "bold", color))
+    out.append("")
+    for cur in sorted(grand):
+        label = "合计" if zh else "Total"
+        tail = f"，其中逾期 {overdue_total[cur]:,.2f}" if zh else f", of which overdue {overdue_total[cur]:,.2f}"
+        out.append(_paint(f"{label} {cur}: {grand[cur]:,.2f}{tail}", "bold", color))
+    return "\n".join(out) + "\n"
+
+
+def progress(done: int, total: int, name: str, stream: TextIO | None = None) -> None:
+    """One line of progress on stderr for long folder runs (only when it is a terminal)."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+    if done == total:
+        stream.write("\n")
+    stream.flush()

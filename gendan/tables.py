@@ -1,0 +1,378 @@
+"""Turn sheet grids into typed tables: find each sheet, its header row and its columns,
+then parse every column by its schema type.
+
+Rules never parse: they read ``Table.values[key]`` (typed: ``str``, ``float``, ``int``,
+``date``, :class:`~gendan.terms.PaymentTerms`, or ``None`` for blank *or* unparseable) and
+know a value did not parse from ``Table.bad[key]``.  Parse problems are kept as
+:class:`CellIssue` records and become ``type``/``text-date``/``enum`` findings in
+:mod:`gendan.checks.cells` — one finding per bad cell, never a cascade.
+
+Data stays in columns (one list per key) and addresses are computed from the row number
+list and the column map, so no object is made per cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gendan.errors import HeaderNotFound, SheetNotFound
+from gendan.grid import SheetGrid, WorkbookData, column_letter
+from gendan.normalize import clean_text, norm
+from gendan.schema import ColumnSpec, Schema, SheetSpec
+from gendan.terms import parse_terms
+from gendan.values import Parsed, excel_error, parse_date, parse_integer, parse_number, parse_text
+
+HEADER_SCAN_ROWS = 30
+_TOTAL_WORDS = frozenset(norm(w) for w in ("合计", "总计", "小计", "合计:", "Total", "Totals", "Grand Total", "Sum", "TOTAL:"))
+
+
+@dataclass(frozen=True, slots=True)
+class CellIssue:
+    """A value that did not parse (or parsed from text): ``code`` is the finding code."""
+
+    code: str  # type | text-date | enum
+    key: str
+    index: int
+    reason: str | None = None
+    expected: str | None = None
+
+
+@dataclass
+class Table:
+    """One sheet's data as typed columns."""
+
+    sheet: str
+    spec: SheetSpec
+    header_row: int
+    col: dict[str, int]
+    rows: list[int]
+    raw: dict[str, list[Any]]
+    values: dict[str, list[Any]]
+    bad: dict[str, set[int]] = field(default_factory=dict)
+    issues: list[CellIssue] = field(default_factory=list)
+    extra: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    def letter(self, key: str) -> str:
+        return column_letter(self.col[key])
+
+    def has(self, key: str) -> bool:
+        return key in self.col
+
+    def cell(self, key: str, i: int) -> str:
+        """A1 address of column ``key`` in data row ``i`` (the header cell when the column
+        is missing, so a finding still points somewhere useful)."""
+        c = self.col.get(key)
+        if c is None:
+            return f"A{self.rows[i]}" if i >= 0 else f"A{self.header_row}"
+        return f"{column_letter(c)}{self.rows[i] if i >= 0 else self.header_row}"
+
+    def get(self, key: str, i: int) -> Any:
+        col = self.values.get(key)
+        return None if col is None else col[i]
+
+    def column(self, key: str) -> list[Any]:
+        """The typed column, or a column of ``None`` when the sheet lacks it."""
+        col = self.values.get(key)
+        return col if col is not None else [None] * self.n
+
+    def is_bad(self, key: str, i: int) -> bool:
+        b = self.bad.get(key)
+        return b is not None and i in b
+
+    def find(self, key: str, value: Any) -> int | None:
+        """Index of the first row whose ``key`` equals ``value`` (texts compared normalised)."""
+        col = self.values.get(key)
+        if col is None:
+            return None
+        if isinstance(value, str):
+            wanted = norm(value)
+            for i, v in enumerate(col):
+                if v is not None and norm(v) == wanted:
+                    return i
+            return None
+        for i, v in enumerate(col):
+            if v == value:
+                return i
+        return None
+
+
+@dataclass
+class Tables:
+    """The master and its reference sheets as read from one workbook."""
+
+    master: Table
+    customers: Table | None
+    products: Table | None
+    company: dict[str, str]
+    company_cells: dict[str, tuple[str, str]]
+    data: WorkbookData
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- sheets
+
+
+def _header_index(spec: SheetSpec) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in spec.columns:
+        for h in c.headers():
+            out.setdefault(norm(h), c.key)
+    return out
+
+
+def _score_row(row: Sequence[Any], index: dict[str, str]) -> int:
+    keys = set()
+    for v in row:
+        if isinstance(v, str) and v:
+            k = index.get(norm(v))
+            if k:
+                keys.add(k)
+    return len(keys)
+
+
+def find_header(grid: SheetGrid, spec: SheetSpec) -> tuple[int, int]:
+    """(index into grid.rows, number of matched columns) of the best header row."""
+    index = _header_index(spec)
+    best, best_score = -1, 0
+    for i, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
+        s = _score_row(row, index)
+        if s > best_score:
+            best, best_score = i, s
+    return best, best_score
+
+
+def _min_header_score(spec: SheetSpec) -> int:
+    return min(3, len(spec.columns))
+
+
+def locate_sheet(data: WorkbookData, spec: SheetSpec, required: bool) -> SheetGrid | None:
+    """The sheet named as the schema says; failing that, for the master, the sheet whose
+    header row matches best (a master renamed '2026订单' is still found)."""
+    wanted = {norm(n) for n in spec.names}
+    for g in data.sheets:
+        if norm(g.name) in wanted:
+            return g
+    if spec.role != "master":
+        return None
+    scored = [(find_header(g, spec)[1], g) for g in data.sheets if g.rows]
+    scored = [(s, g) for s, g in scored if s >= 5]
+    if scored:
+        return max(scored, key=lambda t: t[0])[1]
+    if required:
+        names = ", ".join(data.sheet_names) or "—"
+        raise SheetNotFound(
+            f"No master sheet found: expected a sheet named {' / '.join(spec.names)} "
+            f"(or one with headers such as {spec.columns[0].zh}/{spec.columns[0].en}); the workbook has: {names}.",
+            f"找不到主表：应有名为 {' / '.join(spec.names)} 的工作表"
+            f"（或含有 {spec.columns[0].zh} 等表头的工作表）；本工作簿的工作表有：{names}。",
+        )
+    return None
+
+
+def named_as(grid: SheetGrid, spec: SheetSpec) -> bool:
+    return norm(grid.name) in {norm(n) for n in spec.names}
+
+
+def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False) -> Table:
+    """Find the header row of ``grid`` and parse its data rows by the column types.
+
+    A sheet found by its name needs only its key column's header (a 客户 sheet with just
+    客户 and 国家 is still a customer list); a sheet found by its headers needs three."""
+    hi, score = find_header(grid, spec)
+    enough = score >= _min_header_score(spec)
+    if not enough and hi >= 0 and named_as(grid, spec):
+        index = _header_index(spec)
+        enough = any(isinstance(v, str) and index.get(norm(v)) == spec.columns[0].key for v in grid.rows[hi])
+    if hi < 0 or not enough:
+        seen = [str(v) for row in grid.rows[:HEADER_SCAN_ROWS] for v in row if isinstance(v, str) and v.strip()][:12]
+        found = ", ".join(seen) if seen else "—"
+        expected = ", ".join(c.zh for c in spec.columns[:6])
+        raise HeaderNotFound(
+            f"Sheet '{grid.name}' has no header row with the expected headers ({expected}, …); "
+            f"text found in its first rows: {found}.",
+            f"工作表「{grid.name}」中找不到表头行（应有 {expected} 等）；前几行中的文字：{found}。",
+        )
+    index = _header_index(spec)
+    header = grid.rows[hi]
+    col_pos: dict[str, int] = {}  # key → position in the grid row
+    extra: dict[str, int] = {}
+    for j, v in enumerate(header):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        k = index.get(norm(v)) if isinstance(v, str) else None
+        if k and k not in col_pos:
+            col_pos[k] = j
+        else:
+            extra[clean_text(v)] = grid.origin_col + j
+    start = hi + 1
+    # a second header line (e.g. English under Chinese) is skipped, not read as data
+    if start < len(grid.rows) and _score_row(grid.rows[start], index) >= max(3, score // 2):
+        start += 1
+    header_row = grid.origin_row + hi
+    data_idx: list[int] = []
+    contract_pos = col_pos.get(spec.columns[0].key)
+    for i in range(start, len(grid.rows)):
+        row = grid.rows[i]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        if _is_total_row(row, contract_pos):
+            continue
+        data_idx.append(i)
+    rows = [grid.origin_row + i for i in data_idx]
+    raw: dict[str, list[Any]] = {}
+    src = grid.rows
+    for key, j in col_pos.items():
+        raw[key] = [_cell(src[i], j) for i in data_idx]
+    table = Table(
+        sheet=grid.name,
+        spec=spec,
+        header_row=header_row,
+        col={k: grid.origin_col + j for k, j in col_pos.items()},
+        rows=rows,
+        raw=raw,
+        values={},
+        extra=extra,
+        missing=[c.key for c in spec.columns if c.key not in col_pos],
+    )
+    for c in spec.columns:
+        if c.key in raw:
+            _type_column(table, c, date1904)
+    return table
+
+
+def _cell(row: Sequence[Any], j: int) -> Any:
+    if j >= len(row):
+        return None
+    v = row[j]
+    if v == "":
+        return None
+    return v
+
+
+def _is_total_row(row: Sequence[Any], contract_pos: int | None) -> bool:
+    if contract_pos is not None and contract_pos < len(row):
+        v = row[contract_pos]
+        if v not in (None, "") and norm(v) not in _TOTAL_WORDS:
+            return False
+    return any(isinstance(v, str) and norm(v) in _TOTAL_WORDS for v in row[:6])
+
+
+_EXPECTED_DATE = "YYYY-MM-DD"
+
+
+def _type_column(table: Table, col: ColumnSpec, date1904: bool) -> None:
+    key = col.key
+    raw = table.raw[key]
+    out: list[Any] = [None] * len(raw)
+    bad: set[int] = set()
+    issues = table.issues
+    ctype = col.type
+    if ctype == "enum":
+        lookup = col.enum_lookup()
+    for i, v in enumerate(raw):
+        if v is None:
+            continue
+        if ctype == "text":
+            p = parse_text(v)
+        elif ctype == "number":
+            p = parse_number(v)
+        elif ctype == "integer":
+            p = parse_integer(v)
+        elif ctype == "date":
+            p = parse_date(v, date1904)
+        elif ctype == "enum":
+            t = parse_text(v)
+            if not t.ok:
+                p = t
+            elif t.value is None:
+                p = t
+            else:
+                canon = lookup.get(norm(t.value))
+                if canon is None:
+                    bad.add(i)
+                    issues.append(CellIssue("enum", key, i))
+                    continue
+                p = Parsed(canon, True)
+        elif ctype == "terms":
+            t = parse_text(v)
+            if not t.ok or t.value is None:
+                p = t
+            else:
+                terms = parse_terms(t.value)
+                if terms is None:
+                    bad.add(i)
+                    issues.append(CellIssue("type", key, i, reason="terms"))
+                    continue
+                p = Parsed(terms, True)
+        else:  # pragma: no cover - schema validation rejects other types
+            p = parse_text(v)
+        if not p.ok:
+            bad.add(i)
+            reason = "excel-error" if excel_error(v) else p.reason
+            issues.append(CellIssue("type", key, i, reason=reason))
+            continue
+        out[i] = p.value
+        if p.as_text and ctype == "date":
+            issues.append(CellIssue("text-date", key, i, expected=p.value.isoformat()))
+    table.values[key] = out
+    if bad:
+        table.bad[key] = bad
+
+
+def read_company(grid: SheetGrid | None, spec: SheetSpec) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Key/value pairs of the 公司 sheet: a label cell (key, zh or en) and the next
+    non-blank cell to its right."""
+    if grid is None:
+        return {}, {}
+    index: dict[str, str] = {}
+    for f in spec.fields:
+        for h in f.headers():
+            index.setdefault(norm(h), f.key)
+    values: dict[str, str] = {}
+    cells: dict[str, tuple[str, str]] = {}
+    for i, row in enumerate(grid.rows):
+        for j, v in enumerate(row):
+            if not isinstance(v, str):
+                continue
+            k = index.get(norm(v.rstrip(":：")))
+            if not k or k in values:
+                continue
+            for jj in range(j + 1, len(row)):
+                w = row[jj]
+                if w not in (None, ""):
+                    values[k] = clean_text(w)
+                    cells[k] = (grid.name, f"{column_letter(grid.origin_col + jj)}{grid.origin_row + i}")
+                    break
+            break
+    return values, cells
+
+
+def load_tables(data: WorkbookData, schema: Schema) -> Tables:
+    """Locate and type the master, 客户, 产品 and 公司 sheets of ``data``."""
+    master_grid = locate_sheet(data, schema.master, required=True)
+    assert master_grid is not None
+    master = build_table(master_grid, schema.master, data.date1904)
+    notes: list[str] = list(data.notes)
+    refs: dict[str, Table | None] = {}
+    for role in ("customers", "products"):
+        spec = schema.sheets[role]
+        g = locate_sheet(data, spec, required=False)
+        if g is None or g is master_grid:
+            refs[role] = None
+            notes.append(f"no {role} sheet ({' / '.join(spec.names)}): its checks were skipped")
+            continue
+        try:
+            refs[role] = build_table(g, spec, data.date1904)
+        except HeaderNotFound as exc:
+            refs[role] = None
+            notes.append(exc.message_en)
+    company, company_cells = read_company(locate_sheet(data, schema.company, required=False), schema.company)
+    return Tables(master=master, customers=refs["customers"], products=refs["products"],
+                  company=company, company_cells=company_cells, data=data, notes=notes)

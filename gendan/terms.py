@@ -1,0 +1,131 @@
+"""Payment terms: the grammar of master-sheet.md, in Chinese or English, any case.
+
+    T/T in advance · 100% T/T before shipment                → TT_ADVANCE
+    T/T 30% deposit, 70% against B/L copy (any %)            → TT_BALANCE (deposit_pct)
+    D/P at sight · D/P 即期 · 付款交单                          → DP
+    D/A 60 days · 承兑交单 60天                                 → DA (days)
+    L/C at sight · 即期信用证                                   → LC_SIGHT
+    L/C 90 days after B/L date · 远期信用证 90天                → LC_USANCE (days)
+    O/A 30 days · 赊销 30天                                     → OA (days)
+
+Anything else does not parse (``None``): the check reports it as a ``type`` finding rather
+than guessing a due date.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+METHODS = ("TT_ADVANCE", "TT_BALANCE", "DP", "DA", "LC_SIGHT", "LC_USANCE", "OA")
+#: Methods whose documents must go through the bank, never by courier to the buyer.
+BANK_METHODS = frozenset({"DP", "DA", "LC_SIGHT", "LC_USANCE"})
+LC_METHODS = frozenset({"LC_SIGHT", "LC_USANCE"})
+
+LABELS = {
+    "TT_ADVANCE": ("T/T 预付", "T/T in advance"),
+    "TT_BALANCE": ("T/T 定金+尾款", "T/T deposit + balance"),
+    "DP": ("D/P 付款交单", "D/P"),
+    "DA": ("D/A 承兑交单", "D/A"),
+    "LC_SIGHT": ("即期信用证", "L/C at sight"),
+    "LC_USANCE": ("远期信用证", "usance L/C"),
+    "OA": ("O/A 赊销", "O/A"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTerms:
+    """Parsed terms.  ``days``: the tenor (D/A, usance L/C, O/A, or D/P N days);
+    ``deposit_pct``: the T/T deposit in percent (0 when the whole amount is against B/L)."""
+
+    method: str
+    days: int | None = None
+    deposit_pct: float | None = None
+    text: str = ""
+
+    @property
+    def is_lc(self) -> bool:
+        return self.method in LC_METHODS
+
+    @property
+    def via_bank(self) -> bool:
+        return self.method in BANK_METHODS
+
+    def label(self, lang: str = "en") -> str:
+        zh, en = LABELS[self.method]
+        return zh if lang == "zh" else en
+
+
+_SLASH = re.compile(r"(?<![A-Z])([TDLO])\s*[/／]\s*([TPACL])(?![A-Z])")
+_PCT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
+_DAYS = re.compile(r"(\d{1,3})\s*(?:DAYS?|DS|天|日)")
+_AT_N = re.compile(r"(?:AT|@)\s*(\d{1,3})(?!\s*%)")
+_BARE_N = re.compile(r"(?<![\d.%])(\d{1,3})(?![\d.%])")
+
+
+def _has(pattern: str, s: str) -> bool:
+    return re.search(pattern, s) is not None
+
+
+def _tenor(s: str) -> int | None:
+    for rx in (_DAYS, _AT_N):
+        if m := rx.search(s):
+            return int(m[1])
+    s_wo_pct = _PCT.sub(" ", s)
+    if m := _BARE_N.search(s_wo_pct):
+        return int(m[1])
+    return None
+
+
+@lru_cache(maxsize=4096)
+def parse_terms(text: object) -> PaymentTerms | None:
+    """Parse a 付款方式 cell; ``None`` when it is blank or not recognised."""
+    if text is None:
+        return None
+    raw = str(text).strip()
+    if not raw:
+        return None
+    s = unicodedata.normalize("NFKC", raw).upper()
+    s = _SLASH.sub(r"\1\2", s)
+    word = lambda w: _has(rf"(?<![A-Z]){w}(?![A-Z])", s)  # noqa: E731
+
+    if word("LC") or "信用证" in s or word("L C") or "CREDIT" in s:
+        days = _tenor(s)
+        if days and not ("即期" in s and days is None):
+            if "SIGHT" in s and not _has(r"\d+\s*(DAYS?|天)", s):
+                return PaymentTerms("LC_SIGHT", text=raw)
+            return PaymentTerms("LC_USANCE", days=days, text=raw)
+        if "SIGHT" in s or "即期" in s or not days:
+            if "远期" in s or "USANCE" in s:
+                return None  # a usance credit without its tenor
+            return PaymentTerms("LC_SIGHT", text=raw)
+    if word("DA") or "承兑交单" in s:
+        days = _tenor(s)
+        return PaymentTerms("DA", days=days, text=raw) if days is not None else None
+    if word("DP") or "付款交单" in s:
+        days = None if ("SIGHT" in s or "即期" in s) else _tenor(s)
+        return PaymentTerms("DP", days=days, text=raw)
+    if word("OA") or "OPEN ACCOUNT" in s or "赊销" in s or "赊账" in s or "放账" in s:
+        days = _tenor(s)
+        return PaymentTerms("OA", days=days, text=raw) if days is not None else None
+    tt_words = ("电汇", "TELEGRAPHIC", "WIRE", "预付", "款到发货", "DEPOSIT", "定金", "订金")
+    if word("TT") or any(w in s for w in tt_words):
+        pcts = [float(p) for p in _PCT.findall(s)]
+        deposit_words = any(w in s for w in ("DEPOSIT", "DOWN PAYMENT", "定金", "订金", "首付"))
+        balance_words = any(w in s for w in ("BALANCE", "AGAINST", "COPY", "尾款", "余款", "见提单", "提单副本", "提单复印件"))
+        advance_words = any(w in s for w in ("ADVANCE", "BEFORE SHIPMENT", "PREPAID", "预付", "款到发货", "出运前", "装运前"))
+        if pcts and pcts[0] >= 100 and not balance_words:
+            return PaymentTerms("TT_ADVANCE", deposit_pct=100.0, text=raw)
+        if deposit_words or (len(pcts) >= 2 and pcts[0] < 100) or (balance_words and pcts and pcts[0] < 100):
+            dep = pcts[0] if pcts else None
+            if dep is None:
+                return None
+            return PaymentTerms("TT_BALANCE", deposit_pct=dep, text=raw)
+        if balance_words and not advance_words:
+            return PaymentTerms("TT_BALANCE", deposit_pct=0.0, text=raw)
+        if advance_words:
+            return PaymentTerms("TT_ADVANCE", deposit_pct=100.0, text=raw)
+        return None
+    return None

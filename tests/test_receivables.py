@@ -1,0 +1,143 @@
+"""Due dates, outstanding and days overdue for every payment method of the spec's table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from factory import clean_order, make_data, write_xlsx
+
+from gendan.cli import main
+from gendan.receivables import add_banking_days, aging_bucket, due_date, dunning_level, receivables
+from gendan.schema import DunningLevel, load_schema
+from gendan.tables import load_tables
+
+D = dt.date
+AS_OF = D(2026, 11, 27)
+BASE = dict(contract_date=D(2026, 3, 2), etd=D(2026, 3, 20), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
+
+# (terms, expected due date) with the default settings: grace 7, transit 14, L/C 5 banking days + 7
+METHOD_CASES = [
+    ("T/T in advance", D(2026, 3, 20)),  # etd
+    ("100% T/T before shipment", D(2026, 3, 20)),
+    ("T/T 30% deposit, 70% against B/L copy", D(2026, 3, 28)),  # balance: bl_date + 7
+    ("D/P at sight", D(2026, 4, 8)),  # docs_sent + 14
+    ("D/P 即期", D(2026, 4, 8)),
+    ("D/A 60 days", D(2026, 6, 7)),  # docs_sent + 14 + 60
+    ("L/C at sight", D(2026, 4, 8)),  # 2026-03-25 (Wed) + 5 banking days = 2026-04-01 (Wed), + 7
+    ("即期信用证", D(2026, 4, 8)),
+    ("L/C 90 days after B/L date", D(2026, 6, 19)),  # bl_date + 90
+    ("O/A 30 days", D(2026, 4, 20)),  # bl_date + 30
+]
+
+
+@pytest.mark.parametrize("terms,due", METHOD_CASES)
+def test_due_date_per_method(terms, due):
+    assert due_date(terms, **BASE) == due
+
+
+def test_deposit_due_date():
+    assert due_date("T/T 30% deposit, 70% against B/L copy", part="deposit", **BASE) == D(2026, 3, 9)
+
+
+def test_oa_falls_back_to_invoice_date():
+    assert due_date("O/A 30 days", contract_date=D(2026, 3, 2), invoice_date=D(2026, 5, 1)) == D(2026, 5, 31)
+
+
+def test_banking_days_skip_weekends():
+    assert add_banking_days(D(2026, 11, 27), 1) == D(2026, 11, 30)  # Friday → Monday
+    assert add_banking_days(D(2026, 11, 27), 5) == D(2026, 12, 4)
+
+
+@pytest.mark.parametrize("days,bucket", [(None, "unknown"), (-3, "current"), (0, "current"), (1, "1-30"),
+                                         (30, "1-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"), (90, "61-90"),
+                                         (91, ">90")])
+def test_aging_buckets(days, bucket):
+    assert aging_bucket(days) == bucket
+
+
+def test_dunning_levels():
+    levels = load_schema().settings.dunning_levels
+    assert [dunning_level(d, levels) for d in (-10, -7, 0, 1, 14, 15, 31, 61, 400)] == [
+        None, "upcoming", "upcoming", "reminder", "reminder", "firm", "final", "escalate", "escalate"]
+    assert dunning_level(5, (DunningLevel("call", 3),)) == "call"
+
+
+def _orders():
+    common = dict(collecting_bank=None, dispatch_method="DHL", tracking_no="1234567890")
+    return [
+        clean_order(1, payment_terms="T/T in advance", **common),
+        clean_order(2, payment_terms="T/T 30% deposit, 70% against B/L copy", received_amount=7755.0,
+                    received_date=D(2026, 3, 5), **common),
+        clean_order(3),  # D/P at sight, unpaid
+        clean_order(4, payment_terms="D/A 60 days", received_amount=10000.0),
+        clean_order(5, payment_terms="L/C at sight", lc_no="LC5", latest_shipment=D(2026, 3, 31),
+                    lc_expiry=D(2026, 4, 30), collecting_bank=None),
+        clean_order(6, payment_terms="L/C 90 days after B/L date", lc_no="LC6", latest_shipment=D(2026, 3, 31),
+                    lc_expiry=D(2026, 4, 30), collecting_bank=None),
+        clean_order(7, payment_terms="O/A 30 days", **common),
+        clean_order(8, received_amount=25850.0, received_date=D(2026, 4, 2)),  # paid: not listed
+        clean_order(9, payment_terms="T/T 30% deposit, 70% against B/L copy", bl_no=None, bl_date=None,
+                    vessel_voyage=None, docs_sent_date=None, dispatch_method=None, status="生产中",
+                    collecting_bank=None),  # deposit unpaid, not shipped
+        clean_order(10, due_date=D(2026, 12, 15)),  # typed due date overrides
+    ]
+
+
+EXPECTED = {  # contract → (due, outstanding, days overdue, bucket, level)
+    "GD26-001": ("2026-03-20", 25850.0, 252, ">90", "escalate"),
+    "GD26-002": ("2026-03-28", 18095.0, 244, ">90", "escalate"),
+    "GD26-003": ("2026-04-08", 25850.0, 233, ">90", "escalate"),
+    "GD26-004": ("2026-06-07", 15850.0, 173, ">90", "escalate"),
+    "GD26-005": ("2026-04-08", 25850.0, 233, ">90", "escalate"),
+    "GD26-006": ("2026-06-19", 25850.0, 161, ">90", "escalate"),
+    "GD26-007": ("2026-04-20", 25850.0, 221, ">90", "escalate"),
+    "GD26-009": ("2026-03-09", 25850.0, 263, ">90", "escalate"),
+    "GD26-010": ("2026-12-15", 25850.0, -18, "current", None),
+}
+
+
+def test_receivables_list_every_open_order_exactly():
+    schema = load_schema()
+    tables = load_tables(make_data(_orders()), schema)
+    got = {r.contract_no: (r.due_date.isoformat(), r.outstanding, r.days_overdue, r.bucket, r.level)
+           for r in receivables(tables, schema, AS_OF)}
+    assert got == EXPECTED
+
+
+def test_overdue_command_json(tmp_path, capsys):
+    book = write_xlsx(make_data(_orders()), tmp_path / "book.xlsx")
+    assert main(["overdue", str(book), "--as-of", "2026-11-27", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    for key in ("contract_no", "customer", "currency", "amount", "received", "outstanding", "due_date",
+                "days_overdue", "bucket", "level"):
+        assert all(key in r for r in rows)
+    got = {r["contract_no"]: (r["due_date"], r["outstanding"], r["days_overdue"], r["bucket"], r["level"]) for r in rows}
+    assert got == EXPECTED
+    deposit = next(r for r in rows if r["contract_no"] == "GD26-009")
+    assert deposit["instalment"] == "deposit"
+
+
+def test_overdue_table_sums_per_customer_and_currency(tmp_path, capsys):
+    orders = [clean_order(1), clean_order(2, customer="VINAFRUIT", currency="EUR", container_nos="MSKU9070323"),
+              clean_order(3, container_nos="TGHU1234567", received_amount=5850.0)]
+    book = write_xlsx(make_data(orders), tmp_path / "b.xlsx")
+    assert main(["overdue", str(book), "--as-of", "2026-11-27", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Subtotal PT SEGAR USD: 45,850.00" in out
+    assert "Subtotal VINAFRUIT EUR: 25,850.00" in out
+    assert "Total USD: 45,850.00" in out
+
+
+def test_per_customer_grace_days(tmp_path):
+    text = (load_schema().source and open(load_schema().source, encoding="utf-8").read())
+    text = text.replace("  customers: {}\n", "  customers: {PT SEGAR: {grace_days: 10}}\n")
+    p = tmp_path / "s.yaml"
+    p.write_text(text, encoding="utf-8")
+    schema = load_schema(p)
+    o = clean_order(1, payment_terms="T/T 30% deposit, 70% against B/L copy", received_amount=7755.0,
+                    collecting_bank=None)
+    tables = load_tables(make_data([o]), schema)
+    (r,) = receivables(tables, schema, AS_OF)
+    assert r.due_date == D(2026, 3, 31)  # bl_date + 10
