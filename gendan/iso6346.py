@@ -51,8 +51,22 @@ def check_digit(code: str) -> int:
 
 def is_valid(code: str) -> bool:
     """Well formed and the check digit agrees."""
-    s = normalize(code)
-    return bool(_FORM.match(s)) and check_digit(s) == int(s[10])
+    s = code if (len(code) == 11 and code.isascii() and code.isupper()) else normalize(code)
+    if not _FORM.match(s):
+        return False
+    total = 0
+    for i in range(10):
+        ch = s[i]
+        total += (_VALUES[ch] if i < 4 else ord(ch) - 48) << i
+    return total % 11 % 10 == ord(s[10]) - 48
+
+
+def problem(number: str) -> str | None:
+    """None for a valid number, 'form' when it is not 4 letters + 7 digits, 'digit' when the
+    check digit is wrong.  ``number`` as split_numbers returns it (normalised)."""
+    if not _FORM.match(number):
+        return "form"
+    return None if is_valid(number) else "digit"
 
 
 def split_numbers(text: str) -> list[str]:
@@ -60,6 +74,8 @@ def split_numbers(text: str) -> list[str]:
 
     Numbers typed with an inner space or dash ('MSKU 123456 7', 'MSKU123456-7') are
     rejoined when the pieces make exactly one number."""
+    if len(text) == 11 and text.isascii() and text.isalnum():
+        return [text.upper()]  # the common case: one number, nothing to split
     text = unicodedata.normalize("NFKC", text).upper().strip()
     if not text:
         return []

@@ -173,6 +173,15 @@ class DataValidationList:
 
 
 @dataclass(frozen=True)
+class HideColumns:
+    """Hide the columns of ``ref`` (``'P:T'``): the tool's bookkeeping next to a printed
+    document (the provenance block of gendan.documents) stays readable but out of sight."""
+
+    sheet: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class ClearMarks:
     """Remove the tool's own fills and notes from ``sheet`` (never the user's)."""
 
@@ -197,6 +206,7 @@ Action = (
     | PageSetup
     | FreezePanes
     | DataValidationList
+    | HideColumns
     | ClearMarks
 )
 

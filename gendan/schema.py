@@ -76,8 +76,18 @@ class Condition:
 
     def describe(self, lang: str) -> str:
         if self.terms:
-            names = "/".join(self.terms)
-            return f"付款方式为 {names}" if lang == "zh" else f"the terms are {names}"
+            from gendan.terms import LABELS
+
+            names = []
+            for m in self.terms:
+                zh, en = LABELS[m]
+                name = zh if lang == "zh" else en
+                if name not in names:
+                    names.append(name)
+            if set(self.terms) == {"LC_SIGHT", "LC_USANCE"}:
+                names = ["信用证"] if lang == "zh" else ["L/C"]
+            joined = "、".join(names) if lang == "zh" else " or ".join(names)
+            return f"付款方式为{joined}" if lang == "zh" else f"the terms are {joined}"
         if self.present:
             return f"已有 {self.present}" if lang == "zh" else f"{self.present} is filled in"
         return "快递寄单" if lang == "zh" else "documents go by courier"

@@ -13,6 +13,7 @@ list and the column map, so no object is made per cell.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,15 @@ from gendan.grid import SheetGrid, WorkbookData, column_letter
 from gendan.normalize import clean_text, norm
 from gendan.schema import ColumnSpec, Schema, SheetSpec
 from gendan.terms import parse_terms
-from gendan.values import Parsed, excel_error, parse_date, parse_integer, parse_number, parse_text
+from gendan.values import (
+    EXCEL_ERRORS,
+    Parsed,
+    excel_error,
+    parse_date,
+    parse_integer,
+    parse_number,
+    parse_text,
+)
 
 HEADER_SCAN_ROWS = 30
 _TOTAL_WORDS = frozenset(norm(w) for w in ("合计", "总计", "小计", "合计:", "Total", "Totals", "Grand Total", "Sum", "TOTAL:"))
@@ -48,7 +57,7 @@ class Table:
     header_row: int
     col: dict[str, int]
     rows: list[int]
-    raw: dict[str, list[Any]]
+    raw: dict[str, Sequence[Any]]
     values: dict[str, list[Any]]
     bad: dict[str, set[int]] = field(default_factory=dict)
     issues: list[CellIssue] = field(default_factory=list)
@@ -216,20 +225,10 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False) -> Tab
     if start < len(grid.rows) and _score_row(grid.rows[start], index) >= max(3, score // 2):
         start += 1
     header_row = grid.origin_row + hi
-    data_idx: list[int] = []
     contract_pos = col_pos.get(spec.columns[0].key)
-    for i in range(start, len(grid.rows)):
-        row = grid.rows[i]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            continue
-        if _is_total_row(row, contract_pos):
-            continue
-        data_idx.append(i)
+    data_idx = _data_rows(grid.rows, start, contract_pos)
     rows = [grid.origin_row + i for i in data_idx]
-    raw: dict[str, list[Any]] = {}
-    src = grid.rows
-    for key, j in col_pos.items():
-        raw[key] = [_cell(src[i], j) for i in data_idx]
+    raw = _columns(grid.rows, data_idx, col_pos)
     table = Table(
         sheet=grid.name,
         spec=spec,
@@ -247,13 +246,46 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False) -> Tab
     return table
 
 
-def _cell(row: Sequence[Any], j: int) -> Any:
-    if j >= len(row):
-        return None
-    v = row[j]
-    if v == "":
-        return None
-    return v
+def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | None) -> list[int]:
+    """Indices of the rows that hold an order: not blank, not a 合计/Total line.
+
+    ``any(row)`` is the fast test (C speed); a row whose contract number is a plain text or
+    number is taken at once; only the others get the thorough look (white space only? a
+    totals line?)."""
+    body = src[start:]
+    filled = list(map(any, body))
+    if contract_pos is None:
+        keys: list[Any] = [None] * len(body)
+    else:
+        keys = [r[contract_pos] if len(r) > contract_pos else None for r in body]
+    out: list[int] = []
+    str_, float_, int_ = str, float, int
+    for off, (f, k) in enumerate(zip(filled, keys, strict=True)):
+        if not f:
+            continue
+        if k.__class__ is float_ or k.__class__ is int_ or (k.__class__ is str_ and k.strip() and len(k) > 8):
+            out.append(start + off)  # a real contract number: the common case
+            continue
+        row = body[off]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        if _is_total_row(row, contract_pos):
+            continue
+        out.append(start + off)
+    return out
+
+
+def _columns(src: Sequence[Sequence[Any]], data_idx: list[int], col_pos: dict[str, int]) -> dict[str, Sequence[Any]]:
+    """One list per key, transposed at C speed (``zip(*rows)``); ragged rows are padded."""
+    if not data_idx or not col_pos:
+        return {k: [] for k in col_pos}
+    width = max(col_pos.values()) + 1
+    contiguous = data_idx[-1] - data_idx[0] + 1 == len(data_idx)
+    picked = src[data_idx[0] : data_idx[-1] + 1] if contiguous else [src[i] for i in data_idx]
+    if min(map(len, picked)) < width:
+        picked = [list(r) + [None] * (width - len(r)) if len(r) < width else r for r in picked]
+    columns = list(zip(*picked, strict=False))
+    return {k: columns[j] for k, j in col_pos.items()}
 
 
 def _is_total_row(row: Sequence[Any], contract_pos: int | None) -> bool:
@@ -267,63 +299,83 @@ def _is_total_row(row: Sequence[Any], contract_pos: int | None) -> bool:
 _EXPECTED_DATE = "YYYY-MM-DD"
 
 
+_PENDING = object()  # "not handled by the fast pass"
+
+
+def _fast_pass(ctype: str, raw: Sequence[Any]) -> list[Any]:
+    """The common cases at list-comprehension speed: blanks (None, '') become None; a str in
+    a text column is stripped; a float in a number column and a date in a date column pass
+    as they are.  Anything else is ``_PENDING`` for the slow path."""
+    P, str_, float_, int_ = _PENDING, str, float, int
+    if ctype == "text":
+        return [(v.strip() or None) if v.__class__ is str_ else (None if v is None else P) for v in raw]
+    if ctype == "number":
+        return [v if (v.__class__ is float_ or v.__class__ is int_) else (None if (v is None or v == "") else P)
+                for v in raw]
+    if ctype == "date":
+        date_ = dt.date
+        return [v if v.__class__ is date_ else (None if (v is None or v == "") else P) for v in raw]
+    return [None if (v is None or v == "") else P for v in raw]
+
+
 def _type_column(table: Table, col: ColumnSpec, date1904: bool) -> None:
+    """Parse one column by its schema type: a fast pass over the common cases, then the
+    cached parsers of gendan.values for the rest, once per distinct value."""
     key = col.key
     raw = table.raw[key]
-    out: list[Any] = [None] * len(raw)
+    ctype = col.type
+    out = _fast_pass(ctype, raw)
+    P = _PENDING
+    # `P in out` runs at C speed; most columns never need the slow lane.  (Error cells
+    # reach us blank from calamine and are counted by the gate; an error text typed into a
+    # number or date column fails its parse below.)
+    todo = [i for i, v in enumerate(out) if v is P] if P in out else []
     bad: set[int] = set()
     issues = table.issues
-    ctype = col.type
-    if ctype == "enum":
-        lookup = col.enum_lookup()
-    for i, v in enumerate(raw):
-        if v is None:
-            continue
-        if ctype == "text":
-            p = parse_text(v)
-        elif ctype == "number":
-            p = parse_number(v)
-        elif ctype == "integer":
-            p = parse_integer(v)
-        elif ctype == "date":
-            p = parse_date(v, date1904)
-        elif ctype == "enum":
-            t = parse_text(v)
-            if not t.ok:
-                p = t
-            elif t.value is None:
-                p = t
-            else:
-                canon = lookup.get(norm(t.value))
-                if canon is None:
-                    bad.add(i)
-                    issues.append(CellIssue("enum", key, i))
-                    continue
-                p = Parsed(canon, True)
-        elif ctype == "terms":
-            t = parse_text(v)
-            if not t.ok or t.value is None:
-                p = t
-            else:
-                terms = parse_terms(t.value)
-                if terms is None:
-                    bad.add(i)
-                    issues.append(CellIssue("type", key, i, reason="terms"))
-                    continue
-                p = Parsed(terms, True)
-        else:  # pragma: no cover - schema validation rejects other types
-            p = parse_text(v)
+    slow = _SLOW[ctype]
+    lookup = col.enum_lookup() if ctype == "enum" else None
+    cache: dict[Any, Parsed] = {}
+    for i in todo:
+        v = raw[i]
+        ck = (v.__class__, v)  # bools kept apart from 1/0
+        p = cache.get(ck)
+        if p is None:
+            p = cache[ck] = _parse_one(ctype, v, date1904, lookup, slow)
         if not p.ok:
+            out[i] = None
             bad.add(i)
-            reason = "excel-error" if excel_error(v) else p.reason
-            issues.append(CellIssue("type", key, i, reason=reason))
+            code = "enum" if p.reason == "enum" else "type"
+            reason = None if code == "enum" else ("excel-error" if excel_error(v) else p.reason)
+            issues.append(CellIssue(code, key, i, reason=reason))
             continue
         out[i] = p.value
-        if p.as_text and ctype == "date":
+        if p.as_text and ctype == "date" and p.value is not None:
             issues.append(CellIssue("text-date", key, i, expected=p.value.isoformat()))
     table.values[key] = out
     if bad:
         table.bad[key] = bad
+
+
+def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None, slow: Any) -> Parsed:
+    if v == "" or (isinstance(v, str) and not v.strip()):
+        return Parsed(None, True)  # blank
+    if ctype == "date":
+        return parse_date(v, date1904)
+    if ctype in ("enum", "terms"):
+        t = parse_text(v)
+        if not t.ok or t.value is None:
+            return t
+        if ctype == "enum":
+            assert lookup is not None
+            canon = lookup.get(norm(t.value))
+            return Parsed(canon, True) if canon is not None else Parsed(None, False, reason="enum")
+        terms = parse_terms(t.value)
+        return Parsed(terms, True) if terms is not None else Parsed(None, False, reason="terms")
+    return slow(v)
+
+
+_SLOW = {"text": parse_text, "number": parse_number, "integer": parse_integer, "date": parse_date,
+         "enum": parse_text, "terms": parse_text}
 
 
 def read_company(grid: SheetGrid | None, spec: SheetSpec) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:

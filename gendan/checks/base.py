@@ -56,6 +56,7 @@ class Context:
     schema: Schema
     as_of: dt.date
     _settings_cache: dict[str | None, Settings] = field(default_factory=dict)
+    _methods: list[str | None] | None = None
 
     @property
     def master(self) -> Table:
@@ -64,6 +65,13 @@ class Context:
     @property
     def terms(self) -> list[PaymentTerms | None]:
         return self.master.column("payment_terms")
+
+    def methods(self) -> list[str | None]:
+        """The payment method of every master row (None: blank or not recognised), once."""
+        cached = self._methods
+        if cached is None:
+            cached = self._methods = [t.method if t is not None else None for t in self.terms]
+        return cached
 
     def settings_for(self, i: int) -> Settings:
         """The settings for master row ``i``, with its customer's overrides."""

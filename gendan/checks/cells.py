@@ -39,31 +39,29 @@ def parse_issues(ctx: Context) -> Iterator[Finding]:
                               reason=issue.reason, type_zh=zh, type_en=en)
 
 
-def _condition_holds(ctx: Context, t: Table, cond: Condition, i: int, couriers: set[str]) -> bool:
+def _condition_rows(ctx: Context, t: Table, cond: Condition, couriers: set[str]) -> list[bool]:
+    """For each row of ``t``: does the condition of a conditionally required column hold?"""
     if t is not ctx.master:
-        return False
+        return [False] * t.n
     if cond.terms:
-        terms = ctx.terms[i]
-        return terms is not None and terms.method in cond.terms
+        wanted = set(cond.terms)
+        return [m in wanted for m in ctx.methods()]
     if cond.present:
-        return t.get(cond.present, i) is not None or t.is_bad(cond.present, i)
+        other, bad = t.column(cond.present), t.bad.get(cond.present, set())
+        return [v is not None or i in bad for i, v in enumerate(other)]
     if cond.courier:
-        method = t.get("dispatch_method", i)
-        if method not in couriers:
-            return False
-        status_rank = _status_rank(t, i)
-        return t.get("docs_sent_date", i) is not None or (status_rank is not None and status_rank >= 5)
-    return False
+        method, sent = t.column("dispatch_method"), t.column("docs_sent_date")
+        ranks = status_ranks(t)
+        return [method[i] in couriers and (sent[i] is not None or ranks[i] >= 5) for i in range(t.n)]
+    return [False] * t.n
 
 
-def _status_rank(t: Table, i: int) -> int | None:
-    v = t.get("status", i)
-    if v is None or not t.spec.has("status"):
-        return None
-    for e in t.spec.column("status").enum:
-        if e.value == v:
-            return e.rank
-    return None
+def status_ranks(t: Table) -> list[int]:
+    """The rank of each row's status (已签约 1 … 已结案 7; 0 when blank or unknown)."""
+    if not t.spec.has("status"):
+        return [0] * t.n
+    rank = {e.value: e.rank or 0 for e in t.spec.column("status").enum}
+    return [rank.get(v, 0) for v in t.column("status")]
 
 
 @check("required", codes=("required",))
@@ -77,16 +75,18 @@ def required(ctx: Context) -> Iterator[Finding]:
                 if col.required:
                     yield ctx.finding("required", t, col.key, -1, value=None, reason="column-missing")
                 continue
-            values = t.values[col.key]
             bad = t.bad.get(col.key, ())
-            for i, v in enumerate(values):
-                if v is not None or i in bad:
-                    continue
-                if col.required:
+            blanks = [i for i, v in enumerate(t.values[col.key]) if v is None and i not in bad]
+            if not blanks:
+                continue
+            if col.required:
+                for i in blanks:
                     yield ctx.finding("required", t, col.key, i, value=None)
-                    continue
-                for cond in col.required_when:
-                    if _condition_holds(ctx, t, cond, i, couriers):
+                continue
+            holds = [(cond, _condition_rows(ctx, t, cond, couriers)) for cond in col.required_when]
+            for i in blanks:
+                for cond, rows in holds:
+                    if rows[i]:
                         yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
                                           when=cond.describe("zh"), when_en=cond.describe("en"))
                         break
@@ -153,7 +153,7 @@ def unique(ctx: Context) -> Iterator[Finding]:
             for i, v in enumerate(t.values[col.key]):
                 if v is None:
                     continue  # blanks are never duplicates
-                k = norm(v)
+                k = v.upper() if v.isascii() else norm(v)
                 if k in first:
                     yield ctx.finding("duplicate", t, col.key, i, first_row=t.rows[first[k]])
                 else:

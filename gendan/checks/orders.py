@@ -133,10 +133,11 @@ def containers(ctx: Context) -> Iterator[Finding]:
         if count[i] is not None and len(numbers) != count[i]:
             yield ctx.finding("container-count", m, "container_nos", i, value=len(numbers), expected=count[i])
         for num in numbers:
-            if not iso6346.is_well_formed(num):
+            problem = iso6346.problem(num)
+            if problem == "form":
                 yield ctx.finding("container-check-digit", m, "container_nos", i, value=num,
                                   expected="AAAU1234567", reason="form")
-            elif not iso6346.is_valid(num):
+            elif problem == "digit":
                 yield ctx.finding("container-check-digit", m, "container_nos", i, value=num,
                                   expected=f"{num[:10]}{iso6346.check_digit(num)}")
 

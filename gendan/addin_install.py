@@ -1,0 +1,198 @@
+"""``gendan addin install``: the parts of installing the Excel add-in that can be automated.
+
+On Windows and macOS it
+
+1. installs the xlwings add-in (``xlwings addin install``), which gives Excel RunPython
+   and the UDF import; the gendan ribbon calls Python through it;
+2. installs ``gendan.xlam`` into Excel's start-up folder (``xlwings addin install --file``),
+   so the 跟单 Gendan tab appears in every workbook;
+3. writes the xlwings user settings (``xlwings.conf``): the interpreter (this Python) and
+   ``UDF Modules = macros_py.udfs``, keeping any other setting already there.
+
+What stays manual — trusting access to the VBA project object model (for importing the
+formulas) and enabling macros from the add-in — is in docs/addin.md.
+
+Excel does not run on Linux: there the command explains that in one sentence and points
+to ``gendan check`` / ``gendan annotate``, which do the same work on files.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "LINUX_MESSAGE",
+    "Step",
+    "conf_path",
+    "install",
+    "merge_conf",
+    "plan_install",
+    "read_conf",
+    "settings_for",
+    "xlam_path",
+]
+
+LINUX_MESSAGE_EN = (
+    "The Excel add-in needs Microsoft Excel on Windows or macOS; on this system use "
+    "'gendan check BOOK' and 'gendan annotate BOOK --out FILE', which do the same checks on files."
+)
+LINUX_MESSAGE_ZH = (
+    "Excel 加载项需要 Windows 或 macOS 上的 Microsoft Excel；在本系统上请用 "
+    "'gendan check 工作簿' 和 'gendan annotate 工作簿 --out 文件'，对文件做同样的检查。"
+)
+LINUX_MESSAGE = f"{LINUX_MESSAGE_ZH}\n{LINUX_MESSAGE_EN}"
+
+#: The module whose ``GD_…`` functions xlwings imports as worksheet formulas.
+UDF_MODULE = "macros_py.udfs"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the installer does: a command to run, or a settings file to write."""
+
+    what: str
+    command: tuple[str, ...] = ()
+    conf: Mapping[str, str] | None = None
+    path: Path | None = None
+
+
+def xlam_path() -> Path:
+    """The built add-in shipped with the package (addin/gendan.xlam)."""
+    from addin import XLAM
+
+    return XLAM
+
+
+def conf_path(platform: str = sys.platform, home: Path | None = None) -> Path:
+    """Where the xlwings add-in reads user settings (as xlwings.USER_CONFIG_FILE says;
+    on macOS inside Excel's sandbox container)."""
+    home = home or Path.home()
+    if platform.startswith("darwin"):
+        return home / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "xlwings.conf"
+    return home / ".xlwings" / "xlwings.conf"
+
+
+def settings_for(
+    platform: str = sys.platform, python: str = sys.executable, pythonpath: str | None = None
+) -> dict[str, str]:
+    """The xlwings.conf entries gendan needs."""
+    key = "INTERPRETER_MAC" if platform.startswith("darwin") else "INTERPRETER_WIN"
+    out = {key: python, "UDF MODULES": UDF_MODULE}
+    if pythonpath:
+        out["PYTHONPATH"] = pythonpath
+    return out
+
+
+def read_conf(text: str) -> dict[str, str]:
+    """Parse xlwings.conf: one ``"KEY","value"`` per line (the format xlwings writes)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith('"'):
+            continue
+        key, sep, value = line[1:].partition('","')
+        if sep and value.endswith('"'):
+            out[key.upper()] = value[:-1]
+    return out
+
+
+def merge_conf(existing: str, settings: Mapping[str, str]) -> str:
+    """The file with ``settings`` set and every other entry kept, in its order."""
+    entries = read_conf(existing)
+    entries.update({k.upper(): v for k, v in settings.items()})
+    return "".join(f'"{k}","{v}"\n' for k, v in entries.items())
+
+
+def plan_install(
+    platform: str = sys.platform,
+    python: str = sys.executable,
+    xlam: Path | None = None,
+    home: Path | None = None,
+    pythonpath: str | None = None,
+) -> list[Step]:
+    """What ``install`` will do on ``platform`` (empty on Linux: Excel does not run there)."""
+    if not (platform.startswith("win") or platform.startswith("darwin")):
+        return []
+    xlam = xlam or xlam_path()
+    xlwings_cli = (python, "-m", "xlwings.cli")
+    return [
+        Step("install the xlwings add-in", command=(*xlwings_cli, "addin", "install")),
+        Step(
+            "install gendan.xlam", command=(*xlwings_cli, "addin", "install", "--file", str(xlam))
+        ),
+        Step(
+            "write xlwings.conf",
+            conf=settings_for(platform, python, pythonpath),
+            path=conf_path(platform, home),
+        ),
+    ]
+
+
+def install(
+    platform: str = sys.platform,
+    dry_run: bool = False,
+    run: Callable[[Sequence[str]], int] | None = None,
+    echo: Callable[[str], None] = print,
+    home: Path | None = None,
+    pythonpath: str | None = None,
+    lang: str | None = None,
+) -> int:
+    """Carry out :func:`plan_install`.  Returns 0 when done, 2 when this system cannot
+    have the add-in (Linux) or a step failed; every outcome is one clear line."""
+    steps = plan_install(platform, home=home, pythonpath=pythonpath)
+    if not steps:
+        echo({"zh": LINUX_MESSAGE_ZH, "en": LINUX_MESSAGE_EN}.get(lang or "", LINUX_MESSAGE))
+        return 2
+    xlam = xlam_path()
+    if not xlam.is_file():
+        echo(
+            f"gendan.xlam is missing at {xlam}; reinstall gendan (pip install --force-reinstall gendan)."
+        )
+        return 2
+    run = run or (lambda cmd: subprocess.run(list(cmd), check=False).returncode)
+    for step in steps:
+        if step.command:
+            echo(("would run: " if dry_run else "running: ") + " ".join(step.command))
+            if not dry_run and run(step.command) != 0:
+                echo(f"failed: {step.what}. Is Excel installed, and closed? See docs/addin.md.")
+                return 2
+        elif step.conf is not None and step.path is not None:
+            echo(
+                ("would write " if dry_run else "writing ")
+                + f"{step.path}: "
+                + ", ".join(f"{k}={v}" for k, v in step.conf.items())
+            )
+            if not dry_run:
+                _write_conf(step.path, step.conf)
+    if not dry_run:
+        echo(
+            "Done. Restart Excel; the 跟单 Gendan tab appears on the ribbon. "
+            "For the GD_ formulas: xlwings tab > Import Functions (docs/addin.md)."
+        )
+    return 0
+
+
+def _write_conf(path: Path, settings: Mapping[str, str]) -> None:
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(merge_conf(old, settings), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``gendan addin install [--dry-run]`` (the lead wires this into gendan.cli)."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="gendan addin install")
+    p.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
+    p.add_argument(
+        "--pythonpath", help="folder to put on Python's path (when gendan is not pip-installed)"
+    )
+    args = p.parse_args(argv)
+    return install(dry_run=args.dry_run, pythonpath=args.pythonpath)

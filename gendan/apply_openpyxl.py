@@ -1,0 +1,234 @@
+"""Carry out a Plan on an openpyxl Workbook: each action becomes one openpyxl call (or one
+per cell of its range).  Thin on purpose — the meaning lives in the builders, which tests
+check as plain data; this file only knows openpyxl.
+
+Why the care with text: openpyxl's ``cell.value = "=SUM(A1)"`` makes a formula.  Values of
+a ``SetValues`` are data from the user's cells (names, remarks, marks) and must never turn
+into formulas — a remark typed as ``=HYPERLINK(...)`` or ``+86 535…`` stays text
+(data type ``s``).  Formulas are written only by ``SetFormula``.
+
+Style actions *merge* into a cell's current style (a Font action with ``bold=True`` keeps
+the cell's font name and size), so builders can layer a base font, a style and a tweak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from gendan.plan import (
+    Align,
+    Border,
+    ClearMarks,
+    ColumnWidth,
+    DataValidationList,
+    DefinedName,
+    Fill,
+    Font,
+    FreezePanes,
+    HideColumns,
+    Hyperlink,
+    Merge,
+    NewSheet,
+    Note,
+    NumberFormat,
+    PageSetup,
+    Plan,
+    RowHeight,
+    SetFormula,
+    SetValues,
+)
+
+__all__ = ["apply_plan", "iter_cells"]
+
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_PAPER = {"A4": 9, "A3": 8, "LETTER": 1, "LEGAL": 5}
+_CM_PER_INCH = 2.54
+
+
+def iter_cells(ws: Any, ref: str) -> Iterator[Any]:
+    """Every cell of ``ref`` ('B3', 'A1:H4') on ``ws``."""
+    if ":" not in ref:
+        yield ws[ref]
+        return
+    for row in ws[ref]:
+        yield from row
+
+
+def _argb(color: str) -> str:
+    c = color.lstrip("#").upper()
+    return c if len(c) == 8 else "FF" + c
+
+
+def _set_value(cell: Any, value: Any) -> None:
+    cell.value = value
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        cell.data_type = "s"
+
+
+def _new_sheet(wb: Any, a: NewSheet) -> None:
+    if a.name in wb.sheetnames:
+        if not a.replace:
+            return
+        idx = wb.sheetnames.index(a.name)
+        del wb[a.name]
+        ws = wb.create_sheet(a.name, idx)
+    else:
+        ws = wb.create_sheet(a.name)
+    if a.tab_color:
+        ws.sheet_properties.tabColor = _argb(a.tab_color)
+    if a.hidden:
+        ws.sheet_state = "hidden"
+
+
+def _font(ws: Any, a: Font) -> None:
+    from openpyxl.styles import Font as XFont
+
+    for cell in iter_cells(ws, a.ref):
+        f = cell.font
+        cell.font = XFont(
+            name=a.name if a.name is not None else f.name,
+            size=a.size if a.size is not None else f.size,
+            bold=a.bold if a.bold is not None else f.bold,
+            italic=a.italic if a.italic is not None else f.italic,
+            color=_argb(a.color) if a.color is not None else f.color,
+            underline=f.underline,
+            strike=f.strike,
+            vertAlign=f.vertAlign,
+        )
+
+
+def _align(ws: Any, a: Align) -> None:
+    from openpyxl.styles import Alignment
+
+    for cell in iter_cells(ws, a.ref):
+        al = cell.alignment
+        cell.alignment = Alignment(
+            horizontal=a.horizontal if a.horizontal is not None else al.horizontal,
+            vertical=a.vertical if a.vertical is not None else al.vertical,
+            wrap_text=a.wrap if a.wrap is not None else al.wrap_text,
+            shrink_to_fit=al.shrink_to_fit,
+            indent=al.indent,
+        )
+
+
+def _border(ws: Any, a: Border) -> None:
+    from openpyxl.styles import Border as XBorder
+    from openpyxl.styles import Side
+
+    side = Side(style=a.style)
+    for cell in iter_cells(ws, a.ref):
+        b = cell.border
+        cell.border = XBorder(
+            left=side if "left" in a.edges else b.left,
+            right=side if "right" in a.edges else b.right,
+            top=side if "top" in a.edges else b.top,
+            bottom=side if "bottom" in a.edges else b.bottom,
+        )
+
+
+def _page_setup(ws: Any, a: PageSetup) -> None:
+    if a.print_area:
+        ws.print_area = a.print_area
+    ws.page_setup.orientation = a.orientation
+    ws.page_setup.paperSize = _PAPER.get(a.paper.upper(), 9)
+    if a.fit_width is not None or a.fit_height is not None:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = a.fit_width if a.fit_width is not None else 0
+        ws.page_setup.fitToHeight = a.fit_height if a.fit_height is not None else 0
+    if a.margins_cm:
+        left, right, top, bottom = (m / _CM_PER_INCH for m in a.margins_cm)
+        ws.page_margins.left, ws.page_margins.right = left, right
+        ws.page_margins.top, ws.page_margins.bottom = top, bottom
+        ws.page_margins.header = min(0.3, top / 2)
+        ws.page_margins.footer = min(0.3, bottom / 2)
+    ws.print_options.horizontalCentered = a.center_horizontally
+
+
+def _clear_marks(wb: Any, a: ClearMarks) -> None:
+    from gendan.marks import clear_marks_openpyxl
+
+    clear_marks_openpyxl(wb, a.sheet)
+
+
+def apply_plan(plan: Plan | list[Any], wb: Any) -> Any:
+    """Apply every action of ``plan`` to the openpyxl workbook ``wb``, in order; returns ``wb``.
+
+    Actions on a sheet that does not exist (and is not created by the plan) are an error:
+    a builder bug, not user data, so it is not silently skipped."""
+    from openpyxl.comments import Comment
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    from openpyxl.workbook.defined_name import DefinedName as XDefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for a in plan:
+        if isinstance(a, NewSheet):
+            _new_sheet(wb, a)
+            continue
+        if isinstance(a, DefinedName):
+            dn = XDefinedName(a.name, attr_text=a.ref)
+            if a.local_sheet:
+                wb[a.local_sheet].defined_names[a.name] = dn
+            else:
+                wb.defined_names[a.name] = dn
+            continue
+        if isinstance(a, ClearMarks):
+            _clear_marks(wb, a)
+            continue
+        ws = wb[a.sheet]
+        if isinstance(a, SetValues):
+            top = ws[a.cell]
+            r0, c0 = top.row, top.column
+            for i, row in enumerate(a.values):
+                for j, v in enumerate(row):
+                    _set_value(ws.cell(row=r0 + i, column=c0 + j), v)
+        elif isinstance(a, SetFormula):
+            ws[a.cell].value = a.formula if a.formula.startswith("=") else "=" + a.formula
+        elif isinstance(a, NumberFormat):
+            for cell in iter_cells(ws, a.ref):
+                cell.number_format = a.format
+        elif isinstance(a, Fill):
+            from openpyxl.styles import PatternFill
+
+            for cell in iter_cells(ws, a.ref):
+                cell.fill = PatternFill(fill_type="solid", fgColor=_argb(a.color), bgColor=_argb(a.color))
+        elif isinstance(a, Font):
+            _font(ws, a)
+        elif isinstance(a, Align):
+            _align(ws, a)
+        elif isinstance(a, Border):
+            _border(ws, a)
+        elif isinstance(a, Merge):
+            ws.merge_cells(a.ref)
+        elif isinstance(a, ColumnWidth):
+            ws.column_dimensions[a.column].width = a.width
+        elif isinstance(a, RowHeight):
+            ws.row_dimensions[a.row].height = a.height
+        elif isinstance(a, Note):
+            c = Comment(a.text, a.author)
+            c.width, c.height = 320, 140
+            ws[a.cell].comment = c
+        elif isinstance(a, Hyperlink):
+            cell = ws[a.cell]
+            _set_value(cell, a.text)
+            cell.hyperlink = "#" + a.target.lstrip("#")
+            cell.style = "Hyperlink"
+        elif isinstance(a, PageSetup):
+            _page_setup(ws, a)
+        elif isinstance(a, FreezePanes):
+            ws.freeze_panes = a.cell
+        elif isinstance(a, DataValidationList):
+            dv = DataValidation(type="list", formula1='"' + ",".join(a.values) + '"', allow_blank=a.allow_blank)
+            if a.error:
+                dv.error, dv.errorTitle, dv.showErrorMessage = a.error, a.error_title, True
+            ws.add_data_validation(dv)
+            dv.add(a.ref)
+        elif isinstance(a, HideColumns):
+            first, _, last = a.ref.partition(":")
+            lo = column_index_from_string(first)
+            hi = column_index_from_string(last or first)
+            for k in range(lo, hi + 1):
+                ws.column_dimensions[get_column_letter(k)].hidden = True
+        else:  # pragma: no cover - a new action type without an applier is a bug
+            raise TypeError(f"apply_openpyxl: no applier for {type(a).__name__}")
+    return wb

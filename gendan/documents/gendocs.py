@@ -1,0 +1,212 @@
+"""``gendan docs``: a copy of the master workbook plus one document sheet per order and
+document, linked (draft) or frozen (issued); optionally PDFs.
+
+The output is a NEW file — the input is never written.  It is the input workbook loaded by
+openpyxl with the document sheets added, so the drafts' INDEX/MATCH formulas point at the
+master sheet in the same workbook.  The cost of that copy grows with the master (openpyxl
+loads and re-saves every cell; see docs/documents.md for measurements), which is why the
+plans are built from the fast calamine read and openpyxl is touched once, at the end.
+
+PDFs are rendered from small one-document workbooks holding values (the Python values the
+issued form would hold, identical to what the linked formulas compute), so LibreOffice
+need not load, recalculate or print the master.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
+from gendan.documents.layout import Layout, load_layout
+from gendan.errors import InputError, OutputError
+from gendan.normalize import clean_text
+from gendan.schema import Schema, load_schema
+
+_OPENPYXL_INPUTS = (".xlsx", ".xlsm")
+
+
+@dataclass
+class GenerateResult:
+    """What ``generate`` wrote."""
+
+    out: Path
+    sheets: list[str] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (contract_no, doc key)
+    status: str = DRAFT
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self, lang: str = "zh") -> str:
+        n_docs, n_orders = len(self.sheets), len(self.orders)
+        secs = sum(self.seconds.values())
+        if lang == "zh":
+            kind = "已出具（数值已冻结）" if self.status == ISSUED else "草稿（公式链接工作序列表）"
+            text = f"已为 {n_orders} 个订单生成 {n_docs} 张单据，{kind}：{self.out}（{secs:.1f} 秒）"
+            if self.pdfs:
+                text += f"\nPDF {len(self.pdfs)} 个：{self.pdfs[0].parent}"
+        else:
+            kind = "issued (values frozen)" if self.status == ISSUED else "drafts (formulas linked to the master)"
+            text = f"{n_docs} document sheets for {n_orders} orders, {kind}: {self.out} ({secs:.1f} s)"
+            if self.pdfs:
+                text += f"\n{len(self.pdfs)} PDFs in {self.pdfs[0].parent}"
+        for note in self.notes:
+            text += "\n" + note
+        return text
+
+    def __str__(self) -> str:
+        return self.summary("en")
+
+
+def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> list[int]:
+    """Master row indexes of the orders asked for; an unknown contract number stops the run
+    (exit 2) rather than silently producing fewer documents than asked."""
+    from gendan.tables import Tables
+
+    assert isinstance(tables, Tables)
+    master = tables.master
+    if all:
+        return [i for i in range(master.n) if clean_text(master.get("contract_no", i))]
+    out: list[int] = []
+    unknown: list[str] = []
+    for no in orders or ():
+        i = master.find("contract_no", clean_text(no))
+        if i is None:
+            unknown.append(str(no))
+        elif i not in out:
+            out.append(i)
+    if unknown:
+        names = ", ".join(unknown)
+        raise InputError(f"Contract {names} is not in the master sheet {master.sheet}.",
+                         f"工作表「{master.sheet}」中没有合同号 {names}。")
+    return out
+
+
+def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: str = DRAFT,
+              documents: Sequence[str] | None = None, now: dt.datetime | None = None,
+              explicit: bool = False) -> tuple[list[DocumentSheet], list[tuple[str, str]]]:
+    """Every applicable document of every order, as built sheets (plans + records)."""
+    from gendan.tables import Tables
+
+    assert isinstance(tables, Tables)
+    built: list[DocumentSheet] = []
+    skipped: list[tuple[str, str]] = []
+    for i in indexes:
+        order = Order(tables, i)
+        for doc in layout.documents:
+            if documents and doc.key not in documents:
+                continue
+            if not doc.applies(order.method):
+                skipped.append((order.contract_no, doc.key))
+                continue
+            built.append(build_document(layout, doc, order, status, now))
+    return built, skipped
+
+
+def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[str] | None = None,
+             all: bool = False, pdf_dir: str | Path | None = None, schema: Schema | None = None,
+             issue: bool = False, documents: Sequence[str] | None = None,
+             layout: Layout | str | Path | None = None, now: dt.datetime | None = None) -> GenerateResult:
+    """Write ``out``: the workbook ``src`` plus the document sheets of the chosen orders.
+
+    ``orders``: contract numbers (or ``all=True``); ``issue``: freeze the sheets (values and
+    a provenance record, checked by ``gendan check``) instead of linked drafts;
+    ``documents``: keys from documents.yaml to limit the set; ``pdf_dir``: also one PDF
+    per document sheet there (LibreOffice)."""
+    from gendan.reader import read_workbook
+    from gendan.tables import load_tables
+
+    t0 = time.perf_counter()
+    src = Path(src)
+    out = Path(out) if out else src.with_name(f"{src.stem}-docs.xlsx")
+    if src.suffix.lower() not in _OPENPYXL_INPUTS:
+        raise InputError(
+            f"Documents are added to .xlsx/.xlsm workbooks; save {src.name} as .xlsx first.",
+            f"单据只能加入 .xlsx/.xlsm 工作簿；请先把 {src.name} 另存为 .xlsx。",
+        )
+    if out.suffix.lower() != ".xlsx":
+        raise OutputError(f"The output {out.name} must be an .xlsx file.", f"输出文件 {out.name} 必须是 .xlsx。")
+    if not all and not orders:
+        raise InputError("Name the orders (contract numbers) or choose all.", "请指定合同号，或选择全部订单。")
+    schema = schema or load_schema()
+    lay = layout if isinstance(layout, Layout) else load_layout(layout)
+    if documents:
+        unknown = [d for d in documents if d not in {x.key for x in lay.documents}]
+        if unknown:
+            raise InputError(f"Unknown document {', '.join(unknown)}; known: {', '.join(d.key for d in lay.documents)}.",
+                             f"未知单据 {', '.join(unknown)}；可用：{', '.join(d.key for d in lay.documents)}。")
+    status = ISSUED if issue else DRAFT
+    stamp = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    result = GenerateResult(out=out, status=status)
+    data = read_workbook(src)
+    tables = load_tables(data, schema)
+    t1 = time.perf_counter()
+    result.seconds["read"] = t1 - t0
+    indexes = select_orders(tables, orders, all)
+    built, skipped = build_all(tables, indexes, lay, status, documents, stamp)
+    result.skipped = skipped
+    result.orders = [clean_text(tables.master.get("contract_no", i)) for i in indexes]
+    t2 = time.perf_counter()
+    result.seconds["build"] = t2 - t1
+
+    import openpyxl
+
+    from gendan.apply_openpyxl import apply_plan
+    from gendan.safe_write import atomic_save_openpyxl
+
+    if src.suffix.lower() == ".xlsm":
+        result.notes.append("note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged.")
+    try:
+        wb = openpyxl.load_workbook(src, rich_text=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise InputError(f"{src.name} cannot be opened to add documents: {exc}.",
+                         f"无法打开 {src.name} 以加入单据：{exc}。") from None
+    t3 = time.perf_counter()
+    result.seconds["load"] = t3 - t2
+    for sheet in built:
+        apply_plan(sheet.plan, wb)
+        result.sheets.append(sheet.sheet)
+    if built:
+        wb.active = wb.sheetnames.index(built[0].sheet)
+    t4 = time.perf_counter()
+    result.seconds["apply"] = t4 - t3
+    atomic_save_openpyxl(wb, out, inputs=[src])
+    t5 = time.perf_counter()
+    result.seconds["save"] = t5 - t4
+    if pdf_dir is not None:
+        values = built if issue else build_all(tables, indexes, lay, ISSUED, documents, stamp)[0]
+        result.pdfs = write_pdfs(values, Path(pdf_dir))
+        result.seconds["pdf"] = time.perf_counter() - t5
+    return result
+
+
+def write_pdfs(sheets: Sequence[DocumentSheet], pdf_dir: Path) -> list[Path]:
+    """One PDF per document sheet, from one-sheet value workbooks (see module docstring)."""
+    import openpyxl
+
+    from gendan.apply_openpyxl import apply_plan
+    from gendan.recalc import LibreOfficeMissing, find_soffice
+    from gendan.render_pdf import render_pdfs, scratch_dir
+
+    if find_soffice() is None:
+        raise LibreOfficeMissing()
+    tmp = scratch_dir()
+    try:
+        books: list[Path] = []
+        for s in sheets:
+            wb = openpyxl.Workbook()
+            default = wb.active
+            apply_plan(s.plan, wb)
+            wb.remove(default)
+            path = tmp / f"{s.sheet}.xlsx"
+            wb.save(path)
+            books.append(path)
+        return render_pdfs(books, pdf_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

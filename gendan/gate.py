@@ -1,0 +1,1662 @@
+"""The input gate: look at a file's bytes before any parser touches it.
+
+Why a gate: the readers we rely on (python-calamine, openpyxl) trust their input.  A 1 KB
+.xlsx with one value in A1 and one in XFD1048576 makes calamine allocate 512 GB and abort
+the whole process with a Rust backtrace; a zip whose parts inflate a thousandfold exhausts
+memory; a CSV renamed to .xlsx yields "Cannot detect file format".  None of those may reach
+the user as a crash.  So every command first calls :func:`open_checked`, which
+
+* classifies the file by its bytes, never its extension (empty, CSV/HTML/SpreadsheetML 2003
+  renamed, PDF, zip, OLE container, raw BIFF);
+* inside an OLE container tells a password-protected OOXML workbook (``EncryptionInfo`` +
+  ``EncryptedPackage`` streams) from a legacy .xls (``Workbook``/``Book`` stream), and a
+  password-protected .xls (``FILEPASS`` record) from a readable one;
+* inside a zip tells .xlsx/.xlsm/.xlsb/.ods from Word/PowerPoint/other zips;
+* checks decompression-bomb limits from ``schemas/limits.yaml``: entry count, declared sizes
+  and ratios from the central directory *before* inflating, then the actual sizes while
+  inflating each part with a bounded zlib stream (a part that inflates past its declared size
+  is refused - the declared size lied);
+* refuses any XML part whose prolog has a DOCTYPE or ENTITY declaration (Excel never writes
+  one; they are how XXE and billion-laughs attacks start), after decoding the prolog in the
+  part's own declared encoding so UTF-16/UTF-7 cannot hide it;
+* scans every worksheet for the extent of its value cells (the dense rectangle calamine will
+  allocate) and refuses workbooks beyond ``max_cells``;
+* notes what a reader cannot see: formulas without cached values (calamine reads them as
+  blank - the workbook must be recalculated and saved in Excel), error values, the 1904 date
+  system, macros.
+
+Refusals raise :class:`GateRefusal` (a :class:`gendan.errors.UnreadableWorkbook`) with one
+sentence in Chinese and one in English and a stable ``reason`` code; nothing else escapes.
+
+Exception tree (from :mod:`gendan.errors`)::
+
+    GendanError
+     └── InputError
+          └── UnreadableWorkbook
+               └── GateRefusal        (reason: "empty", "encrypted", "zip-bomb", ...)
+     └── SchemaError                  (limits.yaml malformed)
+"""
+
+from __future__ import annotations
+
+import codecs
+import operator
+import os
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, Literal
+
+from gendan.errors import SchemaError, UnreadableWorkbook
+
+__all__ = [
+    "Format",
+    "GateRefusal",
+    "GateResult",
+    "Limits",
+    "NOTE_MESSAGES",
+    "SheetScan",
+    "load_limits",
+    "open_checked",
+]
+
+Format = Literal["xlsx", "xlsm", "xls", "xlsb", "ods"]
+
+MiB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for untrusted workbooks (``schemas/limits.yaml``, key ``limits:``).
+
+    The defaults equal the shipped YAML; they keep ``gendan check`` under about 10 s and
+    1 GB of memory on any input (calamine needs roughly 40 bytes per cell of a sheet's
+    dense extent, measured).
+    """
+
+    max_file_bytes: int = 200 * MiB
+    max_entries: int = 10_000
+    max_entry_bytes: int = 256 * MiB
+    max_total_bytes: int = 512 * MiB
+    max_ratio: float = 200.0
+    ratio_grace_bytes: int = 1 * MiB
+    max_cells: int = 10_000_000
+    max_sheet_cells: int = 10_000_000
+    max_prolog_bytes: int = 64 * 1024
+    max_workbook_xml_bytes: int = 32 * MiB
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Limits:
+        """Build from a YAML mapping; unknown keys and non-positive numbers are schema errors."""
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, raw in data.items():
+            if key not in known:
+                raise SchemaError(
+                    f"limits.yaml: unknown limit '{key}'.",
+                    f"limits.yaml：未知的限制项“{key}”。",
+                )
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+                raise SchemaError(
+                    f"limits.yaml: '{key}' must be a positive number, not {raw!r}.",
+                    f"limits.yaml：“{key}”必须是正数，而不是 {raw!r}。",
+                )
+            values[key] = float(raw) if key == "max_ratio" else int(raw)
+        return cls(**values)
+
+
+def _default_limits_path() -> Path | None:
+    """``schemas/limits.yaml`` next to the package (repo) or as package data (installed)."""
+    repo = Path(__file__).resolve().parent.parent / "schemas" / "limits.yaml"
+    if repo.is_file():
+        return repo
+    try:
+        from importlib.resources import files
+
+        res = files("gendan.schemas") / "limits.yaml"
+        if res.is_file():
+            return Path(str(res))
+    except (ImportError, ModuleNotFoundError, TypeError, FileNotFoundError):
+        pass
+    return None
+
+
+def load_limits(path: str | os.PathLike[str] | None = None) -> Limits:
+    """Load limits from YAML with ``yaml.safe_load`` (data only); defaults when no file exists."""
+    import yaml
+
+    p = Path(path) if path is not None else _default_limits_path()
+    if p is None:
+        return Limits()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SchemaError(
+            f"Cannot read the limits file {p}: {exc.strerror or exc}.",
+            f"无法读取限制文件 {p}：{exc.strerror or exc}。",
+        ) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SchemaError(
+            f"The limits file {p} is not valid YAML ({type(exc).__name__}).",
+            f"限制文件 {p} 不是有效的 YAML（{type(exc).__name__}）。",
+        ) from None
+    if doc is None:
+        return Limits()
+    if not isinstance(doc, dict) or not isinstance(doc.get("limits", {}), dict):
+        raise SchemaError(
+            f"The limits file {p} must hold a mapping under 'limits:'.",
+            f"限制文件 {p} 必须在“limits:”下给出键值对。",
+        )
+    return Limits.from_mapping(doc.get("limits") or {})
+
+
+# --------------------------------------------------------------------------- results
+
+
+class GateRefusal(UnreadableWorkbook):
+    """The gate refused the file; ``reason`` is a stable code (tests and docs use it)."""
+
+    def __init__(self, reason: str, message_en: str, message_zh: str) -> None:
+        super().__init__(message_en, message_zh)
+        self.reason = reason
+
+
+#: zh / en sentences for the note codes of :attr:`GateResult.notes`.
+NOTE_MESSAGES: dict[str, tuple[str, str]] = {
+    "formulas-without-values": (
+        "工作簿中有公式没有保存计算结果（例如由程序生成），读出来是空白；请在 Excel 中打开、重新计算并保存后再检查。",
+        "Some formulas have no saved results (the file was written by a program), so they read "
+        "as blank; open the workbook in Excel, recalculate and save it, then check again.",
+    ),
+    "error-values": (
+        "工作簿中有错误值（如 #N/A、#VALUE!、#REF!），这些单元格按空白读取。",
+        "The workbook holds error values (#N/A, #VALUE!, #REF!, ...); those cells read as blank.",
+    ),
+    "date1904": (
+        "工作簿使用 1904 日期系统；日期已按此换算。",
+        "The workbook uses the 1904 date system; dates are converted accordingly.",
+    ),
+    "macros": (
+        "工作簿含有宏（VBA 项目）；本工具只读取数据，不运行宏。",
+        "The workbook carries macros (a VBA project); the tool reads data only and never runs them.",
+    ),
+    "legacy-xls": (
+        "这是旧版 .xls 工作簿；可以读取，但写回标记请先另存为 .xlsx。",
+        "This is a legacy .xls workbook; it can be read, but save it as .xlsx before writing marks into it.",
+    ),
+    "xlsb": (
+        "这是 .xlsb 二进制工作簿；可以读取，但写回标记请先另存为 .xlsx。",
+        "This is a binary .xlsb workbook; it can be read, but save it as .xlsx before writing marks into it.",
+    ),
+    "ods": (
+        "这是 OpenDocument (.ods) 表格；可以读取，但写回标记请先另存为 .xlsx。",
+        "This is an OpenDocument (.ods) spreadsheet; it can be read, but save it as .xlsx before writing marks into it.",
+    ),
+    "biff5": (
+        "这是 Excel 95 或更早格式的 .xls；读取可能不完整，建议另存为 .xlsx。",
+        "This .xls is in the Excel 95 (or older) format; reading may be incomplete, save it as .xlsx.",
+    ),
+    "external-links": (
+        "工作簿链接了其他工作簿；链接的值按上次保存时的结果读取。",
+        "The workbook links to other workbooks; linked values are read as last saved.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SheetScan:
+    """What the gate learned about one worksheet part without building cells."""
+
+    name: str
+    part: str
+    rows: int = 0  # last row holding a value (1-based; 0 = none)
+    cols: int = 0  # last column holding a value
+    value_cells: int = 0
+    formulas: int = 0
+    formulas_without_value: int = 0
+    first_formula_without_value: str | None = None  # A1 address
+    error_cells: int = 0
+    first_error_cell: str | None = None
+    first_row: int = 1  # first row / column holding a value
+    first_col: int = 1
+
+    @property
+    def dense_cells(self) -> int:
+        """Cells of the rectangle from the first to the last value, what calamine allocates."""
+        if not self.rows or not self.cols:
+            return 0
+        return (self.rows - self.first_row + 1) * (self.cols - self.first_col + 1)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The file passed the gate: its real format and facts the readers cannot see."""
+
+    path: str
+    format: Format
+    size: int
+    date1904: bool = False
+    has_macros: bool = False
+    sheets: tuple[SheetScan, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def formulas_without_values(self) -> int:
+        return sum(s.formulas_without_value for s in self.sheets)
+
+    @property
+    def error_cells(self) -> int:
+        return sum(s.error_cells for s in self.sheets)
+
+    def note_messages(self) -> list[tuple[str, str, str]]:
+        """``(code, zh, en)`` for each note, ready for stderr or an ``info`` finding."""
+        out: list[tuple[str, str, str]] = []
+        for code in self.notes:
+            zh, en = NOTE_MESSAGES.get(code, (code, code))
+            if code == "formulas-without-values":
+                where = next(
+                    (
+                        f"{s.name}!{s.first_formula_without_value}"
+                        for s in self.sheets
+                        if s.first_formula_without_value
+                    ),
+                    "",
+                )
+                if where:
+                    zh = f"{zh}（共 {self.formulas_without_values} 个，首个在 {where}）"
+                    en = f"{en} ({self.formulas_without_values} cells, first at {where})"
+            out.append((code, zh, en))
+        return out
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
+def open_checked(path: str | os.PathLike[str], limits: Limits | None = None) -> GateResult:
+    """Classify and bound ``path`` by its bytes; return what a reader needs or raise GateRefusal.
+
+    Reads the file only (never writes, never changes its times beyond the OS's atime).
+    """
+    lim = limits if limits is not None else load_limits()
+    p = Path(path)
+    name = p.name
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise _refuse("not-found", name) from None
+    except OSError as exc:
+        raise _refuse("os-error", name, detail=exc.strerror or str(exc)) from None
+    if p.is_dir():
+        raise _refuse("directory", name)
+    size = st.st_size
+    if size == 0:
+        raise _refuse("empty", name)
+    if size > lim.max_file_bytes:
+        raise _refuse(
+            "too-large", name, detail=f"{size / MiB:.0f}", limit=f"{lim.max_file_bytes / MiB:.0f}"
+        )
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(4096)
+            if head.startswith(OLE_MAGIC):
+                return _gate_ole(fh, p, size, lim)
+            if head.startswith(ZIP_MAGICS):
+                return _gate_zip(fh, p, size, lim)
+    except OSError as exc:
+        raise _refuse("os-error", name, detail=exc.strerror or str(exc)) from None
+    raise _refuse(_sniff_non_container(head, size), name)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _refuse(reason: str, name: str, **kw: str) -> GateRefusal:
+    """One sentence zh + en per reason; ``name`` is the file's base name."""
+    d = kw.get("detail", "")
+    lim = kw.get("limit", "")
+    part = kw.get("part", "")
+    save_as_en = "open it in Excel and save it as an .xlsx workbook"
+    save_as_zh = "请在 Excel 中打开并另存为 .xlsx 工作簿"
+    damaged_en = "open it in Excel to repair it, or use a backup copy"
+    damaged_zh = "请用 Excel 打开修复，或改用备份"
+    table: dict[str, tuple[str, str]] = {
+        "not-found": (f"找不到文件 {name}。", f"File not found: {name}."),
+        "directory": (f"{name} 是一个文件夹，不是工作簿。", f"{name} is a folder, not a workbook."),
+        "os-error": (f"无法读取 {name}：{d}。", f"Cannot read {name}: {d}."),
+        "empty": (
+            f"{name} 是空文件（0 字节），不是工作簿。",
+            f"{name} is empty (0 bytes), not a workbook.",
+        ),
+        "too-large": (
+            f"{name} 有 {d} MB，超过了 {lim} MB 的上限（见 schemas/limits.yaml）。",
+            f"{name} is {d} MB, more than the limit of {lim} MB (see schemas/limits.yaml).",
+        ),
+        "csv": (
+            f"{name} 实际上是 CSV 文本文件，只是扩展名像工作簿；{save_as_zh}。",
+            f"{name} is really a CSV text file with a workbook extension; {save_as_en}.",
+        ),
+        "text": (
+            f"{name} 是纯文本文件，不是工作簿；{save_as_zh}。",
+            f"{name} is a plain text file, not a workbook; {save_as_en}.",
+        ),
+        "html": (
+            f"{name} 实际上是网页（HTML，常见于网站的“导出到 Excel”）；{save_as_zh}。",
+            f"{name} is really a web page (HTML, as some sites' 'export to Excel' make); {save_as_en}.",
+        ),
+        "xml2003": (
+            f"{name} 是 Excel 2003 XML 表格；{save_as_zh}。",
+            f"{name} is an Excel 2003 XML spreadsheet; {save_as_en}.",
+        ),
+        "xml": (
+            f"{name} 是 XML 文件，不是工作簿；{save_as_zh}。",
+            f"{name} is an XML file, not a workbook; {save_as_en}.",
+        ),
+        "pdf": (f"{name} 是 PDF 文件，不是工作簿。", f"{name} is a PDF file, not a workbook."),
+        "raw-biff": (
+            f"{name} 是 Excel 5.0 之前的旧格式，无法读取；{save_as_zh}。",
+            f"{name} is in a pre-Excel 5.0 format that cannot be read; {save_as_en}.",
+        ),
+        "unknown": (
+            f"{name} 不是可识别的工作簿（.xlsx/.xlsm/.xls/.xlsb/.ods）。",
+            f"{name} is not a recognisable workbook (.xlsx/.xlsm/.xls/.xlsb/.ods).",
+        ),
+        "corrupt-zip": (
+            f"{name} 已损坏（压缩包被截断或结构错误）；{damaged_zh}。",
+            f"{name} is damaged (its zip package is truncated or corrupt); {damaged_en}.",
+        ),
+        "corrupt-part": (
+            f"{name} 已损坏（部件 {part} 无法解压）；{damaged_zh}。",
+            f"{name} is damaged (part {part} cannot be inflated); {damaged_en}.",
+        ),
+        "missing-part": (
+            f"{name} 已损坏（缺少工作簿部件 {part}）；{damaged_zh}。",
+            f"{name} is damaged (the workbook part {part} is missing); {damaged_en}.",
+        ),
+        "duplicate-part": (
+            f"{name} 已损坏（部件 {part} 出现了两次）；{damaged_zh}。",
+            f"{name} is damaged (part {part} appears twice); {damaged_en}.",
+        ),
+        "zip-not-workbook": (
+            f"{name} 是一个压缩包，但不是 Excel 工作簿。",
+            f"{name} is a zip archive but not an Excel workbook.",
+        ),
+        "word": (
+            f"{name} 是 Word 文档，不是 Excel 工作簿。",
+            f"{name} is a Word document, not an Excel workbook.",
+        ),
+        "powerpoint": (
+            f"{name} 是 PowerPoint 演示文稿，不是 Excel 工作簿。",
+            f"{name} is a PowerPoint presentation, not an Excel workbook.",
+        ),
+        "odf-not-spreadsheet": (
+            f"{name} 是 OpenDocument 文档，但不是表格。",
+            f"{name} is an OpenDocument file but not a spreadsheet.",
+        ),
+        "encrypted": (
+            f"{name} 设有打开密码；请在 Excel 中打开，删除密码（文件 > 信息 > 保护工作簿 > 用密码进行加密）后保存，再检查。",
+            f"{name} is password-protected; open it in Excel, remove the password "
+            f"(File > Info > Protect Workbook > Encrypt with Password), save it and check again.",
+        ),
+        "encrypted-zip": (
+            f"{name} 的压缩包部件被加密，Excel 不会这样保存；{damaged_zh}。",
+            f"{name} has encrypted zip entries, which Excel never writes; {damaged_en}.",
+        ),
+        "unsupported-compression": (
+            f"{name} 的部件 {part} 使用了 Excel 不用的压缩方式；{save_as_zh}。",
+            f"{name} compresses part {part} with a method Excel does not use; {save_as_en}.",
+        ),
+        "ole-not-workbook": (
+            f"{name} 是 Office 旧格式文件，但不是 Excel 工作簿。",
+            f"{name} is an old-format Office file but not an Excel workbook.",
+        ),
+        "corrupt-ole": (
+            f"{name} 已损坏（旧版 Office 容器结构错误）；{damaged_zh}。",
+            f"{name} is damaged (its legacy Office container is corrupt); {damaged_en}.",
+        ),
+        "too-many-entries": (
+            f"{name} 含有 {d} 个部件，超过了 {lim} 的上限（见 schemas/limits.yaml）。",
+            f"{name} holds {d} parts, more than the limit of {lim} (see schemas/limits.yaml).",
+        ),
+        "entry-too-large": (
+            f"{name} 的部件 {part} 解压后有 {d} MB，超过了 {lim} MB 的上限（疑似压缩炸弹）。",
+            f"{name}: part {part} inflates to {d} MB, more than the limit of {lim} MB (a suspected zip bomb).",
+        ),
+        "total-too-large": (
+            f"{name} 解压后共有 {d} MB，超过了 {lim} MB 的上限（疑似压缩炸弹）。",
+            f"{name} inflates to {d} MB in all, more than the limit of {lim} MB (a suspected zip bomb).",
+        ),
+        "ratio": (
+            f"{name} 的部件 {part} 压缩比为 {d}:1，超过了 {lim}:1 的上限（疑似压缩炸弹）。",
+            f"{name}: part {part} has a compression ratio of {d}:1, above the limit of {lim}:1 (a suspected zip bomb).",
+        ),
+        "size-mismatch": (
+            f"{name} 的部件 {part} 解压后比声明的大小更大，文件已被篡改或损坏，未予打开。",
+            f"{name}: part {part} inflates to more than its declared size, so the file is tampered "
+            f"with or corrupt and was not opened.",
+        ),
+        "doctype": (
+            f"{name} 的部件 {part} 含有 DOCTYPE/ENTITY 声明（Excel 从不写入，可被用来读取本机文件），未予打开。",
+            f"{name}: part {part} contains a DOCTYPE/ENTITY declaration, which Excel never writes and which "
+            f"can be used to read local files, so the file was not opened.",
+        ),
+        "xml-encoding": (
+            f"{name} 的部件 {part} 使用了字符编码 {d}（Excel 只用 UTF-8），无法读取；"
+            f"请在 Excel 或 LibreOffice 中打开并另存为 .xlsx。",
+            f"{name}: part {part} is in the character encoding {d} (Excel only writes UTF-8) and "
+            f"cannot be read; open it in Excel or LibreOffice and save it as .xlsx again.",
+        ),
+        "xml-prolog": (
+            f"{name} 的部件 {part} 开头不是正常的 XML，文件已损坏或被篡改，未予打开。",
+            f"{name}: part {part} does not start like normal XML, so the file is corrupt or tampered with "
+            f"and was not opened.",
+        ),
+        "too-many-cells": (
+            f"{name} 的工作表 {part} 的数据区域有 {d} 个单元格，超过了 {lim} 的上限；"
+            f"请删除远离数据的零散单元格（Ctrl+End 可找到最后一个）后保存。",
+            f"{name}: sheet {part} spans {d} cells, more than the limit of {lim}; delete stray cells far "
+            f"from the data (Ctrl+End finds the last one) and save it again.",
+        ),
+    }
+    zh, en = table[reason]
+    return GateRefusal(reason, en, zh)
+
+
+# --------------------------------------------------------------------------- non-containers
+
+
+def _decode_text_head(head: bytes) -> str | None:
+    """Decode the first bytes as text if they plausibly are text; None for binary."""
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if head.startswith(bom):
+            return head[len(bom) :].decode(enc, errors="replace")
+    if b"\x00" in head:
+        return None
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return head.decode(enc)
+        except UnicodeDecodeError as exc:
+            # the 4 KB cut may split a multi-byte character at the very end
+            if exc.start >= len(head) - 4:
+                return head[: exc.start].decode(enc, errors="replace")
+    return None
+
+
+def _sniff_non_container(head: bytes, size: int) -> str:
+    """Name what a file that is neither zip nor OLE really is (the refusal reason)."""
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    # raw BIFF2-BIFF4 .xls (no OLE container): a BOF record type 0x0009/0x0209/0x0409/0x0809
+    if (
+        len(head) >= 4
+        and head[1] in (0x00, 0x02, 0x04, 0x08)
+        and head[0] == 0x09
+        and head[2] in range(4, 21)
+    ):
+        return "raw-biff"
+    text = _decode_text_head(head)
+    if text is None:
+        return "unknown"
+    low = text.lstrip().lower()
+    if low.startswith("<?xml") or low.startswith("<"):
+        if (
+            "urn:schemas-microsoft-com:office:spreadsheet" in low
+            or '<?mso-application progid="excel.sheet"?>' in low
+        ):
+            return "xml2003"
+        if (
+            "<html" in low
+            or "<!doctype html" in low
+            or "<table" in low
+            or "<meta" in low
+            or "<head" in low
+        ):
+            return "html"
+        return "xml"
+    lines = [ln for ln in text.splitlines() if ln.strip()][:20]
+    if lines and any(sep in lines[0] for sep in (",", ";", "\t", "|")):
+        return "csv"
+    return "text"
+
+
+# --------------------------------------------------------------------------- zip containers
+
+_CT_FORMATS: dict[str, Format] = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": "xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": "xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.main+xml": "xlsm",
+    "application/vnd.ms-excel.template.macroenabled.main+xml": "xlsm",
+    "application/vnd.ms-excel.addin.macroenabled.main+xml": "xlsm",
+    "application/vnd.ms-excel.sheet.binary.macroenabled.main": "xlsb",
+}
+_CT_OTHER = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml": "word",
+    "application/vnd.ms-word": "word",
+    "application/vnd.openxmlformats-officedocument.presentationml": "powerpoint",
+    "application/vnd.ms-powerpoint": "powerpoint",
+}
+_XMLISH = (".xml", ".rels", ".vml")
+
+
+def _gate_zip(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
+    name = p.name
+    try:
+        zf = zipfile.ZipFile(fh)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error):
+        raise _refuse("corrupt-zip", name) from None
+    with zf:
+        # 1. central-directory checks: nothing inflated yet
+        if len(infos) > lim.max_entries:
+            raise _refuse(
+                "too-many-entries", name, detail=str(len(infos)), limit=str(lim.max_entries)
+            )
+        seen: set[str] = set()
+        total = 0
+        for info in infos:
+            if info.filename in seen:
+                raise _refuse("duplicate-part", name, part=info.filename)
+            seen.add(info.filename)
+            if info.flag_bits & 0x1:
+                raise _refuse("encrypted-zip", name)
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _refuse("unsupported-compression", name, part=info.filename)
+            _check_entry_size(name, info.filename, info.file_size, info.compress_size, lim)
+            total += info.file_size
+            if total > lim.max_total_bytes:
+                raise _refuse(
+                    "total-too-large",
+                    name,
+                    detail=f"{total / MiB:.0f}",
+                    limit=f"{lim.max_total_bytes / MiB:.0f}",
+                )
+        info_by = {i.filename: i for i in infos}
+        # 2. what kind of package is this?
+        if "mimetype" in info_by:
+            mime = (
+                _read_small(zf, info_by["mimetype"], name, lim, cap=512)
+                .decode("ascii", "replace")
+                .strip()
+            )
+            if mime.startswith("application/vnd.oasis.opendocument.spreadsheet"):
+                fmt: Format = "ods"
+            elif mime.startswith("application/vnd.oasis.opendocument"):
+                raise _refuse("odf-not-spreadsheet", name)
+            else:
+                raise _refuse("zip-not-workbook", name)
+        elif "[Content_Types].xml" in info_by:
+            fmt = _ooxml_format(zf, info_by, name, lim)
+        elif "xl/workbook.xml" in info_by:
+            fmt = "xlsx"  # no content types: corrupt-ish but calamine can still read it
+        else:
+            raise _refuse("zip-not-workbook", name)
+
+        # 3. inflate every part once with our own bounded inflater: actual sizes, prologs, cells
+        state = _ZipScan(fmt=fmt)
+        total_actual = 0
+        sheet_parts = _sheet_parts(zf, info_by, fmt, name, lim)
+        for info in infos:
+            if info.is_dir():
+                continue
+            fname = info.filename
+            lower = fname.lower()
+            xmlish = lower.endswith(_XMLISH)
+            sheet_name = sheet_parts.get(fname)
+            produced = 0
+            scanner: _CellScanner | None = None
+            if sheet_name is not None and fmt != "xlsb":
+                scanner = _OdsScanner(fname) if fmt == "ods" else _XlsxScanner(sheet_name, fname)
+            prolog = bytearray()
+            prolog_done = not xmlish
+            binbuf = bytearray() if (fmt == "xlsb" and (lower.endswith(".bin"))) else None
+            for chunk in _inflate(fh, info, name, lim):
+                produced += len(chunk)
+                if not prolog_done:
+                    prolog += chunk
+                    if _prolog_verdict(bytes(prolog), name, fname, lim, final=False):
+                        prolog_done = True
+                if scanner is not None:
+                    scanner.feed(chunk)
+                if binbuf is not None:
+                    binbuf += chunk
+            if not prolog_done:
+                _prolog_verdict(bytes(prolog), name, fname, lim, final=True)
+            total_actual += produced
+            if total_actual > lim.max_total_bytes:
+                raise _refuse(
+                    "total-too-large",
+                    name,
+                    detail=f"{total_actual / MiB:.0f}",
+                    limit=f"{lim.max_total_bytes / MiB:.0f}",
+                )
+            if scanner is not None:
+                state.scans.extend(scanner.finish())
+            if binbuf is not None:
+                state.binaries[fname] = bytes(binbuf)
+            if lower == "xl/vbaproject.bin" or lower.endswith("/vbaproject.bin"):
+                state.has_macros = True
+            if lower.startswith("xl/externallinks/"):
+                state.external_links = True
+            if lower == "xl/workbook.xml":
+                state.date1904 = _xlsx_date1904(zf, info, name, lim)
+        if fmt == "xlsb":
+            state.scans.extend(_xlsb_scan(state, sheet_parts, name))
+        return _finish(p, fmt, size, state, lim)
+
+
+@dataclass
+class _ZipScan:
+    fmt: Format
+    scans: list[SheetScan] = field(default_factory=list)
+    has_macros: bool = False
+    external_links: bool = False
+    date1904: bool = False
+    binaries: dict[str, bytes] = field(default_factory=dict)
+
+
+def _finish(p: Path, fmt: Format, size: int, state: _ZipScan, lim: Limits) -> GateResult:
+    """Apply the cell limits and assemble the notes."""
+    total_cells = 0
+    for s in state.scans:
+        if s.dense_cells > lim.max_sheet_cells:
+            raise _refuse(
+                "too-many-cells",
+                p.name,
+                part=s.name,
+                detail=f"{s.dense_cells:,}",
+                limit=f"{lim.max_sheet_cells:,}",
+            )
+        total_cells += s.dense_cells
+        if total_cells > lim.max_cells:
+            raise _refuse(
+                "too-many-cells",
+                p.name,
+                part=s.name,
+                detail=f"{total_cells:,}",
+                limit=f"{lim.max_cells:,}",
+            )
+    notes: list[str] = []
+    if fmt in ("xls", "xlsb", "ods"):
+        notes.append("legacy-xls" if fmt == "xls" else fmt)
+    if state.has_macros:
+        notes.append("macros")
+    if state.date1904:
+        notes.append("date1904")
+    if any(s.formulas_without_value for s in state.scans):
+        notes.append("formulas-without-values")
+    if any(s.error_cells for s in state.scans):
+        notes.append("error-values")
+    if state.external_links:
+        notes.append("external-links")
+    return GateResult(
+        path=str(p),
+        format=fmt,
+        size=size,
+        date1904=state.date1904,
+        has_macros=state.has_macros,
+        sheets=tuple(state.scans),
+        notes=tuple(notes),
+    )
+
+
+def _check_entry_size(name: str, part: str, usize: int, csize: int, lim: Limits) -> None:
+    if usize > lim.max_entry_bytes:
+        raise _refuse(
+            "entry-too-large",
+            name,
+            part=part,
+            detail=f"{usize / MiB:.0f}",
+            limit=f"{lim.max_entry_bytes / MiB:.0f}",
+        )
+    if usize > lim.ratio_grace_bytes:
+        ratio = usize / max(csize, 1)
+        if ratio > lim.max_ratio:
+            raise _refuse(
+                "ratio", name, part=part, detail=f"{ratio:.0f}", limit=f"{lim.max_ratio:.0f}"
+            )
+
+
+def _inflate(
+    fh: BinaryIO, info: zipfile.ZipInfo, name: str, lim: Limits, chunk: int = 1 << 16
+) -> Iterator[bytes]:
+    """Yield the part's bytes, refusing as soon as output passes the declared size or a limit.
+
+    Reads the raw compressed bytes itself (zipfile silently truncates output at the declared
+    size, so it cannot tell us that the declaration lied; other readers may not truncate).
+    """
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        raise _refuse("corrupt-zip", name)
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    remaining = info.compress_size
+    declared = info.file_size
+    produced = 0
+    crc = 0
+    d = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    while remaining > 0:
+        raw = fh.read(min(chunk, remaining))
+        if not raw:
+            raise _refuse("corrupt-zip", name)
+        remaining -= len(raw)
+        if d is None:
+            pieces = [raw]
+        else:
+            pieces = []
+            data = raw
+            while data:
+                try:
+                    # bound each step: never more than one chunk past what we may accept
+                    out = d.decompress(data, chunk)
+                except zlib.error:
+                    raise _refuse("corrupt-part", name, part=info.filename) from None
+                pieces.append(out)
+                data = d.unconsumed_tail
+                if produced + sum(map(len, pieces)) > declared:
+                    raise _refuse("size-mismatch", name, part=info.filename)
+                if d.eof:
+                    break
+        for out in pieces:
+            if not out:
+                continue
+            produced += len(out)
+            if produced > declared:
+                raise _refuse("size-mismatch", name, part=info.filename)
+            _check_entry_size(name, info.filename, produced, info.compress_size, lim)
+            crc = zlib.crc32(out, crc)
+            yield out
+        if d is not None and d.eof:
+            break
+    if d is not None and not d.eof:
+        raise _refuse("corrupt-part", name, part=info.filename)
+    if produced != declared or crc != info.CRC:
+        raise _refuse("corrupt-part", name, part=info.filename)
+
+
+def _read_small(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim: Limits, cap: int
+) -> bytes:
+    """Read a part that must be small (content types, rels, workbook.xml), bounded by ``cap``."""
+    if info.file_size > cap:
+        raise _refuse(
+            "entry-too-large",
+            name,
+            part=info.filename,
+            detail=f"{info.file_size / MiB:.1f}",
+            limit=f"{cap / MiB:.1f}",
+        )
+    try:
+        with zf.open(info) as f:
+            data = f.read(cap + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+        raise _refuse("corrupt-part", name, part=info.filename) from None
+    if len(data) > cap:
+        raise _refuse("size-mismatch", name, part=info.filename)
+    return data
+
+
+def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim: Limits) -> Any:
+    """Parse a small XML part with defusedxml (entities forbidden), after the prolog check."""
+    from defusedxml import ElementTree as DET
+    from defusedxml.common import DefusedXmlException
+
+    data = _read_small(zf, info, name, lim, cap=lim.max_workbook_xml_bytes)
+    _prolog_verdict(data, name, info.filename, lim, final=True)
+    try:
+        return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise _refuse("doctype", name, part=info.filename) from None
+    except Exception:  # noqa: BLE001 - any parse failure of untrusted XML is "damaged"
+        raise _refuse("corrupt-part", name, part=info.filename) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _ooxml_format(
+    zf: zipfile.ZipFile, info_by: dict[str, zipfile.ZipInfo], name: str, lim: Limits
+) -> Format:
+    root = _parse_small_xml(zf, info_by["[Content_Types].xml"], name, lim)
+    found: Format | None = None
+    other: str | None = None
+    for el in root:
+        ct = (el.get("ContentType") or "").strip().lower()
+        if ct in _CT_FORMATS:
+            found = _CT_FORMATS[ct]
+            break
+        for prefix, kind in _CT_OTHER.items():
+            if ct.startswith(prefix):
+                other = kind
+    if found is None:
+        if "xl/workbook.xml" in info_by:
+            return "xlsm" if "xl/vbaProject.bin" in info_by else "xlsx"
+        if "xl/workbook.bin" in info_by:
+            return "xlsb"
+        raise _refuse(other or "zip-not-workbook", name)
+    return found
+
+
+def _sheet_parts(
+    zf: zipfile.ZipFile, info_by: dict[str, zipfile.ZipInfo], fmt: Format, name: str, lim: Limits
+) -> dict[str, str]:
+    """Map worksheet part name -> sheet name (ods: content.xml -> '')."""
+    if fmt == "ods":
+        if "content.xml" not in info_by:
+            raise _refuse("missing-part", name, part="content.xml")
+        return {"content.xml": ""}
+    wb_part = _office_document_part(zf, info_by, name, lim, fmt)
+    if wb_part not in info_by:
+        raise _refuse("missing-part", name, part=wb_part)
+    rels_part = str(
+        PurePosixPath(wb_part).parent / "_rels" / (PurePosixPath(wb_part).name + ".rels")
+    )
+    targets: dict[str, str] = {}
+    if rels_part in info_by:
+        rels = _parse_small_xml(zf, info_by[rels_part], name, lim)
+        base = PurePosixPath(wb_part).parent
+        for rel in rels:
+            if (rel.get("TargetMode") or "").lower() == "external":
+                continue
+            targets[rel.get("Id") or ""] = _resolve(base, rel.get("Target") or "")
+    out: dict[str, str] = {}
+    if fmt == "xlsb":
+        # sheet names live in the binary workbook; name the parts by their file names
+        for target in targets.values():
+            if "worksheets/" in target and target in info_by:
+                out[target] = PurePosixPath(target).stem
+        return out
+    wb = _parse_small_xml(zf, info_by[wb_part], name, lim)
+    for el in wb.iter():
+        if _local(el.tag) == "sheet":
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            target = targets.get(rid or "")
+            if target and target in info_by:
+                out[target] = el.get("name") or PurePosixPath(target).stem
+    if not out:  # no relationships: fall back to the conventional paths
+        for fname in info_by:
+            if fname.startswith("xl/worksheets/") and fname.endswith(".xml"):
+                out[fname] = PurePosixPath(fname).stem
+    return out
+
+
+def _resolve(base: PurePosixPath, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = []
+    for piece in (base / target).parts:
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in (".", ""):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _office_document_part(
+    zf: zipfile.ZipFile, info_by: dict[str, zipfile.ZipInfo], name: str, lim: Limits, fmt: Format
+) -> str:
+    default = "xl/workbook.bin" if fmt == "xlsb" else "xl/workbook.xml"
+    if "_rels/.rels" not in info_by:
+        return default
+    rels = _parse_small_xml(zf, info_by["_rels/.rels"], name, lim)
+    for rel in rels:
+        if (rel.get("Type") or "").endswith("/officeDocument"):
+            return _resolve(PurePosixPath(""), rel.get("Target") or default)
+    return default
+
+
+_DATE1904 = re.compile(rb"<(?:[\w.-]+:)?workbookPr\b[^>]*?\bdate1904\s*=\s*[\"'](?:1|true)[\"']")
+
+
+def _xlsx_date1904(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim: Limits) -> bool:
+    data = _read_small(zf, info, name, lim, cap=lim.max_workbook_xml_bytes)
+    return _DATE1904.search(data) is not None
+
+
+# --------------------------------------------------------------------------- XML prolog
+
+
+_ENC_DECL = re.compile(r"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_ROOT_START = re.compile(r"<[A-Za-z_]")
+_DANGER = re.compile(r"<!\s*(?:doctype|entity)", re.IGNORECASE)
+
+
+def _prolog_verdict(data: bytes, name: str, part: str, lim: Limits, *, final: bool) -> bool:
+    """True once the prolog (everything before the root element) is seen and is clean.
+
+    Raises on DOCTYPE/ENTITY, an encoding other than UTF-8, or a prolog longer than
+    ``max_prolog_bytes`` (padding a prolog is how a scanner gets outrun).  The prefix is
+    decoded in the part's own encoding so UTF-16/UTF-7 cannot hide the declaration.
+    """
+    if not data:
+        return final
+    head = data[: lim.max_prolog_bytes]
+    label = ""
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(b"<\x00"):
+        enc = label = "utf-16-le"
+    elif head.startswith(codecs.BOM_UTF16_BE) or head.startswith(b"\x00<"):
+        enc = label = "utf-16-be"
+    else:
+        enc = "utf-8"
+        m = _ENC_DECL.match(head[:512].decode("latin-1"))
+        if m:
+            declared = m.group(1)
+            try:
+                info = codecs.lookup(declared)
+            except LookupError:
+                raise _refuse("xml-encoding", name, part=part, detail=declared) from None
+            if not info.name.startswith("utf-16"):  # a UTF-16 declaration on 8-bit bytes is moot
+                enc = info.name
+                if enc not in ("utf-8", "ascii"):
+                    label = declared
+    # drop a partial multi-byte char at the cut
+    text = head.decode(enc, errors="replace").lstrip("\ufeff")
+    m_root = _ROOT_START.search(text)
+    upto = text[: m_root.start()] if m_root else text
+    if _DANGER.search(upto):
+        raise _refuse("doctype", name, part=part)
+    if label:
+        # Excel always writes UTF-8; calamine decodes nothing else (measured: UTF-16 parts
+        # read as empty sheets, GBK/Latin-1 raise XmlError), so say so instead of misreading
+        raise _refuse("xml-encoding", name, part=part, detail=label.upper())
+    if m_root:
+        return True
+    if len(data) >= lim.max_prolog_bytes:
+        raise _refuse("xml-prolog", name, part=part)
+    if final and text.strip():
+        # the whole part is prolog-only: harmless, nothing to parse, but not XML we expect
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------- cell scanners
+
+
+class _CellScanner:
+    def feed(self, chunk: bytes) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def finish(self) -> list[SheetScan]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+_P = rb"(?:[\w.-]+:)?"  # an optional namespace prefix (the OpenXML SDK writes x:c, x:v ...)
+_ATTR_R_CELL = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d{1,7})["']""")
+_ATTR_R_ROW = re.compile(rb"""\sr\s*=\s*["'](\d{1,7})["']""")
+_ATTR_T = re.compile(rb"""\st\s*=\s*["'](\w+)["']""")
+#: a cell start tag with an r attribute, directly followed by a value, inline string or formula
+_VALUE_CELL = re.compile(
+    rb"<"
+    + _P
+    + rb"""c(?=\s)[^>]*?\sr\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d{1,7})["'][^>]*?(?<!/)>\s*<"""
+    + _P
+    + rb"(?:v|is|f)[\s/>]"
+)
+#: the same when r is the first attribute (Excel, LibreOffice, openpyxl, xlsxwriter): ~2x faster
+_VALUE_CELL_R_FIRST = re.compile(
+    rb"<" + _P + rb"""c r=["']([A-Z]{1,3})(\d{1,7})["'][^>]*(?<!/)>\s*<""" + _P + rb"(?:v|is|f)[\s/>]"
+)
+#: any cell tag that is not <c r="...": r later, r quoted oddly, no attributes, self-closing bare
+_ODD_CELL_TAG = re.compile(rb"<" + _P + rb"""c(?:\s(?!r=["'][A-Z])|/?>)""")
+
+
+def _error_probe(work: bytes) -> bytes:
+    """Cheap pre-check for error cells: b"e" if any t="e"/t='e' occurs, else b""."""
+    return b"e" if (b't="e"' in work or b"t='e'" in work or b"t = " in work) else b""
+
+
+#: a cell start tag without an r attribute (position implied by order): needs the slow path
+_NO_R_CELL = re.compile(rb"<" + _P + rb"""c(?:>|/>|(?![^>]*\sr\s*=)\s[^>]*>)""")
+_F_START = re.compile(rb"<(" + _P + rb")f[\s/>]")
+_ERR_CELL = re.compile(rb"<" + _P + rb"""c(?=\s)[^>]*?\st\s*=\s*["']e["'][^>]*?(?<!/)>""")
+_V_NONEMPTY = re.compile(rb"<" + _P + rb"v(?:\s[^>]*)?>[^<]")
+_V_ANY = re.compile(rb"<" + _P + rb"v[\s/>]")
+_IS = re.compile(rb"<" + _P + rb"is[\s/>]")
+_TOKEN = re.compile(
+    rb"<((?:[\w.-]+:)?)(?:row(?=[\s/>])([^>]*)>|c(\s[^>]*?)?(?:/>|>(.*?)</\1c>))",
+    re.S,
+)
+_CARRY_TRIM = 1 << 20
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _a1(row: int, col: int) -> str:
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def _trim(buf: bytes) -> bytes:
+    """Bound a carry that found no cut point: only one element's text can be that long, and
+    text cannot hold markup, so its middle is dropped (its start tag is kept)."""
+    if len(buf) > _CARRY_TRIM:
+        return buf[: 1 << 16] + buf[-(1 << 16) :]
+    return buf
+
+
+_CLOSE_NAME = re.compile(rb"</[\w.-]+")
+
+
+def _last_close(buf: bytes) -> int:
+    """Start of the last ``</c>`` or ``</row>`` (any prefix): a safe place to cut a block.
+
+    ``</`` cannot occur in XML text, so these are unambiguous (``>`` alone can)."""
+    best = max(buf.rfind(b"</c>"), buf.rfind(b"</row>"))
+    for tok in (b":c>", b":row>"):
+        i = buf.rfind(tok)
+        if i > best:
+            lt = buf.rfind(b"</", max(0, i - 64), i)
+            if lt >= 0 and _CLOSE_NAME.fullmatch(buf, lt, i):
+                best = i
+    return best
+
+
+class _XlsxScanner(_CellScanner):
+    """Streaming scan of one worksheet XML: value extent, formulas without a cached value,
+    error cells.
+
+    The fast path works on whole blocks with C-speed regexes (``findall`` + sets), touching
+    Python only per formula and per error cell; cells without ``r`` attributes (position
+    implied by order, allowed by the standard) switch the part to a per-cell slow path.
+    A cell's "cached value" is a non-empty ``<v>`` or an inline string; ``<v></v>`` (what
+    openpyxl writes for formulas) is none, except for ``t="str"`` (a formula giving "").
+    """
+
+    def __init__(self, sheet: str, part: str) -> None:
+        self.sheet = sheet
+        self.part = part
+        self.buf = b""
+        self.slow = False
+        # slow-path position state
+        self.row = 0
+        self.col = 0
+        self.max_row = 0
+        self.max_col = 0
+        self.min_row = 1 << 30
+        self.min_col = 1 << 30
+        self.values = 0
+        self.formulas = 0
+        self.f_no_v = 0
+        self.first_f_no_v: str | None = None
+        self.errors = 0
+        self.first_error: str | None = None
+
+    # -- shared helpers
+    def _extent(self, row: int, col: int) -> None:
+        if row > self.max_row:
+            self.max_row = row
+        if col > self.max_col:
+            self.max_col = col
+        if row < self.min_row:
+            self.min_row = row
+        if col < self.min_col:
+            self.min_col = col
+
+    def _formula(self, has_value: bool, where: str | None) -> None:
+        self.formulas += 1
+        if not has_value:
+            self.f_no_v += 1
+            if self.first_f_no_v is None:
+                self.first_f_no_v = where
+
+    def _error(self, where: str | None) -> None:
+        self.errors += 1
+        if self.first_error is None:
+            self.first_error = where
+
+    # -- streaming
+    def feed(self, chunk: bytes) -> None:
+        buf = self.buf + chunk
+        if self.slow:
+            self.buf = self._slow_block(buf)
+            return
+        cut = _last_close(buf)
+        if cut < 0:
+            self.buf = _trim(buf)
+            return
+        cut = buf.index(b">", cut) + 1
+        work, self.buf = buf[:cut], buf[cut:]
+        if _ODD_CELL_TAG.search(work) is None:
+            # every cell tag is <c r="..." ...>: the simple pattern sees all of them
+            self._fast_block(work, _VALUE_CELL_R_FIRST)
+            return
+        if _NO_R_CELL.search(work):
+            self.slow = True
+            self.buf = self._slow_block(work + self.buf)
+            return
+        self._fast_block(work, _VALUE_CELL)
+
+    def _fast_block(self, work: bytes, pattern: re.Pattern[bytes] = _VALUE_CELL) -> None:
+        refs = pattern.findall(work)
+        if refs:
+            self.values += len(refs)
+            for letters in set(map(_first, refs)):
+                c = _col_index(letters)
+                if c > self.max_col:
+                    self.max_col = c
+                if c < self.min_col:
+                    self.min_col = c
+            row_numbers = [int(r) for r in set(map(_second, refs))]
+            self.max_row = max(self.max_row, max(row_numbers))
+            self.min_row = min(self.min_row, min(row_numbers))
+        has_f = b"<f" in work or (b":f" in work and _F_START.search(work) is not None)
+        for m in _F_START.finditer(work) if has_f else ():
+            i = m.start()
+            prefix = m.group(1)
+            end = work.find(b"</" + prefix + b"c>", i)
+            seg = work[i : end if end >= 0 else len(work)]
+            cstart = work.rfind(b"<" + prefix + b"c ", 0, i)
+            tag = work[cstart : work.find(b">", cstart) + 1] if cstart >= 0 else b""
+            tm = _ATTR_T.search(tag)
+            rm = _ATTR_R_CELL.search(tag)
+            has_value = bool(
+                _V_NONEMPTY.search(seg)
+                or _IS.search(seg)
+                or (tm is not None and tm.group(1) == b"str" and _V_ANY.search(seg))
+            )
+            self._formula(
+                has_value, f"{rm.group(1).decode().upper()}{int(rm.group(2))}" if rm else None
+            )
+        for m in _ERR_CELL.finditer(work) if b"e" in _error_probe(work) else ():
+            rm = _ATTR_R_CELL.search(m.group(0))
+            self._error(f"{rm.group(1).decode().upper()}{int(rm.group(2))}" if rm else None)
+
+    def _slow_block(self, buf: bytes) -> bytes:
+        """Per-cell tokens (rows and cells), for parts whose cells lack ``r``; returns the carry."""
+        end = 0
+        for m in _TOKEN.finditer(buf):
+            end = m.end()
+            if m.group(2) is not None:  # <row ...>
+                rm = _ATTR_R_ROW.search(m.group(2))
+                self.row = int(rm.group(1)) if rm else self.row + 1
+                self.col = 0
+                continue
+            attrs = m.group(3) or b""
+            rm = _ATTR_R_CELL.search(attrs)
+            if rm:
+                self.col = _col_index(rm.group(1))
+                self.row = int(rm.group(2))
+            else:
+                self.col += 1
+            body = m.group(4)
+            if not body:
+                continue
+            tm = _ATTR_T.search(attrs)
+            t = tm.group(1) if tm else b""
+            has_v = bool(
+                _V_NONEMPTY.search(body)
+                or _IS.search(body)
+                or (t == b"str" and _V_ANY.search(body))
+            )
+            if _F_START.search(body):
+                self._formula(has_v, _a1(self.row, self.col))
+            if has_v:
+                self.values += 1
+                self._extent(self.row, self.col)
+                if t == b"e":
+                    self._error(_a1(self.row, self.col))
+        # carry the unfinished tail: from the last row/cell start after the last match
+        tail_from = len(buf)
+        lt = buf.rfind(b"<", end)
+        if lt >= 0:
+            tail_from = lt
+            for m in re.finditer(rb"<" + _P + rb"(?:row|c)[\s/>]", buf[end:]):
+                tail_from = end + m.start()
+        return _trim(buf[tail_from:])
+
+    def finish(self) -> list[SheetScan]:
+        if self.buf:
+            if self.slow:
+                self._slow_block(self.buf + b"</c></row>")
+            else:
+                self._fast_block(self.buf)
+            self.buf = b""
+        return [
+            SheetScan(
+                name=self.sheet,
+                part=self.part,
+                rows=self.max_row,
+                cols=self.max_col,
+                value_cells=self.values,
+                formulas=self.formulas,
+                formulas_without_value=self.f_no_v,
+                first_formula_without_value=self.first_f_no_v,
+                error_cells=self.errors,
+                first_error_cell=self.first_error,
+                first_row=min(self.min_row, self.max_row) or 1,
+                first_col=min(self.min_col, self.max_col) or 1,
+            )
+        ]
+
+
+_ODS_TOKEN = re.compile(
+    rb"<(/?)(?:[\w.-]+:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>"
+)
+_ODS_NAME = re.compile(rb"""(?:[\w.-]+:)?name\s*=\s*["']([^"']*)["']""")
+_ODS_ROWS_REP = re.compile(rb"""number-rows-repeated\s*=\s*["'](\d+)["']""")
+_ODS_COLS_REP = re.compile(rb"""number-columns-repeated\s*=\s*["'](\d+)["']""")
+_ODS_VALUE = re.compile(rb"value-type\s*=")
+_ODS_FORMULA = re.compile(rb"(?:[\w.-]+:)?formula\s*=")
+
+
+class _OdsScanner(_CellScanner):
+    """Streaming scan of ODS content.xml: per-table extent of value cells, repeats included."""
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.buf = b""
+        self.out: list[SheetScan] = []
+        self.name: str | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.row = 0
+        self.row_rep = 1
+        self.col = 0
+        self.max_row = 0
+        self.max_col = 0
+        self.values = 0
+        self.formulas = 0
+        self.pending: tuple[int, int, bool] | None = None  # open cell: first col, repeat, has value
+
+    def _close_table(self) -> None:
+        if self.name is not None:
+            self.out.append(
+                SheetScan(
+                    self.name, self.part, self.max_row, self.max_col, self.values, self.formulas
+                )
+            )
+        self.name = None
+        self._reset()
+
+    def _mark(self, first_col: int, rep: int) -> None:
+        self.values += rep * self.row_rep
+        self.max_row = max(self.max_row, self.row + self.row_rep - 1)
+        self.max_col = max(self.max_col, first_col + rep - 1)
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.buf + chunk
+        end = 0
+        for m in _ODS_TOKEN.finditer(buf):
+            end = m.end()
+            closing, kind, attrs, selfclose = m.group(1), m.group(2), m.group(3), m.group(4)
+            if kind == b"table":
+                if closing:
+                    self._close_table()
+                else:
+                    self._close_table()
+                    nm = _ODS_NAME.search(attrs)
+                    self.name = (
+                        nm.group(1).decode("utf-8", "replace")
+                        if nm
+                        else f"Sheet{len(self.out) + 1}"
+                    )
+            elif kind == b"table-row":
+                if not closing:
+                    self.row += self.row_rep if self.row else 1
+                    rr = _ODS_ROWS_REP.search(attrs)
+                    self.row_rep = min(int(rr.group(1)), 1 << 21) if rr else 1
+                    self.col = 0
+            else:
+                if closing:
+                    if self.pending is not None:
+                        first, rep, has_value = self.pending
+                        if has_value:
+                            self._mark(first, rep)
+                        self.pending = None
+                    continue
+                cr = _ODS_COLS_REP.search(attrs)
+                rep = min(int(cr.group(1)), 1 << 15) if cr else 1
+                first = self.col + 1
+                self.col += rep
+                if _ODS_FORMULA.search(attrs):
+                    self.formulas += rep * self.row_rep
+                has_value = bool(_ODS_VALUE.search(attrs))
+                if selfclose:
+                    if has_value:
+                        self._mark(first, rep)
+                else:
+                    # a non-empty cell body (text:p) counts as a value
+                    self.pending = (first, rep, True)
+        tail_from = buf.rfind(b"<", end)
+        self.buf = buf[tail_from:] if tail_from >= 0 else b""
+
+    def finish(self) -> list[SheetScan]:
+        if self.buf:
+            self.feed(b"")
+        self._close_table()
+        return self.out
+
+
+# --------------------------------------------------------------------------- xlsb
+
+
+def _xlsb_records(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """BIFF12 records: variable-length type (1-2 bytes) and size (1-4 bytes)."""
+    i, n = 0, len(data)
+    while i < n:
+        rtype = data[i]
+        i += 1
+        if rtype & 0x80:
+            if i >= n:
+                return
+            rtype = (rtype & 0x7F) | ((data[i] & 0x7F) << 7)
+            i += 1
+        size = 0
+        for shift in (0, 7, 14, 21):
+            if i >= n:
+                return
+            b = data[i]
+            i += 1
+            size |= (b & 0x7F) << shift
+            if not b & 0x80:
+                break
+        yield rtype, data[i : i + size]
+        i += size
+
+
+_XLSB_CELLS = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11}  # BrtCellRk .. BrtFmlaError (not BrtCellBlank 1)
+_XLSB_FORMULAS = {8, 9, 10, 11}
+
+
+def _xlsb_scan(state: _ZipScan, sheet_parts: dict[str, str], name: str) -> list[SheetScan]:
+    wb = state.binaries.get("xl/workbook.bin", b"")
+    names: list[str] = []
+    for rtype, body in _xlsb_records(wb):
+        if rtype == 0x99 and len(body) >= 4:  # BrtWbProp: bit 0 = f1904
+            state.date1904 = bool(struct.unpack_from("<I", body)[0] & 1)
+        elif rtype == 0x9C and len(body) >= 12:  # BrtBundleSh: state, id, relId, name
+            try:
+                rid_len = struct.unpack_from("<I", body, 8)[0]
+                off = 12 + 2 * rid_len
+                nlen = struct.unpack_from("<I", body, off)[0]
+                names.append(body[off + 4 : off + 4 + 2 * nlen].decode("utf-16-le", "replace"))
+            except (struct.error, UnicodeDecodeError):
+                pass
+    out: list[SheetScan] = []
+    for i, (part, stem) in enumerate(sorted(sheet_parts.items())):
+        data = state.binaries.get(part, b"")
+        row = max_row = max_col = values = formulas = errors = 0
+        for rtype, body in _xlsb_records(data):
+            if rtype == 0 and len(body) >= 4:  # BrtRowHdr
+                row = struct.unpack_from("<I", body)[0] + 1
+            elif rtype in _XLSB_CELLS and len(body) >= 4:
+                col = struct.unpack_from("<I", body)[0] + 1
+                values += 1
+                max_row = max(max_row, row)
+                max_col = max(max_col, col)
+                if rtype in _XLSB_FORMULAS:
+                    formulas += 1
+                if rtype in (3, 11):
+                    errors += 1
+        label = names[i] if i < len(names) and len(names) == len(sheet_parts) else stem
+        out.append(
+            SheetScan(label, part, max_row, max_col, values, formulas, 0, None, errors, None)
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- OLE / CFB
+
+
+class _CfbError(Exception):
+    pass
+
+
+class _Cfb:
+    """A minimal, bounds-checked reader of the Compound File Binary format (MS-CFB).
+
+    Only what the gate needs: stream names at any depth and the bytes of one stream.
+    Every chain walk is bounded by the number of sectors in the file, so a looping FAT
+    cannot hang us.
+    """
+
+    ENDOFCHAIN = 0xFFFFFFFE
+    FREESECT = 0xFFFFFFFF
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 512 or data[:8] != OLE_MAGIC:
+            raise _CfbError("header")
+        self.data = data
+        shift = struct.unpack_from("<H", data, 0x1E)[0]
+        mshift = struct.unpack_from("<H", data, 0x20)[0]
+        if shift not in (9, 12) or mshift != 6:
+            raise _CfbError("sector size")
+        self.ssz = 1 << shift
+        self.mssz = 1 << mshift
+        n_fat = struct.unpack_from("<I", data, 0x2C)[0]
+        first_dir = struct.unpack_from("<I", data, 0x30)[0]
+        self.cutoff = struct.unpack_from("<I", data, 0x38)[0]
+        first_minifat = struct.unpack_from("<I", data, 0x3C)[0]
+        first_difat = struct.unpack_from("<I", data, 0x44)[0]
+        n_difat = struct.unpack_from("<I", data, 0x48)[0]
+        self.nsect = max(0, (len(data) - self.ssz) // self.ssz + 1)
+        if n_fat > self.nsect:
+            raise _CfbError("fat count")
+        difat = [v for v in struct.unpack_from("<109I", data, 0x4C) if v < self.nsect]
+        sect = first_difat
+        per = self.ssz // 4 - 1
+        for _ in range(min(n_difat, self.nsect)):
+            if sect >= self.nsect:
+                break
+            vals = struct.unpack_from(f"<{per + 1}I", data, self._off(sect))
+            difat.extend(v for v in vals[:per] if v < self.nsect)
+            sect = vals[per]
+        fat: list[int] = []
+        for s in difat[:n_fat]:
+            fat.extend(struct.unpack_from(f"<{self.ssz // 4}I", data, self._off(s)))
+        self.fat = fat
+        dir_bytes = self._chain_bytes(first_dir, self.fat, self.ssz, self._off)
+        self.entries: list[tuple[str, int, int, int]] = []  # name, type, start, size
+        for i in range(0, len(dir_bytes) - 127, 128):
+            e = dir_bytes[i : i + 128]
+            nlen = struct.unpack_from("<H", e, 64)[0]
+            etype = e[66]
+            if etype == 0:
+                continue
+            ename = e[: max(0, min(nlen, 64) - 2)].decode("utf-16-le", "replace")
+            start = struct.unpack_from("<I", e, 116)[0]
+            size = struct.unpack_from("<Q", e, 120)[0]
+            if self.ssz == 512:
+                size &= 0xFFFFFFFF
+            self.entries.append((ename, etype, start, size))
+        if not self.entries or self.entries[0][1] != 5:
+            raise _CfbError("root")
+        root = self.entries[0]
+        self.ministream = self._chain_bytes(root[2], self.fat, self.ssz, self._off)[: root[3]]
+        self.minifat: list[int] = []
+        mf = self._chain_bytes(first_minifat, self.fat, self.ssz, self._off)
+        self.minifat = list(struct.unpack_from(f"<{len(mf) // 4}I", mf))
+
+    def _off(self, sect: int) -> int:
+        off = (sect + 1) * self.ssz
+        if off + self.ssz > len(self.data):
+            raise _CfbError("sector out of range")
+        return off
+
+    def _chain_bytes(
+        self, start: int, table: list[int], size: int, off_of: Any, limit: int | None = None
+    ) -> bytes:
+        out = bytearray()
+        sect = start
+        steps = 0
+        cap = len(table) + 1
+        while sect not in (self.ENDOFCHAIN, self.FREESECT) and sect < len(table):
+            steps += 1
+            if steps > cap:
+                raise _CfbError("loop")
+            o = off_of(sect)
+            out += self.data[o : o + size] if off_of == self._off else self.ministream[o : o + size]
+            if limit is not None and len(out) >= limit:
+                break
+            sect = table[sect]
+        return bytes(out)
+
+    def _mini_off(self, sect: int) -> int:
+        off = sect * self.mssz
+        if off + self.mssz > len(self.ministream):
+            raise _CfbError("mini sector out of range")
+        return off
+
+    def names(self) -> set[str]:
+        return {e[0] for e in self.entries if e[1] == 2}
+
+    def stream(self, name: str) -> bytes:
+        for ename, etype, start, size in self.entries:
+            if etype == 2 and ename == name:
+                if size < self.cutoff:
+                    data = self._chain_bytes(start, self.minifat, self.mssz, self._mini_off, size)
+                else:
+                    data = self._chain_bytes(start, self.fat, self.ssz, self._off, size)
+                return data[:size]
+        raise KeyError(name)
+
+
+# BIFF8 record types used by the scan
+_BIFF_BOF, _BIFF_EOF, _BIFF_FILEPASS, _BIFF_DATEMODE, _BIFF_BOUNDSHEET = (
+    0x0809,
+    0x000A,
+    0x002F,
+    0x0022,
+    0x0085,
+)
+_BIFF_CELLS = {0x0203, 0x0204, 0x00FD, 0x027E, 0x0006, 0x0205, 0x00D6}
+_BIFF_MULRK = 0x00BD
+
+
+def _gate_ole(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
+    name = p.name
+    fh.seek(0)
+    data = fh.read()
+    try:
+        cfb = _Cfb(data)
+        names = cfb.names()
+    except (_CfbError, struct.error, IndexError, ValueError):
+        raise _refuse("corrupt-ole", name) from None
+    if "EncryptionInfo" in names or "EncryptedPackage" in names:
+        raise _refuse("encrypted", name)
+    stream_name = "Workbook" if "Workbook" in names else ("Book" if "Book" in names else None)
+    if stream_name is None:
+        if "WordDocument" in names:
+            raise _refuse("word", name)
+        if "PowerPoint Document" in names:
+            raise _refuse("powerpoint", name)
+        raise _refuse("ole-not-workbook", name)
+    try:
+        wbs = cfb.stream(stream_name)
+    except (_CfbError, struct.error, IndexError, ValueError, KeyError):
+        raise _refuse("corrupt-ole", name) from None
+    state = _ZipScan(fmt="xls")
+    notes_biff5 = stream_name == "Book"
+    state.scans.extend(_biff_scan(wbs, state, name))
+    result = _finish(p, "xls", size, state, lim)
+    if notes_biff5:
+        result = GateResult(**{**result.__dict__, "notes": result.notes + ("biff5",)})
+    return result
+
+
+def _biff_scan(wbs: bytes, state: _ZipScan, name: str) -> list[SheetScan]:
+    """Walk BIFF records: FILEPASS (encrypted), DATEMODE (1904), per-sheet value extents.
+
+    Substreams open with BOF and close with EOF; charts embedded in a sheet nest a BOF/EOF
+    pair inside it, so only depth-1 substreams count as sheets (in BOUNDSHEET order).
+    """
+    i, n = 0, len(wbs)
+    depth = 0
+    sheet_names: list[str] = []
+    scans: list[SheetScan] = []
+    substream = -1  # index of the current top-level sheet substream (globals excluded)
+    cur: dict[str, int] | None = None
+
+    def close() -> None:
+        if cur is not None:
+            label = (
+                sheet_names[substream]
+                if 0 <= substream < len(sheet_names)
+                else f"Sheet{substream + 1}"
+            )
+            scans.append(
+                SheetScan(
+                    label, "Workbook", cur["rows"], cur["cols"], cur["values"], cur["formulas"]
+                )
+            )
+
+    seen_globals = False
+    while i + 4 <= n:
+        rtype, rlen = struct.unpack_from("<HH", wbs, i)
+        body = wbs[i + 4 : i + 4 + rlen]
+        i += 4 + rlen
+        if rtype == _BIFF_BOF:
+            depth += 1
+            if depth == 1:
+                if not seen_globals:
+                    seen_globals = True
+                else:
+                    substream += 1
+                    kind = struct.unpack_from("<H", body, 2)[0] if len(body) >= 4 else 0
+                    cur = (
+                        {"rows": 0, "cols": 0, "values": 0, "formulas": 0}
+                        if kind == 0x0010
+                        else None
+                    )
+            continue
+        if rtype == _BIFF_EOF:
+            if depth == 1:
+                close()
+                cur = None
+            depth = max(0, depth - 1)
+            continue
+        if depth != 1:
+            continue
+        if rtype == _BIFF_FILEPASS:
+            raise _refuse("encrypted", name)
+        if rtype == _BIFF_DATEMODE and len(body) >= 2 and substream < 0:
+            state.date1904 = struct.unpack_from("<H", body)[0] == 1
+        elif rtype == _BIFF_BOUNDSHEET and len(body) >= 8 and substream < 0:
+            cch = body[6]
+            flags = body[7]
+            raw = body[8 : 8 + (cch * 2 if flags & 1 else cch)]
+            sheet_names.append(raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace"))
+        elif cur is not None and rtype in _BIFF_CELLS and len(body) >= 4:
+            r, c = struct.unpack_from("<HH", body)
+            cur["values"] += 1
+            cur["rows"] = max(cur["rows"], r + 1)
+            cur["cols"] = max(cur["cols"], c + 1)
+            if rtype == 0x0006:
+                cur["formulas"] += 1
+        elif cur is not None and rtype == _BIFF_MULRK and len(body) >= 6:
+            r, c = struct.unpack_from("<HH", body)
+            last = struct.unpack_from("<H", body, len(body) - 2)[0]
+            cur["values"] += max(0, last - c + 1)
+            cur["rows"] = max(cur["rows"], r + 1)
+            cur["cols"] = max(cur["cols"], last + 1)
+    close()
+    return scans

@@ -1,0 +1,174 @@
+"""Where a ribbon button reads from and writes to: live Excel, or a workbook file.
+
+A ribbon function is ``read → engine → plan → apply``.  The two ends differ by backend,
+so they sit behind one small interface:
+
+* :class:`XlwingsHost` — the book that pressed the button (``xw.Book.caller()``): read
+  with :mod:`macros_py.xlwings_adapter`, written with :mod:`macros_py.xlwings_applier`;
+* :class:`FileHost` — a workbook file: read with the engine's reader, written with
+  openpyxl (gendan.apply_openpyxl via gendan.marks) and saved atomically.  Tests and
+  headless runs use it, so every button runs end to end on Linux.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+from gendan.grid import WorkbookData
+from gendan.plan import Plan
+
+TITLE = "跟单 Gendan"
+
+
+class Host(Protocol):
+    """What a ribbon function needs from its workbook."""
+
+    def read(self) -> WorkbookData: ...
+
+    def selection(self) -> tuple[str | None, list[int]]: ...
+
+    def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]: ...
+
+    def apply(self, plan: Plan) -> None: ...
+
+    def tell(self, text: str) -> None: ...
+
+    def open_path(self, path: Path) -> None: ...
+
+    @property
+    def folder(self) -> Path | None: ...
+
+
+class XlwingsHost:
+    """The live workbook in Excel."""
+
+    def __init__(self, book: Any = None) -> None:
+        if book is None:
+            import xlwings as xw
+
+            book = xw.Book.caller()
+        self.book = book
+        self.messages: list[str] = []
+
+    def read(self) -> WorkbookData:
+        from macros_py.xlwings_adapter import read_book
+
+        self._status("跟单 Gendan: reading…")
+        return read_book(self.book)
+
+    def selection(self) -> tuple[str | None, list[int]]:
+        from macros_py.xlwings_adapter import selected_rows
+
+        return selected_rows(self.book)
+
+    def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        from macros_py.xlwings_adapter import fills
+
+        return fills(self.book, cells)
+
+    def apply(self, plan: Plan) -> None:
+        from macros_py.xlwings_applier import apply_plan
+
+        self._status("跟单 Gendan: writing…")
+        app = self.book.app
+        screen = app.screen_updating
+        app.screen_updating = False  # one repaint at the end, not one per call
+        try:
+            apply_plan(plan, self.book, log=self.messages.append)
+        finally:
+            app.screen_updating = screen
+            self._status(False)
+
+    def tell(self, text: str) -> None:
+        self.messages.append(text)
+        self.book.app.alert(text, title=TITLE)
+
+    def open_path(self, path: Path) -> None:
+        open_with_system(path)
+
+    @property
+    def folder(self) -> Path | None:
+        full = getattr(self.book, "fullname", "") or ""
+        p = Path(full)
+        return p.parent if p.parent != Path(".") and "://" not in full else None
+
+    def _status(self, text: str | bool) -> None:
+        try:
+            self.book.app.status_bar = text
+        except Exception:  # the status bar is a nicety
+            pass
+
+
+class FileHost:
+    """A workbook file: read with the engine's reader, written with openpyxl to ``out``
+    (``src`` itself when ``out`` is None) in one atomic save per apply."""
+
+    def __init__(
+        self,
+        src: str | Path,
+        out: str | Path | None = None,
+        selection: tuple[str | None, list[int]] = (None, []),
+    ) -> None:
+        self.src = Path(src)
+        self.out = Path(out) if out is not None else self.src
+        self._selection = selection
+        self.messages: list[str] = []
+        self.opened: list[Path] = []
+        self._wb: Any = None
+
+    def _current(self) -> Path:
+        return self.out if self.out.exists() else self.src
+
+    def _workbook(self) -> Any:
+        if self._wb is None:
+            from gendan.marks import load_for_marks
+
+            self._wb = load_for_marks(self._current())
+        return self._wb
+
+    def read(self) -> WorkbookData:
+        from gendan.reader import read_workbook
+
+        self._wb = None
+        return read_workbook(self._current())
+
+    def selection(self) -> tuple[str | None, list[int]]:
+        return self._selection
+
+    def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        from gendan.marks import fills_openpyxl
+
+        return fills_openpyxl(self._workbook(), cells)
+
+    def apply(self, plan: Plan) -> None:
+        from gendan.marks import apply_marks_openpyxl, save_atomic
+
+        wb = self._workbook()
+        apply_marks_openpyxl(plan, wb)
+        save_atomic(wb, self.out)
+        self._wb = None
+
+    def tell(self, text: str) -> None:
+        self.messages.append(text)
+
+    def open_path(self, path: Path) -> None:
+        self.opened.append(path)
+
+    @property
+    def folder(self) -> Path | None:
+        return self.src.parent
+
+
+def open_with_system(path: Path) -> None:
+    """Open a file with the program the system associates with it (the YAML editor)."""
+    if sys.platform.startswith("win"):
+        os.startfile(str(path))  # type: ignore[attr-defined]  # Windows only
+    elif sys.platform == "darwin":
+        subprocess.run(["open", str(path)], check=False)
+    else:
+        subprocess.run(["xdg-open", str(path)], check=False)

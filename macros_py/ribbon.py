@@ -1,0 +1,257 @@
+"""The 跟单 Gendan ribbon: one function per button, and ``run(id)`` that the VBA calls.
+
+The add-in's VBA has a single callback for every button::
+
+    RunPython "import macros_py.ribbon as r; r.run('<button id>')"
+
+so adding a button is an edit of ``addin/customUI.xml`` plus a function here, registered
+in :data:`BUTTONS` under the button's id — never new VBA.
+
+Every button is ``read → engine → plan → apply`` against a :class:`~macros_py.hosts.Host`:
+live Excel by default (``xw.Book.caller()``), or a file (:class:`~macros_py.hosts.FileHost`),
+which is how the tests run each button end to end on Linux.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gendan.errors import GendanError
+from gendan.findings import Report
+from gendan.plan import Plan
+
+log = logging.getLogger("gendan.ribbon")
+
+__all__ = [
+    "BUTTONS",
+    "check",
+    "clear_marks",
+    "documents",
+    "overdue",
+    "run",
+    "schema_path",
+    "settings",
+    "show_help",
+]
+
+#: Where the user's own settings live when no other file is found (survives upgrades).
+USER_SCHEMA = Path.home() / ".gendan" / "gendan.yaml"
+
+
+def _host(host: Any) -> Any:
+    if host is not None:
+        return host
+    from macros_py.hosts import XlwingsHost
+
+    return XlwingsHost()
+
+
+def _lang() -> str:
+    """Messages in Chinese unless GENDAN_LANG says otherwise (the team reads Chinese)."""
+    v = os.environ.get("GENDAN_LANG", "zh").lower()
+    return v if v in ("zh", "en", "both") else "zh"
+
+
+def schema_path(host: Any = None) -> Path | None:
+    """The settings file in force: ``GENDAN_SCHEMA``, else ``gendan.yaml`` beside the
+    workbook, else ``~/.gendan/gendan.yaml``; None means the bundled default."""
+    env = os.environ.get("GENDAN_SCHEMA")
+    if env:
+        return Path(env)
+    folder = getattr(host, "folder", None) if host is not None else None
+    if folder is not None and (Path(folder) / "gendan.yaml").is_file():
+        return Path(folder) / "gendan.yaml"
+    if USER_SCHEMA.is_file():
+        return USER_SCHEMA
+    return None
+
+
+def _schema(host: Any) -> Any:
+    from gendan.schema import load_schema
+
+    return load_schema(schema_path(host))
+
+
+# ----------------------------------------------------------------------------- buttons
+
+
+def check(host: Any = None, as_of: dt.date | None = None) -> Report:
+    """检查 Check: every finding for the workbook, as cell marks and a 检查结果 sheet."""
+    from gendan.check import check_data
+    from gendan.marks import finding_cells, plan_marks
+
+    host = _host(host)
+    lang = _lang()
+    data = host.read()
+    report = check_data(data, schema=_schema(host), as_of=as_of)
+    plan = plan_marks(report, data, lang, host.fills(finding_cells(report)), as_of=as_of)
+    host.apply(plan)
+    n = report.count_by_severity()
+    host.tell(
+        f"检查完成：{n['error']} 个错误，{n['warning']} 个警告，详见「检查结果」。"
+        if lang != "en"
+        else f"Check done: {n['error']} errors, {n['warning']} warnings; see the 检查结果 sheet."
+    )
+    return report
+
+
+def clear_marks(host: Any = None) -> Plan:
+    """清除标记 Clear marks: remove the tool's fills and notes, give the user's fills back."""
+    from gendan.marks import plan_clear
+
+    host = _host(host)
+    data = host.read()
+    plan = plan_clear(data, _lang())
+    host.apply(plan)
+    host.tell("标记已清除。" if _lang() != "en" else "Marks cleared.")
+    return plan
+
+
+def overdue(host: Any = None, as_of: dt.date | None = None) -> list[Any]:
+    """逾期催款 Overdue: a receivables sheet with aging, dunning level and reminder drafts."""
+    from gendan.receivables import receivables
+    from gendan.tables import load_tables
+    from macros_py.overdue_sheet import plan_overdue
+
+    host = _host(host)
+    as_of = as_of or dt.date.today()
+    schema = _schema(host)
+    tables = load_tables(host.read(), schema)
+    items = receivables(tables, schema, as_of)
+    languages = _customer_languages(tables)
+    host.apply(plan_overdue(items, as_of, _lang(), languages))
+    late = sum(1 for r in items if (r.days_overdue or 0) > 0)
+    host.tell(
+        f"{len(items)} 笔未结，其中 {late} 笔逾期，详见「逾期催款」。"
+        if _lang() != "en"
+        else f"{len(items)} open orders, {late} overdue; see the 逾期催款 sheet."
+    )
+    return items
+
+
+def _customer_languages(tables: Any) -> dict[str, str]:
+    c = getattr(tables, "customers", None)
+    if c is None or not c.has("language"):
+        return {}
+    names, langs = c.column("customer"), c.column("language")
+    return {str(n): str(lg).lower() for n, lg in zip(names, langs, strict=False) if n and lg}
+
+
+def documents(host: Any = None) -> list[str]:
+    """生成单据 Documents: the document sheets for the orders in the selected rows."""
+    from gendan.tables import load_tables
+
+    host = _host(host)
+    schema = _schema(host)
+    tables = load_tables(host.read(), schema)
+    sheet, rows = host.selection()
+    m = tables.master
+    contracts = [
+        str(m.get("contract_no", i))
+        for i, r in enumerate(m.rows)
+        if r in rows and m.get("contract_no", i) and (sheet in (None, m.sheet))
+    ]
+    if not contracts:
+        host.tell(
+            "请先在「工作序列表」中选中订单所在的行。"
+            if _lang() != "en"
+            else "Select the rows of the orders first, on the master sheet."
+        )
+        return []
+    from gendan.documents import DRAFT, load_layout
+    from gendan.documents.gendocs import build_all
+
+    indexes = [m.find("contract_no", c) for c in contracts]
+    built, _skipped = build_all(tables, [i for i in indexes if i is not None], load_layout(), DRAFT)
+    plan = Plan()
+    for sheet in built:
+        plan.add(*sheet.plan.actions)
+    host.apply(plan)
+    names = ", ".join(s.sheet for s in built)
+    host.tell(("已生成单据：" if _lang() != "en" else "Documents written: ") + names)
+    return contracts
+
+
+def settings(host: Any = None) -> Path:
+    """设置 Settings: open the YAML settings; the first time, copy the bundled default to
+    ``~/.gendan/gendan.yaml`` so the user edits their own file, never the installed one."""
+    from gendan.schema import default_schema_path
+
+    host = _host(host)
+    path = schema_path(host)
+    if path is None:
+        USER_SCHEMA.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(default_schema_path(), USER_SCHEMA)
+        path = USER_SCHEMA
+    host.open_path(path)
+    return path
+
+
+HELP_ZH = """跟单 Gendan
+检查：检查整个工作簿，问题单元格标色并加批注，「检查结果」表列出所有问题（可点击跳转）。
+生成单据：为选中行的订单生成单据表。
+逾期催款：应收账款、账龄、催款级别和催款草稿。
+清除标记：去掉本工具的标色和批注，恢复您原来的底色。
+设置：打开规则/设置文件（YAML）。
+公式：GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
+GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK（导入方法见 docs/addin.md）。"""
+
+HELP_EN = """Gendan
+Check: checks the whole workbook, colours and notes the cells with problems, and lists them
+on the 检查结果 sheet with links.  Documents: document sheets for the selected orders.
+Overdue: receivables with aging, dunning level and reminder drafts.  Clear marks: removes the
+tool's colours and notes and gives your own fills back.  Settings: opens the YAML settings.
+Formulas: GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
+GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK (see docs/addin.md to import them)."""
+
+
+def show_help(host: Any = None) -> str:
+    """帮助 Help: what each button does and the formula names."""
+    host = _host(host)
+    text = HELP_EN if _lang() == "en" else HELP_ZH
+    host.tell(text)
+    return text
+
+
+#: Button id (customUI.xml) → function.  A test holds every id in the XML to this table.
+BUTTONS: dict[str, Callable[..., Any]] = {
+    "check": check,
+    "documents": documents,
+    "overdue": overdue,
+    "clear_marks": clear_marks,
+    "settings": settings,
+    "show_help": show_help,
+}
+
+
+def run(button_id: str, host: Any = None) -> Any:
+    """What the VBA callback calls.  A problem the user can fix is shown in one sentence,
+    never as a traceback; an unexpected error is logged with its traceback to
+    ``~/.gendan/ribbon.log`` and shown in one sentence."""
+    fn = BUTTONS.get(button_id)
+    if fn is None:
+        raise KeyError(f"no ribbon function for button id {button_id!r}")
+    host = _host(host)
+    try:
+        return fn(host)
+    except GendanError as exc:
+        host.tell(exc.user_text())
+    except Exception as exc:  # last line of defence between Python and an Excel user
+        logfile = Path.home() / ".gendan" / "ribbon.log"
+        try:
+            logfile.parent.mkdir(parents=True, exist_ok=True)
+            with logfile.open("a", encoding="utf-8") as fh:
+                fh.write(
+                    f"--- {dt.datetime.now().isoformat()} {button_id}\n{traceback.format_exc()}\n"
+                )
+        except OSError:
+            pass
+        host.tell(f"出错了 / Something went wrong: {exc}. ({logfile})")
+    return None

@@ -1,0 +1,223 @@
+"""The built add-in: the committed gendan.xlam equals a fresh build of its text sources, is
+a valid package whose ribbon obeys Microsoft's documented customUI rules ([MS-CUSTOMUI2]),
+and whose VBA reads back (olevba) exactly as written in addin/vba/.
+
+Whether Excel opens it cannot be verified on Linux (docs/addin.md says so)."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from addin import XLAM, build
+from gendan import addin_install
+from macros_py import ribbon
+
+NS = {"ui": build.CUSTOM_UI_NS}
+REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+#: xsd:NCName, the base of ST_UniqueID (xsd:ID) — ASCII subset is what we use.
+NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+@pytest.fixture(scope="module")
+def fresh() -> dict[str, bytes]:
+    return build.parts()
+
+
+@pytest.fixture(scope="module")
+def committed() -> zipfile.ZipFile:
+    return zipfile.ZipFile(XLAM)
+
+
+def test_committed_xlam_matches_a_fresh_build(
+    fresh: dict[str, bytes], committed: zipfile.ZipFile
+) -> None:
+    assert committed.namelist() == list(fresh), "run: python -m addin.build"
+    for name, data in fresh.items():
+        assert committed.read(name) == data, (
+            f"{name} drifted from its source; run: python -m addin.build"
+        )
+
+
+def test_build_is_reproducible(fresh: dict[str, bytes]) -> None:
+    assert build.parts() == fresh
+
+
+def test_valid_zip_with_addin_content_type(committed: zipfile.ZipFile) -> None:
+    assert committed.testzip() is None
+    types = ET.fromstring(committed.read("[Content_Types].xml"))
+    overrides = {o.get("PartName"): o.get("ContentType") for o in types}
+    assert overrides["/xl/workbook.xml"] == "application/vnd.ms-excel.addin.macroEnabled.main+xml"
+    assert overrides["/xl/vbaProject.bin"] == "application/vnd.ms-office.vbaProject"
+    rels = ET.fromstring(committed.read("xl/_rels/workbook.xml.rels"))
+    assert any(r.get("Target") == "vbaProject.bin" for r in rels)
+
+
+def test_custom_ui_is_wired_in_the_package_rels(committed: zipfile.ZipFile) -> None:
+    rels = ET.fromstring(committed.read("_rels/.rels"))
+    ui = [r for r in rels.iter(f"{REL_NS}Relationship") if r.get("Type") == build.CUSTOM_UI_REL]
+    assert len(ui) == 1  # "at most one" customUI part, and it is the target of a package rel
+    target = ui[0].get("Target").lstrip("/")
+    assert target in committed.namelist()
+    # [MS-CUSTOMUI2]: this relationship type goes with the 2009/07 namespace
+    root = ET.fromstring(committed.read(target))
+    assert root.tag == f"{{{build.CUSTOM_UI_NS}}}customUI"
+    assert len({r.get("Id") for r in rels}) == len(list(rels))
+
+
+def _ui() -> ET.Element:
+    return ET.fromstring(build.CUSTOM_UI.read_bytes())
+
+
+def test_custom_ui_structure_and_ids() -> None:
+    root = _ui()
+    tabs = root.findall("ui:ribbon/ui:tabs/ui:tab", NS)
+    assert [t.get("label") for t in tabs] == ["跟单 Gendan"]
+    ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
+    assert len(ids) == len(set(ids)), "ST_UniqueID: ids unique within the document"
+    assert all(NCNAME.match(i) and 1 <= len(i) <= 1024 for i in ids)
+    for e in root.iter():
+        for attr in ("label", "screentip", "supertip", "onAction"):
+            if e.get(attr) is not None:
+                assert 1 <= len(e.get(attr)) <= 1024, (e.get("id"), attr)  # ST_String / ST_Delegate
+        if e.tag.endswith("}button"):
+            assert e.get("size") in (None, "normal", "large")
+    for group in root.iter(f"{{{build.CUSTOM_UI_NS}}}group"):
+        assert group.findall("ui:button", NS), "every group holds buttons"
+
+
+def test_every_button_maps_to_a_ribbon_function() -> None:
+    buttons = [b.get("id") for b in _ui().iter(f"{{{build.CUSTOM_UI_NS}}}button")]
+    assert sorted(buttons) == sorted(ribbon.BUTTONS)
+    assert {"check", "documents", "overdue", "clear_marks", "settings", "show_help"} == set(buttons)
+
+
+def _vba_subs() -> dict[str, str]:
+    text = "\n".join(p.read_text(encoding="ascii") for p in build.vba_sources())
+    return dict(re.findall(r"^Public Sub (\w+)\(([^)]*)\)", text, re.M))
+
+
+def test_every_on_action_names_a_vba_callback() -> None:
+    subs = _vba_subs()
+    actions = {e.get("onAction") for e in _ui().iter() if e.get("onAction")}
+    assert actions == {"GendanOnAction"}  # one generic callback: new buttons need no VBA
+    for a in actions:
+        assert a in subs and re.fullmatch(r"\w+ As IRibbonControl", subs[a]), a
+
+
+def test_vba_hands_the_button_id_to_the_python_dispatcher() -> None:
+    text = (build.VBA_DIR / "GendanRibbon.bas").read_text(encoding="ascii")
+    assert "import macros_py.ribbon as r; r.run('\" & buttonId & \"')" in text
+    assert "GendanRun control.ID" in text
+
+
+def _olevba_modules(xlam: Path) -> dict[str, str]:
+    out = subprocess.run(
+        [sys.executable, "-m", "oletools.olevba", "-c", str(xlam)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    modules: dict[str, str] = {}
+    for block in re.split(r"^-{70,}\n", out, flags=re.M):
+        m = re.match(r"VBA MACRO (\S+)\.(?:bas|cls) \n.*?\n- - [- ]*\n(.*)", block, re.S)
+        if m:
+            modules[m.group(1)] = m.group(2)
+    return modules
+
+
+def test_olevba_reads_back_exactly_the_vba_source() -> None:
+    modules = _olevba_modules(XLAM)
+    assert set(modules) == {"Sheet1", "ThisWorkbook"} | {p.stem for p in build.vba_sources()}
+    for src in build.vba_sources():
+        want = "\n".join(
+            line
+            for line in src.read_text(encoding="ascii").splitlines()
+            if not line.startswith("Attribute VB_")
+        )
+        got = modules[src.stem].replace("\r\n", "\n").rstrip("\n")
+        assert got == want.rstrip("\n"), src.name
+
+
+def test_vba_source_must_be_ascii(tmp_path: Path) -> None:
+    (tmp_path / "Bad.bas").write_text('Attribute VB_Name = "Bad"\n\' 跟单\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="ASCII"):
+        build.build_vba_project(tmp_path)
+
+
+def test_build_leaves_ms_ovbas_own_files_alone() -> None:
+    import ms_ovba
+
+    blank = Path(ms_ovba.__file__).parent / "blank_files"
+    before = sorted(p.name for p in blank.iterdir())
+    build.build_vba_project()
+    assert sorted(p.name for p in blank.iterdir()) == before
+
+
+def test_template_parts_come_from_the_xlwings_wheel(fresh: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(build.template_path()) as t:
+        for name in build.TEMPLATE_PARTS:
+            assert fresh[name] == t.read(name)
+
+
+def test_the_add_in_sheet_is_readable_xml(committed: zipfile.ZipFile) -> None:
+    for name in committed.namelist():
+        if name.endswith((".xml", ".rels")):
+            ET.parse(io.BytesIO(committed.read(name)))
+
+
+# ----------------------------------------------------------------------------- install
+
+
+def test_install_on_linux_says_so_and_does_nothing(tmp_path: Path) -> None:
+    said: list[str] = []
+    ran: list[object] = []
+    code = addin_install.install(platform="linux", run=ran.append, echo=said.append, home=tmp_path)
+    assert code == 2 and ran == [] and said == [addin_install.LINUX_MESSAGE]
+    assert "gendan annotate" in said[0] and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_install_steps_and_conf(platform: str, tmp_path: Path) -> None:
+    ran: list[tuple[str, ...]] = []
+    said: list[str] = []
+    conf = addin_install.conf_path(platform, tmp_path)
+    conf.parent.mkdir(parents=True)
+    conf.write_text('"LICENSE_KEY","keep-me"\n"UDF MODULES","old"\n', encoding="utf-8")
+    code = addin_install.install(
+        platform=platform, run=lambda c: ran.append(tuple(c)) or 0, echo=said.append, home=tmp_path
+    )
+    assert code == 0
+    assert ran[0][-2:] == ("addin", "install")
+    assert ran[1][-2:] == ("--file", str(XLAM))
+    entries = addin_install.read_conf(conf.read_text(encoding="utf-8"))
+    key = "INTERPRETER_MAC" if platform == "darwin" else "INTERPRETER_WIN"
+    assert entries == {
+        "LICENSE_KEY": "keep-me",
+        "UDF MODULES": "macros_py.udfs",
+        key: sys.executable,
+    }
+
+
+def test_install_stops_at_a_failed_step(tmp_path: Path) -> None:
+    said: list[str] = []
+    code = addin_install.install(platform="win32", run=lambda c: 1, echo=said.append, home=tmp_path)
+    assert code == 2 and said[-1].startswith("failed: install the xlwings add-in")
+    assert not addin_install.conf_path("win32", tmp_path).exists()
+
+
+def test_dry_run_changes_nothing(tmp_path: Path) -> None:
+    said: list[str] = []
+    code = addin_install.install(
+        platform="darwin", dry_run=True, run=lambda c: 1 / 0, echo=said.append, home=tmp_path
+    )
+    assert code == 0 and all(s.startswith(("would run", "would write")) for s in said)
+    assert "Containers/com.microsoft.Excel/Data/xlwings.conf" in said[-1]
+    assert not list(tmp_path.iterdir())
