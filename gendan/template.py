@@ -268,10 +268,11 @@ def write_template(path: str | Path, schema: Schema | None = None, rows: int = D
     ws.title = master.names[0]
     alt = f"  {master.names[1]}" if len(master.names) > 1 else ""
     ws.cell(row=1, column=1, value=f"{master.names[0]}{alt}").font = _TITLE_FONT
+    source = Path(schema.source).name if schema.source else "master.yaml"
     ws.cell(row=2, column=1, value=(
-        "橙色表头为必填，黄色为条件必填；鼠标停在表头上可看英文列名和规则；下拉选项与格式来自 schemas/master.yaml。"
+        f"橙色表头为必填，黄色为条件必填；鼠标停在表头上可看英文列名和规则；下拉选项与格式来自 {source}。"
         "  Orange headers are required, yellow ones under a condition; hover a header for its "
-        "English name and rules.")).font = _NOTE_FONT
+        f"English name and rules. Dropdowns and formats come from {source}.")).font = _NOTE_FONT
     _table_sheet(wb, ws, schema, master, HEADER_ROW, rows)
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"

@@ -93,6 +93,71 @@ def test_custom_ui_structure_and_ids() -> None:
         assert group.findall("ui:button", NS), "every group holds buttons"
 
 
+#: Attributes [MS-CUSTOMUI2] allows on the elements we use (CT_Tab, CT_Group, CT_Button);
+#: a misspelt one ("onaction") would be a schema error that Excel reports or ignores.
+_COMMON = {
+    "id",
+    "idQ",
+    "idMso",
+    "tag",
+    "label",
+    "getLabel",
+    "visible",
+    "getVisible",
+    "keytip",
+    "getKeytip",
+    "insertAfterMso",
+    "insertBeforeMso",
+    "insertAfterQ",
+    "insertBeforeQ",
+}
+ALLOWED = {
+    "tab": _COMMON,
+    "group": _COMMON
+    | {
+        "image",
+        "imageMso",
+        "getImage",
+        "screentip",
+        "getScreentip",
+        "supertip",
+        "getSupertip",
+        "autoScale",
+        "centerVertically",
+    },
+    "button": _COMMON
+    | {
+        "onAction",
+        "enabled",
+        "getEnabled",
+        "description",
+        "getDescription",
+        "image",
+        "imageMso",
+        "getImage",
+        "screentip",
+        "getScreentip",
+        "supertip",
+        "getSupertip",
+        "size",
+        "getSize",
+        "showLabel",
+        "getShowLabel",
+        "showImage",
+        "getShowImage",
+    },
+}
+
+
+def test_custom_ui_attributes_are_the_documented_ones() -> None:
+    for e in _ui().iter():
+        local = e.tag.split("}")[1]
+        if local in ALLOWED:
+            assert set(e.attrib) <= ALLOWED[local], (local, set(e.attrib) - ALLOWED[local])
+            if e.get("keytip") is not None:
+                assert 1 <= len(e.get("keytip")) <= 3  # ST_Keytip
+
+
 def test_every_button_maps_to_a_ribbon_function() -> None:
     buttons = [b.get("id") for b in _ui().iter(f"{{{build.CUSTOM_UI_NS}}}button")]
     assert sorted(buttons) == sorted(ribbon.BUTTONS)
