@@ -129,7 +129,7 @@ class Report:
         return [f.to_dict() for f in self.findings]
 
     def count_by_severity(self) -> dict[str, int]:
-        counts = {s: 0 for s in SEVERITIES}
+        counts: dict[str, int] = {s: 0 for s in SEVERITIES}
         for f in self.findings:
             counts[f.severity] += 1
         return counts

@@ -99,10 +99,10 @@ def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: s
         for f in fs:
             sev = _paint(f"{f.severity:<7}", f.severity, color)
             out.append(f"  {f.cell:<6} {sev} {f.code:<26} {f.message(lang)}")
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for f in findings:
         counts[f.severity] += 1
-    codes = defaultdict(int)
+    codes: dict[str, int] = defaultdict(int)
     for f in findings:
         codes[f.code] += 1
     if lang == "zh":
@@ -146,7 +146,7 @@ def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of
     for (cust, cur), rs in sorted(groups.items()):
         for r in sorted(rs, key=lambda r: (r.due_date is None, r.due_date)):
             days = "" if r.days_overdue is None else str(r.days_overdue)
-            level = (_LEVEL_ZH.get(r.level, r.level) if zh else r.level) or ""
+            level = (_LEVEL_ZH.get(r.level, r.level) if zh and r.level else r.level) or ""
             cells = (r.contract_no or "", cust, cur, f"{r.outstanding:,.2f}", r.due_date.isoformat() if r.due_date else "?",
                      days, r.bucket, level)
             line = "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True))

@@ -245,7 +245,7 @@ class Settings:
         wanted = norm(customer)
         for name, overrides in self.customers.items():
             if norm(name) == wanted:
-                return replace(self, **dict(overrides))
+                return replace(self, **dict(overrides))  # type: ignore[arg-type]
         return self
 
 

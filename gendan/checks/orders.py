@@ -171,7 +171,8 @@ def dates(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding("date-order", m, later, i, value=a, expected=b,
                                   other_zh=_label(m, earlier, "zh"), other_en=_label(m, earlier, "en"))
         bl, latest, expiry, sent = cols["bl_date"][i], cols["latest_shipment"][i], cols["lc_expiry"][i], cols["docs_sent_date"][i]
-        is_lc = terms[i] is not None and terms[i].method in LC_METHODS
+        t = terms[i]
+        is_lc = t is not None and t.method in LC_METHODS
         if bl is not None and latest is not None and bl > latest:
             yield ctx.finding("late-shipment", m, "bl_date", i, value=bl, expected=latest)
         if expiry is not None and latest is not None and expiry < latest:
