@@ -24,7 +24,6 @@ from gendan.normalize import clean_text, norm
 from gendan.schema import ColumnSpec, Schema, SheetSpec
 from gendan.terms import parse_terms
 from gendan.values import (
-    EXCEL_ERRORS,
     Parsed,
     excel_error,
     parse_date,
