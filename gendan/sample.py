@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import random
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -909,18 +908,18 @@ def write_large(path: str | Path, n_orders: int = 100_000, seed: int = 2026,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m gendan.sample [PATH] [--large N]``: regenerate the sample (or a big book)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    large = None
-    if "--large" in args:
-        k = args.index("--large")
-        large = int(args[k + 1])
-        del args[k:k + 2]
-    if large:
-        out = Path(args[0] if args else f"large-{large}.xlsx")
-        secs = write_large(out, large)
-        print(f"wrote {out}: {large:,} orders in {secs:.1f} s")
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m gendan.sample", description=main.__doc__)
+    ap.add_argument("path", nargs="?", help="where to write (default: xlsx/sample.xlsx)")
+    ap.add_argument("--large", type=int, metavar="N", help="write a clean N-order master for benchmarks")
+    args = ap.parse_args(argv)
+    if args.large:
+        out = Path(args.path or f"large-{args.large}.xlsx")
+        secs = write_large(out, args.large)
+        print(f"wrote {out}: {args.large:,} orders in {secs:.1f} s")
         return 0
-    out = Path(args[0] if args else Path(__file__).resolve().parent.parent / "xlsx" / "sample.xlsx")
+    out = Path(args.path) if args.path else Path(__file__).resolve().parent.parent / "xlsx" / "sample.xlsx"
     t0 = time.perf_counter()
     m = build_sample(out)
     print(f"wrote {out}: {len(m.contract_nos)} orders, {len(m.defects)} planted defects "
