@@ -199,10 +199,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     if not args.all and not args.order:
         raise _UsageError("Name the orders with --order NO … or use --all.", "请用 --order 合同号 … 指定订单，或用 --all。")
-    book = Path(args.book)
-    out = Path(args.out) if args.out else book.with_name(f"{book.stem}-docs.xlsx")
-    result = generate(book, out, orders=args.order, all=args.all, pdf_dir=args.pdf, schema=_schema(args))
-    print(getattr(result, "summary", lambda lang: str(result))(_lang(args)) if callable(getattr(result, "summary", None)) else str(result))
+    result = generate(Path(args.book), args.out, orders=args.order, all=args.all, pdf_dir=args.pdf,
+                      schema=_schema(args), issue=args.issue, documents=args.document)
+    print(result.summary(_lang(args)))
     return 0
 
 
@@ -258,7 +257,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     first = [r for r in tables.master.column("contract_no") if r][:3]
     out = folder / "sample-docs.xlsx"
     result = generate(book, out, orders=first, all=False, pdf_dir=None, schema=schema)
-    print(("\n已生成单据：" if lang == "zh" else "\nDocuments written: ") + f"{out} ({result})")
+    print("\n" + result.summary(lang))
     return 0
 
 
@@ -296,8 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("book")
     sp.add_argument("--order", nargs="+", metavar="NO", help="contract numbers")
     sp.add_argument("--all", action="store_true", help="every order")
-    sp.add_argument("--out", help="output workbook (default: BOOK-docs.xlsx)")
+    sp.add_argument("--out", help="output workbook (default: BOOK-docs.xlsx, or .xlsm for a macro workbook)")
     sp.add_argument("--pdf", metavar="DIR", help="also render the documents to PDF in DIR (needs LibreOffice)")
+    sp.add_argument("--issue", action="store_true",
+                    help="issue the documents: values instead of formulas, with a record the check reads back")
+    sp.add_argument("--document", nargs="+", metavar="KEY",
+                    help="only these documents (keys of schemas/documents.yaml, e.g. invoice packing_list)")
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_docs)
 

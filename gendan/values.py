@@ -214,7 +214,9 @@ def display(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        if v.is_integer() and abs(v) < 1e15:
+        if v != v or abs(v) == float("inf") or abs(v) >= 1e15:
+            return repr(v)  # NaN, infinities and huge numbers: as Python prints them
+        if v.is_integer():
             return str(int(v))
         return f"{v:.2f}" if abs(v * 100 - round(v * 100)) < 1e-6 else repr(v)
     if isinstance(v, dt.datetime):

@@ -114,6 +114,12 @@ def test_layout_errors_name_the_place() -> None:
     bad_addr = {"documents": [{"key": "x", "cells": [{"at": "1A", "text": "a"}]}]}
     with pytest.raises(SchemaError, match="cell address"):
         parse_layout(bad_addr)
+    unknown_name = {"documents": [{"key": "x", "cells": [{"at": "A1", "words_en": "total"}]}]}
+    with pytest.raises(SchemaError, match="'total'"):
+        parse_layout(unknown_name)
+    bad_placeholder = {"documents": [{"key": "x", "cells": [{"at": "A1", "template": "{m.cartons} {cartons}"}]}]}
+    with pytest.raises(SchemaError, match="template"):
+        parse_layout(bad_placeholder)
 
 
 def test_adding_a_field_is_a_yaml_edit(tables, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -306,11 +312,13 @@ def test_generate_adds_sheets_and_leaves_the_input_alone(tmp_path) -> None:  # t
         "合同-GD26-002", "指令-GD26-002", "通知-GD26-002", "箱单-GD26-002", "发票-GD26-002",
     ]
     assert result.skipped == [("GD26-002", "collection_instruction")]
+    assert result.method == "graft"  # the package was copied, not rewritten by openpyxl
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:4] == ["工作序列表", "客户", "产品", "公司"]
     assert wb["发票-GD26-001"]["G15"].value.startswith("=IFERROR(")
     assert "GD26-001" in result.summary("zh") or "2 个订单" in result.summary("zh")
     again = generate(out, tmp_path / "docs2.xlsx", orders=["GD26-001"], issue=True, now=NOW)
+    assert again.method == "openpyxl"  # its sheets exist: loaded, replaced, saved
     wb2 = openpyxl.load_workbook(again.out)
     assert wb2.sheetnames.count("发票-GD26-001") == 1  # replaced, not duplicated
     assert wb2["发票-GD26-001"]["G15"].value == 25850
@@ -437,3 +445,91 @@ def test_check_path_does_not_import_openpyxl() -> None:
             "from gendan.documents import check_documents; print('openpyxl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_issued_document_of_a_deleted_order_is_a_mismatch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gendan.documents import generate
+
+    out = generate(book(tmp_path / "m.xlsx"), tmp_path / "i.xlsx", orders=["GD26-003"], issue=True,
+                   documents=["commercial_invoice"], now=NOW).out
+    changed = _edit(out, tmp_path / "c.xlsx", "GD26-003", contract_no="GD26-033")
+    found = [(f.sheet, f.key, f.value, f.expected) for f in _check(changed) if f.code == "doc-mismatch"]
+    assert found == [("发票-GD26-003", "contract_no", "GD26-003", "")]
+
+
+# ----------------------------------------------------------------------------- grafting
+
+
+def test_graft_keeps_every_part_of_the_package(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    from gendan.documents import generate
+
+    src = book(tmp_path / "m.xlsx")
+    with zipfile.ZipFile(src, "a") as z:  # a part openpyxl would drop (as it drops a ribbon)
+        z.writestr("customUI/customUI14.xml", "<customUI/>")
+    before = {i.filename: zipfile.ZipFile(src).read(i.filename) for i in zipfile.ZipFile(src).infolist()}
+    result = generate(src, tmp_path / "o.xlsx", orders=["GD26-001"], documents=["commercial_invoice"])
+    assert result.method == "graft"
+    with zipfile.ZipFile(result.out) as z:
+        after = {n: z.read(n) for n in z.namelist()}
+    changed = {n for n in before if before[n] != after.get(n)}
+    assert changed == {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+    assert after["customUI/customUI14.xml"] == b"<customUI/>"
+    added = set(after) - set(before)
+    assert added == {"xl/worksheets/sheet5.xml"}
+    wb_xml = after["xl/workbook.xml"].decode()
+    assert '<sheet name="发票-GD26-001" sheetId="5"' in wb_xml and 'fullCalcOnLoad="1"' in wb_xml
+    assert "_xlnm.Print_Area" in wb_xml
+
+
+def test_graft_refuses_what_it_does_not_know() -> None:
+    import xml.etree.ElementTree as ET
+
+    from gendan.documents.inject import Unsupported, merge_styles
+
+    scratch = ET.fromstring('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
+    with pytest.raises(Unsupported):
+        merge_styles('<x:styleSheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>', scratch)
+    with pytest.raises(Unsupported):
+        merge_styles('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></styleSheet>', scratch)
+
+
+def test_merge_styles_appends_and_remaps() -> None:
+    import xml.etree.ElementTree as ET
+
+    from gendan.documents.inject import merge_styles
+
+    target = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
+              '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill/></fill></fills>'
+              '<borders count="1"><border/></borders><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellXfs>'
+              "</styleSheet>")
+    scratch = ET.fromstring(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
+        '<fonts count="1"><font><b val="1"/></font></fonts><fills count="1"><fill><patternFill/></fill></fills>'
+        '<borders count="1"><border/></borders><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        '<xf numFmtId="165" fontId="0" fillId="0" borderId="0"><alignment wrapText="1"/></xf>'
+        '<xf numFmtId="164" fontId="0" fillId="0" borderId="0"/></cellXfs></styleSheet>')
+    out, xf_map = merge_styles(target, scratch)
+    assert xf_map == {0: 1, 1: 2, 2: 3}
+    assert '<fonts count="2">' in out and '<cellXfs count="4">' in out and '<numFmts count="2">' in out
+    assert '<xf numFmtId="164" fontId="1" fillId="1" borderId="1" xfId="0"><alignment wrapText="1"/></xf>' in out  # reused id
+    assert '<numFmt numFmtId="165" formatCode="#,##0.00"/>' in out
+    assert '<xf numFmtId="165" fontId="1" fillId="1" borderId="1" xfId="0"/>' in out
+
+
+def test_pdf_without_libreoffice_says_what_to_install(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import gendan.recalc
+    import gendan.render_pdf
+    from gendan.documents import generate
+    from gendan.recalc import LibreOfficeMissing
+
+    monkeypatch.setattr(gendan.recalc, "find_soffice", lambda: None)
+    monkeypatch.setattr(gendan.render_pdf, "find_soffice", lambda: None)
+    with pytest.raises(LibreOfficeMissing) as exc:
+        generate(book(tmp_path / "m.xlsx"), tmp_path / "o.xlsx", orders=["GD26-001"], pdf_dir=tmp_path / "pdf")
+    assert "LibreOffice" in exc.value.message_en and "apt-get install libreoffice-calc" in exc.value.message_en
+    assert "未安装 LibreOffice" in exc.value.message_zh
+    assert (tmp_path / "o.xlsx").exists()  # the workbook was written before the PDFs were tried

@@ -342,13 +342,13 @@ class Builder:
             for c, k in self.cells:
                 if k == i and c.name == name:
                     return c
-        c = self._by_name.get(name)
-        if c is None:
+        found = self._by_name.get(name)
+        if found is None:
             from gendan.errors import SchemaError
 
             raise SchemaError(f"documents.yaml: {self.doc.key} refers to doc.{name}, which no cell names",
                               f"documents.yaml：{self.doc.key} 引用了不存在的 doc.{name}")
-        return c
+        return found
 
     # -- values ---------------------------------------------------------------------------
 
@@ -581,9 +581,8 @@ class Builder:
             self._style(plan, c)
             h = self._height(c, v)
             if h:
-                r = c.row if not c.merged or c.to_row == c.row else None
-                if r is not None:
-                    heights[r] = max(heights.get(r, 0), h)
+                if not c.merged or c.to_row == c.row:
+                    heights[c.row] = max(heights.get(c.row, 0), h)
             if c.checked:
                 key = c.field_key + (f"[{i}]" if i else "")
                 if not any(fr.key == key for fr in doc_sheet.fields):

@@ -159,6 +159,7 @@ def check_documents(data: WorkbookData, tables: Tables, schema: Schema,
     present: dict[str, set[str]] = {}
     master = tables.master
     msheet = master.sheet
+    index: dict[str, int] | None = None
     for grid in data.sheets:
         if grid.name == msheet:
             continue
@@ -168,7 +169,12 @@ def check_documents(data: WorkbookData, tables: Tables, schema: Schema,
         present.setdefault(norm(block.contract_no), set()).add(block.doc_key)
         if block.status != ISSUED:
             continue
-        findings += _compare(grid, block, tables, schema, layout)
+        if index is None:  # built once, only for workbooks that have issued documents
+            index = {}
+            for k, v in enumerate(master.column("contract_no")):
+                if v not in (None, ""):
+                    index.setdefault(norm(v), k)
+        findings += _compare(grid, block, tables, schema, layout, index.get(norm(block.contract_no)))
     findings += _missing(tables, schema, layout, present)
     return findings
 
@@ -177,13 +183,15 @@ def _severity(schema: Schema, code: str) -> Any:
     return schema.severity(code, "error")
 
 
-def _compare(grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layout: Layout) -> list[Finding]:
+def _compare(grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layout: Layout,
+             i: int | None) -> list[Finding]:
+    """The findings of one issued sheet; ``i`` is its order's master row index (None when
+    the contract number is no longer in the master)."""
     master = tables.master
     try:
         doc = layout.document(block.doc_key)
     except KeyError:
         return []
-    i = master.find("contract_no", block.contract_no)
     sev = _severity(schema, "doc-mismatch")
     if i is None:
         cell = block.fields[0][2] if block.fields else "A1"

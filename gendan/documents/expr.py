@@ -94,6 +94,7 @@ def to_formula(text: str, ref: Callable[[str, str], str], i: int = 1, n: int = 1
             v = node.value
             if isinstance(v, str):
                 return _quote(v)
+            assert isinstance(v, int | float)  # parse() admits only numbers and text
             return repr(int(v)) if float(v).is_integer() else repr(v)
         if isinstance(node, ast.Name):
             return str(i if node.id == "i" else n)

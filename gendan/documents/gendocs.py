@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
 from gendan.documents.layout import Layout, load_layout
 from gendan.errors import InputError, OutputError
-from gendan.normalize import clean_text
+from gendan.normalize import clean_text, norm
 from gendan.schema import Schema, load_schema
 
 _OPENPYXL_INPUTS = (".xlsx", ".xlsm")
@@ -42,6 +43,7 @@ class GenerateResult:
     status: str = DRAFT
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    method: str = "openpyxl"  # graft: parts added to a copy of the package; openpyxl: load + save
 
     def summary(self, lang: str = "zh") -> str:
         n_docs, n_orders = len(self.sheets), len(self.orders)
@@ -53,7 +55,8 @@ class GenerateResult:
                 text += f"\nPDF {len(self.pdfs)} 个：{self.pdfs[0].parent}"
         else:
             kind = "issued (values frozen)" if self.status == ISSUED else "drafts (formulas linked to the master)"
-            text = f"{n_docs} document sheets for {n_orders} orders, {kind}: {self.out} ({secs:.1f} s)"
+            orders = "order" if n_orders == 1 else "orders"
+            text = f"{n_docs} document sheets for {n_orders} {orders}, {kind}: {self.out} ({secs:.1f} s)"
             if self.pdfs:
                 text += f"\n{len(self.pdfs)} PDFs in {self.pdfs[0].parent}"
         for note in self.notes:
@@ -62,6 +65,18 @@ class GenerateResult:
 
     def __str__(self) -> str:
         return self.summary("en")
+
+
+def contract_index(tables: object) -> dict[str, int]:
+    """normalised contract number → first master row index (one pass, not one per order)."""
+    from gendan.tables import Tables
+
+    assert isinstance(tables, Tables)
+    index: dict[str, int] = {}
+    for i, v in enumerate(tables.master.column("contract_no")):
+        if v not in (None, ""):
+            index.setdefault(norm(v), i)
+    return index
 
 
 def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> list[int]:
@@ -75,8 +90,9 @@ def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> li
         return [i for i in range(master.n) if clean_text(master.get("contract_no", i))]
     out: list[int] = []
     unknown: list[str] = []
+    index = contract_index(tables)
     for no in orders or ():
-        i = master.find("contract_no", clean_text(no))
+        i = index.get(norm(clean_text(no)))
         if i is None:
             unknown.append(str(no))
         elif i not in out:
@@ -130,8 +146,9 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
             f"Documents are added to .xlsx/.xlsm workbooks; save {src.name} as .xlsx first.",
             f"单据只能加入 .xlsx/.xlsm 工作簿；请先把 {src.name} 另存为 .xlsx。",
         )
-    if out.suffix.lower() != ".xlsx":
-        raise OutputError(f"The output {out.name} must be an .xlsx file.", f"输出文件 {out.name} 必须是 .xlsx。")
+    if out.suffix.lower() not in (".xlsx", src.suffix.lower()):
+        raise OutputError(f"The output {out.name} must be an .xlsx file (or .xlsm for an .xlsm input).",
+                          f"输出文件 {out.name} 必须是 .xlsx（输入为 .xlsm 时也可为 .xlsm）。")
     if not all and not orders:
         raise InputError("Name the orders (contract numbers) or choose all.", "请指定合同号，或选择全部订单。")
     schema = schema or load_schema()
@@ -155,11 +172,70 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
     t2 = time.perf_counter()
     result.seconds["build"] = t2 - t1
 
+    from gendan.documents import inject
+
+    t3 = time.perf_counter()
+    try:
+        existing: set[str] | None = {n.casefold() for n in inject.sheet_names(src)}
+    except (inject.Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+        existing = None
+    if existing is not None and not any(b.sheet.casefold() in existing for b in built):
+        try:
+            _graft(src, out, built)
+            result.sheets = [b.sheet for b in built]
+            result.seconds["graft"] = time.perf_counter() - t3
+            result.method = "graft"
+        except inject.Unsupported as exc:
+            result.notes.append(f"note: the workbook was copied through openpyxl ({exc}).")
+    if result.method != "graft":
+        if out.suffix.lower() != ".xlsx":
+            raise OutputError(f"The output {out.name} must be an .xlsx file here.",
+                              f"此处输出文件 {out.name} 必须是 .xlsx。")
+        _through_openpyxl(src, out, built, result)
+    t5 = time.perf_counter()
+    if pdf_dir is not None:
+        values = built if issue else build_all(tables, indexes, lay, ISSUED, documents, stamp)[0]
+        result.pdfs = write_pdfs(values, Path(pdf_dir))
+        result.seconds["pdf"] = time.perf_counter() - t5
+    return result
+
+
+def _scratch_bytes(built: Sequence[DocumentSheet]) -> bytes:
+    """The document sheets alone, written by openpyxl (see gendan.documents.inject)."""
+    import io
+
+    import openpyxl
+
+    from gendan.apply_openpyxl import apply_plan
+
+    wb = openpyxl.Workbook()
+    default = wb.active
+    for sheet in built:
+        apply_plan(sheet.plan, wb)
+    wb.remove(default)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _graft(src: Path, out: Path, built: Sequence[DocumentSheet]) -> None:
+    from gendan.documents import inject
+    from gendan.safe_write import atomic_write
+
+    data = _scratch_bytes(built)
+    atomic_write(out, inject.writer(src, data), inputs=[src])
+
+
+def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], result: GenerateResult) -> None:
+    """The fallback: load the whole workbook, add (or replace) the sheets, save.  Used when
+    a document sheet of the same name exists already (a re-run on its own output) or the
+    package has a shape the grafting does not handle."""
     import openpyxl
 
     from gendan.apply_openpyxl import apply_plan
     from gendan.safe_write import atomic_save_openpyxl
 
+    t0 = time.perf_counter()
     if src.suffix.lower() == ".xlsm":
         result.notes.append("note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged.")
     try:
@@ -167,23 +243,18 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise InputError(f"{src.name} cannot be opened to add documents: {exc}.",
                          f"无法打开 {src.name} 以加入单据：{exc}。") from None
-    t3 = time.perf_counter()
-    result.seconds["load"] = t3 - t2
+    t1 = time.perf_counter()
+    result.seconds["load"] = t1 - t0
     for sheet in built:
         apply_plan(sheet.plan, wb)
-        result.sheets.append(sheet.sheet)
+    result.sheets = [b.sheet for b in built]
     if built:
         wb.active = wb.sheetnames.index(built[0].sheet)
-    t4 = time.perf_counter()
-    result.seconds["apply"] = t4 - t3
+    t2 = time.perf_counter()
+    result.seconds["apply"] = t2 - t1
     atomic_save_openpyxl(wb, out, inputs=[src])
-    t5 = time.perf_counter()
-    result.seconds["save"] = t5 - t4
-    if pdf_dir is not None:
-        values = built if issue else build_all(tables, indexes, lay, ISSUED, documents, stamp)[0]
-        result.pdfs = write_pdfs(values, Path(pdf_dir))
-        result.seconds["pdf"] = time.perf_counter() - t5
-    return result
+    result.seconds["save"] = time.perf_counter() - t2
+    result.method = "openpyxl"
 
 
 def write_pdfs(sheets: Sequence[DocumentSheet], pdf_dir: Path) -> list[Path]:

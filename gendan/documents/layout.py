@@ -281,6 +281,7 @@ def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
                 repeat = RepeatSpec(over=str(c["repeat"]), row=row, cells=rc)
                 continue
             cells.append(_cell(src, f"{key}.cells[{j}]", c, styles))
+        _check_names(src, key, cells + list(repeat.cells if repeat else ()))
         title = d.get("title") or {}
         when = d.get("when") or {}
         docs.append(DocumentSpec(
@@ -302,6 +303,23 @@ def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
         missing_sheets=_missing_mode(src, missing.get("sheets", "order")),
         styles=styles, documents=tuple(docs), source=src,
     )
+
+
+def _check_names(src: str, doc: str, cells: list[CellSpec]) -> None:
+    """Every ``doc.NAME`` / ``words_*: NAME`` must name a cell of the same document."""
+    names = {c.name for c in cells if c.name}
+    for c in cells:
+        used: list[str] = []
+        if c.source in ("words_en", "words_zh"):
+            used.append(c.arg)
+        elif c.source == "calc":
+            used += [k for scope, k in expr.names(c.arg) if scope == "doc"]
+        elif c.source == "template":
+            used += [k for scope, k in placeholders(c.arg) if scope == "doc"]
+        for name in used:
+            if name not in names:
+                raise _fail(src, f"{doc} {c.addr()}", f"refers to {name!r}, which no cell of {doc} names",
+                            f"引用了 {name!r}，但 {doc} 中没有这样命名的单元格")
 
 
 def _missing_mode(src: str, mode: Any) -> str:
