@@ -97,7 +97,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         report = check_workbook(target, schema, as_of)
         for note in report.stats.get("notes", []):
-            print(f"note: {note}", file=sys.stderr)
+            for line in str(note).splitlines():
+                print(f"注意 note: {line}", file=sys.stderr)
         if args.format == "json":
             _emit(findings_json(report.findings), args.out)
         elif args.format == "csv":

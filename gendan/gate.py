@@ -308,16 +308,38 @@ def open_checked(path: str | os.PathLike[str], limits: Limits | None = None) -> 
         raise _refuse(
             "too-large", name, detail=f"{size / MiB:.0f}", limit=f"{lim.max_file_bytes / MiB:.0f}"
         )
+    container = ""
     try:
         with open(p, "rb") as fh:
             head = fh.read(4096)
             if head.startswith(OLE_MAGIC):
+                container = "corrupt-ole"
                 return _gate_ole(fh, p, size, lim)
             if head.startswith(ZIP_MAGICS):
+                container = "corrupt-zip"
                 return _gate_zip(fh, p, size, lim)
     except OSError as exc:
         raise _refuse("os-error", name, detail=exc.strerror or str(exc)) from None
+    except _DAMAGE:
+        # a structure the specific checks did not anticipate (found by fuzzing: zipfile's
+        # NotImplementedError for an unknown "version needed") is damage, not a crash
+        raise _refuse(container or "unknown", name) from None
     raise _refuse(_sniff_non_container(head, size), name)
+
+
+#: exceptions that mean "these bytes are not a well-formed container" while parsing
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    ValueError,  # includes UnicodeDecodeError
+    IndexError,
+    KeyError,
+    EOFError,
+    OverflowError,
+    struct.error,
+    zlib.error,
+)
 
 
 # --------------------------------------------------------------------------- messages
@@ -425,6 +447,10 @@ def _refuse(reason: str, name: str, **kw: str) -> GateRefusal:
         "corrupt-ole": (
             f"{name} 已损坏（旧版 Office 容器结构错误）；{damaged_zh}。",
             f"{name} is damaged (its legacy Office container is corrupt); {damaged_en}.",
+        ),
+        "corrupt-xls": (
+            f"{name} 已损坏（.xls 内部的记录互相矛盾或越界）；{damaged_zh}。",
+            f"{name} is damaged (records inside the .xls are inconsistent or out of bounds); {damaged_en}.",
         ),
         "too-many-entries": (
             f"{name} 含有 {d} 个部件，超过了 {lim} 的上限（见 schemas/limits.yaml）。",
@@ -878,18 +904,19 @@ def _sheet_parts(
             targets[rel.get("Id") or ""] = _resolve(base, rel.get("Target") or "")
     out: dict[str, str] = {}
     if fmt == "xlsb":
-        # sheet names live in the binary workbook; name the parts by their file names
-        for target in targets.values():
-            if "worksheets/" in target and target in info_by:
-                out[target] = PurePosixPath(target).stem
+        # sheet names live in the binary workbook: map part -> relationship id here and
+        # match the ids with the BrtBundleSh records in _xlsb_scan
+        for rid, target in targets.items():
+            if target in info_by:
+                out[target] = rid
         return out
     wb = _parse_small_xml(zf, info_by[wb_part], name, lim)
     for el in wb.iter():
         if _local(el.tag) == "sheet":
-            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
-            target = targets.get(rid or "")
-            if target and target in info_by:
-                out[target] = el.get("name") or PurePosixPath(target).stem
+            sheet_rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+            sheet_part = targets.get(sheet_rid or "")
+            if sheet_part and sheet_part in info_by:
+                out[sheet_part] = el.get("name") or PurePosixPath(sheet_part).stem
     if not out:  # no relationships: fall back to the conventional paths
         for fname in info_by:
             if fname.startswith("xl/worksheets/") and fname.endswith(".xml"):
@@ -1012,7 +1039,11 @@ _VALUE_CELL = re.compile(
 )
 #: the same when r is the first attribute (Excel, LibreOffice, openpyxl, xlsxwriter): ~2x faster
 _VALUE_CELL_R_FIRST = re.compile(
-    rb"<" + _P + rb"""c r=["']([A-Z]{1,3})(\d{1,7})["'][^>]*(?<!/)>\s*<""" + _P + rb"(?:v|is|f)[\s/>]"
+    rb"<"
+    + _P
+    + rb"""c r=["']([A-Z]{1,3})(\d{1,7})["'][^>]*(?<!/)>\s*<"""
+    + _P
+    + rb"(?:v|is|f)[\s/>]"
 )
 #: any cell tag that is not <c r="...": r later, r quoted oddly, no attributes, self-closing bare
 _ODD_CELL_TAG = re.compile(rb"<" + _P + rb"""c(?:\s(?!r=["'][A-Z])|/?>)""")
@@ -1388,21 +1419,32 @@ _XLSB_FORMULAS = {8, 9, 10, 11}
 
 
 def _xlsb_scan(state: _ZipScan, sheet_parts: dict[str, str], name: str) -> list[SheetScan]:
+    """Sheets of an .xlsb in workbook order: BrtBundleSh gives (relationship id, name).
+
+    Every sheet's relationship id must resolve to a part in the package: calamine looks it
+    up without a check and panics otherwise (measured: xlsb/mod.rs:312, "no entry found for
+    key", which escapes ``except Exception`` as a pyo3 PanicException).
+    """
     wb = state.binaries.get("xl/workbook.bin", b"")
-    names: list[str] = []
+    part_of = {rid: part for part, rid in sheet_parts.items()}
+    bundles: list[tuple[str, str]] = []  # (part, sheet name)
     for rtype, body in _xlsb_records(wb):
         if rtype == 0x99 and len(body) >= 4:  # BrtWbProp: bit 0 = f1904
             state.date1904 = bool(struct.unpack_from("<I", body)[0] & 1)
-        elif rtype == 0x9C and len(body) >= 12:  # BrtBundleSh: state, id, relId, name
+        elif rtype == 0x9C:  # BrtBundleSh: hsState, iTabID, strRelID, strName
             try:
                 rid_len = struct.unpack_from("<I", body, 8)[0]
+                rid = body[12 : 12 + 2 * rid_len].decode("utf-16-le")
                 off = 12 + 2 * rid_len
                 nlen = struct.unpack_from("<I", body, off)[0]
-                names.append(body[off + 4 : off + 4 + 2 * nlen].decode("utf-16-le", "replace"))
+                sheet = body[off + 4 : off + 4 + 2 * nlen].decode("utf-16-le")
             except (struct.error, UnicodeDecodeError):
-                pass
+                raise _refuse("corrupt-part", name, part="xl/workbook.bin") from None
+            if rid not in part_of:
+                raise _refuse("missing-part", name, part=f"{sheet} ({rid})")
+            bundles.append((part_of[rid], sheet))
     out: list[SheetScan] = []
-    for i, (part, stem) in enumerate(sorted(sheet_parts.items())):
+    for part, label in bundles:
         data = state.binaries.get(part, b"")
         row = max_row = max_col = values = formulas = errors = 0
         for rtype, body in _xlsb_records(data):
@@ -1417,7 +1459,6 @@ def _xlsb_scan(state: _ZipScan, sheet_parts: dict[str, str], name: str) -> list[
                     formulas += 1
                 if rtype in (3, 11):
                     errors += 1
-        label = names[i] if i < len(names) and len(names) == len(sheet_parts) else stem
         out.append(
             SheetScan(label, part, max_row, max_col, values, formulas, 0, None, errors, None)
         )
@@ -1548,6 +1589,9 @@ _BIFF_BOF, _BIFF_EOF, _BIFF_FILEPASS, _BIFF_DATEMODE, _BIFF_BOUNDSHEET = (
     0x0022,
     0x0085,
 )
+_BIFF_DIMENSIONS = 0x0200
+_BIFF_SST = 0x00FC
+_BIFF_CONTINUE = 0x003C
 _BIFF_CELLS = {0x0203, 0x0204, 0x00FD, 0x027E, 0x0006, 0x0205, 0x00D6}
 _BIFF_MULRK = 0x00BD
 
@@ -1583,80 +1627,148 @@ def _gate_ole(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
     return result
 
 
-def _biff_scan(wbs: bytes, state: _ZipScan, name: str) -> list[SheetScan]:
-    """Walk BIFF records: FILEPASS (encrypted), DATEMODE (1904), per-sheet value extents.
-
-    Substreams open with BOF and close with EOF; charts embedded in a sheet nest a BOF/EOF
-    pair inside it, so only depth-1 substreams count as sheets (in BOUNDSHEET order).
-    """
-    i, n = 0, len(wbs)
-    depth = 0
-    sheet_names: list[str] = []
-    scans: list[SheetScan] = []
-    substream = -1  # index of the current top-level sheet substream (globals excluded)
-    cur: dict[str, int] | None = None
-
-    def close() -> None:
-        if cur is not None:
-            label = (
-                sheet_names[substream]
-                if 0 <= substream < len(sheet_names)
-                else f"Sheet{substream + 1}"
-            )
-            scans.append(
-                SheetScan(
-                    label, "Workbook", cur["rows"], cur["cols"], cur["values"], cur["formulas"]
-                )
-            )
-
-    seen_globals = False
+def _biff_records(wbs: bytes, start: int) -> Iterator[tuple[int, int, bytes]]:
+    """(depth, type, body) of the BIFF records of one substream starting at ``start``,
+    up to its own EOF (embedded chart substreams nest BOF/EOF pairs: depth > 1)."""
+    i, n, depth = start, len(wbs), 0
     while i + 4 <= n:
         rtype, rlen = struct.unpack_from("<HH", wbs, i)
         body = wbs[i + 4 : i + 4 + rlen]
         i += 4 + rlen
         if rtype == _BIFF_BOF:
             depth += 1
-            if depth == 1:
-                if not seen_globals:
-                    seen_globals = True
-                else:
-                    substream += 1
-                    kind = struct.unpack_from("<H", body, 2)[0] if len(body) >= 4 else 0
-                    cur = (
-                        {"rows": 0, "cols": 0, "values": 0, "formulas": 0}
-                        if kind == 0x0010
-                        else None
-                    )
-            continue
+        yield depth, rtype, body
         if rtype == _BIFF_EOF:
-            if depth == 1:
-                close()
-                cur = None
-            depth = max(0, depth - 1)
-            continue
+            depth -= 1
+            if depth <= 0:
+                return
+
+
+def _sst_ok(bodies: list[bytes]) -> bool:
+    """Whether the shared-string table (SST + CONTINUE records) parses within its bytes.
+
+    calamine slices it without bounds checks (measured: a panic in utils.rs for a mutated
+    length) and sizes a vector by its declared count, so both are checked here.  Character
+    data that crosses into a CONTINUE record starts again with a flags byte (MS-XLS 2.5.293).
+    """
+    if not bodies or len(bodies[0]) < 8:
+        return not bodies
+    unique = struct.unpack_from("<I", bodies[0], 4)[0]
+    if unique > sum(len(b) for b in bodies) // 3 + 1:
+        return False
+    bi, off = 0, 8
+
+    def take(k: int) -> bytes | None:
+        nonlocal bi, off
+        out = b""
+        while k > 0:
+            if off >= len(bodies[bi]):
+                bi += 1
+                off = 0
+                if bi >= len(bodies):
+                    return None
+            piece = bodies[bi][off : off + k]
+            out += piece
+            off += len(piece)
+            k -= len(piece)
+        return out
+
+    for _ in range(unique):
+        head = take(3)
+        if head is None:
+            return False
+        cch, flags = struct.unpack("<HB", head)
+        runs = ext = 0
+        if flags & 0x08:
+            raw = take(2)
+            if raw is None:
+                return False
+            runs = struct.unpack("<H", raw)[0]
+        if flags & 0x04:
+            raw = take(4)
+            if raw is None:
+                return False
+            ext = struct.unpack("<i", raw)[0]
+            if ext < 0:
+                return False
+        width = 2 if flags & 0x01 else 1
+        left = cch
+        while left:
+            if off >= len(bodies[bi]):  # characters continue in the next record
+                bi += 1
+                off = 0
+                if bi >= len(bodies) or not bodies[bi]:
+                    return False
+                width = 2 if bodies[bi][0] & 0x01 else 1
+                off = 1
+            fit = min(left, (len(bodies[bi]) - off) // width)
+            if fit == 0:
+                return False
+            off += fit * width
+            left -= fit
+        if take(4 * runs + ext) is None and (runs or ext):
+            return False
+    # calamine parses until the bytes run out, not by the declared count: leftover bytes
+    # are read as further strings (a panic, found by fuzzing); Excel and LibreOffice leave none
+    return off >= len(bodies[bi]) and all(not b for b in bodies[bi + 1 :])
+
+
+def _biff_scan(wbs: bytes, state: _ZipScan, name: str) -> list[SheetScan]:
+    """Check a BIFF8 Workbook stream the way calamine will walk it.
+
+    Globals from offset 0 to their EOF: FILEPASS (password), DATEMODE (1904), SST (must
+    parse), BOUNDSHEET (each offset must hold a BOF: calamine slices there without a check -
+    a panic, xls.rs:606).  Then every sheet from its BOUNDSHEET offset to its EOF: DIMENSIONS
+    must be ordered and within BIFF8's 65,536 x 256 (calamine reserves the rectangle with
+    wrapping arithmetic: a reversed one asks for terabytes and aborts the process), and the
+    cells give the value extent.
+    """
+    sheets: list[tuple[int, str]] = []
+    sst: list[bytes] = []
+    in_sst = False
+    for depth, rtype, body in _biff_records(wbs, 0):
         if depth != 1:
             continue
+        if rtype == _BIFF_CONTINUE and in_sst:
+            sst.append(body)
+            continue
+        in_sst = False
         if rtype == _BIFF_FILEPASS:
             raise _refuse("encrypted", name)
-        if rtype == _BIFF_DATEMODE and len(body) >= 2 and substream < 0:
+        if rtype == _BIFF_DATEMODE and len(body) >= 2:
             state.date1904 = struct.unpack_from("<H", body)[0] == 1
-        elif rtype == _BIFF_BOUNDSHEET and len(body) >= 8 and substream < 0:
-            cch = body[6]
-            flags = body[7]
+        elif rtype == _BIFF_SST:
+            sst = [body]
+            in_sst = True
+        elif rtype == _BIFF_BOUNDSHEET and len(body) >= 8:
+            pos = struct.unpack_from("<I", body)[0]
+            if pos + 4 > len(wbs) or struct.unpack_from("<H", wbs, pos)[0] != _BIFF_BOF:
+                raise _refuse("corrupt-xls", name)
+            cch, flags = body[6], body[7]
             raw = body[8 : 8 + (cch * 2 if flags & 1 else cch)]
-            sheet_names.append(raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace"))
-        elif cur is not None and rtype in _BIFF_CELLS and len(body) >= 4:
-            r, c = struct.unpack_from("<HH", body)
-            cur["values"] += 1
-            cur["rows"] = max(cur["rows"], r + 1)
-            cur["cols"] = max(cur["cols"], c + 1)
-            if rtype == 0x0006:
-                cur["formulas"] += 1
-        elif cur is not None and rtype == _BIFF_MULRK and len(body) >= 6:
-            r, c = struct.unpack_from("<HH", body)
-            last = struct.unpack_from("<H", body, len(body) - 2)[0]
-            cur["values"] += max(0, last - c + 1)
-            cur["rows"] = max(cur["rows"], r + 1)
-            cur["cols"] = max(cur["cols"], last + 1)
-    close()
+            sheets.append((pos, raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")))
+    if sst and not _sst_ok(sst):
+        raise _refuse("corrupt-xls", name)
+    scans: list[SheetScan] = []
+    for pos, label in sheets:
+        rows = cols = values = formulas = 0
+        for _depth, rtype, body in _biff_records(wbs, pos):
+            if rtype == _BIFF_DIMENSIONS and len(body) >= 8:
+                if len(body) >= 14:
+                    rw_mic, rw_mac, col_mic, col_mac = struct.unpack_from("<IIHH", body)
+                else:
+                    rw_mic, rw_mac, col_mic, col_mac = struct.unpack_from("<HHHH", body)
+                if not (rw_mic <= rw_mac <= 65536 and col_mic <= col_mac <= 256):
+                    raise _refuse("corrupt-xls", name)
+            elif rtype in _BIFF_CELLS and len(body) >= 4:
+                r, c = struct.unpack_from("<HH", body)
+                values += 1
+                rows, cols = max(rows, r + 1), max(cols, c + 1)
+                formulas += rtype == 0x0006
+            elif rtype == _BIFF_MULRK and len(body) >= 6:
+                r, c = struct.unpack_from("<HH", body)
+                last = struct.unpack_from("<H", body, len(body) - 2)[0]
+                values += max(0, last - c + 1)
+                rows, cols = max(rows, r + 1), max(cols, last + 1)
+        scans.append(SheetScan(label, "Workbook", rows, cols, values, formulas))
     return scans

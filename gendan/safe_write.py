@@ -65,19 +65,13 @@ PathLike = str | os.PathLike[str]
 
 
 def lock_files(path: PathLike) -> list[Path]:
-    """Owner/lock files that exist beside ``path`` (Excel ``~$name``, LibreOffice ``.~lock.name#``).
+    """Owner/lock files that exist beside ``path`` (Excel/WPS ``~$name``, LibreOffice ``.~lock.name#``).
 
-    Excel names its owner file ``~$`` + the file name; for long names some Office versions
-    replace the first one or two characters instead, so those forms are checked too.
+    Only these exact forms: Word's shortened ``~$`` names (first characters dropped) would
+    match other files' owner files and refuse writes for no reason.
     """
     p = Path(path)
-    name = p.name
-    candidates = {f"~${name}", f"~${name[1:]}", f"~${name[2:]}", f".~lock.{name}#"}
-    found = []
-    for c in sorted(candidates):
-        if len(c) > 2 and (p.parent / c).exists():
-            found.append(p.parent / c)
-    return found
+    return [p.parent / c for c in (f"~${p.name}", f".~lock.{p.name}#") if (p.parent / c).exists()]
 
 
 def check_not_locked(path: PathLike) -> None:
@@ -395,7 +389,9 @@ def package_inventory(path: PathLike) -> PackageInventory:
         for dn in inv.defined_names:
             if "@" in dn:
                 name, idx = dn.rsplit("@", 1)
-                label = sheet_list[int(idx)][0] if idx.isdigit() and int(idx) < len(sheet_list) else idx
+                label = (
+                    sheet_list[int(idx)][0] if idx.isdigit() and int(idx) < len(sheet_list) else idx
+                )
                 scoped.add(f"{label}!{name}")
             else:
                 scoped.add(dn)
@@ -419,7 +415,9 @@ def _sheet_inventory(
                 inv.data_validations[f"{sheet}!{el.get('sqref') or _child_text(el, 'sqref')}"] += 1
             elif tag == "conditionalFormatting":
                 ref = el.get("sqref") or _child_text(el, "sqref")
-                inv.conditional_formats[f"{sheet}!{ref}"] += max(1, sum(1 for c in el if _local(c.tag) == "cfRule"))
+                inv.conditional_formats[f"{sheet}!{ref}"] += max(
+                    1, sum(1 for c in el if _local(c.tag) == "cfRule")
+                )
             elif tag == "row":
                 el.clear()  # sheetData can be large; we need nothing from it
     for _id, rtype, target in _rels(zf, names, part):

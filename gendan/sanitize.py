@@ -11,7 +11,8 @@ Which function where:
 
 * CSV files: every field through :func:`csv_safe` (then ``csv.writer`` does the quoting).
   A plain number written as text (``-5``, ``+3.5``) cannot execute and is left alone.
-* openpyxl appliers: :func:`openpyxl_set_text` - assigns the value, forces the cell type to
+* openpyxl appliers: :func:`openpyxl_set_text` - assigns the value (control characters
+  escaped as ``_xHHHH_``, which openpyxl otherwise refuses), forces the cell type to
   string (``cell.data_type = 's'``; openpyxl otherwise turns any ``str`` starting with ``=``
   into a formula) and sets ``quotePrefix`` so Excel keeps it text even after the user edits
   the cell.  No visible apostrophe is added.  Formulas exist only as ``SetFormula`` actions.
@@ -38,6 +39,7 @@ __all__ = [
     "csv_row",
     "csv_safe",
     "looks_like_formula",
+    "ooxml_escape",
     "openpyxl_set_text",
 ]
 
@@ -110,16 +112,35 @@ def as_text_cell(value: Any) -> Any:
     return value
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def ooxml_escape(text: str) -> str:
+    """Text that XML cannot hold, in the form Excel and calamine decode back exactly.
+
+    Control characters (they do occur: calamine decodes ``_x000B_`` from real files) become
+    ``_xHHHH_``; a literal ``_xHHHH_`` already in the text gets its underscore escaped as
+    ``_x005F_`` so it is not decoded.  openpyxl would otherwise raise IllegalCharacterError.
+    """
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+    return _XML_ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
 def openpyxl_set_text(cell: Any, value: Any) -> None:
     """Assign ``value`` to an openpyxl cell so that text is stored as text, never a formula.
 
     openpyxl marks any ``str`` starting with ``=`` as a formula on assignment; forcing
     ``data_type = 's'`` afterwards writes it as a string, and ``quotePrefix`` tells Excel to
-    keep it text when the user edits the cell.  Non-text values are assigned unchanged.
-    The engine never imports openpyxl; appliers call this with their own cell objects.
+    keep it text when the user edits the cell.  Control characters are escaped
+    (:func:`ooxml_escape`).  Non-text values are assigned unchanged.  The engine never
+    imports openpyxl; appliers call this with their own cell objects.
     """
-    cell.value = value
     if isinstance(value, str):
+        cell.value = ooxml_escape(value)
         cell.data_type = "s"
         if looks_like_formula(value):
             cell.quotePrefix = True
+    else:
+        cell.value = value

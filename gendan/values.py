@@ -125,7 +125,9 @@ _MDY_NAME = re.compile(r"^([A-Za-z]{3,9})\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d
 
 
 def serial_to_date(serial: float, date1904: bool = False) -> dt.date | None:
-    """An Excel serial number as a date, or None when out of Excel's range."""
+    """An Excel serial number as a date, or None when out of Excel's range (or NaN)."""
+    if serial != serial:
+        return None
     if date1904:
         if serial < 0 or serial > MAX_SERIAL - 1462:
             return None

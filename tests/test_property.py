@@ -1,0 +1,212 @@
+"""Property-based: random cell values of every type, through reading and every rule.
+
+Whatever a cell holds - text that looks like a formula, 40,000 characters, NaN, 1e308,
+year-1 dates, booleans in number columns, error strings - the engine must return a report
+(findings are fine) and never let an exception escape; every finding must render in zh and
+en and serialise to JSON and CSV, and the CSV must carry no live formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+
+import make_corpus  # noqa: E402
+
+from gendan.check import check_data  # noqa: E402
+from gendan.errors import InputError  # noqa: E402
+from gendan.grid import SheetGrid, WorkbookData  # noqa: E402
+from gendan.schema import load_schema  # noqa: E402
+
+HEADER = make_corpus.master_header()
+KEYS = make_corpus.master_keys()
+REFS = make_corpus.reference_sheets()
+AS_OF = dt.date(2026, 11, 27)
+SCHEMA = load_schema()
+
+texts = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "#N/A", "#VALUE!", "#REF!", "#DIV/0!",
+            "2020-05-01", "2020/5/1", "2020.5.1", "2020年5月1日", "1899-12-31", "0000-00-00",
+            "USD 12,345.60", "１２３", "1e309", "-0", "NaN", "inf", "  ", "\u3000", "T/T 30% deposit, 70% against B/L copy",
+            "L/C 90 days after B/L date", "D/A 60 days", "D/P at sight", "O/A 30 days", "L/C at sight",
+            "20RF", "40RH", "DHL", "银行", "FRESHMART", "苹果", "80#", "已收款", "MSCU1234565",
+            "MSCU1234565, MSCU1234566", "SC-2026-001",
+        ]
+    ),
+    st.sampled_from(["长" * 32767, "=" + "x" * 32766]),  # Excel's longest cell text
+)  # fmt: skip
+
+cells = st.one_of(
+    st.none(),
+    st.just(""),
+    texts,
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e308, -1e308, 5e-324, -0.0, 2958466.0, -1.0, 60.0, 0.5]),
+    st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.times(),
+    st.timedeltas(min_value=dt.timedelta(days=-3), max_value=dt.timedelta(days=3)),
+)
+
+
+def _data(rows: list[list[Any]], date1904: bool = False, title: bool = True) -> WorkbookData:
+    grid = ([["2026 工作序列表"]] if title else []) + [HEADER] + rows
+    sheets = [SheetGrid("工作序列表", grid)] + [SheetGrid(n, r) for n, r in REFS.items()]
+    return WorkbookData(sheets=tuple(sheets), path="random.xlsx", date1904=date1904)
+
+
+def _exercise(rows: list[list[Any]], date1904: bool) -> None:
+    try:
+        report = check_data(_data(rows, date1904), SCHEMA, as_of=AS_OF)
+    except InputError:
+        return  # a clear refusal (e.g. no header) is an allowed outcome, not a crash
+    from gendan.output import findings_csv, findings_json
+
+    for f in report.findings:
+        assert f.severity in ("error", "warning", "info")
+        assert f.message_zh and f.message_en
+        json.dumps(f.to_dict(), ensure_ascii=False, default=str)
+    json.loads(findings_json(report.findings))
+    for row in csv.reader(io.StringIO(findings_csv(report.findings), newline="")):
+        for field in row:
+            s = field.lstrip(" \u00a0\u3000")
+            if s and s[0] in "=+-@\t\r\n":
+                float(s)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    st.lists(st.lists(cells, min_size=len(KEYS), max_size=len(KEYS)), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_random_rows_never_crash(rows: list[list[Any]], date1904: bool) -> None:
+    _exercise(rows, date1904)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    st.integers(min_value=0, max_value=len(KEYS) - 1), cells, st.integers(min_value=0, max_value=2)
+)
+def test_one_odd_value_in_a_clean_workbook(col: int, value: Any, row: int) -> None:
+    """A clean workbook with one random value: the shape most real damage takes."""
+    rows = make_corpus.master_rows()
+    rows[row][col] = value
+    _exercise(rows, False)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(st.lists(cells, max_size=len(KEYS) + 5), min_size=0, max_size=5))
+def test_ragged_rows_never_crash(rows: list[list[Any]]) -> None:
+    """Rows shorter or longer than the header (readers trim trailing blanks)."""
+    _exercise(rows, False)
+
+
+# --------------------------------------------------------------------------- through the reader
+
+file_cells = st.one_of(
+    st.none(),
+    st.text(max_size=30).filter(
+        lambda s: "\x00" not in s and not any(0xD800 <= ord(c) <= 0xDFFF for c in s)
+    ),
+    st.booleans(),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)),
+    st.sampled_from(["=1+1", "#N/A", "2020年5月1日", "-5"]),
+)
+
+
+@pytest.mark.parametrize("writer", ["xlsxwriter", "openpyxl"])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(
+        st.lists(file_cells, min_size=len(KEYS), max_size=len(KEYS)), min_size=1, max_size=3
+    )
+)
+def test_random_workbooks_through_reader_and_rules(
+    tmp_path: Path, writer: str, rows: list[list[Any]]
+) -> None:
+    from gendan.check import check_workbook
+    from gendan.sanitize import openpyxl_set_text
+
+    path = tmp_path / f"random-{writer}.xlsx"
+    if writer == "xlsxwriter":
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_numbers": False}
+        )
+        ws = wb.add_worksheet("工作序列表")
+        ws.write_row(0, 0, HEADER)
+        datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row):
+                if isinstance(v, dt.date):
+                    ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), datefmt)
+                elif isinstance(v, str):
+                    ws.write_string(r, c, v)
+                elif v is not None:
+                    ws.write(r, c, v)
+        for name, data in REFS.items():
+            s = wb.add_worksheet(name)
+            for r, row in enumerate(data):
+                for c, v in enumerate(row):
+                    if v is not None:
+                        s.write(r, c, v)
+        wb.close()
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "工作序列表"
+        ws.append(HEADER)
+        for r, row in enumerate(rows, start=2):
+            for c, v in enumerate(row, start=1):
+                openpyxl_set_text(ws.cell(row=r, column=c), v)
+        for name, data in REFS.items():
+            s = wb.create_sheet(name)
+            for row in data:
+                s.append(row)
+        wb.save(path)
+    before = path.read_bytes()
+    try:
+        report = check_workbook(path, SCHEMA, as_of=AS_OF)
+    except InputError:
+        report = None
+    if report is not None:
+        for f in report.findings:
+            assert f.message_zh and f.message_en
+    assert path.read_bytes() == before
