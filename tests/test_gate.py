@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
 import sys
 import zipfile
@@ -385,3 +386,193 @@ def test_damaged_bytes_give_a_result_or_a_refusal(
         open_checked(p)
     except GateRefusal:
         pass
+
+
+# --------------------------------------------------------------------------- the claim fast path
+#
+# Big blocks are not scanned cell by cell: the first and last value cells claim a rectangle
+# and one search proves that no cell tag lies outside it (gate._XlsxScanner._claimed_block).
+# These sheets are large enough (>= 32 KB per block) to take that path; each must give the
+# same facts as the exact per-cell path, and a cell outside the claim must still be found.
+
+
+def _big_sheet(
+    n_rows: int = 3000,
+    n_cols: int = 10,
+    *,
+    row_r: bool = True,
+    order: list[int] | None = None,
+    extra: dict[int, bytes] | None = None,
+    dimension: bytes | None = b'<dimension ref="A1:J3000"/>',
+) -> bytes:
+    """A worksheet of numbers; ``extra[r]`` is appended inside row ``r``."""
+    rows = []
+    for r in order or range(1, n_rows + 1):
+        cells = b"".join(
+            b'<c r="%s%d" t="n"><v>%d</v></c>' % (make_corpus._col(c).encode(), r, r * c)
+            for c in range(1, n_cols + 1)
+        )
+        cells += (extra or {}).get(r, b"")
+        attr = b' r="%d"' % r if row_r else b""
+        rows.append(b"<row%s>%s</row>" % (attr, cells))
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="'
+        + make_corpus._SHEET_NS.encode()
+        + b'">'
+        + (dimension or b"")
+        + b"<sheetData>"
+        + b"".join(rows)
+        + b"</sheetData></worksheet>"
+    )
+
+
+def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
+    """Scanner facts with the claim path on or off (off = every block exact)."""
+    import gendan.gate as gate
+
+    saved = gate._CLAIM_MIN_BLOCK
+    gate._CLAIM_MIN_BLOCK = 1 << 15 if claim else 1 << 60
+    try:
+        sc = _XlsxScanner("S", "p")
+        calls = 0
+        original = sc._claimed_block
+
+        def counting(*a: object) -> bool:
+            nonlocal calls
+            ok = original(*a)  # type: ignore[arg-type]
+            calls += ok
+            return ok
+
+        sc._claimed_block = counting  # type: ignore[method-assign]
+        for i in range(0, len(xml), chunk):
+            sc.feed(xml[i : i + chunk])
+        s = sc.finish()[0]
+    finally:
+        gate._CLAIM_MIN_BLOCK = saved
+    facts = (s.rows, s.cols, s.first_row, s.first_col, s.formulas, s.formulas_without_value,
+             s.first_formula_without_value, s.error_cells, s.first_error_cell)  # fmt: skip
+    return facts, calls
+
+
+def test_claim_path_is_taken_and_agrees_with_the_exact_path() -> None:
+    xml = _big_sheet()
+    fast, claimed = _facts(xml, claim=True)
+    exact, none = _facts(xml, claim=False)
+    assert claimed > 5 and none == 0
+    assert fast == exact == (3000, 10, 1, 1, 0, 0, None, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("stray", "rows", "cols"),
+    [
+        (b'<c r="XFD1500"><v>1</v></c>', 3000, 16384),  # far column, mid-block
+        (b'<c r="A1048576"><v>1</v></c>', 1048576, 10),  # cell row disagrees with <row r>
+        (b'<c r="K1500"><v>1</v></c>', 3000, 11),  # one column past the claim
+        (b'<c r="$XFD$1500"><v>1</v></c>', 3000, 16384),  # absolute reference
+        (b'<c r="A01500"><v>1</v></c>', 3000, 10),  # leading zero: row 1500 all the same
+        (b'<c s="1" r="XFD1500"><v>1</v></c>', 3000, 16384),  # r not the first attribute
+        (b'<c r="XFD1500" s="1"/>', 3000, 10),  # formatting only: no value, no extent
+    ],
+)
+def test_a_cell_outside_the_claim_is_found(stray: bytes, rows: int, cols: int) -> None:
+    xml = _big_sheet(extra={1500: stray})
+    fast, _ = _facts(xml, claim=True)
+    assert fast == _facts(xml, claim=False)[0]
+    assert fast[:2] == (rows, cols)
+
+
+def test_a_dimension_that_lies_does_not_matter(tmp_path: Path) -> None:
+    """<dimension> claims A1:B2; a value in XFD1500 mid-sheet is still found and refused."""
+    xml = _big_sheet(
+        dimension=b'<dimension ref="A1:B2"/>', extra={1500: b'<c r="XFD1500"><v>1</v></c>'}
+    )
+    p = tmp_path / "lying-dimension.xlsx"
+    make_corpus.raw_xlsx(p, xml)
+    with pytest.raises(GateRefusal) as info:
+        open_checked(p)
+    assert info.value.reason == "too-many-cells"
+    # and without the stray cell the same file passes with its true extent
+    make_corpus.raw_xlsx(p, _big_sheet(dimension=b'<dimension ref="A1:B2"/>'))
+    s = open_checked(p).sheets[0]
+    assert (s.rows, s.cols) == (3000, 10)
+
+
+def test_sheet_without_dimension_rows_without_r_and_unordered_rows() -> None:
+    base = _facts(_big_sheet(), claim=False)[0]
+    assert _facts(_big_sheet(dimension=None), claim=True)[0] == base
+    assert _facts(_big_sheet(row_r=False), claim=True)[0] == base
+    shuffled = list(range(1, 3001))
+    random.Random(6).shuffle(shuffled)
+    # shuffled rows break the claim (rows outside the first/last cells' range), so those
+    # blocks take the exact path: slower, same facts
+    assert _facts(_big_sheet(order=shuffled), claim=True)[0] == base
+    # a stray far row in shuffled data is found too
+    xml = _big_sheet(order=shuffled, extra={7: b'<c r="B2000000"><v>1</v></c>'})
+    assert _facts(xml, claim=True)[0][:2] == (2000000, 10)
+
+
+def test_cells_without_r_in_a_big_block_take_the_slow_path() -> None:
+    """bomb-corner-no-refs in large: row 1048576 with 16,384 cells that have no r."""
+    tail = b"<c><v>1</v></c>" * 16384
+    xml = _big_sheet().replace(b"</sheetData>", b'<row r="1048576">' + tail + b"</row></sheetData>")
+    fast, _ = _facts(xml, claim=True)
+    assert fast[:2] == (1048576, 16384)
+
+
+def test_formulas_errors_and_prefixes_in_big_blocks() -> None:
+    extra = {
+        10: b'<c r="K10"><f>A10*2</f><v></v></c>',
+        2000: b'<c r="K2000" t="e"><v>#N/A</v></c>',
+    }
+    xml = _big_sheet(extra=extra)
+    fast, _ = _facts(xml, claim=True)
+    assert fast == _facts(xml, claim=False)[0]
+    assert fast == (3000, 11, 1, 1, 1, 1, "K10", 1, "K2000")
+    # a prefixed cell (same namespace, another prefix) is seen by the exact path
+    pref = _big_sheet(
+        extra={
+            1500: b'<y:c xmlns:y="'
+            + make_corpus._SHEET_NS.encode()
+            + b'" r="XFD1500"><y:v>1</y:v></y:c>'
+        }
+    )
+    assert _facts(pref, claim=True)[0][:2] == (3000, 16384)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=3000), min_size=0, max_size=4),
+    st.lists(st.integers(min_value=1, max_value=20000), min_size=0, max_size=4),
+    st.sampled_from([1 << 12, 1 << 15, 1 << 16, 100_000]),
+)
+def test_claim_and_exact_paths_agree(rows: list[int], cols: list[int], chunk: int) -> None:
+    """Stray value cells at random places and random inflate step sizes."""
+    extra: dict[int, bytes] = {}
+    for r, c in zip(rows, cols, strict=False):
+        extra[r] = extra.get(r, b"") + b'<c r="%s%d"><v>1</v></c>' % (
+            make_corpus._col(c).encode(),
+            r + (c % 3) * 997,
+        )
+    xml = _big_sheet(n_rows=1500, extra=extra)
+    assert _facts(xml, claim=True, chunk=chunk)[0] == _facts(xml, claim=False, chunk=chunk)[0]
+
+
+def test_range_patterns_are_exact() -> None:
+    from gendan.gate import _col_range_re, _range_re
+
+    rnd = random.Random(1)
+    for _ in range(400):
+        lo = rnd.randint(1, 1_100_000)
+        hi = rnd.randint(lo, lo + rnd.choice([0, 9, 600, 50_000, 1_000_000]))
+        pat = re.compile(_range_re(lo, hi) + rb"\Z")
+        for x in (lo - 1, lo, hi, hi + 1, rnd.randint(lo, hi), rnd.randint(1, 2 * hi)):
+            if x >= 1:
+                assert bool(pat.match(str(x).encode())) == (lo <= x <= hi), (lo, hi, x)
+        assert not pat.match(b"0" + str(lo).encode())  # leading zero: exact path
+        clo = rnd.randint(1, 16384)
+        chi = rnd.randint(clo, min(16384, clo + rnd.choice([0, 30, 800, 16384])))
+        cpat = re.compile(_col_range_re(clo, chi) + rb"\Z")
+        for c in (clo - 1, clo, chi, chi + 1, rnd.randint(clo, chi), rnd.randint(1, 16384)):
+            if c >= 1:
+                ok = bool(cpat.match(make_corpus._col(c).encode()))
+                assert ok == (clo <= c <= chi), (clo, chi, c)
