@@ -1,6 +1,6 @@
 """Speed of gendan against the floor: the bare read of the same file.
 
-    python benchmarks/bench.py [--sizes 10000 100000 300000] [--runs 3] [--data DIR]
+    python benchmarks/bench.py [--sizes 10000 100000 300000] [--runs 3] [--data DIR] [--docs-orders N]
 
 For each size it builds (once, cached in --data) a master workbook of that many orders
 (gendan.sample.write_large), then times, each as a separate process, alternating the
@@ -9,11 +9,14 @@ commands run by run so that a busy machine hurts them alike:
     bare-calamine   python-calamine to_python() of every sheet          (the floor)
     bare-fastexcel  fastexcel → Arrow of every sheet                    (if installed)
     check           gendan check BOOK --format json > /dev/null
+    check-engine    the same with the input gate (gendan.gate) stubbed out: the engine alone
     overdue         gendan overdue BOOK --format json > /dev/null
 and, once, ``gendan docs --all`` on a 1,000-order workbook.
 
 It prints the median wall time and peak memory (max RSS of the process) of each, and the
-ratios check / bare-calamine and check / bare-fastexcel.  Figures are measured, never
+ratios check / bare-calamine and check / bare-fastexcel.  A command that refuses the file
+(exit 2: the gate's size limits refuse a 300,000-order sheet, 554 MB of XML) is shown as
+refused and the others go on.  Figures are measured, never
 asserted in tests: they go into README.md's performance section and docs/performance.md.
 """
 
@@ -35,6 +38,14 @@ wb = pc.CalamineWorkbook.from_path(sys.argv[1])
 for n in wb.sheet_names:
     wb.get_sheet_by_name(n).to_python()
 """
+# gendan check with the input gate stubbed: what the engine costs, the gate measured apart
+ENGINE_ONLY = """
+import sys
+from gendan import gate
+gate.open_checked = lambda p, limits=None: gate.GateResult(path=str(p), format="xlsx", size=0)
+from gendan.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 BARE_FASTEXCEL = """
 import sys, fastexcel
 r = fastexcel.read_excel(sys.argv[1])
@@ -43,14 +54,21 @@ for n in r.sheet_names:
 """
 
 
+class Refused(Exception):
+    """The command said the input cannot be used (exit 2)."""
+
+
 def run(cmd: list[str]) -> tuple[float, int]:
     """(wall seconds, peak RSS in MB) of one process; output discarded."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err_bytes = proc.stderr.read() if proc.stderr else b""  # drained while it runs
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    err = err_bytes.decode(errors="replace")
+    if code == 2:
+        raise Refused(err.strip().splitlines()[-1] if err.strip() else "exit 2")
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} exited {code}: {err.strip()[-500:]}")
     return wall, usage.ru_maxrss // 1024
@@ -85,32 +103,57 @@ def main() -> None:
     if have("fastexcel"):
         cmds["bare-fastexcel"] = lambda p: [sys.executable, "-c", BARE_FASTEXCEL, str(p)]
     cmds["check"] = lambda p: gendan + ["check", str(p), "--format", "json", "--as-of", "2026-11-27"]
+    cmds["check-engine"] = lambda p: [sys.executable, "-c", ENGINE_ONLY, "check", str(p), "--format", "json",
+                                      "--as-of", "2026-11-27"]
     cmds["overdue"] = lambda p: gendan + ["overdue", str(p), "--format", "json", "--as-of", "2026-11-27"]
-    results: dict[int, dict[str, tuple[float, int]]] = {}
+    results: dict[int, dict[str, tuple[float, int] | None]] = {}
     for n in args.sizes:
         path = build(n, data)
         times: dict[str, list[float]] = {k: [] for k in cmds}
         mems: dict[str, list[int]] = {k: [] for k in cmds}
+        refused: dict[str, str] = {}
         for _ in range(args.runs):
             for name, make in cmds.items():  # alternated: one of each per round
-                w, m = run(make(path))
+                if name in refused:
+                    continue
+                try:
+                    w, m = run(make(path))
+                except Refused as exc:
+                    refused[name] = str(exc)
+                    continue
                 times[name].append(w)
                 mems[name].append(m)
-        results[n] = {k: (statistics.median(times[k]), max(mems[k])) for k in cmds}
+        results[n] = {k: (statistics.median(times[k]), max(mems[k])) if times[k] else None for k in cmds}
         row = results[n]
-        line = "  ".join(f"{k} {row[k][0]:.2f} s / {row[k][1]} MB" for k in cmds)
-        ratio = row["check"][0] / row["bare-calamine"][0]
-        extra = f", check/fastexcel {row['check'][0] / row['bare-fastexcel'][0]:.2f}" if "bare-fastexcel" in row else ""
-        print(f"{n:>8,} orders: {line}  | check/calamine {ratio:.2f}{extra}")
+        line = "  ".join(f"{k} {v[0]:.2f} s / {v[1]} MB" if v else f"{k} refused" for k, v in row.items())
+        print(f"{n:>8,} orders: {line}")
+        base = row["bare-calamine"]
+        fast = row.get("bare-fastexcel")
+        for name in ("check", "check-engine"):
+            got = row[name]
+            if got is None or base is None:
+                continue
+            extra = f", {name}/fastexcel {got[0] / fast[0]:.2f}" if fast else ""
+            print(f"{'':>17} {name}/calamine {got[0] / base[0]:.2f}{extra}")
+        for name, why in refused.items():
+            print(f"{'':>17} {name} refused the file: {why}")
     sizes = sorted(results)
     for a, b in zip(sizes, sizes[1:], strict=False):
-        grow = results[b]["check"][0] / results[a]["check"][0]
-        print(f"growth {a:,} → {b:,} orders ({b / a:.1f}×): check {grow:.2f}×")
-    # documents for 1,000 orders
+        for name in ("check", "check-engine", "bare-calamine"):
+            ra, rb = results[a].get(name), results[b].get(name)
+            if ra and rb:
+                print(f"growth {a:,} → {b:,} orders ({b / a:.1f}×): {name} {rb[0] / ra[0]:.2f}×")
+    # documents for 1,000 orders (--docs-orders 0 skips them)
+    if args.docs_orders <= 0:
+        return
     docs_src = build(args.docs_orders, data)
     out = data / "docs-out.xlsx"
-    w, m = run(gendan + ["docs", str(docs_src), "--all", "--out", str(out)])
-    print(f"docs --all for {args.docs_orders:,} orders: {w:.2f} s / {m} MB")
+    try:
+        w, m = run(gendan + ["docs", str(docs_src), "--all", "--out", str(out)])
+    except Refused as exc:
+        print(f"docs --all for {args.docs_orders:,} orders: refused: {exc}")
+    else:
+        print(f"docs --all for {args.docs_orders:,} orders: {w:.2f} s / {m} MB")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 from gendan.errors import HeaderNotFound, SheetNotFound
@@ -314,7 +316,16 @@ def _fast_pass(ctype: str, raw: Sequence[Any]) -> list[Any]:
     if ctype == "date":
         date_ = dt.date
         return [v if v.__class__ is date_ else (None if (v is None or v == "") else P) for v in raw]
+    if ctype == "integer":
+        # calamine gives whole numbers as floats (1100.0): parse_integer makes them ints;
+        # ints beyond 2**53 and near-whole floats keep the slow path's exact rules
+        return [int(v) if (v.__class__ is float_ and v.is_integer())
+                else (v if (v.__class__ is int_ and -_EXACT < v < _EXACT)
+                      else (None if (v is None or v == "") else P)) for v in raw]
     return [None if (v is None or v == "") else P for v in raw]
+
+
+_EXACT = 2**53  # ints below this survive parse_integer's float round trip unchanged
 
 
 def _type_column(table: Table, col: ColumnSpec, date1904: bool) -> None:
@@ -323,23 +334,31 @@ def _type_column(table: Table, col: ColumnSpec, date1904: bool) -> None:
     key = col.key
     raw = table.raw[key]
     ctype = col.type
+    if ctype in ("enum", "terms") and _type_by_distinct(table, col, date1904):
+        return
     out = _fast_pass(ctype, raw)
     P = _PENDING
-    # `P in out` runs at C speed; most columns never need the slow lane.  (Error cells
-    # reach us blank from calamine and are counted by the gate; an error text typed into a
-    # number or date column fails its parse below.)
-    todo = [i for i, v in enumerate(out) if v is P] if P in out else []
+    # compress/map(is_) finds the pending cells at C speed, comparing pointers only; most
+    # columns have none.  (Error cells reach us blank from calamine and are counted by the
+    # gate; an error text typed into a number or date column fails its parse below.)
+    todo = list(compress(range(len(out)), map(is_, out, repeat(P))))
     bad: set[int] = set()
     issues = table.issues
     slow = _SLOW[ctype]
     lookup = col.enum_lookup() if ctype == "enum" else None
+    # parse once per distinct value: an enum or terms column of 100,000 orders holds a
+    # handful of texts.  Keys carry the class so that True stays apart from 1 and 1.0.
     cache: dict[Any, Parsed] = {}
-    for i in todo:
+    keys = [(v.__class__, v) for v in map(raw.__getitem__, todo)]
+    for ck in set(keys):
+        cache[ck] = _parse_one(ctype, ck[1], date1904, lookup, slow)
+    plain = ctype != "date"
+    for i, ck in zip(todo, keys, strict=True):
+        p = cache[ck]
+        if p.ok and (plain or not p.as_text):
+            out[i] = p.value  # the common case: parsed, nothing to report
+            continue
         v = raw[i]
-        ck = (v.__class__, v)  # bools kept apart from 1/0
-        p = cache.get(ck)
-        if p is None:
-            p = cache[ck] = _parse_one(ctype, v, date1904, lookup, slow)
         if not p.ok:
             out[i] = None
             bad.add(i)
@@ -353,6 +372,32 @@ def _type_column(table: Table, col: ColumnSpec, date1904: bool) -> None:
     table.values[key] = out
     if bad:
         table.bad[key] = bad
+
+
+def _type_by_distinct(table: Table, col: ColumnSpec, date1904: bool) -> bool:
+    """Type an enum or terms column by mapping each cell through a dict made once per
+    distinct value (a 100,000-order column holds a handful), at C speed.  Done only when
+    every distinct value parses cleanly and no two distinct values of different classes
+    are equal (True == 1 == 1.0 would share a dict entry); otherwise False, and the
+    caller's cell-by-cell path reports each bad cell as before."""
+    raw = table.raw[col.key]
+    distinct = set(raw)
+    classes = {v.__class__ for v in distinct}
+    if bool in classes or len(classes - {str, type(None)}) > 1:
+        return False
+    lookup = col.enum_lookup() if col.type == "enum" else None
+    slow = _SLOW[col.type]
+    value_of: dict[Any, Any] = {}
+    for v in distinct:
+        if v is None:
+            value_of[v] = None
+            continue
+        p = _parse_one(col.type, v, date1904, lookup, slow)
+        if not p.ok:
+            return False
+        value_of[v] = p.value
+    table.values[col.key] = list(map(value_of.__getitem__, raw))
+    return True
 
 
 def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None, slow: Any) -> Parsed:
@@ -407,6 +452,16 @@ def read_company(grid: SheetGrid | None, spec: SheetSpec) -> tuple[dict[str, str
 
 def load_tables(data: WorkbookData, schema: Schema) -> Tables:
     """Locate and type the master, 客户, 产品 and 公司 sheets of ``data``."""
+    from gendan.reader import collector_paused
+
+    out: list[Tables] = []
+    # columns are big lists without cycles: see collector_paused
+    with collector_paused(freeze_rows=lambda: out[0].master.n if out else 0):
+        out.append(_load_tables(data, schema))
+    return out[0]
+
+
+def _load_tables(data: WorkbookData, schema: Schema) -> Tables:
     master_grid = locate_sheet(data, schema.master, required=True)
     assert master_grid is not None
     master = build_table(master_grid, schema.master, data.date1904)

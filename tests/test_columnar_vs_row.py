@@ -92,3 +92,24 @@ def test_randomised_sheets_columnar_equals_row_by_row():
         as_of = dt.date(2026, rng.randint(3, 12), rng.randint(1, 28))
         whole = check_data(data, load_schema(), as_of)
         assert _flat(whole) == per_row(data, as_of)
+
+
+def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch):
+    """The whole-sheet run with the numpy check digits forced on (they start at 50,000
+    numbers) against the one-row run, which never reaches them."""
+    from gendan import iso6346
+
+    rng = random.Random(6)
+    for _sheet in range(3):
+        orders = []
+        for n in range(1, 31):
+            o = clean_order(n, container_nos=rng.choice(["CSQU3054383", "MSKU9070323", "TGHU1234567"]))
+            for key, mutate in rng.sample(MUTATIONS, rng.randint(0, 4)):
+                o[key] = mutate(o, rng)
+            orders.append(o)
+        data = make_data(orders)
+        as_of = dt.date(2026, rng.randint(3, 12), rng.randint(1, 28))
+        with monkeypatch.context() as mp:
+            mp.setattr(iso6346, "NUMPY_FROM", 0)
+            whole = check_data(data, load_schema(), as_of)
+        assert _flat(whole) == per_row(data, as_of)

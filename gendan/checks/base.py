@@ -57,6 +57,8 @@ class Context:
     as_of: dt.date
     _settings_cache: dict[str | None, Settings] = field(default_factory=dict)
     _methods: list[str | None] | None = None
+    #: Per-run results that several checks share (e.g. the 产品 row of every master row).
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def master(self) -> Table:
@@ -131,6 +133,7 @@ class Context:
 def run_checks(ctx: Context, only: Iterable[str] | None = None) -> Iterator[Finding]:
     """Run every registered check (or those named in ``only``), honouring disabled codes."""
     import gendan.checks  # noqa: F401  (registers the built-in checks)
+    from gendan.reader import collector_paused
 
     wanted = set(only) if only is not None else None
     for spec in REGISTRY.values():
@@ -138,9 +141,9 @@ def run_checks(ctx: Context, only: Iterable[str] | None = None) -> Iterator[Find
             continue
         if not any(ctx.schema.enabled(c) for c in spec.codes):
             continue
-        for f in spec.fn(ctx):
-            if ctx.schema.enabled(f.code):
-                yield f
+        with collector_paused():  # rules make big temporary lists: see collector_paused
+            found = [f for f in spec.fn(ctx) if ctx.schema.enabled(f.code)]
+        yield from found
 
 
 def reference_tables(ctx: Context) -> list[Table]:

@@ -6,6 +6,8 @@ These apply to every table (master, 客户, 产品) from the schema alone.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import compress, repeat
+from operator import is_
 
 from gendan.checks.base import Context, check, reference_tables
 from gendan.findings import Finding
@@ -39,21 +41,23 @@ def parse_issues(ctx: Context) -> Iterator[Finding]:
                               reason=issue.reason, type_zh=zh, type_en=en)
 
 
-def _condition_rows(ctx: Context, t: Table, cond: Condition, couriers: set[str]) -> list[bool]:
-    """For each row of ``t``: does the condition of a conditionally required column hold?"""
+def _condition_holds(ctx: Context, t: Table, cond: Condition, couriers: set[str], rows: list[int]) -> list[int]:
+    """The rows among ``rows`` (ascending) where the condition of a conditionally required
+    column holds.  Evaluated only where the cell is blank: on a big master that is a
+    fraction of the sheet, and nothing is computed for the rows that are filled in."""
     if t is not ctx.master:
-        return [False] * t.n
+        return []
     if cond.terms:
-        wanted = set(cond.terms)
-        return [m in wanted for m in ctx.methods()]
+        wanted, methods = set(cond.terms), ctx.methods()
+        return [i for i in rows if methods[i] in wanted]
     if cond.present:
         other, bad = t.column(cond.present), t.bad.get(cond.present, set())
-        return [v is not None or i in bad for i, v in enumerate(other)]
+        return [i for i in rows if other[i] is not None or i in bad]
     if cond.courier:
         method, sent = t.column("dispatch_method"), t.column("docs_sent_date")
         ranks = status_ranks(t)
-        return [method[i] in couriers and (sent[i] is not None or ranks[i] >= 5) for i in range(t.n)]
-    return [False] * t.n
+        return [i for i in rows if method[i] in couriers and (sent[i] is not None or ranks[i] >= 5)]
+    return []
 
 
 def status_ranks(t: Table) -> list[int]:
@@ -62,6 +66,14 @@ def status_ranks(t: Table) -> list[int]:
         return [0] * t.n
     rank = {e.value: e.rank or 0 for e in t.spec.column("status").enum}
     return [rank.get(v, 0) for v in t.column("status")]
+
+
+def _blank_rows(values: list[object], bad: set[int] | tuple[()]) -> list[int]:
+    """Indices of the blank cells of a typed column (a bad cell is ``None`` too, but has
+    its own finding).  ``compress``/``map(is_)`` compares pointers at C speed and never
+    touches the values themselves (``None in values`` would, at a cache miss each)."""
+    blanks = list(compress(range(len(values)), map(is_, values, repeat(None))))
+    return [i for i in blanks if i not in bad] if bad and blanks else blanks
 
 
 @check("required", codes=("required",))
@@ -75,21 +87,27 @@ def required(ctx: Context) -> Iterator[Finding]:
                 if col.required:
                     yield ctx.finding("required", t, col.key, -1, value=None, reason="column-missing")
                 continue
-            bad = t.bad.get(col.key, ())
-            blanks = [i for i, v in enumerate(t.values[col.key]) if v is None and i not in bad]
+            blanks = _blank_rows(t.values[col.key], t.bad.get(col.key, ()))
             if not blanks:
                 continue
             if col.required:
                 for i in blanks:
                     yield ctx.finding("required", t, col.key, i, value=None)
                 continue
-            holds = [(cond, _condition_rows(ctx, t, cond, couriers)) for cond in col.required_when]
-            for i in blanks:
-                for cond, rows in holds:
-                    if rows[i]:
-                        yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
-                                          when=cond.describe("zh"), when_en=cond.describe("en"))
-                        break
+            # the first condition that holds names the finding, as the schema lists them
+            found: dict[int, Condition] = {}
+            left = blanks
+            for cond in col.required_when:
+                hits = _condition_holds(ctx, t, cond, couriers, left)
+                if hits:
+                    found.update(dict.fromkeys(hits, cond))
+                    left = [i for i in left if i not in found]
+                if not left:
+                    break
+            for i in sorted(found):
+                cond = found[i]
+                yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
+                                  when=cond.describe("zh"), when_en=cond.describe("en"))
 
 
 def _pattern_applies(t: Table, col: ColumnSpec, i: int) -> bool:
@@ -136,7 +154,10 @@ def value_range(ctx: Context) -> Iterator[Finding]:
             if col.key not in t.col or (col.gt is None and col.min is None and col.max is None):
                 continue
             gt, lo, hi = col.gt, col.min, col.max
-            for i, v in enumerate(t.values[col.key]):
+            # one pass: every extra pass over a 100,000-value column (``None in``, min, max)
+            # costs about as much as this loop, the values being scattered in memory
+            column = t.values[col.key]
+            for i, v in enumerate(column):
                 if v is None:
                     continue
                 if (gt is not None and not v > gt) or (lo is not None and v < lo) or (hi is not None and v > hi):
@@ -145,6 +166,8 @@ def value_range(ctx: Context) -> Iterator[Finding]:
 
 @check("unique", codes=("duplicate",))
 def unique(ctx: Context) -> Iterator[Finding]:
+    # kept as a plain loop: a join/upper/split version with one dict measured no faster
+    # (0.16-0.19 s against 0.12-0.15 s on 100k orders), the loop being memory-bound
     for t in reference_tables(ctx):
         for col in t.spec.columns:
             if not col.unique or col.key not in t.col:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from gendan.checks.base import Context, check
 from gendan.findings import Finding
-from gendan.receivables import receivables
+from gendan.receivables import overdue_orders
 from gendan.values import money
 
 
@@ -14,8 +14,6 @@ from gendan.values import money
 def overdue(ctx: Context) -> Iterator[Finding]:
     m = ctx.master
     key = "received_amount" if m.has("received_amount") else "amount"
-    for r in receivables(ctx.tables, ctx.schema, ctx.as_of):
-        if r.days_overdue is None or r.days_overdue < 1:
-            continue
-        yield ctx.finding("overdue", m, key, r.index, value=money(r.outstanding), expected=r.due_date,
-                          days=r.days_overdue, currency=r.currency or "", outstanding=money(r.outstanding))
+    for i, outstanding, due, days, currency in overdue_orders(ctx.tables, ctx.schema, ctx.as_of):
+        yield ctx.finding("overdue", m, key, i, value=money(outstanding), expected=due,
+                          days=days, currency=currency or "", outstanding=money(outstanding))
