@@ -79,16 +79,21 @@ MUTATIONS = [
 ]
 
 
+def _random_orders(rng: random.Random, n: int) -> list[dict]:
+    """``n`` clean orders, each with up to four random mutations from MUTATIONS."""
+    orders = []
+    for i in range(1, n + 1):
+        o = clean_order(i, container_nos=rng.choice(["CSQU3054383", "MSKU9070323", "TGHU1234567"]))
+        for key, mutate in rng.sample(MUTATIONS, rng.randint(0, 4)):
+            o[key] = mutate(o, rng)
+        orders.append(o)
+    return orders
+
+
 def test_randomised_sheets_columnar_equals_row_by_row():
     rng = random.Random(20261127)
     for _sheet in range(6):
-        orders = []
-        for n in range(1, 26):
-            o = clean_order(n, container_nos=rng.choice(["CSQU3054383", "MSKU9070323", "TGHU1234567"]))
-            for key, mutate in rng.sample(MUTATIONS, rng.randint(0, 4)):
-                o[key] = mutate(o, rng)
-            orders.append(o)
-        data = make_data(orders)
+        data = make_data(_random_orders(rng, 25))
         as_of = dt.date(2026, rng.randint(3, 12), rng.randint(1, 28))
         whole = check_data(data, load_schema(), as_of)
         assert _flat(whole) == per_row(data, as_of)
@@ -101,13 +106,7 @@ def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch):
 
     rng = random.Random(6)
     for _sheet in range(3):
-        orders = []
-        for n in range(1, 31):
-            o = clean_order(n, container_nos=rng.choice(["CSQU3054383", "MSKU9070323", "TGHU1234567"]))
-            for key, mutate in rng.sample(MUTATIONS, rng.randint(0, 4)):
-                o[key] = mutate(o, rng)
-            orders.append(o)
-        data = make_data(orders)
+        data = make_data(_random_orders(rng, 30))
         as_of = dt.date(2026, rng.randint(3, 12), rng.randint(1, 28))
         with monkeypatch.context() as mp:
             mp.setattr(iso6346, "NUMPY_FROM", 0)
