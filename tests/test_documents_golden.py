@@ -53,7 +53,11 @@ def dump_sheet(path: Path, name: str) -> dict[str, Any]:
     """The canonical structure of one sheet of a workbook file."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(path)
+    return dump_worksheet(openpyxl.load_workbook(path), name)
+
+
+def dump_worksheet(wb: Any, name: str) -> dict[str, Any]:
+    """:func:`dump_sheet` of an open workbook (comparing thousands of sheets loads once)."""
     ws = wb[name]
     cells: dict[str, Any] = {}
     for row in ws.iter_rows():

@@ -92,6 +92,9 @@ class Order:
     index: int
     customer_index: int | None = None
     product_index: int | None = None
+    #: master column key → its type, or None when the master lacks it.  SheetSpec.has and
+    #: .column scan the schema's column list; build_all shares one dict across its orders.
+    types: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         t = self.tables
@@ -130,10 +133,13 @@ class Order:
         """The master value as a document shows it: typed numbers and dates, canonical
         enum values, and text as the merchandiser typed it (payment terms as text)."""
         t = self.master
-        if not t.has(key):
+        try:
+            ctype = self.types[key]
+        except KeyError:
+            spec = t.spec.column(key) if t.spec.has(key) else None
+            ctype = self.types[key] = (spec.type if spec else "text") if t.has(key) else None
+        if ctype is None:
             return None
-        spec = t.spec.column(key) if t.spec.has(key) else None
-        ctype = spec.type if spec else "text"
         if ctype in _TEXT_TYPES:
             raw = t.raw[key][self.index]
             return None if raw in (None, "") else clean_text(raw)
@@ -209,6 +215,13 @@ class DocumentSheet:
     fields: list[FieldRecord] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # cell → python value (every cell)
     last_row: int = 1
+    #: lite builds only (``Builder.build(lite=True)``, the fast path of gendocs): the plan
+    #: is empty; ``writes`` holds each written cell's final ("v", value) or ("f", formula),
+    #: and ``shape`` everything else the full plan depends on (see Builder.build).
+    writes: dict[str, tuple[str, Any]] | None = None
+    shape: tuple[Any, ...] | None = None
+    order: Order | None = None
+    now: dt.datetime | None = None
 
 
 class _Refs:
@@ -292,7 +305,11 @@ class Builder:
     """Builds the plan of one document for one order."""
 
     def __init__(self, layout: Layout, doc: DocumentSpec, order: Order, status: str = DRAFT,
-                 now: dt.datetime | None = None) -> None:
+                 now: dt.datetime | None = None, cache: dict[Any, Any] | None = None) -> None:
+        #: results that depend only on the layout, the workbook's tables and the document's
+        #: shape (formulas, row heights, style actions, labels), shared by build_all across
+        #: orders: most of a sheet's cost when 5,000 sheets are built.  Keys name every input.
+        self._cache: dict[Any, Any] = cache if cache is not None else {}
         self.layout = layout
         self.doc = doc
         self.order = order
@@ -301,14 +318,20 @@ class Builder:
         self.now = now
         self.name = sheet_name(doc, order.contract_no)
         self.n = self._repeat_count()
-        self.cells = self._placed_cells()
+        key = ("placed", doc.key, self.n)
+        placed = self._cache.get(key)
+        if placed is None:  # the same for every order with as many containers (read-only)
+            cells = self._placed_cells()
+            by_name: dict[str, CellSpec] = {}
+            for c, _i in cells:
+                if c.name and _i == 0:
+                    by_name.setdefault(c.name, c)
+            placed = self._cache[key] = (cells, by_name)
+        self.cells: list[tuple[CellSpec, int]] = placed[0]
+        self._by_name: dict[str, CellSpec] = placed[1]
         self.pcol = column_index(layout.provenance_column)
         self.helper: dict[str, str] = {}
         self._values: dict[str, Any] = {}
-        self._by_name: dict[str, CellSpec] = {}
-        for c, _i in self.cells:
-            if c.name and _i == 0:
-                self._by_name.setdefault(c.name, c)
         self.refs = _Refs(order, layout, self.helper)
 
     # -- layout placement ---------------------------------------------------------------
@@ -422,7 +445,16 @@ class Builder:
         return ref
 
     def formula(self, c: CellSpec, i: int = 0) -> str | None:
-        """The draft formula of a cell (with ``=``), or None for constant text."""
+        """The draft formula of a cell (with ``=``), or None for constant text.  Depends on
+        the order only through the tables (same for every order) and the container count."""
+        key = ("formula", self.doc.key, c, i, self.n)
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            f = self._cache[key] = self._formula(c, i)
+            return f
+
+    def _formula(self, c: CellSpec, i: int = 0) -> str | None:
         s, a = c.source, c.arg
         r = self.refs
         if s == "text":
@@ -542,61 +574,98 @@ class Builder:
             return f"{expr.round_half_up(abs(amount), dec):015.2f}"
         return None
 
-    def build(self) -> DocumentSheet:
+    def build(self, lite: bool = False) -> DocumentSheet:
+        """The sheet's plan and records.  ``lite``: no plan; instead ``writes`` and a
+        ``shape`` — document key, container count, status, row heights and which checked
+        fields hold dates.  Every other action of the full plan (merges, formats, styles,
+        widths, print settings, the provenance block's layout) is a function of the layout,
+        the tables, the document and the container count alone, so two lite sheets with the
+        same shape and the same kinds of values have full plans that differ only in the
+        written values (gendan.documents.fastsheets relies on this; its test proves it)."""
         L, name = self.layout, self.name
+        full = not lite
         plan = Plan()
-        plan.add(NewSheet(name, replace=True, tab_color=TAB_COLORS[self.status]))
+        writes: dict[str, tuple[str, Any]] = {}
+        if full:
+            plan.add(NewSheet(name, replace=True, tab_color=TAB_COLORS[self.status]))
         last_row = max([(c.to_row or c.row) for c, _ in self.cells] + [1])
         last_col = L.last_column
         area = f"A1:{last_col}{last_row}"
-        for col, width in L.columns.items():
-            plan.add(ColumnWidth(name, col, width))
-        plan.add(Font(name, area, name=L.font, size=L.font_size))
+        if full:
+            for col, width in L.columns.items():
+                plan.add(ColumnWidth(name, col, width))
+            plan.add(Font(name, area, name=L.font, size=L.font_size))
         # provenance block (head)
         prov = self._provenance_rows()
         pl, pv = column_letter(self.pcol), column_letter(self.pcol + 1)
         for r, (label, val, is_formula) in enumerate(prov, start=1):
-            plan.add(SetValues(name, f"{pl}{r}", [[label]]))
             if is_formula and not self.issued:
-                plan.add(SetFormula(name, f"{pv}{r}", val))
+                if full:
+                    plan.add(SetValues(name, f"{pl}{r}", [[label]]), SetFormula(name, f"{pv}{r}", val))
+                else:
+                    writes[f"{pl}{r}"] = ("v", label)
+                    writes[f"{pv}{r}"] = ("f", val)
             else:
-                plan.add(SetValues(name, f"{pv}{r}", [[self._helper_value(label) if is_formula else val]]))
+                hv = self._helper_value(label) if is_formula else val
+                if full:
+                    plan.add(SetValues(name, f"{pl}{r}", [[label]]), SetValues(name, f"{pv}{r}", [[hv]]))
+                else:
+                    writes[f"{pl}{r}"] = ("v", label)
+                    writes[f"{pv}{r}"] = ("v", hv)
         # the document's cells
         doc_sheet = DocumentSheet(self.doc, name, self.order.contract_no, self.status, plan, last_row=last_row)
         heights: dict[int, float] = {}
+        seen: set[str] = set()
         for c, i in self.cells:
             v = self.value(c, i)
             addr = c.addr()
             doc_sheet.values[addr] = v
             f = None if self.issued else self.formula(c, i)
-            if f is None:
-                plan.add(SetValues(name, addr, [[v]]))
+            if full:
+                if f is None:
+                    plan.add(SetValues(name, addr, [[v]]))
+                else:
+                    plan.add(SetFormula(name, addr, f))
+                if c.merged:
+                    plan.add(Merge(name, c.ref()))
+                fmt = c.format or self._default_format(c)
+                if fmt:
+                    plan.add(NumberFormat(name, addr, fmt))
+                self._style(plan, c)
             else:
-                plan.add(SetFormula(name, addr, f))
-            if c.merged:
-                plan.add(Merge(name, c.ref()))
-            fmt = c.format or self._default_format(c)
-            if fmt:
-                plan.add(NumberFormat(name, addr, fmt))
-            self._style(plan, c)
+                writes[addr] = ("v", v) if f is None else ("f", f)
             h = self._height(c, v)
             if h:
                 if not c.merged or c.to_row == c.row:
                     heights[c.row] = max(heights.get(c.row, 0), h)
             if c.checked:
                 key = c.field_key + (f"[{i}]" if i else "")
-                if not any(fr.key == key for fr in doc_sheet.fields):
+                if key not in seen:
+                    seen.add(key)
                     lz, le = self._labels(c)
                     doc_sheet.fields.append(FieldRecord(key, addr, f"{c.source}:{c.arg}", v, lz, le,
                                                         self._master_key(c, i)))
-        for r, h in sorted({**heights, **self.doc.row_heights}.items()):
-            plan.add(RowHeight(name, r, h))
+        rows = sorted({**heights, **self.doc.row_heights}.items())
         # provenance block (fields)
         head = len(prov) + 2
+        dates = tuple(fr.value is not None and isinstance(fr.value, dt.date) for fr in doc_sheet.fields)
+        if lite:
+            for k, word in enumerate(("field", "source", "cell", "value")):
+                writes[f"{column_letter(self.pcol + k)}{head}"] = ("v", word)
+            for k, fr in enumerate(doc_sheet.fields, start=head + 1):
+                for j, x in enumerate((fr.key, fr.source, fr.cell, fr.value if self.issued else None)):
+                    writes[f"{column_letter(self.pcol + j)}{k}"] = ("v", x)
+            doc_sheet.writes = writes
+            doc_sheet.shape = (self.doc.key, self.n, self.status, tuple(rows), dates)
+            doc_sheet.order = self.order
+            doc_sheet.now = self.now
+            return doc_sheet
+        for r, h in rows:
+            plan.add(RowHeight(name, r, h))
         plan.add(SetValues(name, f"{pl}{head}", [["field", "source", "cell", "value"]]))
         for k, fr in enumerate(doc_sheet.fields, start=head + 1):
             plan.add(SetValues(name, f"{pl}{k}", [[fr.key, fr.source, fr.cell, fr.value if self.issued else None]]))
-            if fr.value is not None and isinstance(fr.value, dt.date):
+            if dates[k - head - 1]:
                 plan.add(NumberFormat(name, f"{column_letter(self.pcol + 3)}{k}", "yyyy-mm-dd"))
         plan.add(Font(name, f"{pl}1:{column_letter(self.pcol + 3)}{head + len(doc_sheet.fields)}",
                       size=8, color="808080"))
@@ -606,6 +675,14 @@ class Builder:
         return doc_sheet
 
     def _default_format(self, c: CellSpec) -> str | None:
+        key = ("format", c.source, c.arg)
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            f = self._cache[key] = self._default_format_of(c)
+            return f
+
+    def _default_format_of(self, c: CellSpec) -> str | None:
         t = self.order.master
         if c.source == "master" and t.spec.has(c.arg):
             spec = t.spec.column(c.arg)
@@ -616,6 +693,14 @@ class Builder:
         return None
 
     def _labels(self, c: CellSpec) -> tuple[str, str]:
+        key = ("labels", c)
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            got = self._cache[key] = self._labels_of(c)
+            return got
+
+    def _labels_of(self, c: CellSpec) -> tuple[str, str]:
         if c.label:
             return c.label
         t = self.order.master
@@ -627,6 +712,14 @@ class Builder:
 
     def _master_key(self, c: CellSpec, i: int = 0) -> str | None:
         """The master column a field comes from (for the finding's second address)."""
+        key = ("master_key", self.doc.key, c, i, self.n)
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            got = self._cache[key] = self._master_key_of(c, i)
+            return got
+
+    def _master_key_of(self, c: CellSpec, i: int = 0) -> str | None:
         if c.source == "master":
             return c.arg
         if c.source == "container_no":
@@ -649,20 +742,40 @@ class Builder:
 
     def _style(self, plan: Plan, c: CellSpec) -> None:
         name, ref = self.name, c.ref()
-        for sname in c.styles:
+        key = ("style", c.styles)
+        made = self._cache.get(key)
+        if made is None:
+            made = self._cache[key] = self._style_actions(c.styles)
+        plan.actions.extend(kind(name, ref, **kw) for kind, kw in made)
+
+    def _style_actions(self, styles: tuple[str, ...]) -> list[tuple[type, dict[str, Any]]]:
+        """The style actions of a cell's styles, as (action type, arguments) without the
+        sheet and range."""
+        out: list[tuple[type, dict[str, Any]]] = []
+        for sname in styles:
             st = self.layout.styles[sname]
             if any(x is not None for x in (st.bold, st.italic, st.size, st.color, st.font)):
-                plan.add(Font(name, ref, bold=st.bold, italic=st.italic, size=st.size, color=st.color, name=st.font))
+                out.append((Font, {"bold": st.bold, "italic": st.italic, "size": st.size, "color": st.color,
+                                   "name": st.font}))
             if any(x is not None for x in (st.horizontal, st.vertical, st.wrap)):
-                plan.add(Align(name, ref, horizontal=st.horizontal, vertical=st.vertical, wrap=st.wrap))
+                out.append((Align, {"horizontal": st.horizontal, "vertical": st.vertical, "wrap": st.wrap}))
             if st.fill:
-                plan.add(Fill(name, ref, st.fill))
+                out.append((Fill, {"color": st.fill}))
             if st.border:
-                plan.add(Border(name, ref, edges=tuple(st.border), style=st.border_style))
+                out.append((Border, {"edges": tuple(st.border), "style": st.border_style}))
+        return out
 
     def _height(self, c: CellSpec, v: Any) -> float | None:
         """A row height that shows the whole text: Excel never grows a merged cell's row
         by itself, so wrapped text is measured here (CJK characters count double)."""
+        key = ("height", c.styles, c.col, c.to_col, c.row, c.to_row, _text_of(v))
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            h = self._cache[key] = self._height_of(c, v)
+            return h
+
+    def _height_of(self, c: CellSpec, v: Any) -> float | None:
         size = self.layout.font_size
         wrap = False
         for sname in c.styles:
@@ -685,6 +798,9 @@ class Builder:
 
 
 def build_document(layout: Layout, doc: DocumentSpec, order: Order, status: str = DRAFT,
-                   now: dt.datetime | None = None) -> DocumentSheet:
-    """The plan and records of ``doc`` for ``order`` (see the module docstring)."""
-    return Builder(layout, doc, order, status, now).build()
+                   now: dt.datetime | None = None, cache: dict[Any, Any] | None = None,
+                   lite: bool = False) -> DocumentSheet:
+    """The plan and records of ``doc`` for ``order`` (see the module docstring).  ``cache``:
+    one dict shared by the calls of one run over the same tables and layout (build_all);
+    ``lite``: writes and shape instead of a plan (Builder.build)."""
+    return Builder(layout, doc, order, status, now, cache).build(lite)

@@ -18,7 +18,7 @@ import datetime as dt
 import shutil
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,35 +106,40 @@ def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> li
 
 def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: str = DRAFT,
               documents: Sequence[str] | None = None, now: dt.datetime | None = None,
-              explicit: bool = False) -> tuple[list[DocumentSheet], list[tuple[str, str]]]:
-    """Every applicable document of every order, as built sheets (plans + records)."""
+              explicit: bool = False, lite: bool = False) -> tuple[list[DocumentSheet], list[tuple[str, str]]]:
+    """Every applicable document of every order, as built sheets (plans + records;
+    ``lite``: writes + shape instead of plans, for gendan.documents.fastsheets)."""
     from gendan.tables import Tables
 
     assert isinstance(tables, Tables)
     built: list[DocumentSheet] = []
     skipped: list[tuple[str, str]] = []
+    cache: dict[object, object] = {}  # see build.Builder: layout- and tables-wide results
+    types: dict[str, str | None] = {}
     for i in indexes:
-        order = Order(tables, i)
+        order = Order(tables, i, types=types)
         for doc in layout.documents:
             if documents and doc.key not in documents:
                 continue
             if not doc.applies(order.method):
                 skipped.append((order.contract_no, doc.key))
                 continue
-            built.append(build_document(layout, doc, order, status, now))
+            built.append(build_document(layout, doc, order, status, now, cache, lite))
     return built, skipped
 
 
 def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[str] | None = None,
              all: bool = False, pdf_dir: str | Path | None = None, schema: Schema | None = None,
              issue: bool = False, documents: Sequence[str] | None = None,
-             layout: Layout | str | Path | None = None, now: dt.datetime | None = None) -> GenerateResult:
+             layout: Layout | str | Path | None = None, now: dt.datetime | None = None,
+             fast: bool | None = None) -> GenerateResult:
     """Write ``out``: the workbook ``src`` plus the document sheets of the chosen orders.
 
     ``orders``: contract numbers (or ``all=True``); ``issue``: freeze the sheets (values and
     a provenance record, checked by ``gendan check``) instead of linked drafts;
     ``documents``: keys from documents.yaml to limit the set; ``pdf_dir``: also one PDF
-    per document sheet there (LibreOffice)."""
+    per document sheet there (LibreOffice); ``fast``: the template path of
+    gendan.documents.fastsheets (default ``FAST``) or, False, one openpyxl sheet per order."""
     from gendan.reader import read_workbook
     from gendan.tables import load_tables
 
@@ -166,7 +171,8 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
     t1 = time.perf_counter()
     result.seconds["read"] = t1 - t0
     indexes = select_orders(tables, orders, all)
-    built, skipped = build_all(tables, indexes, lay, status, documents, stamp)
+    fast = FAST if fast is None else fast
+    built, skipped = build_all(tables, indexes, lay, status, documents, stamp, lite=fast)
     result.skipped = skipped
     result.orders = [clean_text(tables.master.get("contract_no", i)) for i in indexes]
     t2 = time.perf_counter()
@@ -181,20 +187,21 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
         existing = None
     if existing is not None and not any(b.sheet.casefold() in existing for b in built):
         try:
-            _graft(src, out, built)
+            built = _graft(src, out, built, fast, lay)
             result.sheets = [b.sheet for b in built]
             result.seconds["graft"] = time.perf_counter() - t3
             result.method = "graft"
         except inject.Unsupported as exc:
             result.notes.append(f"note: the workbook was copied through openpyxl ({exc}).")
     if result.method != "graft":
+        built = _full(built, lay)
         if out.suffix.lower() != ".xlsx":
             raise OutputError(f"The output {out.name} must be an .xlsx file here.",
                               f"此处输出文件 {out.name} 必须是 .xlsx。")
         _through_openpyxl(src, out, built, result)
     t5 = time.perf_counter()
     if pdf_dir is not None:
-        values = built if issue else build_all(tables, indexes, lay, ISSUED, documents, stamp)[0]
+        values = _full(built, lay) if issue else build_all(tables, indexes, lay, ISSUED, documents, stamp)[0]
         result.pdfs = write_pdfs(values, Path(pdf_dir))
         result.seconds["pdf"] = time.perf_counter() - t5
     return result
@@ -218,12 +225,52 @@ def _scratch_bytes(built: Sequence[DocumentSheet]) -> bytes:
     return buf.getvalue()
 
 
-def _graft(src: Path, out: Path, built: Sequence[DocumentSheet]) -> None:
+#: Use the template path (gendan.documents.fastsheets) when grafting; False restores the
+#: per-order openpyxl path (tests compare the two).
+FAST = True
+#: zlib level of the written package: level 6 (the default) spends most of the time of a
+#: 5,000-sheet write compressing repetitive XML that level 1 shrinks nearly as well.
+COMPRESSLEVEL = 1
+
+
+def _rebuild(layout: Layout, cache: dict[object, object]) -> Callable[[DocumentSheet], DocumentSheet]:
+    """The full build of a lite sheet (same order, document, status and time)."""
+    from gendan.documents.build import Builder
+
+    def full(b: DocumentSheet) -> DocumentSheet:
+        if b.writes is None:
+            return b
+        assert b.order is not None
+        return Builder(layout, b.doc, b.order, b.status, b.now, cache).build()
+
+    return full
+
+
+def _full(built: list[DocumentSheet], layout: Layout) -> list[DocumentSheet]:
+    """Full plans for the paths that apply every plan with openpyxl."""
+    rebuild = _rebuild(layout, {})
+    return [rebuild(b) for b in built]
+
+
+def _graft(src: Path, out: Path, built: list[DocumentSheet], fast: bool, layout: Layout) -> list[DocumentSheet]:
+    """Graft the document sheets onto a copy of ``src``; returns ``built`` (full plans if
+    the fast path gave up and the per-order path ran)."""
     from gendan.documents import inject
     from gendan.safe_write import atomic_write
 
+    if fast:
+        from gendan.documents.fastsheets import Templates, scratch_bytes
+
+        try:
+            tpl = Templates(built, _rebuild(layout, {}))
+            data = scratch_bytes(tpl.templates)
+            atomic_write(out, inject.writer(src, data, tpl.expand, COMPRESSLEVEL), inputs=[src])
+            return built
+        except inject.Unsupported:
+            built = _full(built, layout)
     data = _scratch_bytes(built)
     atomic_write(out, inject.writer(src, data), inputs=[src])
+    return built
 
 
 def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], result: GenerateResult) -> None:

@@ -249,10 +249,20 @@ def convert_sheet(xml: bytes, xf_map: dict[int, int], strings: list[str]) -> byt
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def graft(src: str | Path, scratch: bytes, out: str | Path) -> list[str]:
+#: Turns the converted scratch sheets into the sheets to add (see :func:`graft`).
+Expand = Callable[[list["_ScratchSheet"]], list["_ScratchSheet"]]
+
+
+def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | None = None,
+          compresslevel: int | None = None) -> list[str]:
     """Write ``out``: the package ``src`` plus every sheet of the ``scratch`` workbook.
     Returns the added sheet names.  Raises :class:`Unsupported` for an odd package or a
-    sheet name that exists already (case-insensitively, as Excel compares)."""
+    sheet name that exists already (case-insensitively, as Excel compares).
+
+    ``expand``, when given, receives the scratch sheets already converted for the target
+    (style indexes remapped) and returns the sheets to add instead: the fast document path
+    (gendan.documents.fastsheets) passes one template sheet per document shape and gets
+    back one sheet per order, so openpyxl writes a handful of sheets, not thousands."""
     sheets, sstyles, strings = _scratch(scratch)
     zin = zipfile.ZipFile(src)
     names = set(zin.namelist())
@@ -276,6 +286,9 @@ def graft(src: str | Path, scratch: bytes, out: str | Path) -> list[str]:
     r = rp.group(1)
     existing = [_unescape(n) for n in re.findall(r'\bname="([^"]*)"', m.group(2))]
     taken = {n.casefold() for n in existing}
+    sheets = [_ScratchSheet(s.name, convert_sheet(s.xml, xf_map, strings), s.print_area) for s in sheets]
+    if expand is not None:
+        sheets = expand(sheets)
     for s in sheets:
         if s.name.casefold() in taken:
             raise Unsupported(f"sheet {s.name} exists")
@@ -291,7 +304,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path) -> list[str]:
         rid = f"rIdGendan{n + 1}"
         while rid in rel_ids:
             rid += "x"
-        parts[part] = convert_sheet(s.xml, xf_map, strings)
+        parts[part] = s.xml
         new_sheet_xml.append(f"<{p}sheet name={quoteattr(s.name)} sheetId=\"{next_sheet_id + n}\" {r}:id=\"{rid}\"/>")
         new_rels.append(f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="/{part}"/>')
         new_ct.append(f'<Override PartName="/{part}" ContentType="{WS_CT}"/>')
@@ -327,7 +340,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path) -> list[str]:
     rels = rels[:end] + "".join(new_rels) + rels[end:]
     ct = ct[:end_ct] + "".join(new_ct) + ct[end_ct:]
     changed = {wbp: wb, wb_rels_p: rels, "[Content_Types].xml": ct, styles_p: styles}
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout:
         for info in zin.infolist():
             if info.filename in changed:
                 zout.writestr(info.filename, changed[info.filename].encode("utf-8"))
@@ -346,6 +359,7 @@ def _copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) ->
             fout.write(chunk)
 
 
-def writer(src: str | Path, scratch: bytes) -> Callable[[Path], list[str]]:
+def writer(src: str | Path, scratch: bytes, expand: Expand | None = None,
+           compresslevel: int | None = None) -> Callable[[Path], list[str]]:
     """For :func:`gendan.safe_write.atomic_write`: graft into the temporary target."""
-    return lambda tmp: graft(src, scratch, tmp)
+    return lambda tmp: graft(src, scratch, tmp, expand, compresslevel)
