@@ -101,19 +101,30 @@ def _plus(d: dt.date | None, days: int) -> dt.date | None:
     return None if d is None else d + dt.timedelta(days=days)
 
 
+@dataclass(frozen=True, slots=True)
+class OrderDates:
+    """The dates of an order that due dates are computed from (None: not known yet)."""
+
+    contract_date: dt.date | None = None
+    etd: dt.date | None = None
+    bl_date: dt.date | None = None
+    docs_sent_date: dt.date | None = None
+    invoice_date: dt.date | None = None
+
+
+DATE_KEYS = ("contract_date", "etd", "bl_date", "docs_sent_date", "invoice_date")
+
+
 def instalments(
     terms: PaymentTerms | str | None,
     amount: float,
-    *,
-    contract_date: dt.date | None = None,
-    etd: dt.date | None = None,
-    bl_date: dt.date | None = None,
-    docs_sent_date: dt.date | None = None,
-    invoice_date: dt.date | None = None,
+    dates: OrderDates,
     settings: Settings | None = None,
 ) -> list[Instalment]:
     """The instalments of an order under ``terms`` (empty when the terms are unknown)."""
     s = settings or Settings()
+    contract_date, etd, bl_date = dates.contract_date, dates.etd, dates.bl_date
+    docs_sent_date, invoice_date = dates.docs_sent_date, dates.invoice_date
     t = parse_terms(terms) if isinstance(terms, str) else terms
     if t is None:
         return []
@@ -165,8 +176,8 @@ def due_date(
 ) -> dt.date | None:
     """The due date under ``terms``: of the last instalment (the balance) by default, or of
     ``part`` = ``deposit``/``balance``/``first``."""
-    parts = instalments(terms, 100.0, contract_date=contract_date, etd=etd, bl_date=bl_date,
-                        docs_sent_date=docs_sent_date, invoice_date=invoice_date, settings=settings)
+    dates = OrderDates(contract_date, etd, bl_date, docs_sent_date, invoice_date)
+    parts = instalments(terms, 100.0, dates, settings)
     if not parts:
         return None
     if part == "first":
@@ -236,11 +247,7 @@ def receivable_for(
     typed_due: dt.date | None,
     as_of: dt.date,
     settings: Settings,
-    contract_date: dt.date | None = None,
-    etd: dt.date | None = None,
-    bl_date: dt.date | None = None,
-    docs_sent_date: dt.date | None = None,
-    invoice_date: dt.date | None = None,
+    dates: OrderDates,
 ) -> tuple[dt.date | None, float, str, str] | None:
     """(due date, amount overdue, instalment kind, basis) for an open order; None if paid."""
     outstanding = round(amount - received, 2)
@@ -249,8 +256,7 @@ def receivable_for(
     if typed_due is not None:
         parts = [Instalment("full", amount, typed_due, "typed 到期日")]
     else:
-        parts = instalments(terms, amount, contract_date=contract_date, etd=etd, bl_date=bl_date,
-                            docs_sent_date=docs_sent_date, invoice_date=invoice_date, settings=settings)
+        parts = instalments(terms, amount, dates, settings)
         if not parts:
             return (None, 0.0, "full", "terms unknown")
     owed = open_balance(parts, received, settings.overdue_threshold)
@@ -275,7 +281,7 @@ def _open_orders(
     customer = col("customer")
     amount, received, typed_due = col("amount"), col("received_amount"), col("due_date")
     terms = col("payment_terms")
-    dates = {k: col(k) for k in ("contract_date", "etd", "bl_date", "docs_sent_date", "invoice_date")}
+    dates = [col(k) for k in DATE_KEYS]
     base = schema.settings
     cache: dict[str | None, Settings] = {}
     lowest = min([base.overdue_threshold] + [float(o["overdue_threshold"]) for o in base.customers.values()
@@ -292,8 +298,7 @@ def _open_orders(
             continue  # paid: receivable_for would say None
         res = receivable_for(
             terms=terms[i], amount=a, received=got, typed_due=typed_due[i], as_of=as_of, settings=s,
-            contract_date=dates["contract_date"][i], etd=dates["etd"][i], bl_date=dates["bl_date"][i],
-            docs_sent_date=dates["docs_sent_date"][i], invoice_date=dates["invoice_date"][i],
+            dates=OrderDates(*(c[i] for c in dates)),
         )
         if res is not None:
             yield i, a, got, s, res
