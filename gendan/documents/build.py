@@ -231,29 +231,22 @@ class _Refs:
         self.order = order
         self.layout = layout
         self.helper = helper  # helper name → absolute cell ($Q$3)
-        t = order.tables
-        self.msheet = quote_sheet(t.master.sheet)
+
+    def _index(self, t: Table | None, key: str, row_helper: str) -> str:
+        """INDEX over column ``key`` of table ``t`` at the row its helper cell found."""
+        if t is None or not t.has(key):
+            return '""'
+        col = t.letter(key)
+        return f"INDEX({quote_sheet(t.sheet)}!${col}:${col},{self.helper[row_helper]})"
 
     def master(self, key: str) -> str:
-        t = self.order.master
-        if not t.has(key):
-            return '""'
-        col = t.letter(key)
-        return f"INDEX({self.msheet}!${col}:${col},{self.helper['master_row']})"
+        return self._index(self.order.master, key, "master_row")
 
     def customer(self, key: str) -> str:
-        t = self.order.tables.customers
-        if t is None or not t.has(key):
-            return '""'
-        col = t.letter(key)
-        return f"INDEX({quote_sheet(t.sheet)}!${col}:${col},{self.helper['customer_row']})"
+        return self._index(self.order.tables.customers, key, "customer_row")
 
     def product(self, key: str) -> str:
-        t = self.order.tables.products
-        if t is None or not t.has(key):
-            return '""'
-        col = t.letter(key)
-        return f"INDEX({quote_sheet(t.sheet)}!${col}:${col},{self.helper['product_row']})"
+        return self._index(self.order.tables.products, key, "product_row")
 
     def company(self, key: str) -> str:
         cell = self.order.tables.company_cells.get(key)
