@@ -53,8 +53,7 @@ def load_book(path: str | Path, schema: Schema | None = None) -> tuple[Tables, S
     from gendan.reader import read_workbook
 
     schema = schema or load_schema()
-    wanted = None
-    return load_tables(read_workbook(path, wanted), schema), schema
+    return load_tables(read_workbook(path), schema), schema
 
 
 def check_workbook(path: str | Path, schema: Schema | None = None, as_of: dt.date | None = None) -> Report:

@@ -83,8 +83,7 @@ def _check_one(path: str, schema_path: str | None, as_of: dt.date) -> tuple[str,
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from gendan.findings import FIELDS
-    from gendan.output import findings_json, findings_table, use_color
+    from gendan.output import findings_csv, findings_json, findings_table, use_color
 
     as_of = _as_of(args.as_of)
     schema = _schema(args)
@@ -100,27 +99,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             for line in str(note).splitlines():
                 print(f"注意 note: {line}", file=sys.stderr)
         if args.format == "json":
-            _emit(findings_json(report.findings), args.out)
+            _emit(findings_json(report.to_dicts()), args.out)
         elif args.format == "csv":
-            from gendan.output import findings_csv
-
-            _emit(findings_csv(report.findings), args.out)
+            _emit(findings_csv(report.to_dicts()), args.out)
         else:
             color = use_color(sys.stdout) and not args.out
             _emit(findings_table(report.findings, lang, color, title=str(target), stats=report.stats), args.out)
         return 1 if report.has_errors else 0
-    return _check_folder(target, args, schema, as_of, lang, FIELDS)
+    return _check_folder(target, args, as_of, lang)
 
 
-def _check_folder(folder: Path, args: argparse.Namespace, schema: Any, as_of: dt.date, lang: str,
-                  fields: Sequence[str]) -> int:
+def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: str) -> int:
     """One process per workbook over the machine's cores; results streamed, memory flat."""
-    import json
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from gendan.sanitize import csv_safe
-
-    from gendan.output import progress
+    from gendan.output import findings_csv, findings_json, progress
 
     books = _books_in(folder)
     jobs = args.jobs or os.cpu_count() or 1
@@ -160,17 +153,9 @@ def _check_folder(folder: Path, args: argparse.Namespace, schema: Any, as_of: dt
         else:
             lines.append(f"{rel}: {sum(1 for f in found if f['severity'] == 'error')} errors, {len(found)} findings")
     if args.format == "json":
-        _emit(json.dumps(rows, ensure_ascii=False, indent=1), args.out)
+        _emit(findings_json(rows), args.out)
     elif args.format == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(("file",) + tuple(fields))
-        for f in rows:
-            w.writerow([csv_safe(f["file"])] + [csv_safe("" if f[k] is None else f[k]) for k in fields])
-        _emit(buf.getvalue(), args.out)
+        _emit(findings_csv(rows, with_file=True), args.out)
     else:
         _emit("\n".join(lines) or "—", args.out)
     if unreadable:
@@ -231,11 +216,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from gendan.sample import build_sample
-
     from gendan.check import check_workbook
     from gendan.output import findings_table, receivables_table, use_color
     from gendan.receivables import receivables
+    from gendan.sample import build_sample
 
     folder = Path(args.dir or "gendan-demo")
     folder.mkdir(parents=True, exist_ok=True)

@@ -47,14 +47,9 @@ def _paint(text: str, kind: str, color: bool) -> str:
     return f"{_COLORS[kind]}{text}{_RESET}" if color else text
 
 
-def findings_json(findings: Iterable[Finding], extra: dict[str, Any] | None = None) -> str:
-    rows = []
-    for f in findings:
-        d = f.to_dict()
-        if extra:
-            d.update(extra)
-        rows.append(d)
-    return json.dumps(rows, ensure_ascii=False, indent=1)
+def findings_json(rows: Iterable[dict[str, Any]]) -> str:
+    """One JSON array of finding objects (Finding.to_dict, plus "file" in folder runs)."""
+    return json.dumps(list(rows), ensure_ascii=False, indent=1)
 
 
 def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> str:
@@ -68,13 +63,10 @@ def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> str:
     return buf.getvalue()
 
 
-def findings_csv(findings: Iterable[Finding], with_file: bool = False) -> str:
+def findings_csv(rows: Sequence[dict[str, Any]], with_file: bool = False) -> str:
+    """The finding objects as CSV, the FIELDS columns (led by "file" in folder runs)."""
     header = (("file",) if with_file else ()) + FIELDS
-    rows = []
-    for f in findings:
-        d = f.to_dict()
-        rows.append(([getattr(f, "_file", "")] if with_file else []) + [d[k] for k in FIELDS])
-    return _csv(rows, header)
+    return _csv(([d[k] for k in header] for d in rows), header)
 
 
 def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: str | None = None,

@@ -82,8 +82,8 @@ def _exercise(rows: list[list[Any]], date1904: bool) -> None:
         assert f.severity in ("error", "warning", "info")
         assert f.message_zh and f.message_en
         json.dumps(f.to_dict(), ensure_ascii=False, default=str)
-    json.loads(findings_json(report.findings))
-    for row in csv.reader(io.StringIO(findings_csv(report.findings), newline="")):
+    json.loads(findings_json(report.to_dicts()))
+    for row in csv.reader(io.StringIO(findings_csv(report.to_dicts()), newline="")):
         for field in row:
             s = field.lstrip(" \u00a0\u3000")
             if s and s[0] in "=+-@\t\r\n":
