@@ -50,7 +50,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 from gendan.errors import SchemaError, UnreadableWorkbook
 
@@ -130,8 +130,10 @@ def _default_limits_path() -> Path | None:
 
 
 def load_limits(path: str | os.PathLike[str] | None = None) -> Limits:
-    """Load limits from YAML with ``yaml.safe_load`` (data only); defaults when no file exists."""
+    """Load limits from YAML as data only (gendan.yamldata); defaults when no file exists."""
     import yaml
+
+    from gendan import yamldata
 
     p = Path(path) if path is not None else _default_limits_path()
     if p is None:
@@ -144,7 +146,7 @@ def load_limits(path: str | os.PathLike[str] | None = None) -> Limits:
             f"无法读取限制文件 {p}：{exc.strerror or exc}。",
         ) from None
     try:
-        doc = yaml.safe_load(text)
+        doc = yamldata.load(text)
     except yaml.YAMLError as exc:
         raise SchemaError(
             f"The limits file {p} is not valid YAML ({type(exc).__name__}).",
@@ -286,10 +288,14 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
-def open_checked(path: str | os.PathLike[str], limits: Limits | None = None) -> GateResult:
+def open_checked(
+    path: str | os.PathLike[str], limits: Limits | None = None, tap: SheetTap | None = None
+) -> GateResult:
     """Classify and bound ``path`` by its bytes; return what a reader needs or raise GateRefusal.
 
     Reads the file only (never writes, never changes its times beyond the OS's atime).
+    ``tap`` (gendan.split_read) is shown each worksheet's bytes as soon as they are proven,
+    so that parsing can start while the gate goes on.
     """
     lim = limits if limits is not None else load_limits()
     p = Path(path)
@@ -318,7 +324,7 @@ def open_checked(path: str | os.PathLike[str], limits: Limits | None = None) -> 
                 return _gate_ole(fh, p, size, lim)
             if head.startswith(ZIP_MAGICS):
                 container = "corrupt-zip"
-                return _gate_zip(fh, p, size, lim)
+                return _gate_zip(fh, p, size, lim, tap)
     except OSError as exc:
         raise _refuse("os-error", name, detail=exc.strerror or str(exc)) from None
     except _DAMAGE:
@@ -581,7 +587,27 @@ _CT_OTHER = {
 _XMLISH = (".xml", ".rels", ".vml")
 
 
-def _gate_zip(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
+class SheetTap(Protocol):
+    """What the gate tells a parallel reader (implemented by gendan.split_read.SplitReader)."""
+
+    def start(
+        self,
+        sheet_parts: Mapping[str, str],
+        related: Mapping[str, str],
+        sizes: Mapping[str, int],
+        lim: Limits,
+    ) -> set[str]: ...
+
+    def part(self, part: str, data: bytes) -> None: ...
+
+    def sheet_chunk(self, part: str, chunk: bytes, proven: int, cells: int, slow: bool) -> None: ...
+
+    def sheet_end(self, part: str, scan: SheetScan) -> None: ...
+
+
+def _gate_zip(
+    fh: BinaryIO, p: Path, size: int, lim: Limits, tap: SheetTap | None = None
+) -> GateResult:
     name = p.name
     try:
         zf = zipfile.ZipFile(fh)
@@ -638,7 +664,16 @@ def _gate_zip(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
         state = _ZipScan(fmt=fmt)
         total_actual = 0
         sheet_parts = _sheet_parts(zf, info_by, fmt, name, lim)
-        for info in infos:
+        follow: set[str] = set()
+        if tap is not None and fmt in ("xlsx", "xlsm"):
+            follow = tap.start(
+                sheet_parts,
+                _related_parts(zf, info_by, fmt, name, lim),
+                {i.filename: i.file_size for i in infos},
+                lim,
+            )
+        # worksheets last, so that a tap has the styles and strings before the first cell
+        for info in sorted(infos, key=lambda i: i.filename in sheet_parts):
             if info.is_dir():
                 continue
             fname = info.filename
@@ -649,6 +684,8 @@ def _gate_zip(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
             scanner: _CellScanner | None = None
             if sheet_name is not None and fmt != "xlsb":
                 scanner = _OdsScanner(fname) if fmt == "ods" else _XlsxScanner(sheet_name, fname)
+            tapped = scanner if fname in follow and isinstance(scanner, _XlsxScanner) else None
+            whole = bytearray() if fname in follow and scanner is None else None
             prolog = bytearray()
             prolog_done = not xmlish
             binbuf = bytearray() if (fmt == "xlsb" and (lower.endswith(".bin"))) else None
@@ -660,6 +697,16 @@ def _gate_zip(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
                         prolog_done = True
                 if scanner is not None:
                     scanner.feed(chunk)
+                if tapped is not None and tap is not None:
+                    tap.sheet_chunk(
+                        fname,
+                        chunk,
+                        produced - len(tapped.buf),
+                        tapped.proven_cells(),
+                        tapped.slow or tapped.trimmed,
+                    )
+                if whole is not None:
+                    whole += chunk
                 if binbuf is not None:
                     binbuf += chunk
             if not prolog_done:
@@ -673,7 +720,12 @@ def _gate_zip(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
                     limit=f"{lim.max_total_bytes / MiB:.0f}",
                 )
             if scanner is not None:
-                state.scans.extend(scanner.finish())
+                scans = scanner.finish()
+                state.scans.extend(scans)
+                if tapped is not None and tap is not None:
+                    tap.sheet_end(fname, scans[0])
+            if whole is not None and tap is not None:
+                tap.part(fname, bytes(whole))
             if binbuf is not None:
                 state.binaries[fname] = bytes(binbuf)
             if lower == "xl/vbaproject.bin" or lower.endswith("/vbaproject.bin"):
@@ -927,6 +979,26 @@ def _sheet_parts(
         for fname in info_by:
             if fname.startswith("xl/worksheets/") and fname.endswith(".xml"):
                 out[fname] = PurePosixPath(fname).stem
+    return out
+
+
+#: relationship types a parallel reader needs, by the name gendan.split_read uses
+_RELATED = {"/styles": "styles", "/sharedStrings": "strings"}
+
+
+def _related_parts(
+    zf: zipfile.ZipFile, info_by: dict[str, zipfile.ZipInfo], fmt: Format, name: str, lim: Limits
+) -> dict[str, str]:
+    """The workbook part and its styles and shared-strings parts: ``{"workbook": part, ...}``."""
+    wb_part = _office_document_part(zf, info_by, name, lim, fmt)
+    out = {"workbook": wb_part}
+    base = PurePosixPath(wb_part)
+    rels_part = str(base.parent / "_rels" / (base.name + ".rels"))
+    if rels_part in info_by:
+        for rel in _parse_small_xml(zf, info_by[rels_part], name, lim):
+            kind = next((k for suffix, k in _RELATED.items() if (rel.get("Type") or "").endswith(suffix)), None)
+            if kind and (rel.get("TargetMode") or "").lower() != "external":
+                out[kind] = _resolve(base.parent, rel.get("Target") or "")
     return out
 
 
@@ -1227,6 +1299,7 @@ class _XlsxScanner(_CellScanner):
         self.part = part
         self.buf = b""
         self.slow = False
+        self.trimmed = False
         # slow-path position state
         self.row = 0
         self.col = 0
@@ -1264,6 +1337,15 @@ class _XlsxScanner(_CellScanner):
         if self.first_error is None:
             self.first_error = where
 
+    def proven_cells(self) -> int:
+        """Cells of the rectangle that holds every cell scanned so far (gendan.split_read
+        parses proven bytes only while this stays within the limits)."""
+        if not self.max_row or not self.max_col:
+            return 0
+        return (self.max_row - min(self.min_row, self.max_row) + 1) * (
+            self.max_col - min(self.min_col, self.max_col) + 1
+        )
+
     # -- streaming
     def feed(self, chunk: bytes) -> None:
         """Take the next inflated piece; blocks end at a ``</c>`` or ``</row>``.
@@ -1289,6 +1371,8 @@ class _XlsxScanner(_CellScanner):
         cut = _last_close(data)
         if cut < pos:
             self.buf = _trim(data[pos:])
+            # a trimmed carry no longer tells how many bytes are unscanned
+            self.trimmed = self.trimmed or len(data) - pos > len(self.buf)
             return
         cut = data.index(b">", cut) + 1
         self._block(data, pos, cut)

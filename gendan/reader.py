@@ -17,20 +17,31 @@ from pathlib import Path
 
 from gendan.errors import UnreadableWorkbook
 from gendan.grid import SheetGrid, WorkbookData
+from gendan.split_read import SplitReader
 
 
-def read_workbook(path: str | Path, sheets: set[str] | None = None) -> WorkbookData:
+def read_workbook(
+    path: str | Path, sheets: set[str] | None = None, *, split: SplitReader | None = None
+) -> WorkbookData:
     """Read every sheet (or only ``sheets``, by exact name) of the file at ``path``.
 
-    Sheets not asked for are listed with no rows, so that callers still see the names."""
-    p = Path(path)
-    from gendan import gate
-
-    info = gate.open_checked(p)
-    notes: tuple[str, ...] = tuple(f"{zh}\n{en}" for _code, zh, en in info.note_messages())
-    date1904 = info.date1904
+    Sheets not asked for are listed with no rows, so that callers still see the names.
+    Big worksheets are parsed in pieces on every core while the gate is still scanning
+    (``split``: how; tests pass small pieces to exercise it on small files)."""
     # A panic inside calamine must become one sentence, not 30 lines of Rust backtrace.
     os.environ["RUST_BACKTRACE"] = "0"
+    split = split if split is not None else SplitReader(sheets)
+    try:
+        return _read(Path(path), sheets, split)
+    finally:
+        split.close()
+
+
+def _read(p: Path, sheets: set[str] | None, split: SplitReader) -> WorkbookData:
+    from gendan import gate
+
+    info = gate.open_checked(p, tap=split)
+    notes: tuple[str, ...] = tuple(f"{zh}\n{en}" for _code, zh, en in info.note_messages())
     import python_calamine as pc
 
     try:
@@ -53,8 +64,9 @@ def read_workbook(path: str | Path, sheets: set[str] | None = None) -> WorkbookD
                     grids.append(SheetGrid(name=name, rows=(), hidden=hidden))
                     continue
                 try:
-                    sheet = wb.get_sheet_by_name(name)
-                    rows = sheet.to_python(skip_empty_area=False)
+                    rows = split.rows(name)
+                    if rows is None:
+                        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except BaseException as exc:  # incl. calamine's PanicException
@@ -68,7 +80,7 @@ def read_workbook(path: str | Path, sheets: set[str] | None = None) -> WorkbookD
                 wb.close()
             except Exception:
                 pass
-    return WorkbookData(sheets=tuple(grids), path=str(p), date1904=date1904, notes=notes)
+    return WorkbookData(sheets=tuple(grids), path=str(p), date1904=info.date1904, notes=notes)
 
 
 #: Below this many rows read, nothing is frozen (a small read costs the collector nothing).

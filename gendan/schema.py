@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from gendan import yamldata
 from gendan.errors import SchemaError
 from gendan.normalize import norm
 
@@ -317,9 +318,19 @@ def load_schema(path: str | Path | None = None) -> Schema:
 class _Ctx:
     """Where we are in the YAML, so errors can name the line and the key."""
 
-    def __init__(self, path: Path, root: yaml.Node | None) -> None:
+    def __init__(self, path: Path, text: str | None) -> None:
         self.path = path
-        self.root = root
+        self.text = text
+
+    @property
+    def root(self) -> yaml.Node | None:
+        """The node tree, composed only when an error needs a line number."""
+        if self.text is None:
+            return None
+        try:
+            return yamldata.compose(self.text)
+        except yaml.YAMLError:
+            return None
 
     def fail(self, where: Sequence[str | int], what_en: str, what_zh: str) -> SchemaError:
         line = self._line(where)
@@ -362,8 +373,7 @@ def _load(path: Path) -> Schema:
             f"无法以 UTF-8 读取规则文件 {path}：{exc}。",
         ) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yamldata.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -372,7 +382,7 @@ def _load(path: Path) -> Schema:
             f"Schema file {path}{line} is not valid YAML: {problem}.",
             f"规则文件 {path}{line} 不是有效的 YAML：{problem}。",
         ) from None
-    ctx = _Ctx(path, root)
+    ctx = _Ctx(path, text)
     return parse_schema(data, ctx)
 
 

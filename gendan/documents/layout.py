@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from gendan import yamldata
 from gendan.documents import expr
 from gendan.errors import SchemaError
 from gendan.grid import column_index, column_letter
@@ -165,7 +166,7 @@ def load_layout(path: str | Path | None = None) -> Layout:
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float) -> Layout:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yamldata.load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise SchemaError(f"Cannot read the document layouts {path}: {exc.strerror}.",
                           f"无法读取单据版式文件 {path}：{exc.strerror}。") from None

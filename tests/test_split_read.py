@@ -1,0 +1,184 @@
+"""The parallel read (gendan.split_read) gives the grid the whole-sheet read gives.
+
+Pieces are forced small (a few KB) so that every file here is cut into many pieces; the
+reference is the same read with one worker, where nothing is split.  A sheet that cannot
+be split safely must fall back to the whole read - same grid - and a refused file must be
+refused the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from gendan.errors import InputError
+from gendan.gate import GateRefusal
+from gendan.reader import read_workbook
+from gendan.split_read import SplitReader
+
+sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+
+import make_corpus  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def small_pieces(piece: int = 2048) -> SplitReader:
+    return SplitReader(piece_bytes=piece, min_split_bytes=0, workers=2)
+
+
+def whole() -> SplitReader:
+    return SplitReader(workers=1)
+
+
+def grids(path: Path, split: SplitReader) -> list[tuple[str, list[str]]]:
+    """Each sheet's rows as repr text: NaN equals NaN, 1.0 differs from True."""
+    data = read_workbook(path, split=split)
+    return [(s.name, [repr(list(r)) for r in s.rows]) for s in data.sheets]
+
+
+def assert_same(path: Path, piece: int = 2048) -> SplitReader:
+    split = small_pieces(piece)
+    assert grids(path, split) == grids(path, whole())
+    return split
+
+
+def pieces_used(split: SplitReader) -> int:
+    return sum(len(s.pieces) for s in split.sheets.values() if not s.failed)
+
+
+def test_sample_workbook_is_read_in_pieces_and_identically(tmp_path: Path) -> None:
+    split = assert_same(REPO / "xlsx" / "sample.xlsx")
+    assert pieces_used(split) >= 3  # it really was cut up, not read whole
+
+
+def _random_book(path: Path, seed: int) -> None:
+    rnd = random.Random(seed)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "工作序列表"
+    r0, c0 = rnd.randint(1, 4), rnd.randint(1, 3)
+    for i in range(rnd.randint(200, 600)):
+        if rnd.random() < 0.05:
+            continue  # a blank row, sometimes at a piece boundary
+        width = rnd.randint(1, 12)
+        for j in range(width):
+            kind = rnd.random()
+            if kind < 0.15:
+                continue
+            if kind < 0.35:
+                v: Any = rnd.randint(-10**6, 10**6)
+            elif kind < 0.5:
+                v = round(rnd.uniform(-1e5, 1e5), rnd.randint(0, 6))
+            elif kind < 0.6:
+                v = dt.date(2020, 1, 1) + dt.timedelta(days=rnd.randint(0, 3000))
+            elif kind < 0.65:
+                v = rnd.random() < 0.5
+            elif kind < 0.7:
+                v = "</row><row r=\"1\">&<>\"'"  # markup as text: escaped, never a row end
+            else:
+                v = "".join(rnd.choice("ABC 箱号合同０１２-/") for _ in range(rnd.randint(1, 20)))
+            ws.cell(row=r0 + i, column=c0 + j, value=v)
+    other = wb.create_sheet("客户")
+    other["A1"] = "code"
+    other["B3"] = 7
+    wb.save(path)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_sheets_read_identically(tmp_path: Path, seed: int) -> None:
+    p = tmp_path / f"r{seed}.xlsx"
+    _random_book(p, seed)
+    split = assert_same(p, piece=1024 + 512 * seed)
+    assert pieces_used(split) >= 2
+
+
+def _rewrite_sheet(src: Path, dest: Path, edit: Any) -> None:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data)
+            zout.writestr(info, data)
+
+
+@pytest.mark.parametrize(
+    "name, edit",
+    [
+        ("comment", lambda d: d.replace(b"</row>", b"</row><!-- </row> -->", 3)),
+        ("processing-instruction", lambda d: d.replace(b"</row>", b"</row><?pi x?>", 1)),
+        # the last rows first: pieces would come out of order
+        ("rows-out-of-order", lambda d: _reverse_rows(d)),
+        # cells without r: positions follow from order, a piece would restart them
+        ("cells-without-r", lambda d: _strip_cell_refs(d)),
+    ],
+)
+def test_unsplittable_sheets_fall_back_to_the_whole_read(
+    tmp_path: Path, name: str, edit: Any
+) -> None:
+    src = tmp_path / "src.xlsx"
+    _random_book(src, 99)
+    p = tmp_path / f"{name}.xlsx"
+    _rewrite_sheet(src, p, edit)
+    split = small_pieces()
+    assert grids(p, split) == grids(p, whole())
+    master = split.by_name["工作序列表"]
+    assert master.failed or split.rows("工作序列表") is None
+
+
+def _reverse_rows(data: bytes) -> bytes:
+    head, rest = data.split(b"<sheetData>", 1)
+    body, tail = rest.split(b"</sheetData>", 1)
+    rows = [r + b"</row>" for r in body.split(b"</row>") if r]
+    return head + b"<sheetData>" + b"".join(reversed(rows)) + b"</sheetData>" + tail
+
+
+def _strip_cell_refs(data: bytes) -> bytes:
+    import re
+
+    return re.sub(rb'<c r="[A-Z]+\d+"', b"<c", data)
+
+
+def test_1904_dates_read_identically(tmp_path: Path) -> None:
+    src = tmp_path / "src.xlsx"
+    _random_book(src, 5)
+    p = tmp_path / "d1904.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
+            zout.writestr(info, data)
+    split = assert_same(p)
+    assert pieces_used(split) >= 2
+
+
+CORPUS = make_corpus.cases()
+
+
+def _outcome(path: Path, split: SplitReader) -> Any:
+    try:
+        return ("read", grids(path, split))
+    except GateRefusal as exc:
+        return ("refused", exc.reason)
+    except InputError as exc:
+        return ("unreadable", type(exc).__name__)
+
+
+def test_every_corpus_file_same_outcome_in_pieces() -> None:
+    """Bombs, damaged and odd files: refused, unreadable or read exactly as before."""
+    root, cases = make_corpus.corpus_dir()
+    split_any = 0
+    for case in cases:
+        path = root / case.name
+        split = small_pieces()
+        assert _outcome(path, split) == _outcome(path, whole()), case.name
+        split_any += pieces_used(split) > 0
+    assert split_any >= 5
