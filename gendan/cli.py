@@ -52,7 +52,7 @@ def _emit(text: str, out: str | None) -> None:
     if out:
         from gendan.safe_write import atomic_write_text
 
-        atomic_write_text(Path(out), text)
+        atomic_write_text(Path(out), text, newline="")  # the text has its own line ends (CSV: CRLF)
     else:
         sys.stdout.write(text)
         if not text.endswith("\n"):
@@ -129,7 +129,10 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
             done += 1
             progress(done, len(books), b.name)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(books))) as pool:
+        from gendan import parallel
+
+        # each worker reads and checks its workbook on one core: the cores are taken
+        with ProcessPoolExecutor(max_workers=min(jobs, len(books)), initializer=parallel.serial) as pool:
             futs = [pool.submit(_check_one, str(b), args.schema, as_of) for b in books]
             for fut in as_completed(futs):
                 results.append(fut.result())

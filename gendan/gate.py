@@ -223,7 +223,6 @@ class SheetScan:
     part: str
     rows: int = 0  # last row holding a value (1-based; 0 = none)
     cols: int = 0  # last column holding a value
-    value_cells: int = 0
     formulas: int = 0
     formulas_without_value: int = 0
     first_formula_without_value: str | None = None  # A1 address
@@ -1211,8 +1210,7 @@ _TOKEN = re.compile(
     re.S,
 )
 _CARRY_TRIM = 1 << 20
-#: blocks smaller than this take the exact path (cheap anyway; keeps small sheets exact to
-#: the last statistic, e.g. ``value_cells``)
+#: blocks smaller than this take the exact path (cheap anyway)
 _CLAIM_MIN_BLOCK = 1 << 15
 #: how many trailing non-value cells (formatting only) the claim looks past for the last
 #: value cell before it gives up and scans the block exactly
@@ -1307,7 +1305,6 @@ class _XlsxScanner(_CellScanner):
         self.max_col = 0
         self.min_row = 1 << 30
         self.min_col = 1 << 30
-        self.values = 0
         self.formulas = 0
         self.f_no_v = 0
         self.first_f_no_v: str | None = None
@@ -1448,15 +1445,12 @@ class _XlsxScanner(_CellScanner):
             return False  # a prefixed cell or formula (or text that looks like one)
         self._extent(lo_r, lo_c)
         self._extent(hi_r, hi_c)
-        # informational count: closed cell elements (a formatting-only cell is self-closing)
-        self.values += data.count(b"</c>", start, end)
         self._formulas_and_errors(data, start, end, prefixed=False)
         return True
 
     def _fast_block(self, work: bytes, pattern: re.Pattern[bytes] = _VALUE_CELL) -> None:
         refs = pattern.findall(work)
         if refs:
-            self.values += len(refs)
             for letters in set(map(_first, refs)):
                 c = _col_index(letters)
                 if c > self.max_col:
@@ -1529,7 +1523,6 @@ class _XlsxScanner(_CellScanner):
             if _F_START.search(body):
                 self._formula(has_v, _a1(self.row, self.col))
             if has_v:
-                self.values += 1
                 self._extent(self.row, self.col)
                 if t == b"e":
                     self._error(_a1(self.row, self.col))
@@ -1555,7 +1548,6 @@ class _XlsxScanner(_CellScanner):
                 part=self.part,
                 rows=self.max_row,
                 cols=self.max_col,
-                value_cells=self.values,
                 formulas=self.formulas,
                 formulas_without_value=self.f_no_v,
                 first_formula_without_value=self.first_f_no_v,
@@ -1593,7 +1585,6 @@ class _OdsScanner(_CellScanner):
         self.col = 0
         self.max_row = 0
         self.max_col = 0
-        self.values = 0
         self.formulas = 0
         self.pending: tuple[int, int, bool] | None = None  # open cell: first col, repeat, has value
 
@@ -1601,14 +1592,13 @@ class _OdsScanner(_CellScanner):
         if self.name is not None:
             self.out.append(
                 SheetScan(
-                    self.name, self.part, self.max_row, self.max_col, self.values, self.formulas
+                    self.name, self.part, self.max_row, self.max_col, formulas=self.formulas
                 )
             )
         self.name = None
         self._reset()
 
     def _mark(self, first_col: int, rep: int) -> None:
-        self.values += rep * self.row_rep
         self.max_row = max(self.max_row, self.row + self.row_rep - 1)
         self.max_col = max(self.max_col, first_col + rep - 1)
 
@@ -1725,13 +1715,12 @@ def _xlsb_scan(state: _ZipScan, sheet_parts: dict[str, str], name: str) -> list[
     out: list[SheetScan] = []
     for part, label in bundles:
         data = state.binaries.get(part, b"")
-        row = max_row = max_col = values = formulas = errors = 0
+        row = max_row = max_col = formulas = errors = 0
         for rtype, body in _xlsb_records(data):
             if rtype == 0 and len(body) >= 4:  # BrtRowHdr
                 row = struct.unpack_from("<I", body)[0] + 1
             elif rtype in _XLSB_CELLS and len(body) >= 4:
                 col = struct.unpack_from("<I", body)[0] + 1
-                values += 1
                 max_row = max(max_row, row)
                 max_col = max(max_col, col)
                 if rtype in _XLSB_FORMULAS:
@@ -1739,7 +1728,7 @@ def _xlsb_scan(state: _ZipScan, sheet_parts: dict[str, str], name: str) -> list[
                 if rtype in (3, 11):
                     errors += 1
         out.append(
-            SheetScan(label, part, max_row, max_col, values, formulas, 0, None, errors, None)
+            SheetScan(label, part, max_row, max_col, formulas=formulas, error_cells=errors)
         )
     return out
 

@@ -56,7 +56,9 @@ def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> str:
     from gendan.sanitize import csv_safe
 
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    # CRLF, as RFC 4180 and Excel have it: the csv module then also quotes a field holding
+    # a lone CR, which with "\n" it leaves bare - and a reader splits the record there
+    w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(header)
     for r in rows:
         w.writerow([csv_safe("" if v is None else v) for v in r])

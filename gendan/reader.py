@@ -41,6 +41,7 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader) -> WorkbookData:
     from gendan import gate
 
     info = gate.open_checked(p, tap=split)
+    split.gate_done()
     notes: tuple[str, ...] = tuple(f"{zh}\n{en}" for _code, zh, en in info.note_messages())
     import python_calamine as pc
 

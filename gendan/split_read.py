@@ -27,19 +27,22 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gendan import parallel
+
 if TYPE_CHECKING:
     from gendan.gate import Limits, SheetScan
 
-#: bytes of sheet XML per piece: ~17,000 rows of a 43-column master.  Smaller pieces start
+#: bytes of sheet XML per piece: ~12,500 rows of a 43-column master.  Smaller pieces start
 #: the parse earlier behind the gate; each piece re-reads the shared strings, so a large
 #: string table makes pieces larger (see :meth:`SplitReader.start`).
-PIECE_BYTES = 32 << 20
+PIECE_BYTES = 24 << 20
 #: sheets below this are read whole: splitting them saves less than it costs
 MIN_SPLIT_BYTES = 2 * PIECE_BYTES
 
@@ -128,13 +131,16 @@ class SplitReader:
         self.wanted = sheets
         self.piece_bytes = piece_bytes
         self.min_split_bytes = min_split_bytes
-        self.workers = workers if workers is not None else _cores()
+        self.workers = workers if workers is not None else (parallel.cores() if parallel.allowed() else 1)
         self.max_cells = 0
         self.aux: dict[str, str] = {}  # part -> "workbook" | "styles" | "strings"
         self.aux_data: dict[str, bytes] = {}
         self.sheets: dict[str, _Sheet] = {}  # part -> state
         self.by_name: dict[str, _Sheet] = {}  # sheet name -> state
         self._pool: ThreadPoolExecutor | None = None
+        # while the gate scans, it keeps one core: pieces parse on the others (a piece can
+        # only start once the gate has proven it, so the gate sets the pace)
+        self._slots = threading.Semaphore(max(1, self.workers - 1))
         self._entries: list[tuple[str, bytes]] | None = None
 
     # -- the gate's side
@@ -233,7 +239,10 @@ class SplitReader:
         out: list[list[Any]] = []
         width = 0
         for f in s.pieces:  # each piece turns into Python while later ones still parse
-            sh = f.result()
+            try:
+                sh = f.result()
+            except Exception:  # cancelled, or a bug: the whole read will say what is wrong
+                return None
             if sh is None:
                 return None
             if sh.start is None:  # a piece without values
@@ -307,7 +316,14 @@ class SplitReader:
         if self._entries is None:
             self._entries = self._package_entries()
         assert s.head is not None
-        s.pieces.append(self._pool.submit(_parse_piece, self._entries, (s.head, body, s.tail)))
+        s.pieces.append(
+            self._pool.submit(_parse_piece, self._slots, self._entries, (s.head, body, s.tail))
+        )
+
+    def gate_done(self) -> None:
+        """The gate has finished: its core goes to the pieces still waiting."""
+        if self.workers > 1:
+            self._slots.release()
 
     def _package_entries(self) -> list[tuple[str, bytes]]:
         """Every part of a piece's package but its worksheet (the same for all pieces)."""
@@ -329,7 +345,9 @@ class SplitReader:
         return entries
 
 
-def _parse_piece(entries: list[tuple[str, bytes]], sheet: tuple[bytes, memoryview, bytes]) -> Any:
+def _parse_piece(
+    slots: threading.Semaphore, entries: list[tuple[str, bytes]], sheet: tuple[bytes, memoryview, bytes]
+) -> Any:
     """Worker thread: package one piece and let calamine parse it (GIL released inside).
 
     Returns the CalamineSheet, or None when anything goes wrong: the caller then reads the
@@ -337,7 +355,7 @@ def _parse_piece(entries: list[tuple[str, bytes]], sheet: tuple[bytes, memoryvie
     import python_calamine as pc
 
     try:
-        with tempfile.TemporaryDirectory(prefix="gendan-piece-") as tmp:
+        with slots, tempfile.TemporaryDirectory(prefix="gendan-piece-") as tmp:
             path = os.path.join(tmp, "piece.xlsx")
             with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
                 for name, data in entries:
@@ -348,10 +366,3 @@ def _parse_piece(entries: list[tuple[str, bytes]], sheet: tuple[bytes, memoryvie
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         return None
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1

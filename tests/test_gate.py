@@ -233,7 +233,7 @@ def test_cell_limit_counts_the_extent_not_the_cells(tmp_path: Path) -> None:
         '<row r="5000"><c r="CV5000"><v>2</v></c></row></sheetData></worksheet>',
     )
     info = open_checked(p)
-    assert info.sheets[0].value_cells == 2 and info.sheets[0].dense_cells == 5000 * 100
+    assert info.sheets[0].dense_cells == 5000 * 100
     with pytest.raises(GateRefusal):
         open_checked(p, Limits(max_sheet_cells=499_999))
     open_checked(p, Limits(max_sheet_cells=500_000))

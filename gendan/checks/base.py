@@ -9,7 +9,7 @@ both are applied here, in one place.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +29,17 @@ class CheckSpec:
     codes: tuple[str, ...]
     fn: CheckFn
     tags: tuple[str, ...] = ()
+    #: relative time on a big master (docs/performance.md), to share the rules between
+    #: two processes evenly (gendan.check)
+    cost: int = 1
 
 
 REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(name: str, codes: Iterable[str], tags: Iterable[str] = ()) -> Callable[[CheckFn], CheckFn]:
+def check(
+    name: str, codes: Iterable[str], tags: Iterable[str] = (), cost: int = 1
+) -> Callable[[CheckFn], CheckFn]:
     """Register ``fn`` under ``name`` as emitting ``codes``."""
 
     def deco(fn: CheckFn) -> CheckFn:
@@ -42,7 +47,7 @@ def check(name: str, codes: Iterable[str], tags: Iterable[str] = ()) -> Callable
         for c in codes_t:
             if c not in DEFAULT_SEVERITY:
                 raise ValueError(f"check {name} declares unknown code {c}")
-        REGISTRY[name] = CheckSpec(name, codes_t, fn, tuple(tags))
+        REGISTRY[name] = CheckSpec(name, codes_t, fn, tuple(tags), cost)
         return fn
 
     return deco
@@ -130,20 +135,24 @@ class Context:
         )
 
 
-def run_checks(ctx: Context, only: Iterable[str] | None = None) -> Iterator[Finding]:
-    """Run every registered check (or those named in ``only``), honouring disabled codes."""
+def selected_checks(ctx: Context, only: Iterable[str] | None = None) -> list[CheckSpec]:
+    """The registered checks to run (or those named in ``only``) that can emit an enabled code."""
     import gendan.checks  # noqa: F401  (registers the built-in checks)
-    from gendan.reader import collector_paused
 
     wanted = set(only) if only is not None else None
-    for spec in REGISTRY.values():
-        if wanted is not None and spec.name not in wanted:
-            continue
-        if not any(ctx.schema.enabled(c) for c in spec.codes):
-            continue
-        with collector_paused():  # rules make big temporary lists: see collector_paused
-            found = [f for f in spec.fn(ctx) if ctx.schema.enabled(f.code)]
-        yield from found
+    return [
+        spec
+        for spec in REGISTRY.values()
+        if (wanted is None or spec.name in wanted) and any(ctx.schema.enabled(c) for c in spec.codes)
+    ]
+
+
+def run_check(ctx: Context, spec: CheckSpec) -> list[Finding]:
+    """One check's findings, its disabled codes dropped."""
+    from gendan.reader import collector_paused
+
+    with collector_paused():  # rules make big temporary lists: see collector_paused
+        return [f for f in spec.fn(ctx) if ctx.schema.enabled(f.code)]
 
 
 def reference_tables(ctx: Context) -> list[Table]:

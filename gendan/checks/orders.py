@@ -123,7 +123,7 @@ def product_facts(ctx: Context) -> Iterator[Finding]:
                                   containers=nc, container_type=ct)
 
 
-@check("arithmetic", codes=("amount-mismatch", "weight-mismatch", "gross-not-above-net", "over-received"))
+@check("arithmetic", codes=("amount-mismatch", "weight-mismatch", "gross-not-above-net", "over-received"), cost=2)
 def arithmetic(ctx: Context) -> Iterator[Finding]:
     m = ctx.master
     s = ctx.schema.settings
@@ -149,7 +149,7 @@ def arithmetic(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding("over-received", m, "received_amount", i, value=money(received[i]), expected=money(amount[i]))
 
 
-@check("containers", codes=("container-count", "container-check-digit"))
+@check("containers", codes=("container-count", "container-check-digit"), cost=4)
 def containers(ctx: Context) -> Iterator[Finding]:
     """Count and check digits of the 柜号 cells.  The cells are split first (one number per
     cell is the common case and needs no split), then every number of the sheet is checked
@@ -205,7 +205,7 @@ def _label(t: Table, key: str, lang: str) -> str:
     return c.zh if lang == "zh" else c.en
 
 
-@check("dates", codes=("date-order", "late-shipment", "lc-presentation", "lc-expiry-before-shipment"))
+@check("dates", codes=("date-order", "late-shipment", "lc-presentation", "lc-expiry-before-shipment"), cost=2)
 def dates(ctx: Context) -> Iterator[Finding]:
     m = ctx.master
     terms = ctx.terms

@@ -10,7 +10,7 @@ from gendan.receivables import overdue_orders
 from gendan.values import money
 
 
-@check("overdue", codes=("overdue",))
+@check("overdue", codes=("overdue",), cost=2)
 def overdue(ctx: Context) -> Iterator[Finding]:
     m = ctx.master
     key = "received_amount" if m.has("received_amount") else "amount"

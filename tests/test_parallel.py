@@ -1,0 +1,89 @@
+"""Rules shared with a forked child (gendan.parallel, gendan.check) give exactly the findings,
+in exactly the order, of one process - on the sample and on randomised sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from factory import make_data
+from test_columnar_vs_row import _random_orders
+
+from gendan import parallel
+from gendan.check import _all_findings
+from gendan.checks.base import Context
+from gendan.reader import read_workbook
+from gendan.schema import load_schema
+from gendan.tables import load_tables
+
+REPO = Path(__file__).resolve().parents[1]
+linux_fork = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or parallel.cores() < 2,
+    reason="forking is used on Linux with two or more cores only",
+)
+
+
+def _ctx(data, as_of: dt.date) -> Context:
+    schema = load_schema()
+    return Context(tables=load_tables(data, schema), schema=schema, as_of=as_of)
+
+
+def _both(ctx: Context) -> tuple[list, list]:
+    return _all_findings(ctx, fork_rows=0), _all_findings(ctx, fork_rows=10**9)
+
+
+@linux_fork
+def test_sample_forked_equals_one_process() -> None:
+    ctx = _ctx(read_workbook(REPO / "xlsx" / "sample.xlsx"), dt.date(2026, 11, 27))
+    forked, single = _both(ctx)
+    assert forked == single  # same findings, same order, before sorting
+    assert len(single) > 15
+
+
+@linux_fork
+def test_randomised_sheets_forked_equal_one_process() -> None:
+    rng = random.Random(11)
+    for _ in range(4):
+        ctx = _ctx(make_data(_random_orders(rng, 40)), dt.date(2026, rng.randint(3, 12), 1))
+        forked, single = _both(ctx)
+        assert forked == single
+
+
+@linux_fork
+def test_fork_call_returns_the_childs_result_and_none_on_failure() -> None:
+    parent = os.getpid()
+    wait = parallel.fork_call(lambda: ("child", os.getpid()))
+    assert wait is not None
+    who, pid = wait()
+    assert who == "child" and pid != parent
+
+    def boom() -> None:
+        raise RuntimeError("x")
+
+    wait = parallel.fork_call(boom)
+    assert wait is not None and wait() is None
+
+
+@linux_fork
+def test_a_failing_child_costs_time_not_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = _ctx(read_workbook(REPO / "xlsx" / "sample.xlsx"), dt.date(2026, 11, 27))
+    single = _all_findings(ctx, fork_rows=10**9)
+
+    def failed_child(fn):
+        return lambda: None
+
+    monkeypatch.setattr(parallel, "fork_call", failed_child)
+    assert _all_findings(ctx, fork_rows=0) == single
+
+
+def test_serial_switches_forking_and_split_reading_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gendan.split_read import SplitReader
+
+    monkeypatch.setitem(parallel._STATE, "enabled", True)
+    parallel.serial()
+    assert parallel.fork_call(lambda: 1) is None
+    assert SplitReader().workers == 1
