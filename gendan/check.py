@@ -11,12 +11,12 @@ from gendan.checks.base import CheckSpec, Context, run_check, selected_checks
 from gendan.findings import Finding, Report
 from gendan.grid import WorkbookData
 from gendan.schema import Schema, load_schema
-from gendan.tables import Tables, load_tables
+from gendan.tables import EarlyTyping, Tables, load_tables
 
 #: from this many orders on, a forked child runs part of the rules (gendan.parallel)
 FORK_ROWS = 20_000
 #: the documents check's cost in CheckSpec.cost units; it stays in this process
-_DOCUMENTS_COST = 3
+_DOCUMENTS_COST = 5
 
 
 def check_tables(tables: Tables, schema: Schema, as_of: dt.date | None = None) -> Report:
@@ -87,7 +87,8 @@ def load_book(path: str | Path, schema: Schema | None = None) -> tuple[Tables, S
     from gendan.reader import read_workbook
 
     schema = schema or load_schema()
-    return load_tables(read_workbook(path), schema), schema
+    early = EarlyTyping(schema)
+    return load_tables(read_workbook(path, early=early), schema, early), schema
 
 
 def check_workbook(path: str | Path, schema: Schema | None = None, as_of: dt.date | None = None) -> Report:

@@ -12,32 +12,42 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gendan.errors import UnreadableWorkbook
 from gendan.grid import SheetGrid, WorkbookData
 from gendan.split_read import SplitReader
 
+if TYPE_CHECKING:
+    from gendan.tables import EarlyTyping
+
 
 def read_workbook(
-    path: str | Path, sheets: set[str] | None = None, *, split: SplitReader | None = None
+    path: str | Path,
+    sheets: set[str] | None = None,
+    *,
+    split: SplitReader | None = None,
+    early: EarlyTyping | None = None,
 ) -> WorkbookData:
     """Read every sheet (or only ``sheets``, by exact name) of the file at ``path``.
 
     Sheets not asked for are listed with no rows, so that callers still see the names.
     Big worksheets are parsed in pieces on every core while the gate is still scanning
-    (``split``: how; tests pass small pieces to exercise it on small files)."""
+    (``split``: how; tests pass small pieces to exercise it on small files), and
+    ``early`` types the master's pieces while later ones are still parsing."""
     # A panic inside calamine must become one sentence, not 30 lines of Rust backtrace.
     os.environ["RUST_BACKTRACE"] = "0"
     split = split if split is not None else SplitReader(sheets)
     try:
-        return _read(Path(path), sheets, split)
+        return _read(Path(path), sheets, split, early)
     finally:
         split.close()
 
 
-def _read(p: Path, sheets: set[str] | None, split: SplitReader) -> WorkbookData:
+def _read(p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTyping | None) -> WorkbookData:
     from gendan import gate
 
     info = gate.open_checked(p, tap=split)
@@ -45,18 +55,27 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader) -> WorkbookData:
     notes: tuple[str, ...] = tuple(f"{zh}\n{en}" for _code, zh, en in info.note_messages())
     import python_calamine as pc
 
-    try:
-        wb = pc.CalamineWorkbook.from_path(str(p))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # calamine's errors, and PanicException (a BaseException)
-        raise UnreadableWorkbook(
-            f"{p.name} cannot be read as a workbook ({type(exc).__name__}: {_first_line(exc)}).",
-            f"无法作为工作簿读取 {p.name}（{type(exc).__name__}：{_first_line(exc)}）。",
-        ) from None
     grids: list[SheetGrid] = []
     unfreeze()
     with collector_paused(freeze_rows=lambda: sum(len(g.rows) for g in grids)):
+        # the workbook (its strings and styles: 0.3 s for a big string table) opens on a
+        # thread while the pieces of the big sheet become rows here
+        with ThreadPoolExecutor(max_workers=1) as opener:
+            opening = opener.submit(pc.CalamineWorkbook.from_path, str(p))
+            on_rows = None
+            if early is not None:
+                def on_rows(name: str, rows: list[list[Any]], n: int) -> None:
+                    early.add(name, rows, n, info.date1904)
+            ready = {name: split.rows(name, on_rows) for name in split.split_sheets()}
+            try:
+                wb = opening.result()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # calamine's errors, and PanicException
+                raise UnreadableWorkbook(
+                    f"{p.name} cannot be read as a workbook ({type(exc).__name__}: {_first_line(exc)}).",
+                    f"无法作为工作簿读取 {p.name}（{type(exc).__name__}：{_first_line(exc)}）。",
+                ) from None
         try:
             meta = {m.name: m for m in wb.sheets_metadata}
             for name in wb.sheet_names:
@@ -65,7 +84,7 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader) -> WorkbookData:
                     grids.append(SheetGrid(name=name, rows=(), hidden=hidden))
                     continue
                 try:
-                    rows = split.rows(name)
+                    rows = ready.get(name)
                     if rows is None:
                         rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 except (KeyboardInterrupt, SystemExit):

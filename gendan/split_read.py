@@ -29,7 +29,7 @@ import re
 import tempfile
 import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -161,8 +161,10 @@ class SplitReader:
             if part and part in sizes:
                 self.aux[part] = kind
         strings = sum(sizes[p] for p, k in self.aux.items() if k == "strings")
-        # each piece parses the whole string table again: keep that under a quarter
-        self.piece_bytes = max(self.piece_bytes, 4 * strings)
+        # each piece parses the whole string table again (~0.23 s for the 36 MB table of a
+        # 100,000-order master saved by LibreOffice): pieces of twice the table's size
+        # measured fastest there (1x: +0.2 s, 4x: +0.7 s, docs/performance.md)
+        self.piece_bytes = max(self.piece_bytes, 2 * strings)
         for part, name in sheet_parts.items():
             if self.wanted is not None and name not in self.wanted:
                 continue
@@ -230,9 +232,18 @@ class SplitReader:
         s.complete = True
 
     # -- the reader's side
-    def rows(self, name: str) -> list[list[Any]] | None:
+    def split_sheets(self) -> list[str]:
+        """Names of the sheets being read in pieces."""
+        return [name for name, s in self.by_name.items() if s.complete and not s.failed]
+
+    def rows(
+        self, name: str, on_rows: Callable[[str, list[list[Any]], int], None] | None = None
+    ) -> list[list[Any]] | None:
         """The sheet's grid as ``CalamineSheet.to_python(skip_empty_area=False)`` gives it,
-        or None when the sheet was not split or a piece failed (read it whole then)."""
+        or None when the sheet was not split or a piece failed (read it whole then).
+
+        ``on_rows(name, rows, n)`` is told after each piece that ``rows[:n]`` are there
+        (rows narrower than the sheet are padded with "" only at the end)."""
         s = self.by_name.get(name)
         if s is None or s.failed or not s.complete:
             return None
@@ -257,6 +268,8 @@ class SplitReader:
                 left = [""] * c0
                 part = [left + row for row in part]
             out.extend(part)
+            if on_rows is not None:
+                on_rows(name, out, len(out))
         # blank rows between pieces, and pieces narrower than the widest, filled out
         for i, row in enumerate(out):
             if len(row) < width:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from itertools import compress, repeat
+from dataclasses import dataclass, field, replace
+from itertools import chain, compress, repeat
 from operator import is_
 from typing import Any
 
@@ -190,11 +190,20 @@ def named_as(grid: SheetGrid, spec: SheetSpec) -> bool:
     return norm(grid.name) in {norm(n) for n in spec.names}
 
 
-def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False) -> Table:
-    """Find the header row of ``grid`` and parse its data rows by the column types.
+@dataclass(frozen=True)
+class _Layout:
+    """Where a sheet's table is: header row, first data row, the grid position of each key."""
 
-    A sheet found by its name needs only its key column's header (a 客户 sheet with just
-    客户 and 国家 is still a customer list); a sheet found by its headers needs three."""
+    hi: int  # header row, index into grid.rows
+    start: int  # first data row, index into grid.rows
+    col_pos: dict[str, int]
+    extra: dict[str, int]
+
+
+def _layout(grid: SheetGrid, spec: SheetSpec) -> _Layout:
+    """Find the header row of ``grid``: a sheet found by its name needs only its key
+    column's header (a 客户 sheet with just 客户 and 国家 is still a customer list); a sheet
+    found by its headers needs three."""
     hi, score = find_header(grid, spec)
     enough = score >= _min_header_score(spec)
     if not enough and hi >= 0 and named_as(grid, spec):
@@ -210,10 +219,9 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False) -> Tab
             f"工作表「{grid.name}」中找不到表头行（应有 {expected} 等）；前几行中的文字：{found}。",
         )
     index = _header_index(spec)
-    header = grid.rows[hi]
     col_pos: dict[str, int] = {}  # key → position in the grid row
     extra: dict[str, int] = {}
-    for j, v in enumerate(header):
+    for j, v in enumerate(grid.rows[hi]):
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
         k = index.get(norm(v)) if isinstance(v, str) else None
@@ -225,35 +233,130 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False) -> Tab
     # a second header line (e.g. English under Chinese) is skipped, not read as data
     if start < len(grid.rows) and _score_row(grid.rows[start], index) >= max(3, score // 2):
         start += 1
-    header_row = grid.origin_row + hi
-    contract_pos = col_pos.get(spec.columns[0].key)
-    data_idx = _data_rows(grid.rows, start, contract_pos)
-    rows = [grid.origin_row + i for i in data_idx]
-    raw = _columns(grid.rows, data_idx, col_pos)
-    table = Table(
-        sheet=grid.name,
-        spec=spec,
-        header_row=header_row,
-        col={k: grid.origin_col + j for k, j in col_pos.items()},
-        rows=rows,
-        raw=raw,
-        values={},
-        extra=extra,
-        missing=[c.key for c in spec.columns if c.key not in col_pos],
-    )
+    return _Layout(hi, start, col_pos, extra)
+
+
+@dataclass
+class _Typed:
+    """Typed columns of a stretch of data rows (``idx``: their indices into grid.rows)."""
+
+    idx: list[int]
+    raw: dict[str, Sequence[Any]]
+    values: dict[str, list[Any]]
+    bad: dict[str, set[int]]
+    issues: list[CellIssue]
+
+
+def _type_rows(rows: Sequence[Sequence[Any]], lo: int, hi: int, lay: _Layout, spec: SheetSpec,
+               date1904: bool, fill: Any = None) -> _Typed:
+    """Pick the data rows among ``rows[lo:hi]`` and type their columns."""
+    idx = _data_rows(rows, lo, lay.col_pos.get(spec.columns[0].key), hi)
+    raw = _columns(rows, idx, lay.col_pos, fill)
+    part = Table(sheet="", spec=spec, header_row=0, col={}, rows=idx, raw=raw, values={})
     for c in spec.columns:
         if c.key in raw:
-            _type_column(table, c, date1904)
-    return table
+            _type_column(part, c, date1904)
+    return _Typed(idx, raw, part.values, part.bad, part.issues)
 
 
-def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | None) -> list[int]:
-    """Indices of the rows that hold an order: not blank, not a 合计/Total line.
+def _join(parts: list[_Typed], spec: SheetSpec) -> _Typed:
+    """Consecutive stretches as one: issue and bad indices shifted, issues in the order a
+    single stretch gives them (column by column, then by row)."""
+    if len(parts) == 1:
+        return parts[0]
+    keys = list(parts[0].raw)
+    idx = [i for p in parts for i in p.idx]
+    raw: dict[str, Sequence[Any]] = {k: tuple(chain.from_iterable(p.raw[k] for p in parts)) for k in keys}
+    values = {k: list(chain.from_iterable(p.values[k] for p in parts)) for k in parts[0].values}
+    bad: dict[str, set[int]] = {}
+    issues: list[CellIssue] = []
+    offset = 0
+    for p in parts:
+        for k, b in p.bad.items():
+            bad.setdefault(k, set()).update(i + offset for i in b)
+        issues += [replace(iss, index=iss.index + offset) for iss in p.issues] if offset else p.issues
+        offset += len(p.idx)
+    order = {c.key: n for n, c in enumerate(spec.columns)}
+    issues.sort(key=lambda iss: order.get(iss.key, len(order)))  # stable: rows stay in order
+    return _Typed(idx, raw, values, bad, issues)
+
+
+class EarlyTyping:
+    """Types the master sheet piece by piece while later pieces are still being parsed.
+
+    Why: on a big master the parse of the last pieces (gendan.split_read) leaves this
+    process's main thread waiting ~1 s; typing the pieces already there fills that wait.
+    :meth:`add` is called with the rows so far; :func:`build_table` takes the result only
+    when it is for the very same rows object and finds the same header and columns, and
+    types whatever rows came later itself - the table is the one it would have built."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.spec = schema.master
+        self.sheet: str | None = None
+        self.rows: Sequence[Sequence[Any]] | None = None
+        self.layout: _Layout | None = None
+        self.date1904 = False
+        self.parts: list[_Typed] = []
+        self.done = 0  # rows[:done] are typed (or before the first data row)
+
+    def add(self, name: str, rows: Sequence[Sequence[Any]], upto: int, date1904: bool) -> None:
+        """``rows[:upto]`` of sheet ``name`` are read (rows beyond may still come)."""
+        if self.rows is None:
+            if not named_as(SheetGrid(name, ()), self.spec) or upto <= HEADER_SCAN_ROWS:
+                return
+            try:
+                self.layout = _layout(SheetGrid(name, rows[:upto]), self.spec)
+            except HeaderNotFound:
+                return
+            self.sheet, self.rows, self.date1904 = name, rows, date1904
+            self.done = self.layout.start
+        if rows is not self.rows or self.layout is None or upto <= self.done:
+            return
+        # a piece narrower than the sheet is padded with "" once all pieces are in
+        # (gendan.split_read): pad the same way here
+        self.parts.append(_type_rows(rows, self.done, upto, self.layout, self.spec, self.date1904, ""))
+        self.done = upto
+
+    def take(self, grid: SheetGrid, lay: _Layout, date1904: bool) -> _Typed | None:
+        """The typed rows for ``grid`` with layout ``lay``, if this is what was typed."""
+        if (grid.rows is not self.rows or lay != self.layout or date1904 != self.date1904
+                or grid.name != self.sheet or not self.parts):
+            return None
+        rest = _type_rows(grid.rows, self.done, len(grid.rows), lay, self.spec, date1904)
+        return _join([*self.parts, rest] if rest.idx else self.parts, self.spec)
+
+
+def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False,
+                early: EarlyTyping | None = None) -> Table:
+    """Find the header row of ``grid`` and parse its data rows by the column types."""
+    lay = _layout(grid, spec)
+    typed = early.take(grid, lay, date1904) if early is not None else None
+    if typed is None:
+        typed = _type_rows(grid.rows, lay.start, len(grid.rows), lay, spec, date1904)
+    return Table(
+        sheet=grid.name,
+        spec=spec,
+        header_row=grid.origin_row + lay.hi,
+        col={k: grid.origin_col + j for k, j in lay.col_pos.items()},
+        rows=[grid.origin_row + i for i in typed.idx],
+        raw=typed.raw,
+        values=typed.values,
+        bad=typed.bad,
+        issues=typed.issues,
+        extra=lay.extra,
+        missing=[c.key for c in spec.columns if c.key not in lay.col_pos],
+    )
+
+
+def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | None,
+               stop: int | None = None) -> list[int]:
+    """Indices of the rows of ``src[start:stop]`` that hold an order: not blank, not a
+    合计/Total line.
 
     ``any(row)`` is the fast test (C speed); a row whose contract number is a plain text or
     number is taken at once; only the others get the thorough look (white space only? a
     totals line?)."""
-    body = src[start:]
+    body = src[start:stop]
     filled = list(map(any, body))
     if contract_pos is None:
         keys: list[Any] = [None] * len(body)
@@ -276,15 +379,17 @@ def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | Non
     return out
 
 
-def _columns(src: Sequence[Sequence[Any]], data_idx: list[int], col_pos: dict[str, int]) -> dict[str, Sequence[Any]]:
-    """One list per key, transposed at C speed (``zip(*rows)``); ragged rows are padded."""
+def _columns(src: Sequence[Sequence[Any]], data_idx: list[int], col_pos: dict[str, int],
+             fill: Any = None) -> dict[str, Sequence[Any]]:
+    """One list per key, transposed at C speed (``zip(*rows)``); ragged rows are padded
+    with ``fill``."""
     if not data_idx or not col_pos:
         return {k: [] for k in col_pos}
     width = max(col_pos.values()) + 1
     contiguous = data_idx[-1] - data_idx[0] + 1 == len(data_idx)
     picked = src[data_idx[0] : data_idx[-1] + 1] if contiguous else [src[i] for i in data_idx]
     if min(map(len, picked)) < width:
-        picked = [list(r) + [None] * (width - len(r)) if len(r) < width else r for r in picked]
+        picked = [list(r) + [fill] * (width - len(r)) if len(r) < width else r for r in picked]
     columns = list(zip(*picked, strict=False))
     return {k: columns[j] for k, j in col_pos.items()}
 
@@ -450,21 +555,22 @@ def read_company(grid: SheetGrid | None, spec: SheetSpec) -> tuple[dict[str, str
     return values, cells
 
 
-def load_tables(data: WorkbookData, schema: Schema) -> Tables:
-    """Locate and type the master, 客户, 产品 and 公司 sheets of ``data``."""
+def load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None = None) -> Tables:
+    """Locate and type the master, 客户, 产品 and 公司 sheets of ``data`` (``early``: the
+    master's rows typed while it was being read, see :class:`EarlyTyping`)."""
     from gendan.reader import collector_paused
 
     out: list[Tables] = []
     # columns are big lists without cycles: see collector_paused
     with collector_paused(freeze_rows=lambda: out[0].master.n if out else 0):
-        out.append(_load_tables(data, schema))
+        out.append(_load_tables(data, schema, early))
     return out[0]
 
 
-def _load_tables(data: WorkbookData, schema: Schema) -> Tables:
+def _load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None) -> Tables:
     master_grid = locate_sheet(data, schema.master, required=True)
     assert master_grid is not None
-    master = build_table(master_grid, schema.master, data.date1904)
+    master = build_table(master_grid, schema.master, data.date1904, early)
     notes: list[str] = list(data.notes)
     refs: dict[str, Table | None] = {}
     for role in ("customers", "products"):

@@ -17,11 +17,16 @@ from typing import Any
 
 import openpyxl
 import pytest
+from factory import make_data, write_xlsx
+from test_columnar_vs_row import _random_orders
 
+from gendan.check import check_data
 from gendan.errors import InputError
 from gendan.gate import GateRefusal
 from gendan.reader import read_workbook
+from gendan.schema import load_schema
 from gendan.split_read import SplitReader
+from gendan.tables import EarlyTyping, load_tables
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
@@ -182,3 +187,36 @@ def test_every_corpus_file_same_outcome_in_pieces() -> None:
         assert _outcome(path, split) == _outcome(path, whole()), case.name
         split_any += pieces_used(split) > 0
     assert split_any >= 5
+
+
+# ----------------------------------------------------------------- typing while reading
+
+
+def _table_facts(t: Any) -> Any:
+    return (t.sheet, t.header_row, t.col, t.rows, repr({k: list(v) for k, v in t.raw.items()}),
+            repr(t.values), t.bad, t.issues, t.extra, t.missing)
+
+
+def _early_equals_late(path: Path, piece: int = 2048) -> EarlyTyping:
+    schema = load_schema()
+    early = EarlyTyping(schema)
+    typed_early = load_tables(read_workbook(path, split=small_pieces(piece), early=early), schema, early)
+    typed_late = load_tables(read_workbook(path, split=whole()), schema)
+    assert _table_facts(typed_early.master) == _table_facts(typed_late.master)
+    assert check_data(typed_early.data, schema, dt.date(2026, 11, 27)).to_dicts() == \
+        check_data(typed_late.data, schema, dt.date(2026, 11, 27)).to_dicts()
+    return early
+
+
+def test_master_typed_while_reading_equals_typed_after() -> None:
+    early = _early_equals_late(REPO / "xlsx" / "sample.xlsx")
+    assert len(early.parts) >= 2  # typed in pieces, not after the read
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_masters_typed_while_reading_equal_typed_after(tmp_path: Path, seed: int) -> None:
+    """Bad cells, text dates, blank and total rows, ragged rows: same table either way."""
+    rng = random.Random(seed)
+    data = make_data(_random_orders(rng, 150))
+    early = _early_equals_late(write_xlsx(data, tmp_path / "m.xlsx"), piece=1500 + 700 * seed)
+    assert len(early.parts) >= 2
