@@ -8,8 +8,8 @@ rules (:func:`fork_call`): the child sees the typed tables without copying or pi
 
 A folder run already gives each core its own workbook, so its worker processes call
 :func:`serial` and read and check one workbook on one core.  Where ``os.fork`` is missing
-(Windows, where the add-in runs) or not safe to use after threads (macOS), the work runs
-in this process, unchanged.
+(Windows, where the add-in runs), not safe to use after threads (macOS), or while other
+threads run (a library user's server), the work runs in this process, unchanged.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -52,7 +53,9 @@ def fork_call(fn: Callable[[], T]) -> Callable[[], T | None] | None:
     pipe and leaves with ``os._exit`` (no atexit handlers, no flushing of the parent's
     buffered output a second time).  The pipe is read by the parent only, from its own
     child, so unpickling it trusts nothing from outside."""
-    if not allowed() or not sys.platform.startswith("linux"):
+    # another thread could hold a lock (the import lock, a logging lock) at the moment of
+    # the fork, and the child would wait for it forever: fork only a single-threaded process
+    if not allowed() or not sys.platform.startswith("linux") or threading.active_count() > 1:
         return None
     read_fd, write_fd = os.pipe()
     try:

@@ -184,7 +184,12 @@ class SplitReader:
     def sheet_chunk(self, part: str, chunk: bytes, proven: int, cells: int, slow: bool) -> None:
         """The next inflated bytes of a followed sheet; the gate has scanned the part up to
         offset ``proven`` and every cell so far lies in a rectangle of ``cells`` cells."""
-        s = self.sheets[part]
+        try:
+            self._chunk(self.sheets[part], chunk, proven, cells, slow)
+        except Exception:  # a fault here must not look like a damaged file to the gate
+            self._fail(self.sheets[part])
+
+    def _chunk(self, s: _Sheet, chunk: bytes, proven: int, cells: int, slow: bool) -> None:
         if s.failed:
             return
         if slow or cells > self.max_cells:
@@ -216,7 +221,12 @@ class SplitReader:
 
     def sheet_end(self, part: str, scan: SheetScan) -> None:
         """The gate has scanned the whole part: the rest (up to </sheetData>) is a piece."""
-        s = self.sheets[part]
+        try:
+            self._end(self.sheets[part], scan)
+        except Exception:  # as in sheet_chunk: read the sheet whole
+            self._fail(self.sheets[part])
+
+    def _end(self, s: _Sheet, scan: SheetScan) -> None:
         if s.failed:
             return
         if s.head is None or scan.dense_cells > self.max_cells:

@@ -301,6 +301,13 @@ class EarlyTyping:
 
     def add(self, name: str, rows: Sequence[Sequence[Any]], upto: int, date1904: bool) -> None:
         """``rows[:upto]`` of sheet ``name`` are read (rows beyond may still come)."""
+        try:
+            self._add(name, rows, upto, date1904)
+        except Exception:  # whatever it is, build_table meets it again in its own place
+            self.parts = []
+            self.layout = None
+
+    def _add(self, name: str, rows: Sequence[Sequence[Any]], upto: int, date1904: bool) -> None:
         if self.rows is None:
             if not named_as(SheetGrid(name, ()), self.spec) or upto <= HEADER_SCAN_ROWS:
                 return

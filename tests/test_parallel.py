@@ -87,3 +87,16 @@ def test_serial_switches_forking_and_split_reading_off(monkeypatch: pytest.Monke
     parallel.serial()
     assert parallel.fork_call(lambda: 1) is None
     assert SplitReader().workers == 1
+
+
+def test_no_fork_while_other_threads_run() -> None:
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert parallel.fork_call(lambda: 1) is None
+    finally:
+        stop.set()
+        t.join()

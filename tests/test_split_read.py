@@ -220,3 +220,39 @@ def test_random_masters_typed_while_reading_equal_typed_after(tmp_path: Path, se
     data = make_data(_random_orders(rng, 150))
     early = _early_equals_late(write_xlsx(data, tmp_path / "m.xlsx"), piece=1500 + 700 * seed)
     assert len(early.parts) >= 2
+
+
+def test_a_fault_in_the_pieces_reads_the_sheet_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the splitting must never look like a damaged file (the gate refuses those)."""
+    path = REPO / "xlsx" / "sample.xlsx"
+    expected = grids(path, whole())
+
+    def broken(*_a: Any, **_k: Any) -> None:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(SplitReader, "_chunk", broken)
+    split = small_pieces()
+    assert grids(path, split) == expected
+    assert all(s.failed for s in split.sheets.values())
+
+
+def test_a_fault_in_early_typing_types_after_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gendan.tables as tables_mod
+
+    calls = []
+    real = tables_mod._type_rows
+
+    def once_broken(*a: Any, **k: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("bug")
+        return real(*a, **k)
+
+    monkeypatch.setattr(tables_mod, "_type_rows", once_broken)
+    schema = load_schema()
+    early = EarlyTyping(schema)
+    path = REPO / "xlsx" / "sample.xlsx"
+    got = load_tables(read_workbook(path, split=small_pieces(), early=early), schema, early)
+    monkeypatch.setattr(tables_mod, "_type_rows", real)
+    want = load_tables(read_workbook(path, split=whole()), schema)
+    assert early.parts == [] and _table_facts(got.master) == _table_facts(want.master)
