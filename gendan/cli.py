@@ -91,6 +91,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     lang = _lang(args)
     if not target.exists():
         raise InputError(f"File not found: {target}.", f"找不到文件：{target}。")
+    if args.jobs == 1:
+        from gendan import parallel
+
+        parallel.serial()  # one core: no pieces read on threads, no forked rules
     if not target.is_dir():
         from gendan.check import check_workbook
 
@@ -270,7 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("check", help="all checks; findings to stdout or --out")
     sp.add_argument("book", help="a workbook, or a folder of workbooks")
-    sp.add_argument("--jobs", type=int, default=0, help="processes for a folder (default: all cores)")
+    sp.add_argument("--jobs", type=int, default=0,
+                    help="cores to use: processes for a folder; 1 also keeps one big workbook on one core "
+                         "(default: all cores)")
     common(sp)
     sp.set_defaults(fn=cmd_check)
 

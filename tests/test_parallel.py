@@ -100,3 +100,13 @@ def test_no_fork_while_other_threads_run() -> None:
     finally:
         stop.set()
         t.join()
+
+
+def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from gendan.cli import main
+
+    monkeypatch.setitem(parallel._STATE, "enabled", True)
+    assert main(["check", str(REPO / "xlsx" / "sample.xlsx"), "--jobs", "1", "--format", "json",
+                 "--as-of", "2026-11-27"]) == 1
+    assert parallel._STATE["enabled"] is False
+    assert parallel.fork_call(lambda: 1) is None
