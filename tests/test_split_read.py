@@ -275,3 +275,30 @@ def test_prefixed_sheet_xml_is_read_in_pieces_identically(tmp_path: Path) -> Non
     split = assert_same(p)
     assert pieces_used(split) >= 2
     assert len(grids(p, whole())[0][1]) > 100  # calamine reads prefixed cells at all
+
+
+def test_shared_string_workbook_read_in_pieces_identically(tmp_path: Path) -> None:
+    """xlsxwriter writes a shared-string table, as Excel does: every piece's package carries
+    it, and the grid is the same."""
+    import xlsxwriter
+
+    rng = random.Random(7)
+    pool = ["".join(rng.choice("ABCDEF箱柜号0123") for _ in range(rng.randint(1, 12))) for _ in range(150)]
+    p = tmp_path / "sst.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("工作序列表")
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for r in range(1500):
+        for c in range(10):
+            k = rng.random()
+            if k < 0.5:
+                ws.write_string(r, c, rng.choice(pool))
+            elif k < 0.8:
+                ws.write_number(r, c, rng.uniform(-1e4, 1e4))
+            elif k < 0.9:
+                ws.write_datetime(r, c, dt.datetime(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 900)), date_fmt)
+    wb.add_worksheet("客户").write_string(0, 0, rng.choice(pool))
+    wb.close()
+    assert b"<sst" in zipfile.ZipFile(p).read("xl/sharedStrings.xml")
+    split = assert_same(p)
+    assert pieces_used(split) >= 3
