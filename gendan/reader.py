@@ -4,7 +4,10 @@ calamine is the fastest reader that keeps native types (measured: 1.8 s for 100k
 ``to_python``, against 9.7 s for openpyxl read-only), and it reads .xlsx, .xlsm, .xls,
 .xlsb and .ods alike.  The file is opened read-only and never written.  The input gate
 (:mod:`gendan.gate`) looks at the bytes first, so that a renamed CSV, an encrypted file or
-a zip bomb gets a clear sentence instead of a parser's exception.
+a zip bomb gets a clear sentence instead of a parser's exception.  A big worksheet is
+parsed in pieces on worker threads as soon as the gate has proven them
+(:mod:`gendan.split_read`), and the master can be typed piece by piece meanwhile
+(:class:`gendan.tables.EarlyTyping`).
 """
 
 from __future__ import annotations

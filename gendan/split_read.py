@@ -378,7 +378,7 @@ def _parse_piece(
     import python_calamine as pc
 
     try:
-        with slots, tempfile.TemporaryDirectory(prefix="gendan-piece-") as tmp:
+        with slots, tempfile.TemporaryDirectory(prefix="gendan-piece-", ignore_cleanup_errors=True) as tmp:
             path = os.path.join(tmp, "piece.xlsx")
             with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
                 for name, data in entries:
