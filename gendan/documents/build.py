@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gendan.documents import expr
 from gendan.documents.layout import CellSpec, DocumentSpec, Layout, split_template
@@ -55,6 +55,8 @@ from gendan.words import (
     words_en_formula,
     words_zh_formula,
 )
+
+_T = TypeVar("_T")
 
 #: The text in the first cell of the provenance block; the check looks for it.
 MARKER = "gendan-document"
@@ -311,15 +313,8 @@ class Builder:
         self.now = now
         self.name = sheet_name(doc, order.contract_no)
         self.n = self._repeat_count()
-        key = ("placed", doc.key, self.n)
-        placed = self._cache.get(key)
-        if placed is None:  # the same for every order with as many containers (read-only)
-            cells = self._placed_cells()
-            by_name: dict[str, CellSpec] = {}
-            for c, _i in cells:
-                if c.name and _i == 0:
-                    by_name.setdefault(c.name, c)
-            placed = self._cache[key] = (cells, by_name)
+        # the same for every order with as many containers (read-only)
+        placed = self._memo(("placed", doc.key, self.n), self._placed_and_named)
         self.cells: list[tuple[CellSpec, int]] = placed[0]
         self._by_name: dict[str, CellSpec] = placed[1]
         self.pcol = column_index(layout.provenance_column)
@@ -327,7 +322,24 @@ class Builder:
         self._values: dict[str, Any] = {}
         self.refs = _Refs(order, layout, self.helper)
 
+    def _memo(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+        """``make()`` once per key for every order of a run (see ``_cache``)."""
+        try:
+            return self._cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            got = self._cache[key] = make()
+            return got
+
     # -- layout placement ---------------------------------------------------------------
+
+    def _placed_and_named(self) -> tuple[list[tuple[CellSpec, int]], dict[str, CellSpec]]:
+        """The placed cells, and the first placement of each named cell."""
+        cells = self._placed_cells()
+        by_name: dict[str, CellSpec] = {}
+        for c, i in cells:
+            if c.name and i == 0:
+                by_name.setdefault(c.name, c)
+        return cells, by_name
 
     def _repeat_count(self) -> int:
         if self.doc.repeat is None:
@@ -440,12 +452,7 @@ class Builder:
     def formula(self, c: CellSpec, i: int = 0) -> str | None:
         """The draft formula of a cell (with ``=``), or None for constant text.  Depends on
         the order only through the tables (same for every order) and the container count."""
-        key = ("formula", self.doc.key, c, i, self.n)
-        try:
-            return self._cache[key]  # type: ignore[no-any-return]
-        except KeyError:
-            f = self._cache[key] = self._formula(c, i)
-            return f
+        return self._memo(("formula", self.doc.key, c, i, self.n), lambda: self._formula(c, i))
 
     def _formula(self, c: CellSpec, i: int = 0) -> str | None:
         s, a = c.source, c.arg
@@ -668,12 +675,7 @@ class Builder:
         return doc_sheet
 
     def _default_format(self, c: CellSpec) -> str | None:
-        key = ("format", c.source, c.arg)
-        try:
-            return self._cache[key]  # type: ignore[no-any-return]
-        except KeyError:
-            f = self._cache[key] = self._default_format_of(c)
-            return f
+        return self._memo(("format", c.source, c.arg), lambda: self._default_format_of(c))
 
     def _default_format_of(self, c: CellSpec) -> str | None:
         t = self.order.master
@@ -686,12 +688,7 @@ class Builder:
         return None
 
     def _labels(self, c: CellSpec) -> tuple[str, str]:
-        key = ("labels", c)
-        try:
-            return self._cache[key]  # type: ignore[no-any-return]
-        except KeyError:
-            got = self._cache[key] = self._labels_of(c)
-            return got
+        return self._memo(("labels", c), lambda: self._labels_of(c))
 
     def _labels_of(self, c: CellSpec) -> tuple[str, str]:
         if c.label:
@@ -705,12 +702,7 @@ class Builder:
 
     def _master_key(self, c: CellSpec, i: int = 0) -> str | None:
         """The master column a field comes from (for the finding's second address)."""
-        key = ("master_key", self.doc.key, c, i, self.n)
-        try:
-            return self._cache[key]  # type: ignore[no-any-return]
-        except KeyError:
-            got = self._cache[key] = self._master_key_of(c, i)
-            return got
+        return self._memo(("master_key", self.doc.key, c, i, self.n), lambda: self._master_key_of(c, i))
 
     def _master_key_of(self, c: CellSpec, i: int = 0) -> str | None:
         if c.source == "master":
@@ -735,10 +727,7 @@ class Builder:
 
     def _style(self, plan: Plan, c: CellSpec) -> None:
         name, ref = self.name, c.ref()
-        key = ("style", c.styles)
-        made = self._cache.get(key)
-        if made is None:
-            made = self._cache[key] = self._style_actions(c.styles)
+        made = self._memo(("style", c.styles), lambda: self._style_actions(c.styles))
         plan.actions.extend(kind(name, ref, **kw) for kind, kw in made)
 
     def _style_actions(self, styles: tuple[str, ...]) -> list[tuple[type, dict[str, Any]]]:
@@ -761,12 +750,7 @@ class Builder:
     def _height(self, c: CellSpec, v: Any) -> float | None:
         """A row height that shows the whole text: Excel never grows a merged cell's row
         by itself, so wrapped text is measured here (CJK characters count double)."""
-        key = ("height", c.styles, c.col, c.to_col, c.row, c.to_row, _text_of(v))
-        try:
-            return self._cache[key]  # type: ignore[no-any-return]
-        except KeyError:
-            h = self._cache[key] = self._height_of(c, v)
-            return h
+        return self._memo(("height", c.styles, c.col, c.to_col, c.row, c.to_row, _text_of(v)), lambda: self._height_of(c, v))
 
     def _height_of(self, c: CellSpec, v: Any) -> float | None:
         size = self.layout.font_size
