@@ -662,12 +662,13 @@ def _gate_zip(
         # 3. inflate every part once with our own bounded inflater: actual sizes, prologs, cells
         state = _ZipScan(fmt=fmt)
         total_actual = 0
-        sheet_parts = _sheet_parts(zf, info_by, fmt, name, lim)
+        wb_rels = None if fmt == "ods" else _workbook_rels(zf, info_by, fmt, name, lim)
+        sheet_parts = _sheet_parts(zf, info_by, fmt, name, lim, wb_rels)
         follow: set[str] = set()
-        if tap is not None and fmt in ("xlsx", "xlsm"):
+        if tap is not None and wb_rels is not None and fmt in ("xlsx", "xlsm"):
             follow = tap.start(
                 sheet_parts,
-                _related_parts(zf, info_by, fmt, name, lim),
+                _related_parts(wb_rels),
                 {i.filename: i.file_size for i in infos},
                 lim,
             )
@@ -937,28 +938,45 @@ def _ooxml_format(
     return found
 
 
-def _sheet_parts(
+#: a workbook part and its internal relationships: (id, type, resolved part name)
+_WorkbookRels = tuple[str, list[tuple[str, str, str]]]
+
+
+def _workbook_rels(
     zf: zipfile.ZipFile, info_by: dict[str, zipfile.ZipInfo], fmt: Format, name: str, lim: Limits
-) -> dict[str, str]:
-    """Map worksheet part name -> sheet name (ods: content.xml -> '')."""
-    if fmt == "ods":
-        if "content.xml" not in info_by:
-            raise _refuse("missing-part", name, part="content.xml")
-        return {"content.xml": ""}
+) -> _WorkbookRels:
+    """The workbook part (.xlsx/.xlsm/.xlsb) and its relationships, read once for the sheet
+    parts and for a tap's styles and shared strings."""
     wb_part = _office_document_part(zf, info_by, name, lim, fmt)
     if wb_part not in info_by:
         raise _refuse("missing-part", name, part=wb_part)
-    rels_part = str(
-        PurePosixPath(wb_part).parent / "_rels" / (PurePosixPath(wb_part).name + ".rels")
-    )
-    targets: dict[str, str] = {}
+    base = PurePosixPath(wb_part)
+    rels_part = str(base.parent / "_rels" / (base.name + ".rels"))
+    rels: list[tuple[str, str, str]] = []
     if rels_part in info_by:
-        rels = _parse_small_xml(zf, info_by[rels_part], name, lim)
-        base = PurePosixPath(wb_part).parent
-        for rel in rels:
+        for rel in _parse_small_xml(zf, info_by[rels_part], name, lim):
             if (rel.get("TargetMode") or "").lower() == "external":
                 continue
-            targets[rel.get("Id") or ""] = _resolve(base, rel.get("Target") or "")
+            rels.append((rel.get("Id") or "", rel.get("Type") or "",
+                         _resolve(base.parent, rel.get("Target") or "")))
+    return wb_part, rels
+
+
+def _sheet_parts(
+    zf: zipfile.ZipFile,
+    info_by: dict[str, zipfile.ZipInfo],
+    fmt: Format,
+    name: str,
+    lim: Limits,
+    wb_rels: _WorkbookRels | None,
+) -> dict[str, str]:
+    """Map worksheet part name -> sheet name (ods: content.xml -> '')."""
+    if fmt == "ods" or wb_rels is None:
+        if "content.xml" not in info_by:
+            raise _refuse("missing-part", name, part="content.xml")
+        return {"content.xml": ""}
+    wb_part, rels = wb_rels
+    targets = {rid: target for rid, _type, target in rels}
     out: dict[str, str] = {}
     if fmt == "xlsb":
         # sheet names live in the binary workbook: map part -> relationship id here and
@@ -985,19 +1003,14 @@ def _sheet_parts(
 _RELATED = {"/styles": "styles", "/sharedStrings": "strings"}
 
 
-def _related_parts(
-    zf: zipfile.ZipFile, info_by: dict[str, zipfile.ZipInfo], fmt: Format, name: str, lim: Limits
-) -> dict[str, str]:
+def _related_parts(wb_rels: _WorkbookRels) -> dict[str, str]:
     """The workbook part and its styles and shared-strings parts: ``{"workbook": part, ...}``."""
-    wb_part = _office_document_part(zf, info_by, name, lim, fmt)
+    wb_part, rels = wb_rels
     out = {"workbook": wb_part}
-    base = PurePosixPath(wb_part)
-    rels_part = str(base.parent / "_rels" / (base.name + ".rels"))
-    if rels_part in info_by:
-        for rel in _parse_small_xml(zf, info_by[rels_part], name, lim):
-            kind = next((k for suffix, k in _RELATED.items() if (rel.get("Type") or "").endswith(suffix)), None)
-            if kind and (rel.get("TargetMode") or "").lower() != "external":
-                out[kind] = _resolve(base.parent, rel.get("Target") or "")
+    for _rid, rtype, target in rels:
+        kind = next((k for suffix, k in _RELATED.items() if rtype.endswith(suffix)), None)
+        if kind:
+            out[kind] = target
     return out
 
 
