@@ -262,18 +262,18 @@ class SplitReader:
         for f in s.pieces:  # each piece turns into Python while later ones still parse
             try:
                 sh = f.result()
+                if sh is None:
+                    return None
+                if sh.start is None:  # a piece without values
+                    continue
+                (r0, c0), (_r1, c1) = sh.start, sh.end
+                if r0 < len(out):  # rows overlap an earlier piece or come before it
+                    return None
+                part = sh.to_python(skip_empty_area=True)
             except Exception:  # cancelled, or a bug: the whole read will say what is wrong
-                return None
-            if sh is None:
-                return None
-            if sh.start is None:  # a piece without values
-                continue
-            (r0, c0), (_r1, c1) = sh.start, sh.end
-            if r0 < len(out):  # rows overlap an earlier piece or come before it
                 return None
             out.extend([] for _ in range(r0 - len(out)))
             width = max(width, c1 + 1)
-            part = sh.to_python(skip_empty_area=True)
             if c0:
                 left = [""] * c0
                 part = [left + row for row in part]
