@@ -117,10 +117,11 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
     """One process per workbook over the machine's cores; results streamed, memory flat."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from gendan import parallel
     from gendan.output import findings_csv, findings_json, progress
 
     books = _books_in(folder)
-    jobs = args.jobs or os.cpu_count() or 1
+    jobs = args.jobs or parallel.cores()
     unreadable = 0
     errors = 0
     rows: list[dict[str, Any]] = []
@@ -133,8 +134,6 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
             done += 1
             progress(done, len(books), b.name)
     else:
-        from gendan import parallel
-
         # each worker reads and checks its workbook on one core: the cores are taken
         with ProcessPoolExecutor(max_workers=min(jobs, len(books)), initializer=parallel.serial) as pool:
             futs = [pool.submit(_check_one, str(b), args.schema, as_of) for b in books]
