@@ -1,12 +1,18 @@
-"""Build ``addin/gendan.xlam`` from its text sources: ``python -m addin.build``.
+"""Build ``addin/gendan.xlam`` from its text sources: ``python -m gendan.addin.build``.
 
 Sources (all in this folder, all text):
 
 * ``customUI14.xml`` — the ribbon tab ([MS-CUSTOMUI2], namespace
   ``http://schemas.microsoft.com/office/2009/07/customui``);
-* ``vba/*.bas`` — the VBA glue, compiled into ``xl/vbaProject.bin`` by ms-ovba (the
-  same as ``python -m ms_ovba DIR``, run in-process with a fixed random seed so that the
-  obfuscated project-protection fields, and so the file, come out the same every time);
+* ``vba/*.bas`` — the ribbon callback (``GendanRibbon.bas``) and the GD_ formulas' wrappers
+  (``GendanFormulas.bas``, written by xlwings' own generator: gendan.addin.formulas), put
+  into ``xl/vbaProject.bin`` by ms-ovba (the same as ``python -m ms_ovba DIR``, run
+  in-process with a fixed random seed so that the obfuscated project-protection fields, and
+  so the file, come out the same every time).  The project has the streams and records an
+  Excel-written one has (``PROJECTwm``, ``VersionCompatible32``, ``PROJECTCOMPATVERSION``;
+  tests/test_vba_project.py compares them record by record with xlwings' Excel-written
+  files) and references the xlwings project (``xlwings.xlam``, found beside gendan.xlam in
+  Excel's start-up folder), where the wrappers' ``XLPy.CallUDF`` lives;
 * the theme and styles parts of xlwings' own BSD add-in template
   (``xlwings/quickstart_addin_ribbon.xlam`` in the xlwings wheel; xlwings is BSD-3-Clause,
   copyright Zoomer Analytics LLC).
@@ -45,6 +51,14 @@ CUSTOM_UI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 ADDIN_CONTENT_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 #: Parts copied unchanged from the xlwings template.
 TEMPLATE_PARTS = ("xl/theme/theme1.xml", "xl/styles.xml")
+#: The reference to the xlwings project: its name and a path.  VBA binds a project
+#: reference to the open workbook of that file name (xlwings.xlam, loaded from Excel's
+#: start-up folder by ``xlwings addin install``), which is how xlwings' own quickstart.xlsm
+#: works on every machine although its reference records its author's folder; otherwise it
+#: tries the absolute path, then the relative one (the file name alone: xlwings.xlam beside
+#: gendan.xlam, where ``xlwings addin install --file`` puts gendan.xlam).  Building through
+#: Excel (``gendan addin install --build-in-excel``) records the user's real path instead.
+XLWINGS_REFERENCE = ("xlwings", r"C:\Users\Public\XLSTART\xlwings.xlam")
 #: Seed for ms-ovba's random project-protection bytes (CMG/DPB/GC): reproducible builds.
 VBA_SEED = 6346
 #: Every zip entry gets this time, so a rebuild only differs where a source did.
@@ -85,6 +99,42 @@ def _cwd(path: Path) -> Iterator[None]:
         os.chdir(old)
 
 
+def _copytoken_help(difference: int) -> dict[str, int]:
+    """[MS-OVBA] 2.4.1.3.19.1 CopyToken Help, as the spec has it.  ms-ovba-compression
+    1.0.1 computes MaximumLength as ``0xFFFF << bit_count + 3`` instead of
+    ``(0xFFFF >> bit_count) + 3``: a match longer than a copy token can hold then
+    overflows into the offset bits, and the stream decompresses short (a dir stream with
+    a project reference lost its last 32 bytes)."""
+    bit_count = max((difference - 1).bit_length(), 4)
+    length_mask = 0xFFFF >> bit_count
+    return {
+        "lengthMask": length_mask,
+        "offsetMask": ~length_mask & 0xFFFF,
+        "bitCount": bit_count,
+        "maxLength": length_mask + 3,
+    }
+
+
+@contextlib.contextmanager
+def _spec_compression() -> Iterator[None]:
+    from ms_ovba_compression.ms_ovba import MsOvba
+
+    old = MsOvba.__dict__["copytoken_help"]
+    MsOvba.copytoken_help = staticmethod(_copytoken_help)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        MsOvba.copytoken_help = old  # type: ignore[method-assign]
+
+
+def compress(data: bytes) -> bytes:
+    """[MS-OVBA] 2.4.1 compression, as build_vba_project does it (for the tests)."""
+    from ms_ovba_compression.ms_ovba import MsOvba
+
+    with _spec_compression():
+        return bytes(MsOvba().compress(data))
+
+
 def vba_sources(vba_dir: Path = VBA_DIR) -> list[Path]:
     return sorted(vba_dir.glob("*.bas"))
 
@@ -102,9 +152,11 @@ def build_vba_project(vba_dir: Path = VBA_DIR) -> bytes:
     import ms_ovba
     from ms_ovba.Models.Entities.doc_module import DocModule
     from ms_ovba.Models.Entities.reference import Reference
+    from ms_ovba.Models.Entities.reference_project import ReferenceProject
     from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered
     from ms_ovba.Models.Entities.std_module import StdModule
     from ms_ovba.Models.Fields.libid_reference import LibidReference
+    from ms_ovba.Models.Fields.project_reference import ProjectReference
     from ms_ovba.vbaProject import VbaProject
     from ms_ovba.Views.project_ole_file import ProjectOleFile
 
@@ -119,6 +171,9 @@ def build_vba_project(vba_dir: Path = VBA_DIR) -> bytes:
         work = Path(tmp)
         project = VbaProject()
         project.project_id = "{9E394C0B-697E-4AEE-9FA6-446F51FB30DC}"
+        project.include_projectwm()  # every Excel-written project has PROJECTwm
+        project.include_compat()  # PROJECTCOMPATVERSION, as Excel 2010 and later write
+        project.attributes["VersionCompatible32"] = "393222000"
         for name, guid in (
             ("Sheet1", "0002082000000000C000000000000046"),
             ("ThisWorkbook", "0002081900000000C000000000000046"),
@@ -151,7 +206,9 @@ def build_vba_project(vba_dir: Path = VBA_DIR) -> bytes:
         )
         project.add_reference(Reference(ReferenceRegistered(stdole), "stdole"))
         project.add_reference(Reference(ReferenceRegistered(office), "Office"))
-        with _cwd(work), _seeded(VBA_SEED):
+        name, path = XLWINGS_REFERENCE
+        project.add_reference(Reference(ReferenceProject(ProjectReference(path)), name))
+        with _cwd(work), _seeded(VBA_SEED), _spec_compression():
             ProjectOleFile.write_file(project)
         return (work / "vbaProject.bin").read_bytes()
 
@@ -224,7 +281,8 @@ def _workbook_rels() -> str:
 _ABOUT = (
     "跟单 Gendan add-in",
     "The ribbon tab 跟单 Gendan calls Python through the xlwings add-in (xlwings addin install).",
-    "Built from addin/customUI14.xml and addin/vba/*.bas by python -m addin.build.",
+    "The GD_ formulas work in every open workbook once gendan.xlam and xlwings.xlam are loaded.",
+    "Built from addin/customUI14.xml and addin/vba/*.bas by python -m gendan.addin.build.",
 )
 
 
@@ -301,12 +359,15 @@ def write_xlam(out: Path = OUTPUT, template: Path | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m addin.build", description=__doc__.splitlines()[0]
+        prog="python -m gendan.addin.build", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--out", type=Path, default=OUTPUT, help=f"where to write (default {OUTPUT})"
     )
     args = parser.parse_args(argv)
+    from gendan.addin import formulas
+
+    print(f"wrote {formulas.write_source()}")
     path = write_xlam(args.out)
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     return 0

@@ -1,4 +1,4 @@
-"""Render the picture of a checked sample workbook for the README: ``python -m addin.screenshot``.
+"""Render the picture of a checked sample workbook for the README: ``python -m gendan.addin.screenshot``.
 
 Builds the sample workbook, annotates it (the same marks the 检查 Check button writes),
 then renders two pictures with LibreOffice (→ PDF → PNG with pdftoppm): the first orders of
@@ -108,7 +108,7 @@ def render(out_dir: Path = DEFAULT_DIR) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m addin.screenshot", description=__doc__.splitlines()[0]
+        prog="python -m gendan.addin.screenshot", description=__doc__.splitlines()[0]
     )
     p.add_argument("--out-dir", type=Path, default=DEFAULT_DIR)
     args = p.parse_args(argv)

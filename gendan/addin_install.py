@@ -62,10 +62,10 @@ class Step:
 
 
 def xlam_path() -> Path:
-    """The built add-in shipped with the package (addin/gendan.xlam)."""
-    from addin import XLAM
+    """The built add-in shipped with the package (gendan.addin; addin/ in a checkout)."""
+    from gendan.resources import ADDIN, data_file
 
-    return XLAM
+    return data_file(ADDIN, "gendan.xlam")
 
 
 def conf_path(platform: str = sys.platform, home: Path | None = None) -> Path:

@@ -69,10 +69,8 @@ def _all_findings(ctx: Context, fork_rows: int) -> list[Finding]:
 
 def _document_findings(tables: Tables, schema: Schema) -> list:
     """doc-mismatch / doc-missing from the issued document sheets (gendan.documents)."""
-    try:
-        from gendan.documents import check_documents
-    except ImportError:
-        return []
+    from gendan.documents import check_documents
+
     return [f for f in check_documents(tables.data, tables, schema) if schema.enabled(f.code)]
 
 

@@ -114,19 +114,10 @@ class Limits:
 
 
 def _default_limits_path() -> Path | None:
-    """``schemas/limits.yaml`` next to the package (repo) or as package data (installed)."""
-    repo = Path(__file__).resolve().parent.parent / "schemas" / "limits.yaml"
-    if repo.is_file():
-        return repo
-    try:
-        from importlib.resources import files
+    """The bundled limits.yaml (package data gendan.schemas; schemas/ in a checkout)."""
+    from gendan.resources import SCHEMAS, data_file
 
-        res = files("gendan.schemas") / "limits.yaml"
-        if res.is_file():
-            return Path(str(res))
-    except (ImportError, ModuleNotFoundError, TypeError, FileNotFoundError):
-        pass
-    return None
+    return data_file(SCHEMAS, "limits.yaml")
 
 
 def load_limits(path: str | os.PathLike[str] | None = None) -> Limits:

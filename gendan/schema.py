@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -283,18 +282,11 @@ class Schema:
 # ----------------------------------------------------------------------------- loading
 
 
-def schemas_dir() -> Path:
-    """The folder of the bundled YAML: the checkout's schemas/ when running from one,
-    else the installed package data gendan.schemas."""
-    here = Path(__file__).resolve().parent.parent / "schemas"
-    if (here / "master.yaml").is_file():
-        return here
-    return Path(str(resources.files("gendan.schemas")))
-
-
 def default_schema_path() -> Path:
-    """schemas/master.yaml (see :func:`schemas_dir`)."""
-    return schemas_dir() / "master.yaml"
+    """The bundled master.yaml (package data gendan.schemas; schemas/ in a checkout)."""
+    from gendan.resources import SCHEMAS, data_file
+
+    return data_file(SCHEMAS, "master.yaml")
 
 
 @lru_cache(maxsize=8)

@@ -220,24 +220,24 @@ def GD_OUTSTANDING(amount: Any, received: Any = None) -> Any:
 
 @xw.func
 @xw.arg("amount", ndim=2)
-@elementwise("amount", "currency")
-def GD_WORDS_EN(amount: Any, currency: Any = "USD") -> Any:
+@elementwise("amount", "currency_code")
+def GD_WORDS_EN(amount: Any, currency_code: Any = "USD") -> Any:
     """Amount in English words for invoices: SAY US DOLLARS … ONLY."""
     from gendan.words import amount_in_words_en
 
     a = _number(amount, "amount")
-    return None if a is None else amount_in_words_en(a, _text(currency) or "USD")
+    return None if a is None else amount_in_words_en(a, _text(currency_code) or "USD")
 
 
 @xw.func
 @xw.arg("amount", ndim=2)
-@elementwise("amount", "currency")
-def GD_WORDS_ZH(amount: Any, currency: Any = "CNY") -> Any:
+@elementwise("amount", "currency_code")
+def GD_WORDS_ZH(amount: Any, currency_code: Any = "CNY") -> Any:
     """Amount in Chinese capital numerals (大写), with the currency: 美元叁万…元整."""
     from gendan.words import amount_in_words_zh
 
     a = _number(amount, "amount")
-    return None if a is None else amount_in_words_zh(a, _text(currency) or "CNY")
+    return None if a is None else amount_in_words_zh(a, _text(currency_code) or "CNY")
 
 
 @xw.func

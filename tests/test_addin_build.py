@@ -16,13 +16,14 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from addin import XLAM, build
 from gendan import addin_install
+from gendan.addin import build
 from macros_py import ribbon
 
 NS = {"ui": build.CUSTOM_UI_NS}
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 #: xsd:NCName, the base of ST_UniqueID (xsd:ID) — ASCII subset is what we use.
+XLAM = addin_install.xlam_path()
 NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 
 
@@ -39,10 +40,10 @@ def committed() -> zipfile.ZipFile:
 def test_committed_xlam_matches_a_fresh_build(
     fresh: dict[str, bytes], committed: zipfile.ZipFile
 ) -> None:
-    assert committed.namelist() == list(fresh), "run: python -m addin.build"
+    assert committed.namelist() == list(fresh), "run: python -m gendan.addin.build"
     for name, data in fresh.items():
         assert committed.read(name) == data, (
-            f"{name} drifted from its source; run: python -m addin.build"
+            f"{name} drifted from its source; run: python -m gendan.addin.build"
         )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -148,13 +147,10 @@ class Layout:
 
 
 def default_layout_path() -> Path:
-    try:
-        p = Path(str(resources.files("gendan.schemas").joinpath("documents.yaml")))
-        if p.is_file():
-            return p
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parents[2] / "schemas" / "documents.yaml"
+    """The bundled documents.yaml (package data gendan.schemas; schemas/ in a checkout)."""
+    from gendan.resources import SCHEMAS, data_file
+
+    return data_file(SCHEMAS, "documents.yaml")
 
 
 def load_layout(path: str | Path | None = None) -> Layout:

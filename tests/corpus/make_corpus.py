@@ -1626,9 +1626,9 @@ _VBA_CACHE: dict[str, bytes] = {}
 
 def vba_project_bin() -> Path:
     """A real vbaProject.bin (one module, ``Sub Hello``), built the way the add-in's is
-    (``addin.build.build_vba_project``: ms-ovba's steps without its CLI, which appends to
+    (``gendan.addin.build.build_vba_project``: ms-ovba's steps without its CLI, which appends to
     files inside its own installed package on every run)."""
-    from addin.build import build_vba_project
+    from gendan.addin.build import build_vba_project
 
     out = Path(tempfile.gettempdir()) / f"gendan-vba-{os.getpid()}" / "vbaProject.bin"
     if out.exists():
