@@ -18,6 +18,8 @@ to ``gendan check`` / ``gendan annotate``, which do the same work on files.
 
 from __future__ import annotations
 
+import importlib.util
+import locale
 import os
 import subprocess
 import sys
@@ -46,6 +48,10 @@ LINUX_MESSAGE_ZH = (
     "'gendan check 工作簿' 和 'gendan annotate 工作簿 --out 文件'，对文件做同样的检查。"
 )
 LINUX_MESSAGE = f"{LINUX_MESSAGE_ZH}\n{LINUX_MESSAGE_EN}"
+NO_XLWINGS_MESSAGE = (
+    'Excel 加载项需要 xlwings，请先安装：pip install "gendan[excel]"\n'
+    'The Excel add-in needs xlwings; install it first: pip install "gendan[excel]"'
+)
 
 #: The module whose ``GD_…`` functions xlwings imports as worksheet formulas.
 UDF_MODULE = "macros_py.udfs"
@@ -86,6 +92,26 @@ def settings_for(
     if pythonpath:
         out["PYTHONPATH"] = pythonpath
     return out
+
+
+def conf_encoding(platform: str = sys.platform) -> str:
+    """The encoding of xlwings.conf.  xlwings writes it with ``open(path, "w")`` (the
+    locale's encoding) and its VBA reads it with ``Open … For Input`` (the ANSI code page):
+    on Windows that is the ANSI code page whatever Python's UTF-8 mode says, e.g. cp936 on
+    a Chinese Windows (:func:`locale.getencoding`); on macOS UTF-8."""
+    if platform.startswith("win"):
+        return locale.getencoding()
+    return "utf-8"
+
+
+def decode_conf(data: bytes, encoding: str) -> str:
+    """The text of an existing xlwings.conf.  UTF-8 first (how gendan 0.1 wrote it):
+    Chinese text in cp936 is almost never valid UTF-8, while UTF-8 bytes often decode,
+    wrongly, as cp936; then ``encoding``."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode(encoding, errors="replace")
 
 
 def read_conf(text: str) -> dict[str, str]:
@@ -141,19 +167,28 @@ def install(
     home: Path | None = None,
     pythonpath: str | None = None,
     lang: str | None = None,
+    encoding: str | None = None,
+    have_xlwings: bool | None = None,
 ) -> int:
     """Carry out :func:`plan_install`.  Returns 0 when done, 2 when this system cannot
     have the add-in (Linux) or a step failed; every outcome is one clear line."""
     steps = plan_install(platform, home=home, pythonpath=pythonpath)
     if not steps:
-        echo({"zh": LINUX_MESSAGE_ZH, "en": LINUX_MESSAGE_EN}.get(lang or "", LINUX_MESSAGE))
+        echo(_pick(LINUX_MESSAGE, lang))
         return 2
-    xlam = xlam_path()
-    if not xlam.is_file():
-        echo(
-            f"gendan.xlam is missing at {xlam}; reinstall gendan (pip install --force-reinstall gendan)."
-        )
+    if have_xlwings is None:
+        have_xlwings = importlib.util.find_spec("xlwings") is not None
+    if not have_xlwings:
+        echo(_pick(NO_XLWINGS_MESSAGE, lang))
         return 2
+    from gendan.errors import GendanError
+
+    try:
+        xlam_path()
+    except GendanError as exc:
+        echo(_pick(exc.user_text(), lang))
+        return 2
+    encoding = encoding or conf_encoding(platform)
     run = run or (lambda cmd: subprocess.run(list(cmd), check=False).returncode)
     for step in steps:
         if step.command:
@@ -168,20 +203,40 @@ def install(
                 + ", ".join(f"{k}={v}" for k, v in step.conf.items())
             )
             if not dry_run:
-                _write_conf(step.path, step.conf)
+                try:
+                    _write_conf(step.path, step.conf, encoding)
+                except UnicodeEncodeError as exc:
+                    bad = exc.object[exc.start : exc.end]
+                    echo(
+                        f"xlwings.conf 用 {encoding} 编码，写不下 {bad!r}：请把 gendan 装在"
+                        f"路径只含本机代码页字符的 Python 里。\n"
+                        f"xlwings.conf is read in the {encoding} code page, which cannot hold "
+                        f"{bad!r}: install gendan into a Python whose path has no such characters."
+                    )
+                    return 2
     if not dry_run:
         echo(
-            "Done. Restart Excel; the 跟单 Gendan tab appears on the ribbon. "
-            "For the GD_ formulas: xlwings tab > Import Functions (docs/addin.md)."
+            "Done. Restart Excel: the 跟单 Gendan tab is on the ribbon and the GD_ formulas "
+            "work in every workbook (docs/addin.md)."
         )
     return 0
 
 
-def _write_conf(path: Path, settings: Mapping[str, str]) -> None:
-    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+def _pick(text: str, lang: str | None) -> str:
+    """The zh or en line of a two-line message, or both."""
+    lines = text.split("\n")
+    if len(lines) == 2 and lang in ("zh", "en"):
+        return lines[0] if lang == "zh" else lines[1]
+    return text
+
+
+def _write_conf(path: Path, settings: Mapping[str, str], encoding: str = "utf-8") -> None:
+    """Merge ``settings`` into the file, in ``encoding`` (see :func:`conf_encoding`)."""
+    old = decode_conf(path.read_bytes(), encoding) if path.is_file() else ""
+    data = merge_conf(old, settings).encode(encoding)  # raises before anything is written
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(merge_conf(old, settings), encoding="utf-8")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 

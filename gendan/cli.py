@@ -253,7 +253,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_addin(args: argparse.Namespace) -> int:
     from gendan.addin_install import install
 
-    return int(install(lang=_lang(args)) or 0)
+    return int(install(lang=args.lang, dry_run=args.dry_run, pythonpath=args.pythonpath) or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("addin", help="install the Excel add-in (Windows/macOS)")
     sp.add_argument("action", choices=("install",))
+    sp.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
+    sp.add_argument("--pythonpath", help="folder to put on Python's path (a source checkout)")
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_addin)
     return p

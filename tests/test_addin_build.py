@@ -258,7 +258,11 @@ def test_install_steps_and_conf(platform: str, tmp_path: Path) -> None:
     conf.parent.mkdir(parents=True)
     conf.write_text('"LICENSE_KEY","keep-me"\n"UDF MODULES","old"\n', encoding="utf-8")
     code = addin_install.install(
-        platform=platform, run=lambda c: ran.append(tuple(c)) or 0, echo=said.append, home=tmp_path
+        platform=platform,
+        run=lambda c: ran.append(tuple(c)) or 0,
+        echo=said.append,
+        home=tmp_path,
+        encoding="utf-8",
     )
     assert code == 0
     assert ran[0][-2:] == ("addin", "install")
@@ -287,3 +291,64 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert code == 0 and all(s.startswith(("would run", "would write")) for s in said)
     assert "Containers/com.microsoft.Excel/Data/xlwings.conf" in said[-1]
     assert not list(tmp_path.iterdir())
+
+
+def test_without_xlwings_install_says_what_to_install(tmp_path: Path) -> None:
+    said: list[str] = []
+    code = addin_install.install(
+        platform="win32", run=lambda c: 1 / 0, echo=said.append, home=tmp_path, have_xlwings=False
+    )
+    assert code == 2 and said == [addin_install.NO_XLWINGS_MESSAGE]
+    assert 'pip install "gendan[excel]"' in said[0] and "xlwings" in said[0].splitlines()[0]
+    assert not list(tmp_path.iterdir())
+
+
+def test_conf_is_written_in_the_windows_ansi_code_page(tmp_path: Path) -> None:
+    """A Chinese Windows: the profile folder and the interpreter path hold Chinese; xlwings
+    wrote the existing file in cp936 and its VBA reads it in cp936."""
+    home = tmp_path / "张三"
+    conf = addin_install.conf_path("win32", home)
+    conf.parent.mkdir(parents=True)
+    conf.write_bytes('"PYTHONPATH","C:\\Users\\张三\\项目"\n"UDF MODULES","old"\n'.encode("cp936"))
+    python = "C:\\Users\\张三\\AppData\\Local\\Programs\\Python\\Python311\\python.exe"
+    import sys as _sys
+
+    monkey_exe = _sys.executable
+    try:
+        _sys.executable = python
+        code = addin_install.install(
+            platform="win32", run=lambda c: 0, echo=lambda s: None, home=home, encoding="cp936"
+        )
+    finally:
+        _sys.executable = monkey_exe
+    assert code == 0
+    raw = conf.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # not UTF-8: VBA would show mojibake
+    entries = addin_install.read_conf(raw.decode("cp936"))
+    assert entries["PYTHONPATH"] == "C:\\Users\\张三\\项目"
+    assert entries["UDF MODULES"] == "macros_py.udfs"
+
+
+def test_conf_written_as_utf8_by_an_older_gendan_is_read_and_rewritten(tmp_path: Path) -> None:
+    conf = addin_install.conf_path("win32", tmp_path)
+    conf.parent.mkdir(parents=True)
+    conf.write_bytes('"PYTHONPATH","D:\\跟单"\n'.encode())
+    addin_install._write_conf(conf, {"UDF MODULES": "macros_py.udfs"}, "cp936")
+    assert addin_install.read_conf(conf.read_bytes().decode("cp936"))["PYTHONPATH"] == "D:\\跟单"
+
+
+def test_a_path_the_code_page_cannot_hold_is_one_clear_error(tmp_path: Path) -> None:
+    said: list[str] = []
+    code = addin_install.install(
+        platform="win32", run=lambda c: 0, echo=said.append, home=tmp_path / "Zoë", encoding="cp936"
+    )
+    assert code == 2 and "cp936" in said[-1] and len(said[-1].splitlines()) == 2
+    assert not addin_install.conf_path("win32", tmp_path / "Zoë").exists()
+
+
+def test_conf_encoding_is_the_ansi_code_page_on_windows() -> None:
+    import locale
+
+    assert addin_install.conf_encoding("win32") == locale.getencoding()
+    assert addin_install.conf_encoding("darwin") == "utf-8"
