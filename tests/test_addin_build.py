@@ -310,23 +310,20 @@ def test_conf_is_written_in_the_windows_ansi_code_page(tmp_path: Path) -> None:
     conf = addin_install.conf_path("win32", home)
     conf.parent.mkdir(parents=True)
     conf.write_bytes('"PYTHONPATH","C:\\Users\\张三\\项目"\n"UDF MODULES","old"\n'.encode("cp936"))
-    python = "C:\\Users\\张三\\AppData\\Local\\Programs\\Python\\Python311\\python.exe"
-    import sys as _sys
-
-    monkey_exe = _sys.executable
-    try:
-        _sys.executable = python
-        code = addin_install.install(
-            platform="win32", run=lambda c: 0, echo=lambda s: None, home=home, encoding="cp936"
-        )
-    finally:
-        _sys.executable = monkey_exe
+    code = addin_install.install(
+        platform="win32",
+        run=lambda c: 0,
+        echo=lambda s: None,
+        home=home,
+        encoding="cp936",
+        pythonpath="C:\\Users\\张三\\跟单",
+    )
     assert code == 0
     raw = conf.read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")  # not UTF-8: VBA would show mojibake
     entries = addin_install.read_conf(raw.decode("cp936"))
-    assert entries["PYTHONPATH"] == "C:\\Users\\张三\\项目"
+    assert entries["PYTHONPATH"] == "C:\\Users\\张三\\跟单"
     assert entries["UDF MODULES"] == "macros_py.udfs"
 
 
@@ -341,10 +338,15 @@ def test_conf_written_as_utf8_by_an_older_gendan_is_read_and_rewritten(tmp_path:
 def test_a_path_the_code_page_cannot_hold_is_one_clear_error(tmp_path: Path) -> None:
     said: list[str] = []
     code = addin_install.install(
-        platform="win32", run=lambda c: 0, echo=said.append, home=tmp_path / "Zoë", encoding="cp936"
+        platform="win32",
+        run=lambda c: 0,
+        echo=said.append,
+        home=tmp_path / "Þóra",
+        encoding="cp936",
+        pythonpath="C:\\Users\\Þóra\\gendan",
     )
     assert code == 2 and "cp936" in said[-1] and len(said[-1].splitlines()) == 2
-    assert not addin_install.conf_path("win32", tmp_path / "Zoë").exists()
+    assert not addin_install.conf_path("win32", tmp_path / "Þóra").exists()
 
 
 def test_conf_encoding_is_the_ansi_code_page_on_windows() -> None:
