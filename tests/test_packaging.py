@@ -27,7 +27,10 @@ DATA = {
     **{f"schemas/{p.name}": f"gendan/schemas/{p.name}" for p in (ROOT / "schemas").glob("*.yaml")},
     "addin/gendan.xlam": "gendan/addin/gendan.xlam",
     "addin/customUI14.xml": "gendan/addin/customUI14.xml",
-    **{f"addin/vba/{p.name}": f"gendan/addin/vba/{p.name}" for p in (ROOT / "addin/vba").glob("*.bas")},
+    **{
+        f"addin/vba/{p.name}": f"gendan/addin/vba/{p.name}"
+        for p in (ROOT / "addin/vba").glob("*.bas")
+    },
     "gendan/py.typed": "gendan/py.typed",
 }
 
@@ -36,7 +39,11 @@ def _sdist(source: Path, out: Path) -> Path:
     """setuptools' PEP 517 sdist hook, in a fresh process, as a frontend runs it."""
     code = "import sys, setuptools.build_meta as b; print(b.build_sdist(sys.argv[1]))"
     done = subprocess.run(
-        [sys.executable, "-c", code, str(out)], cwd=source, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, str(out)],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return out / done.stdout.strip().splitlines()[-1]
@@ -47,7 +54,9 @@ def _wheel(source: Path, out: Path) -> Path:
     build requirements)."""
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     (wheel,) = out.glob("gendan-*.whl")
@@ -80,7 +89,9 @@ def test_wheel_holds_every_module_and_data_file(built: dict[str, Path]) -> None:
     names = set(zipfile.ZipFile(built["wheel"]).namelist())
     modules = _sources("gendan") | _sources("macros_py")
     assert modules - names == set()
-    mapped = {f"gendan/addin/{Path(p).name}" for p in _sources("addin")} | {"gendan/schemas/__init__.py"}
+    mapped = {f"gendan/addin/{Path(p).name}" for p in _sources("addin")} | {
+        "gendan/schemas/__init__.py"
+    }
     assert mapped - names == set()
     assert {want for want in DATA.values()} - names == set()
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
@@ -116,16 +127,26 @@ def test_installed_wheel_runs_outside_the_checkout(built: dict[str, Path], tmp_p
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(built["site"])
     done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     paths = done.stdout.split()
     assert len(paths) == 1 + 5 + len(list((ROOT / "addin/vba").glob("*.bas")))
     assert all(Path(p).resolve().is_relative_to(built["site"].resolve()) for p in paths), paths
+
     def gendan(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-c", "from gendan.cli import main; raise SystemExit(main())", *args],
-            cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     first = gendan("check", str(sample), "--format", "json")
