@@ -65,6 +65,8 @@ class Step:
     command: tuple[str, ...] = ()
     conf: Mapping[str, str] | None = None
     path: Path | None = None
+    #: Build gendan.xlam through Excel to ``path`` (``--build-in-excel``).
+    build: bool = False
 
 
 def xlam_path() -> Path:
@@ -140,14 +142,24 @@ def plan_install(
     xlam: Path | None = None,
     home: Path | None = None,
     pythonpath: str | None = None,
+    build_in_excel: bool = False,
 ) -> list[Step]:
-    """What ``install`` will do on ``platform`` (empty on Linux: Excel does not run there)."""
+    """What ``install`` will do on ``platform`` (empty on Linux: Excel does not run there).
+
+    ``build_in_excel`` (Windows): gendan.xlam is built by Excel itself into
+    ``~/.gendan/gendan.xlam`` (gendan.addin.excel_build) after xlwings' add-in is
+    installed, and that file is installed instead of the one shipped in the package."""
     if not (platform.startswith("win") or platform.startswith("darwin")):
         return []
-    xlam = xlam or xlam_path()
     xlwings_cli = (python, "-m", "xlwings.cli")
+    built: list[Step] = []
+    if build_in_excel and platform.startswith("win"):
+        xlam = (home or Path.home()) / ".gendan" / "gendan.xlam"
+        built = [Step("build gendan.xlam in Excel", path=xlam, build=True)]
+    xlam = xlam or xlam_path()
     return [
         Step("install the xlwings add-in", command=(*xlwings_cli, "addin", "install")),
+        *built,
         Step(
             "install gendan.xlam", command=(*xlwings_cli, "addin", "install", "--file", str(xlam))
         ),
@@ -169,10 +181,14 @@ def install(
     lang: str | None = None,
     encoding: str | None = None,
     have_xlwings: bool | None = None,
+    build_in_excel: bool = False,
+    excel_builder: Callable[[Path], Path] | None = None,
 ) -> int:
     """Carry out :func:`plan_install`.  Returns 0 when done, 2 when this system cannot
     have the add-in (Linux) or a step failed; every outcome is one clear line."""
-    steps = plan_install(platform, home=home, pythonpath=pythonpath)
+    steps = plan_install(
+        platform, home=home, pythonpath=pythonpath, build_in_excel=build_in_excel
+    )
     if not steps:
         echo(_pick(LINUX_MESSAGE, lang))
         return 2
@@ -191,7 +207,19 @@ def install(
     encoding = encoding or conf_encoding(platform)
     run = run or (lambda cmd: subprocess.run(list(cmd), check=False).returncode)
     for step in steps:
-        if step.command:
+        if step.build and step.path is not None:
+            echo(("would build " if dry_run else "building ") + f"{step.path} in Excel")
+            if not dry_run:
+                builder = excel_builder or _excel_builder()
+                try:
+                    builder(step.path)
+                except Exception as exc:  # a COM error: say which step, and why
+                    echo(
+                        f"failed: {step.what} ({exc}). Is 'Trust access to the VBA project "
+                        "object model' ticked? See docs/addin.md."
+                    )
+                    return 2
+        elif step.command:
             echo(("would run: " if dry_run else "running: ") + " ".join(step.command))
             if not dry_run and run(step.command) != 0:
                 echo(f"failed: {step.what}. Is Excel installed, and closed? See docs/addin.md.")
@@ -220,6 +248,12 @@ def install(
             "work in every workbook (docs/addin.md)."
         )
     return 0
+
+
+def _excel_builder() -> Callable[[Path], Path]:
+    from gendan.addin.excel_build import build_in_running_excel
+
+    return build_in_running_excel
 
 
 def _pick(text: str, lang: str | None) -> str:

@@ -253,7 +253,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_addin(args: argparse.Namespace) -> int:
     from gendan.addin_install import install
 
-    return int(install(lang=args.lang, dry_run=args.dry_run, pythonpath=args.pythonpath) or 0)
+    return int(
+        install(
+            lang=args.lang,
+            dry_run=args.dry_run,
+            pythonpath=args.pythonpath,
+            build_in_excel=args.build_in_excel,
+        )
+        or 0
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -319,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=("install",))
     sp.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
     sp.add_argument("--pythonpath", help="folder to put on Python's path (a source checkout)")
+    sp.add_argument(
+        "--build-in-excel",
+        action="store_true",
+        help="Windows: let Excel build gendan.xlam (needs Trust access to the VBA project object model)",
+    )
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_addin)
     return p

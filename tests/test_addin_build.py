@@ -354,3 +354,97 @@ def test_conf_encoding_is_the_ansi_code_page_on_windows() -> None:
 
     assert addin_install.conf_encoding("win32") == locale.getencoding()
     assert addin_install.conf_encoding("darwin") == "utf-8"
+
+
+# ----------------------------------------------------------------------------- build in Excel
+
+
+class _Recorder:
+    """A stand-in for Excel's COM objects: records every call in order; SaveAs writes the
+    package Excel would (the shipped add-in without its ribbon part, which Excel's object
+    model cannot add)."""
+
+    def __init__(self, calls: list[tuple], path: str = "Excel") -> None:
+        self._calls = calls
+        self._path = path
+        self.StartupPath = r"C:\Users\张三\AppData\Roaming\Microsoft\Excel\XLSTART"
+
+    def __getattr__(self, name: str) -> "_Recorder":
+        return _Recorder(self._calls, f"{self._path}.{name}")
+
+    def __call__(self, *args: object, **kwargs: object) -> "_Recorder":
+        self._calls.append((self._path.removeprefix("Excel."), args, kwargs))
+        if self._path.endswith(".VBComponents.Import"):
+            data = Path(str(args[0])).read_bytes()
+            assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+        if self._path.endswith(".SaveAs"):
+            with zipfile.ZipFile(XLAM) as src, zipfile.ZipFile(str(args[0]), "w") as dst:
+                for name in src.namelist():
+                    if name == build.CUSTOM_UI_PART:
+                        continue
+                    data = src.read(name)
+                    if name == "_rels/.rels":
+                        root = ET.fromstring(data)
+                        for rel in list(root):
+                            if rel.get("Type") == build.CUSTOM_UI_REL:
+                                root.remove(rel)
+                        data = ET.tostring(root)
+                    dst.writestr(name, data)
+        return _Recorder(self._calls, self._path + "()")
+
+
+def test_build_in_excel_makes_the_com_calls_and_adds_the_ribbon(tmp_path: Path) -> None:
+    from gendan.addin import excel_build
+
+    calls: list[tuple] = []
+    out = excel_build.build_with_excel(_Recorder(calls), tmp_path / "gendan.xlam")
+    names = [c[0] for c in calls]
+    assert names == [
+        "Workbooks.Add",
+        *["Workbooks.Add().VBProject.VBComponents.Import"] * len(build.vba_sources()),
+        "Workbooks.Add().VBProject.References.AddFromFile",
+        "Workbooks.Add().SaveAs",
+        "Workbooks.Add().Close",
+    ]
+    imported = [Path(str(c[1][0])).name for c in calls if c[0].endswith("Import")]
+    assert imported == [p.name for p in build.vba_sources()]
+    assert calls[-3][1] == (r"C:\Users\张三\AppData\Roaming\Microsoft\Excel\XLSTART\xlwings.xlam",)
+    assert calls[-2][2] == {"FileFormat": 55}
+    assert calls[-1][2] == {"SaveChanges": False}
+    with zipfile.ZipFile(out) as z:
+        assert z.read(build.CUSTOM_UI_PART) == build.CUSTOM_UI.read_bytes()
+        rels = ET.fromstring(z.read("_rels/.rels"))
+        ui = [r for r in rels if r.get("Type") == build.CUSTOM_UI_REL]
+        assert [r.get("Target") for r in ui] == [build.CUSTOM_UI_PART]
+        assert len({r.get("Id") for r in rels}) == len(list(rels))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gendan.xlam"]
+
+
+def test_install_build_in_excel_installs_the_built_file(tmp_path: Path) -> None:
+    ran: list[tuple[str, ...]] = []
+    built: list[Path] = []
+    code = addin_install.install(
+        platform="win32",
+        run=lambda c: ran.append(tuple(c)) or 0,
+        echo=lambda s: None,
+        home=tmp_path,
+        encoding="utf-8",
+        build_in_excel=True,
+        excel_builder=lambda p: built.append(p) or p,
+    )
+    assert code == 0
+    assert built == [tmp_path / ".gendan" / "gendan.xlam"]
+    assert ran[1][-2:] == ("--file", str(built[0]))
+
+
+def test_install_build_in_excel_failure_names_the_trust_setting(tmp_path: Path) -> None:
+    said: list[str] = []
+
+    def refuse(p: Path) -> Path:
+        raise RuntimeError("Programmatic access to Visual Basic Project is not trusted")
+
+    code = addin_install.install(
+        platform="win32", run=lambda c: 0, echo=said.append, home=tmp_path,
+        encoding="utf-8", build_in_excel=True, excel_builder=refuse,
+    )
+    assert code == 2 and "Trust access to the VBA project object model" in said[-1]
