@@ -201,7 +201,7 @@ HELP_ZH = """跟单 Gendan
 清除标记：去掉本工具的标色和批注，恢复您原来的底色。
 设置：打开规则/设置文件（YAML）。
 公式：GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
-GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK（导入方法见 docs/addin.md）。"""
+GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK（任何打开的工作簿都可直接使用，见 docs/addin.md）。"""
 
 HELP_EN = """Gendan
 Check: checks the whole workbook, colours and notes the cells with problems, and lists them
@@ -209,7 +209,7 @@ on the 检查结果 sheet with links.  Documents: document sheets for the select
 Overdue: receivables with aging, dunning level and reminder drafts.  Clear marks: removes the
 tool's colours and notes and gives your own fills back.  Settings: opens the YAML settings.
 Formulas: GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
-GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK (see docs/addin.md to import them)."""
+GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK (in every open workbook; see docs/addin.md)."""
 
 
 def show_help(host: Any = None) -> str:
