@@ -3,14 +3,18 @@
 On Windows and macOS it
 
 1. installs the xlwings add-in (``xlwings addin install``), which gives Excel RunPython
-   and the UDF import; the gendan ribbon calls Python through it;
+   and ``XLPy.CallUDF``; the gendan ribbon and the GD_ formulas call Python through it;
 2. installs ``gendan.xlam`` into Excel's start-up folder (``xlwings addin install --file``),
-   so the 跟单 Gendan tab appears in every workbook;
-3. writes the xlwings user settings (``xlwings.conf``): the interpreter (this Python) and
+   so the 跟单 Gendan tab appears and the GD_ formulas work in every workbook (the add-in
+   holds their VBA wrappers and references the xlwings project);
+3. writes the xlwings user settings (``xlwings.conf``, in the encoding xlwings uses: the
+   Windows ANSI code page): the interpreter (this Python) and
    ``UDF Modules = macros_py.udfs``, keeping any other setting already there.
 
-What stays manual — trusting access to the VBA project object model (for importing the
-formulas) and enabling macros from the add-in — is in docs/addin.md.
+With ``--build-in-excel`` (Windows) step 2 installs a gendan.xlam that Excel itself built
+(gendan.addin.excel_build), which needs *Trust access to the VBA project object model*.
+xlwings is the extra ``excel`` (``pip install "gendan[excel]"``); without it the command
+says so and exits with 2.  The manual steps are in docs/addin.md.
 
 Excel does not run on Linux: there the command explains that in one sentence and points
 to ``gendan check`` / ``gendan annotate``, which do the same work on files.
