@@ -52,18 +52,3 @@ def data_file(package: str, name: str) -> Path:
     if isinstance(res, Path):
         return res
     return _extracted.enter_context(resources.as_file(res))
-
-
-def data_files(package: str, folder: str, pattern: str) -> list[Path]:
-    """Every file of ``folder`` in ``package`` whose name matches ``pattern``, sorted."""
-    try:
-        base = resources.files(package).joinpath(*folder.split("/"))
-    except ModuleNotFoundError:
-        return []
-    if not base.is_dir():
-        return []
-    return [
-        data_file(package, f"{folder}/{p.name}")
-        for p in sorted(base.iterdir(), key=lambda p: p.name)
-        if p.is_file() and Path(p.name).match(pattern)
-    ]
