@@ -164,3 +164,52 @@ def test_installed_wheel_runs_outside_the_checkout(built: dict[str, Path], tmp_p
     assert after.returncode == 1, after.stderr[-2000:]
     assert '"doc-mismatch"' in after.stdout
     assert '"doc-mismatch"' not in first.stdout
+
+
+def _third_party_imports(folder: str) -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for path in (ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names} - {"gendan", "macros_py"}
+
+
+def _declared() -> dict[str, set[str]]:
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+    def names(reqs: list[str]) -> set[str]:
+        return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in reqs}
+
+    extras = project["optional-dependencies"]
+    return {"core": names(project["dependencies"])} | {k: names(v) for k, v in extras.items()}
+
+
+def _distribution(module: str) -> str:
+    from importlib.metadata import packages_distributions
+
+    (dist,) = set(packages_distributions()[module])
+    return dist.lower().replace("_", "-")
+
+
+def test_declared_dependencies_are_the_imported_ones() -> None:
+    """The engine's imports are core dependencies; the Excel side's are core or the extra
+    'excel'; the add-in build's are in 'test'.  And nothing is declared that nothing
+    imports (Pillow is the one exception: openpyxl keeps images only with it)."""
+    declared = _declared()
+    engine = {_distribution(m) for m in _third_party_imports("gendan")}
+    excel = {_distribution(m) for m in _third_party_imports("macros_py")}
+    build = {_distribution(m) for m in _third_party_imports("addin")}
+    assert engine - declared["core"] == set()
+    assert excel - (declared["core"] | declared["excel"]) == set()
+    assert build - (declared["core"] | declared["excel"] | declared["test"]) == set()
+    assert declared["core"] - engine == {"pillow"}
+    assert declared["excel"] == {"xlwings"}
+    assert "pandas" not in set().union(*declared.values())
