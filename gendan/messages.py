@@ -197,8 +197,8 @@ TEMPLATES: dict[tuple[str, str | None], tuple[str, str]] = {
         "({currency} {limit}), so it is taken as bank charges, not a debt, and not dunned.",
     ),
     ("price-outlier", None): (
-        "单价 {value} 是本表中{scope_zh}其他 {n} 个单价的中位数 {median} 的 {factor}，请核对是否多打或少打了一位。",
-        "Unit price {value} is {factor} the median {median} of the {n} other prices for {scope_en} in this "
+        "单价 {value} 是本表中{scope_zh}其他 {n} 个单价的中位数 {median} 的 {factor_zh}，请核对是否多打或少打了一位。",
+        "Unit price {value} is {factor_en} the median {median} of the {n} other prices for {scope_en} in this "
         "book; check for a slipped digit.",
     ),
     ("certificate-missing", None): (
