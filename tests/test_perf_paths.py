@@ -175,8 +175,8 @@ def ref_overdue(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding("bank-charges", m, key, r.index, value=money(r.received), received=money(r.received),
                               amount=money(r.amount), short=money(r.outstanding), currency=r.currency or "",
                               limit=money(s.bank_charge_limit(r.currency, r.amount)),
-                              part_zh="定金" if r.instalment == "deposit" else "",
-                              part_en="Deposit: " if r.instalment == "deposit" else "")
+                              part_zh=payments._PART_NOTE[r.instalment][0],
+                              part_en=payments._PART_NOTE[r.instalment][1])
 
 
 PAIRS = [

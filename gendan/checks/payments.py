@@ -14,6 +14,7 @@ from gendan.values import money
 
 #: how a message names an instalment
 _PART = {"deposit": ("定金 ", "Deposit "), "balance": ("尾款 ", "Balance "), "full": ("应收 ", "")}
+_PART_NOTE = {"deposit": ("定金", "Deposit: "), "balance": ("尾款", "Balance: "), "full": ("", "")}
 
 
 @check("payments", codes=("overdue", "bank-charges"), cost=2)
@@ -33,5 +34,4 @@ def payments(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding("bank-charges", m, key, i, value=money(ln.paid), received=money(ln.paid),
                               amount=money(inst.amount), short=money(ln.charges), currency=cur,
                               limit=money(ol.settings.bank_charge_limit(currency[i], inst.amount)),
-                              part_zh="定金" if inst.kind == "deposit" else "",
-                              part_en="Deposit: " if inst.kind == "deposit" else "")
+                              part_zh=_PART_NOTE[inst.kind][0], part_en=_PART_NOTE[inst.kind][1])
