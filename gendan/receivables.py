@@ -271,6 +271,8 @@ class Line:
     paid: float
     owed: float
     charges: float = 0.0
+    #: the bank-charge limit the charges were measured against (0 when there are none)
+    limit: float = 0.0
 
 
 def settle(
@@ -288,21 +290,24 @@ def settle(
     is short by no more than its own limit and the next ones have not been paid at all (a
     deposit that arrived less the banks' fees, its balance not yet paid)."""
     left = max(received, 0.0)
-    rows: list[list[float]] = []
+    rows: list[list[float]] = []  # paid, owed, charges, limit
     for p in parts:
         paid = min(left, p.amount)
         left -= paid
         owed = round(p.amount - paid, 2)
-        rows.append([paid, owed if owed > threshold else 0.0, 0.0])
+        rows.append([paid, owed if owed > threshold else 0.0, 0.0, 0.0])
     short = round(sum(r[1] for r in rows), 2)
-    if short > 0 and all(r[0] > 0 for r in rows) and short <= sum(charge_limit(p.amount) for p in parts) + 1e-9:
-        for r in rows:
-            r[2], r[1] = r[1], 0.0
+    whole = round(sum(charge_limit(p.amount) for p in parts), 2)
+    if short > 0 and all(r[0] > 0 for r in rows) and short <= whole + 1e-9:
+        for r in rows:  # with money applied earliest first, only the last line can be short
+            if r[1] > 0:
+                r[2], r[1], r[3] = r[1], 0.0, whole
     else:
         for k, r in enumerate(rows[:-1]):
-            if r[0] > 0 and 0 < r[1] <= charge_limit(parts[k].amount) + 1e-9 and all(q[0] == 0 for q in rows[k + 1:]):
-                r[2], r[1] = r[1], 0.0
-    return [Line(p, round(r[0], 2), r[1], r[2]) for p, r in zip(parts, rows, strict=True)]
+            own = round(charge_limit(parts[k].amount), 2)
+            if r[0] > 0 and 0 < r[1] <= own + 1e-9 and all(q[0] == 0 for q in rows[k + 1:]):
+                r[2], r[1], r[3] = r[1], 0.0, own
+    return [Line(p, round(r[0], 2), r[1], r[2], r[3]) for p, r in zip(parts, rows, strict=True)]
 
 
 def order_lines(

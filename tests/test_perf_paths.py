@@ -24,7 +24,7 @@ from gendan.checks import cells, orders, payments
 from gendan.checks.base import Context
 from gendan.findings import Finding
 from gendan.normalize import norm
-from gendan.receivables import receivables_book
+from gendan.receivables import receivables_book, unsettled_lines
 from gendan.schema import load_schema
 from gendan.tables import Table, load_tables
 from gendan.values import money, parse_integer
@@ -171,10 +171,11 @@ def ref_overdue(ctx: Context) -> Iterator[Finding]:
                               due=r.due_date, currency=r.currency or "", outstanding=money(r.outstanding),
                               part_zh=zh, part_en=en)
         elif r.status == "bank-charges":
-            s = ctx.schema.settings.for_customer(r.customer)
+            (ln,) = [ol.line for ol in unsettled_lines(ctx.tables, ctx.schema, ctx.as_of)
+                     if ol.index == r.index and ol.line.instalment.kind == r.instalment]
             yield ctx.finding("bank-charges", m, key, r.index, value=money(r.received), received=money(r.received),
                               amount=money(r.amount), short=money(r.outstanding), currency=r.currency or "",
-                              limit=money(s.bank_charge_limit(r.currency, r.amount)),
+                              limit=money(ln.limit),
                               part_zh=payments._PART_NOTE[r.instalment][0],
                               part_en=payments._PART_NOTE[r.instalment][1])
 

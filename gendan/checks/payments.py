@@ -33,5 +33,5 @@ def payments(ctx: Context) -> Iterator[Finding]:
         elif ol.status == BANK_CHARGES:
             yield ctx.finding("bank-charges", m, key, i, value=money(ln.paid), received=money(ln.paid),
                               amount=money(inst.amount), short=money(ln.charges), currency=cur,
-                              limit=money(ol.settings.bank_charge_limit(currency[i], inst.amount)),
+                              limit=money(ln.limit),
                               part_zh=_PART_NOTE[inst.kind][0], part_en=_PART_NOTE[inst.kind][1])
