@@ -298,39 +298,41 @@ def dispatch(ctx: Context) -> Iterator[Finding]:
 
 def _required_certificates(ctx: Context) -> list[dict[str, tuple[str, str]]]:
     """Per master row: certificate column key → who requires it (zh, en), read from the
-    "required documents" cells of the row's customer and product."""
+    "required documents" cells of the row's customer and product (empty: none is named)."""
     words = ctx.schema.settings.certificates
     m = ctx.master
-    out: list[dict[str, tuple[str, str]]] = [{} for _ in range(m.n)]
+    out: list[dict[str, tuple[str, str]]] = []
     if not words:
         return out
-    # per source: each master row's required-documents text and the name of its holder
-    sources: list[tuple[list[str | None], list[tuple[str, str]]]] = []
+    named: dict[str, list[str]] = {}  # per distinct text, the certificates it names
+
+    def add(i: int, text: str, zh: str, en: str) -> None:
+        keys = named.get(text)
+        if keys is None:
+            keys = named[text] = [key for key, ws in words.items() if _names_any(text, ws)]
+        if keys and not out:
+            out.extend({} for _ in range(m.n))
+        for key in keys:
+            out[i].setdefault(key, (zh, en))
+
     cust = ctx.tables.customers
     if cust is not None and cust.has("required_documents") and m.has("customer"):
         docs = {norm(c): d for c, d in zip(cust.column("customer"), cust.column("required_documents"), strict=True)
                 if c is not None and d is not None}
-        names = m.column("customer")
-        sources.append(([None if c is None else docs.get(norm(c)) for c in names],
-                        [(f"客户 {c}", f"Customer {c}") for c in names]))
+        if docs:
+            for i, c in enumerate(m.column("customer")):
+                text = None if c is None else docs.get(norm(c))
+                if text is not None:
+                    add(i, text, f"客户 {c}", f"Customer {c}")
     p = ctx.tables.products
-    idx = _product_index(ctx)
-    if p is not None and idx is not None and p.has("required_documents"):
+    if p is not None and p.has("required_documents") and any(d is not None for d in p.column("required_documents")):
+        idx = _product_index(ctx)
+        assert idx is not None
         pdocs = p.column("required_documents")
-        rows = _product_rows(ctx, idx)
-        labels = [f"{p.get('product', j)} {p.get('spec', j) or ''}".strip() for j in range(p.n)]
-        sources.append(([None if j is None else pdocs[j] for j in rows],
-                        [("", "") if j is None else (f"产品 {labels[j]}", f"Product {labels[j]}") for j in rows]))
-    named: dict[str, list[str]] = {}  # per distinct text, the certificates it names
-    for texts, who in sources:
-        for i, text in enumerate(texts):
-            if text is None:
-                continue
-            keys = named.get(text)
-            if keys is None:
-                keys = named[text] = [key for key, ws in words.items() if _names_any(text, ws)]
-            for key in keys:
-                out[i].setdefault(key, who[i])
+        for i, j in enumerate(_product_rows(ctx, idx)):
+            if j is not None and pdocs[j] is not None:
+                label = f"{p.get('product', j)} {p.get('spec', j) or ''}".strip()
+                add(i, pdocs[j], f"产品 {label}", f"Product {label}")
     return out
 
 
@@ -359,6 +361,8 @@ def certificates(ctx: Context) -> Iterator[Finding]:
     if not keys:
         return
     needed = _required_certificates(ctx)
+    if not any(needed):
+        return
     st = ctx.stages
     for i, need in enumerate(needed):
         if not need or not st.reached(i, "docs_sent"):

@@ -72,34 +72,32 @@ def price_outlier(ctx: Context) -> Iterator[Finding]:
     rule = ctx.schema.settings.price_outlier
     price, product, spec = m.column("unit_price"), m.column("product"), m.column("spec")
     customer, currency = m.column("customer"), m.column("currency")
+    def keys(column: list[object]) -> list[str]:
+        """Normalised texts, worked out once per distinct value."""
+        memo = {v: "" if v is None else norm(str(v)) for v in set(column)}
+        return [memo[v] for v in column]
+
+    ccy, prod, size, cust = keys(currency), keys(product), keys(spec), keys(customer)
     by_goods: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     by_customer: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
-    keys: dict[object, str] = {}
-
-    def key(v: object) -> str:
-        k = keys.get(v)
-        if k is None:
-            k = keys[v] = "" if v is None else norm(str(v))
-        return k
-
     for i, p in enumerate(price):
         if p is None or p <= 0 or product[i] is None:
             continue
-        goods = (key(currency[i]), key(product[i]), key(spec[i]))
+        goods = (ccy[i], prod[i], size[i])
         by_goods[goods].append(i)
-        by_customer[(key(customer[i]), *goods)].append(i)
+        by_customer[(cust[i], *goods)].append(i)
     found: dict[int, tuple[float, int, bool]] = {}  # row → (median, others, same customer)
+    few: set[int] = set()  # rows whose customer has too few other prices of the goods
     for rows in by_customer.values():
         if len(rows) - 1 >= rule.min_others:
             for k, mid in _leave_one_out([price[i] for i in rows], rule).items():
                 found[rows[k]] = (mid, len(rows) - 1, True)
+        else:
+            few.update(rows)
     for rows in by_goods.values():
-        few = {i for i in rows if len(by_customer[(key(customer[i]), key(currency[i]), key(product[i]),
-                                                   key(spec[i]))]) - 1 < rule.min_others}
-        if not few:
+        if not few.intersection(rows):
             continue
-        hits = _leave_one_out([price[i] for i in rows], rule)
-        for k, mid in hits.items():
+        for k, mid in _leave_one_out([price[i] for i in rows], rule).items():
             if rows[k] in few:
                 found[rows[k]] = (mid, len(rows) - 1, False)
     for i in sorted(found):
