@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from gendan.schema import STAGE_KEYS
 
 if TYPE_CHECKING:
-    from gendan.schema import Schema
+    from gendan.schema import Schema, Settings
     from gendan.tables import Table
 
 SIGNED, PRODUCTION, BOOKED, SHIPPED, DOCS_SENT, PAID, CLOSED = range(7)
@@ -68,7 +68,7 @@ def paid_in_full(table: Table, schema: Schema) -> list[bool]:
     amount, received = table.column("amount"), table.column("received_amount")
     currency, customer = table.column("currency"), table.column("customer")
     base = schema.settings
-    per_customer = {}
+    per_customer: dict[str | None, Settings] = {}
     out = []
     for a, r, cur, cust in zip(amount, received, currency, customer, strict=True):
         if a is None or r is None or a <= 0:

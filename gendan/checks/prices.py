@@ -103,13 +103,13 @@ def price_outlier(ctx: Context) -> Iterator[Finding]:
     for i in sorted(found):
         mid, n, same = found[i]
         p = price[i]
-        goods = f"{product[i]} {spec[i] or ''}".strip()
+        label = f"{product[i]} {spec[i] or ''}".strip()
         factor = p / mid
         if factor >= 1:
             fz, fe = f"{factor:.1f} 倍", f"{factor:.1f} times"
         else:
             fz, fe = f"1/{1 / factor:.1f}", f"1/{1 / factor:.1f} of"
-        scope_zh = f"客户 {customer[i]} 的 {goods}" if same else goods
-        scope_en = f"{goods} to {customer[i]}" if same else goods
+        scope_zh = f"客户 {customer[i]} 的 {label}" if same else label
+        scope_en = f"{label} to {customer[i]}" if same else label
         yield ctx.finding("price-outlier", m, "unit_price", i, value=money(p), median=money(mid), n=n,
                           factor_zh=fz, factor_en=fe, scope_zh=scope_zh, scope_en=scope_en)
