@@ -177,13 +177,14 @@ def cmd_overdue(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     tables, schema = load_book(args.book, _schema(args))
     book = receivables_book(tables, schema, as_of)
-    if args.format == "json":  # every line, each with its status (open | bank-charges | not-yet-due)
+    if args.format == "json":  # every line, each with its status (open | advance | bank-charges | not-yet-due)
         _emit(receivables_json(book.all()), args.out)
     elif args.format == "csv":
         _emit(receivables_csv(book.all()), args.out)
     else:
         _emit(receivables_table(book.open, _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat(),
-                                bank_charges=book.bank_charges, not_yet_due=book.not_yet_due), args.out)
+                                advances=book.advances, bank_charges=book.bank_charges,
+                                not_yet_due=book.not_yet_due), args.out)
     return 0
 
 

@@ -23,6 +23,9 @@ What a manager signs (``gendan overdue``) counts only genuine debts:
 - an instalment whose due date waits for an event that has not happened on an unshipped
   contract (a D/P balance before the B/L) is contract value not yet due (status
   ``not-yet-due``), listed apart, never in the totals;
+- a deposit or advance due before shipment (status ``advance``) is chased like a debt (days
+  overdue, dunning level, the ``overdue`` finding with its own amount) but listed apart:
+  no goods have left, so it is not in the receivables totals;
 - a closed order (状态 已结案) owes nothing.
 
 An open line is overdue on the as-of date when it is owed (above ``overdue_threshold``) and
@@ -57,16 +60,19 @@ class Instalment:
 
 
 #: Receivable.status values
-OPEN, BANK_CHARGES, NOT_YET_DUE = "open", "bank-charges", "not-yet-due"
+OPEN, ADVANCE, BANK_CHARGES, NOT_YET_DUE = "open", "advance", "bank-charges", "not-yet-due"
+#: the statuses that are chased (days overdue, dunning level, the overdue finding)
+DUNNED = (OPEN, ADVANCE)
 
 
 @dataclass(frozen=True, slots=True)
 class Receivable:
     """One line of the receivables list (``gendan overdue``): an instalment of an order
     (``instalment`` full | deposit | balance) with its own amount, what was received on it,
-    what is still owed and when it falls due.  ``status`` says whether it is a debt
-    (``open``), the banks' charges (``bank-charges``: ``outstanding`` is the short amount,
-    not owed) or contract value of an unshipped order not yet due (``not-yet-due``)."""
+    what is still owed and when it falls due.  ``status`` says whether it is a debt for
+    goods shipped (``open``), a deposit or advance due before shipment (``advance``), the
+    banks' charges (``bank-charges``: ``outstanding`` is the short amount, not owed) or
+    contract value of an unshipped order not yet due (``not-yet-due``)."""
 
     contract_no: str | None
     customer: str | None
@@ -379,21 +385,29 @@ def unsettled_lines(tables: Tables, schema: Schema, as_of: dt.date) -> Iterator[
             if ln.charges > 0:
                 yield OrderLine(i, ln, BANK_CHARGES, s)
             elif ln.owed > 0:
-                waiting = ln.instalment.due is None and not shipped
-                yield OrderLine(i, ln, NOT_YET_DUE if waiting else OPEN, s)
+                if shipped:
+                    yield OrderLine(i, ln, OPEN, s)
+                else:
+                    yield OrderLine(i, ln, NOT_YET_DUE if ln.instalment.due is None else ADVANCE, s)
 
 
 @dataclass(frozen=True)
 class ReceivablesBook:
-    """The receivables list in its three parts: the debts a manager signs (``open``), the
-    banks' charges and the unshipped contracts' value not yet due."""
+    """The receivables list in its parts: the debts for goods shipped a manager signs
+    (``open``), the deposits and advances due before shipment, the banks' charges and the
+    unshipped contracts' value not yet due."""
 
     open: list[Receivable] = field(default_factory=list)
+    advances: list[Receivable] = field(default_factory=list)
     bank_charges: list[Receivable] = field(default_factory=list)
     not_yet_due: list[Receivable] = field(default_factory=list)
 
+    def dunned(self) -> list[Receivable]:
+        """The lines that are chased (open and advances), in sheet order."""
+        return sorted(self.open + self.advances, key=lambda r: r.index)
+
     def all(self) -> list[Receivable]:
-        return sorted(self.open + self.bank_charges + self.not_yet_due, key=lambda r: (r.index, r.status != OPEN))
+        return sorted(self.open + self.advances + self.bank_charges + self.not_yet_due, key=lambda r: r.index)
 
 
 def receivables_book(tables: Tables, schema: Schema, as_of: dt.date) -> ReceivablesBook:
@@ -404,11 +418,11 @@ def receivables_book(tables: Tables, schema: Schema, as_of: dt.date) -> Receivab
     terms = col("payment_terms")
     cell_key = "amount" if m.has("amount") else m.spec.columns[0].key
     book = ReceivablesBook()
-    parts = {OPEN: book.open, BANK_CHARGES: book.bank_charges, NOT_YET_DUE: book.not_yet_due}
+    parts = {OPEN: book.open, ADVANCE: book.advances, BANK_CHARGES: book.bank_charges, NOT_YET_DUE: book.not_yet_due}
     for ol in unsettled_lines(tables, schema, as_of):
         i, ln, s = ol.index, ol.line, ol.settings
         inst = ln.instalment
-        is_open = ol.status == OPEN
+        is_open = ol.status in DUNNED
         days = days_overdue(inst.due, as_of) if is_open else None
         owed = ln.charges if ol.status == BANK_CHARGES else ln.owed
         parts[ol.status].append(Receivable(
@@ -436,5 +450,6 @@ def receivables_book(tables: Tables, schema: Schema, as_of: dt.date) -> Receivab
 
 
 def receivables(tables: Tables, schema: Schema, as_of: dt.date) -> list[Receivable]:
-    """The debts of the master (the ``open`` lines of :func:`receivables_book`), in sheet order."""
-    return receivables_book(tables, schema, as_of).open
+    """What is chased (the ``open`` and ``advance`` lines of :func:`receivables_book`), in
+    sheet order: the ribbon's 逾期催款 sheet."""
+    return receivables_book(tables, schema, as_of).dunned()

@@ -279,11 +279,14 @@ def _receivables_section(schema: Schema) -> list[str]:
             "- **Closed orders** (状态 已结案 or its aliases) owe nothing, whatever is missing.",
             "- **Unshipped contracts**: an instalment whose due date waits for an event that has not happened on "
             "a contract not yet shipped (a D/P, L/C or T/T balance before the B/L) is contract value not yet due: "
-            "listed apart (status `not-yet-due`), never in a total.  A deposit or a T/T advance with a due date "
-            "is a debt from that date.",
+            "listed apart (status `not-yet-due`), never in a total.",
+            "- **Deposits and advances due before shipment** (status `advance`) are chased from their due date "
+            "(days overdue, dunning level, an `overdue` finding naming the deposit's own amount) but listed "
+            "apart: no goods have left, so they are not in the totals.",
             "- **Marked paid but short**: a status of 已收款 does not hide money the received column says is missing.",
             "- **ETA**: where the row has an ETA, a D/P or D/A due date is never before it.", "",
-            "`--format json`/`csv` give every line with its `status` (`open`, `bank-charges`, `not-yet-due`).", ""]
+            "`--format json`/`csv` give every line with its `status` (`open`, `advance`, `bank-charges`, "
+            "`not-yet-due`); the totals are those of `open`.", ""]
 
 
 def render_markdown(schema: Schema) -> str:

@@ -165,7 +165,7 @@ def ref_overdue(ctx: Context) -> Iterator[Finding]:
     key = "received_amount" if m.has("received_amount") else "amount"
     book = receivables_book(ctx.tables, ctx.schema, ctx.as_of)
     for r in book.all():
-        if r.status == "open" and r.days_overdue is not None and r.days_overdue >= 1:
+        if r.status in ("open", "advance") and r.days_overdue is not None and r.days_overdue >= 1:
             zh, en = payments._PART[r.instalment]
             yield ctx.finding("overdue", m, key, r.index, value=money(r.outstanding), days=r.days_overdue,
                               due=r.due_date, currency=r.currency or "", outstanding=money(r.outstanding),

@@ -114,9 +114,10 @@ def test_overdue_command_json(tmp_path, capsys):
                 "days_overdue", "bucket", "level"):
         assert all(key in r for r in rows)
     got = {r["contract_no"]: (r["due_date"], r["outstanding"], r["days_overdue"], r["bucket"], r["level"])
-           for r in rows if r["status"] == "open"}
+           for r in rows if r["status"] in ("open", "advance")}
     assert got == EXPECTED
-    deposit = next(r for r in rows if r["contract_no"] == "GD26-009" and r["status"] == "open")
+    # a deposit due before shipment: chased, but apart from the receivables of shipped goods
+    deposit = next(r for r in rows if r["contract_no"] == "GD26-009" and r["status"] == "advance")
     assert deposit["instalment"] == "deposit" and deposit["amount"] == 7755.0
     # its balance waits for a shipment that has not happened: listed apart, not a debt
     (later,) = [r for r in rows if r["status"] == "not-yet-due"]
@@ -201,7 +202,8 @@ def test_closed_orders_owe_nothing_and_unshipped_contracts_are_not_receivables()
     book = _book([clean_order(1, status="已结案"),                                # closed, nothing received
                   _unshipped(2),                                                 # D/P contract, not shipped
                   _unshipped(3, payment_terms="T/T in advance", etd=D(2026, 4, 1))])  # advance due at ETD
-    assert book.open[0].contract_no == "GD26-003" and len(book.open) == 1
+    assert book.open == []
+    assert [(r.contract_no, r.due_date, r.level) for r in book.advances] == [("GD26-003", D(2026, 4, 1), "escalate")]
     assert [(r.contract_no, r.outstanding, r.due_date, r.status) for r in book.not_yet_due] == [
         ("GD26-002", 25850.0, None, "not-yet-due")]
     assert all(r.contract_no != "GD26-001" for r in book.all())
@@ -241,3 +243,14 @@ def test_overdue_totals_only_shipped_open_genuinely_short_balances(tmp_path, cap
     assert {(r["contract_no"], r["status"]) for r in rows} == {
         ("GD26-001", "open"), ("GD26-002", "bank-charges"), ("GD26-004", "not-yet-due"), ("GD26-005", "open")}
     assert sum(r["outstanding"] for r in rows if r["status"] == "open") == 31700.0
+
+
+def test_a_late_deposit_is_chased_but_not_in_the_receivables_totals(tmp_path, capsys):
+    orders = [clean_order(1), _unshipped(2, payment_terms="T/T 30% deposit, 70% against B/L copy", status="生产中")]
+    book = write_xlsx(make_data(orders), tmp_path / "b.xlsx")
+    assert main(["overdue", str(book), "--as-of", "2026-11-27", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Total USD: 25,850.00" in out  # the shipped order only
+    assert "Deposits and advances due before shipment" in out
+    assert "GD26-002       PT SEGAR       deposit  USD 7,755.00  2026-03-09  263  escalate" in out
+    assert "GD26-002       PT SEGAR       balance  USD 18,095.00" in out  # not yet due, apart

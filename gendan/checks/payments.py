@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from gendan.checks.base import Context, check
 from gendan.findings import Finding
-from gendan.receivables import BANK_CHARGES, OPEN, unsettled_lines
+from gendan.receivables import BANK_CHARGES, DUNNED, unsettled_lines
 from gendan.values import money
 
 #: how a message names an instalment
@@ -27,7 +27,7 @@ def payments(ctx: Context) -> Iterator[Finding]:
         inst = ln.instalment
         zh, en = _PART.get(inst.kind, ("", ""))
         cur = currency[i] or ""
-        if ol.status == OPEN and inst.due is not None and (ctx.as_of - inst.due).days >= 1:
+        if ol.status in DUNNED and inst.due is not None and (ctx.as_of - inst.due).days >= 1:
             yield ctx.finding("overdue", m, key, i, value=money(ln.owed), days=(ctx.as_of - inst.due).days,
                               due=inst.due, currency=cur, outstanding=money(ln.owed), part_zh=zh, part_en=en)
         elif ol.status == BANK_CHARGES:
