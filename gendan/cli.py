@@ -172,17 +172,19 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
 def cmd_overdue(args: argparse.Namespace) -> int:
     from gendan.check import load_book
     from gendan.output import receivables_csv, receivables_json, receivables_table, use_color
-    from gendan.receivables import receivables
+    from gendan.receivables import receivables_book
 
     as_of = _as_of(args.as_of)
     tables, schema = load_book(args.book, _schema(args))
-    items = receivables(tables, schema, as_of)
-    if args.format == "json":
-        _emit(receivables_json(items), args.out)
+    book = receivables_book(tables, schema, as_of)
+    if args.format == "json":  # every line, each with its status (open | advance | bank-charges | not-yet-due)
+        _emit(receivables_json(book.all()), args.out)
     elif args.format == "csv":
-        _emit(receivables_csv(items), args.out)
+        _emit(receivables_csv(book.all()), args.out)
     else:
-        _emit(receivables_table(items, _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat()), args.out)
+        _emit(receivables_table(book.open, _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat(),
+                                advances=book.advances, bank_charges=book.bank_charges,
+                                not_yet_due=book.not_yet_due), args.out)
     return 0
 
 

@@ -37,6 +37,9 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "dispatch-method": "error",
     "over-received": "error",
     "overdue": "warning",
+    "bank-charges": "info",
+    "price-outlier": "warning",
+    "certificate-missing": "error",
     "doc-mismatch": "error",
     "doc-missing": "error",
 }
@@ -88,65 +91,119 @@ TEMPLATES: dict[tuple[str, str | None], tuple[str, str]] = {
         "Net kg per carton {value} differs from {expected} kg for {product} in the Products sheet.",
     ),
     ("gross-not-above-net", None): (
-        "毛重 {value} kg 应大于净重 {expected} kg。",
-        "Gross weight {value} kg must be above the net weight {expected} kg.",
+        "毛重 {value} kg 应大于净重 {net} kg。",
+        "Gross weight {value} kg must be above the net weight {net} kg.",
     ),
     ("container-overflow", None): (
-        "{value} 箱超过 {containers} 个 {container_type} 柜的装载量 {expected} 箱。",
-        "{value} cartons exceed what {containers} × {container_type} hold ({expected} cartons).",
+        "{value} 箱超过 {containers} 个 {container_type} 柜的装载量 {capacity} 箱。",
+        "{value} cartons exceed what {containers} × {container_type} hold ({capacity} cartons).",
     ),
     ("container-overflow", "no-capacity"): (
         "「产品」表没有 {product} 在 {container_type} 柜的装箱数，无法核对装载量。",
         "The Products sheet gives no carton capacity of {container_type} for {product}.",
     ),
     ("container-count", None): (
-        "柜号有 {value} 个，柜数却是 {expected}。",
-        "There are {value} container numbers but {expected} containers.",
+        "柜号有 {value} 个，柜数却是 {containers}。",
+        "There are {value} container numbers but {containers} containers.",
     ),
     ("container-check-digit", None): (
-        "柜号 {value} 的校验位不对（ISO 6346 应为 {expected}）。",
-        "Container number {value} has a wrong check digit (ISO 6346 gives {expected}).",
+        "柜号 {value} 通不过 ISO 6346 校验：前十位 {first10} 需要的校验位是 {digit}，不是 {typed}。"
+        "号码某处打错了（字母或数字都有可能），请对照提单或装箱单核对整个柜号。",
+        "Container number {value} fails its ISO 6346 check: the first ten characters {first10} need check "
+        "digit {digit}, not {typed}. The number is mistyped somewhere (a letter or a digit); check the whole "
+        "number against the B/L or the packing list.",
     ),
     ("container-check-digit", "form"): (
         "柜号 {value} 不是 4 个字母加 7 位数字。",
         "Container number {value} is not 4 letters and 7 digits.",
     ),
     ("temperature-range", None): (
-        "温度 {value}°C 超出 {product} 的范围 {expected}°C。",
-        "Temperature {value} °C is outside {expected} °C for {product}.",
+        "温度 {value}°C 超出 {product} 的范围 {range}°C。",
+        "Temperature {value} °C is outside {range} °C for {product}.",
     ),
     ("date-order", None): (
-        "「{label}」{value} 早于「{other_zh}」{expected}。",
-        "{label} {value} is before {other_en} {expected}.",
+        "「{label}」{value} 早于「{other_zh}」{other}。",
+        "{label} {value} is before {other_en} {other}.",
     ),
     ("late-shipment", None): (
-        "提单日期 {value} 晚于信用证最迟装运期 {expected}。",
-        "B/L date {value} is after the L/C's latest shipment date {expected}.",
+        "提单日期 {value} 晚于信用证最迟装运期 {latest}：银行会以迟装运为不符点拒付。"
+        "请买方修改信用证（展延最迟装运期和有效期），或在交单前请买方接受这个不符点。",
+        "B/L date {value} is after the L/C's latest shipment date {latest}: the bank will refuse the documents "
+        "for late shipment. Ask the buyer to amend the L/C (extend the latest shipment and expiry dates), or to "
+        "accept the discrepancy (a waiver) before you present.",
+    ),
+    ("late-shipment", "settled"): (
+        "提单日期 {value} 晚于信用证最迟装运期 {latest}；该订单已{settled_zh}，这是已经过去的事。",
+        "B/L date {value} was after the L/C's latest shipment date {latest}; the order has since been "
+        "{settled_en}, so this is history.",
     ),
     ("lc-presentation", None): (
-        "寄单日期 {value} 晚于提单日后 {days} 天（{expected}），银行会以迟交单拒付。",
-        "Documents sent {value}, later than {days} days after the B/L date ({expected}); banks refuse late presentation.",
+        "寄单日期 {value} 晚于提单日后 {days} 天的交单期限 {deadline}：银行会以迟交单拒付，只能请买方接受这个不符点。",
+        "Documents sent {value}, after the presentation deadline {deadline} ({days} days after the B/L date): "
+        "the bank will refuse late presentation; only the buyer's acceptance of the discrepancy can save it.",
     ),
     ("lc-presentation", "after-expiry"): (
-        "寄单日期 {value} 晚于信用证有效期 {expected}。",
-        "Documents sent {value}, after the L/C expiry {expected}.",
+        "寄单日期 {value} 晚于信用证有效期 {expiry}：银行会拒付，只能请买方接受这个不符点。",
+        "Documents sent {value}, after the L/C expiry {expiry}: the bank will refuse them; only the buyer's "
+        "acceptance of the discrepancy can save it.",
+    ),
+    ("lc-presentation", "settled"): (
+        "寄单日期 {value} 晚于交单期限 {deadline}（提单日后 {days} 天）；该订单已{settled_zh}，这是已经过去的事。",
+        "Documents were sent {value}, after the presentation deadline {deadline} ({days} days after the B/L "
+        "date); the order has since been {settled_en}, so this is history.",
+    ),
+    ("lc-presentation", "after-expiry-settled"): (
+        "寄单日期 {value} 晚于信用证有效期 {expiry}；该订单已{settled_zh}，这是已经过去的事。",
+        "Documents were sent {value}, after the L/C expiry {expiry}; the order has since been {settled_en}, "
+        "so this is history.",
     ),
     ("lc-expiry-before-shipment", None): (
-        "信用证有效期 {value} 早于最迟装运期 {expected}。",
-        "L/C expiry {value} is before the latest shipment date {expected}.",
+        "信用证有效期 {value} 早于最迟装运期 {latest}，请对照信用证原文核对这两个日期。",
+        "L/C expiry {value} is before the latest shipment date {latest}; check both against the L/C itself.",
     ),
     ("dispatch-method", None): (
         "{method} 单据应通过银行寄送，不能用 {value} 直接寄给客户。",
         "{method} documents must go through the bank, not by {value} straight to the buyer.",
     ),
-    ("dispatch-method", "balance-unpaid"): (
-        "尾款未收齐（已收 {received} / {amount}）就用 {value} 寄出了正本单据，等于放货。",
-        "Original documents went by {value} before the balance was paid ({received} of {amount} received): that gives away the goods.",
+    ("dispatch-method", "settled"): (
+        "{method} 单据曾用 {value} 直接寄给客户（寄单日期 {sent}），没有经过银行；该订单已{settled_zh}，这是已经过去的事。",
+        "{method} documents went by {value} straight to the buyer on {sent}, not through the bank; the order "
+        "has since been {settled_en}, so this is history.",
     ),
-    ("over-received", None): ("已收金额 {value} 超过金额 {expected}。", "Received {value} is more than the amount {expected}."),
+    ("dispatch-method", "balance-unpaid"): (
+        "尾款未收齐（已收 {received} / {amount}）就在 {sent} 用 {value} 寄出了正本单据，等于放货。",
+        "Original documents went by {value} on {sent} with only {received} of {amount} received: that gives "
+        "away the goods.",
+    ),
+    ("dispatch-method", "paid-after-dispatch"): (
+        "正本单据在 {sent} 用 {value} 寄出，早于尾款到账；尾款已于 {received_date} 收到（已收 {received} / {amount}）。",
+        "Original documents went by {value} on {sent}, before the balance arrived; it arrived on "
+        "{received_date} ({received} of {amount} received).",
+    ),
+    ("dispatch-method", "settled-short"): (
+        "正本单据在 {sent} 用 {value} 寄出时尾款未收齐；该订单已{settled_zh}，已收 {received} / {amount}。",
+        "Original documents went by {value} on {sent} before the balance was paid; the order is marked "
+        "{settled_en} with {received} of {amount} received.",
+    ),
+    ("over-received", None): ("已收金额 {value} 超过金额 {amount}。", "Received {value} is more than the amount {amount}."),
     ("overdue", None): (
-        "应收 {currency} {outstanding} 已于 {expected} 到期，逾期 {days} 天。",
-        "{currency} {outstanding} was due on {expected} and is {days} days overdue.",
+        "{part_zh}{currency} {outstanding} 已于 {due} 到期，逾期 {days} 天。",
+        "{part_en}{currency} {outstanding} was due on {due} and is {days} days overdue.",
+    ),
+    ("bank-charges", None): (
+        "{part_zh}已收 {received} / {amount}，少收的 {currency} {short} 在银行费用容差（{currency} {limit}）之内："
+        "按银行扣费处理，不算欠款，不催款。",
+        "{part_en}{received} of {amount} received: the {currency} {short} short is within the bank-charge limit "
+        "({currency} {limit}), so it is taken as bank charges, not a debt, and not dunned.",
+    ),
+    ("price-outlier", None): (
+        "单价 {value} 是本表中{scope_zh}其他 {n} 个单价的中位数 {median} 的 {factor_zh}，请核对是否多打或少打了一位。",
+        "Unit price {value} is {factor_en} the median {median} of the {n} other prices for {scope_en} in this "
+        "book; check for a slipped digit.",
+    ),
+    ("certificate-missing", None): (
+        "{source_zh}的所需单据包括{cert_zh}，单据已寄出，但「{label}」为空。",
+        "{source_en} requires the {cert_en} among the documents, which have been sent, but {label} is blank.",
     ),
     ("doc-mismatch", None): (
         "单据「{document}」的{label}“{value}”与工作序列表的“{expected}”不一致。",

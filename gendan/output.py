@@ -23,7 +23,7 @@ from gendan.receivables import Receivable
 RECEIVABLE_FIELDS = (
     "contract_no", "customer", "currency", "amount", "received", "outstanding", "due_date",
     "days_overdue", "bucket", "level", "method", "instalment", "overdue_amount", "due_basis",
-    "sheet", "row", "cell",
+    "sheet", "row", "cell", "status",
 )
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
@@ -122,12 +122,17 @@ def receivables_csv(items: Iterable[Receivable]) -> str:
 _LEVEL_ZH = {"reminder": "提醒", "firm": "催告", "final": "最后通知", "escalate": "上报经理", "upcoming": "即将到期"}
 
 
-def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of: str) -> str:
+def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of: str,
+                      bank_charges: Sequence[Receivable] = (), not_yet_due: Sequence[Receivable] = (),
+                      advances: Sequence[Receivable] = ()) -> str:
+    """The open lines by customer and currency with their totals; then, apart and outside
+    every total, the deposits and advances due before shipment, the receipts short by bank
+    charges and the unshipped contracts' value."""
     zh = lang == "zh"
     out = [_paint(f"应收账款（截至 {as_of}）" if zh else f"Receivables as of {as_of}", "bold", color)]
     if not items:
         out.append("没有未收款的订单。" if zh else "No open orders.")
-        return "\n".join(out) + "\n"
+        return "\n".join(out + _receivables_apart(advances, bank_charges, not_yet_due, zh)) + "\n"
     hdr = ("合同号", "客户", "币种", "未收金额", "到期日", "逾期天数", "账龄", "催款级别") if zh else (
         "Contract", "Customer", "Cur", "Outstanding", "Due", "Days over", "Bucket", "Level")
     widths = (14, 14, 4, 14, 11, 9, 8, 10)
@@ -159,7 +164,46 @@ def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of
         label = "合计" if zh else "Total"
         tail = f"，其中逾期 {overdue_total[cur]:,.2f}" if zh else f", of which overdue {overdue_total[cur]:,.2f}"
         out.append(_paint(f"{label} {cur}: {grand[cur]:,.2f}{tail}", "bold", color))
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _receivables_apart(advances, bank_charges, not_yet_due, zh)) + "\n"
+
+
+_PART_ZH = {"deposit": "定金", "balance": "尾款", "full": "全款"}
+
+
+def _receivables_apart(advances: Sequence[Receivable], bank_charges: Sequence[Receivable],
+                       not_yet_due: Sequence[Receivable], zh: bool) -> list[str]:
+    """The lines that are not receivables of shipped goods, each section with its own sum,
+    never in the totals."""
+    out: list[str] = []
+    if advances:
+        out += ["", "出运前应付的定金 / 预付款（催收，但不计入应收合计）：" if zh else
+                "Deposits and advances due before shipment (chased, but not in the receivables totals):"]
+        for r in advances:
+            part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
+            due = r.due_date.isoformat() if r.due_date else "?"
+            days = "" if r.days_overdue is None else str(r.days_overdue)
+            level = (_LEVEL_ZH.get(r.level, r.level) if zh and r.level else r.level) or ""
+            out.append(f"  {r.contract_no or '':<14} {r.customer or '':<14} {part:<8} {r.currency or ''} "
+                       f"{r.outstanding:,.2f}  {due}  {days}  {level}".rstrip())
+    if bank_charges:
+        out += ["", "银行扣费（少收在容差内，不算欠款，不催款，不计入合计）：" if zh else
+                "Bank charges (short within the tolerance: not a debt, not dunned, not in the totals):"]
+        for r in bank_charges:
+            part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
+            out.append(f"  {r.contract_no or '':<14} {r.customer or '':<14} {part:<8} {r.currency or ''} "
+                       + (f"已收 {r.received:,.2f} / {r.amount:,.2f}，扣费 {r.outstanding:,.2f}" if zh else
+                          f"received {r.received:,.2f} of {r.amount:,.2f}, charges {r.outstanding:,.2f}"))
+    if not_yet_due:
+        out += ["", "未出运合同（合同金额尚未到期，不是应收款，不计入合计）：" if zh else
+                "Contracts not shipped (contract value not yet due: not receivables, not in the totals):"]
+        sums: dict[str, float] = defaultdict(float)
+        for r in not_yet_due:
+            part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
+            out.append(f"  {r.contract_no or '':<14} {r.customer or '':<14} {part:<8} {r.currency or ''} {r.outstanding:,.2f}")
+            sums[r.currency or ""] += r.outstanding
+        for cur in sorted(sums):
+            out.append(f"  {'小计' if zh else 'Sum'} {cur}: {sums[cur]:,.2f}")
+    return out
 
 
 def progress(done: int, total: int, name: str, stream: TextIO | None = None) -> None:

@@ -358,6 +358,9 @@ def _plan(seq: int, width: int, contract_date: date, cust: _Cust, prod_key: str,
         "payment_terms": cust.row["default_payment_terms"],
         "instruction_no": f"ZL{YEAR % 100}-{seq:0{width}d}",
         "etd": etd,
+        # two weeks at sea: before any D/P or D/A presentation (docs ready + 14), so the
+        # ETA never moves the sample's due dates
+        "eta": etd + timedelta(days=14),
         "vessel_voyage": vessel,
         "bl_no": bl_prefix + _digits(rng, max(n_digits, 6)),
         "bl_date": bl,
@@ -422,7 +425,7 @@ def _cut(o: _Order, as_of: date) -> dict[str, Any]:
         for k in _SHIPPING_KEYS + _DOCS_KEYS:
             v[k] = None
         if not booked:
-            v["etd"] = v["vessel_voyage"] = None
+            v["etd"] = v["eta"] = v["vessel_voyage"] = None
     docs_sent = o.docs_ready if shipped and o.docs_ready and o.docs_ready <= as_of else None
     if docs_sent is None:  # how the documents go is filled in when they go
         v["tracking_no"] = v["dispatch_method"] = None

@@ -27,12 +27,13 @@ _COLUMN_FIELDS = {
     "enum_source", "dropdown", "pattern", "pattern_when", "pattern_label", "format", "width",
     "references",
 }
-_ENUM_FIELDS = {"value", "zh", "en", "aliases", "courier", "rank"}
-_CONDITION_FIELDS = {"terms", "present", "courier"}
+_ENUM_FIELDS = {"value", "zh", "en", "aliases", "courier", "rank", "stage"}
+_CONDITION_FIELDS = {"terms", "present", "courier", "from"}
 _PATTERN_WHEN_FIELDS = {"dispatch"}
 _SHEET_FIELDS = {"names", "columns", "layout", "fields"}
 _FIELD_FIELDS = {"key", "zh", "en", "aliases"}
-_TOP_FIELDS = {"version", "settings", "sheets"}
+_TOP_FIELDS = {"version", "settings", "sheets", "stages"}
+_STAGE_FIELDS = {"key", "zh", "en", "evidence"}
 _ROLES = ("master", "customers", "products", "company")
 _ENUM_SOURCES = ("iso4217", "iso3166")
 
@@ -47,6 +48,8 @@ class EnumValue:
     aliases: tuple[str, ...] = ()
     courier: bool | None = None
     rank: int | None = None
+    #: for the 状态 column: the key of the order stage this word means (schema ``stages``)
+    stage: str | None = None
 
     def names(self) -> tuple[str, ...]:
         out = [self.value]
@@ -73,6 +76,9 @@ class Condition:
     terms: tuple[str, ...] = ()
     present: str | None = None
     courier: bool = False
+    #: the order stage (a key of the schema's ``stages``) from which the rule applies;
+    #: None: from the start.  Written ``from: docs_sent`` in the YAML.
+    stage: str | None = None
 
     def describe(self, lang: str) -> str:
         if self.terms:
@@ -90,7 +96,9 @@ class Condition:
             return f"付款方式为{joined}" if lang == "zh" else f"the terms are {joined}"
         if self.present:
             return f"已有 {self.present}" if lang == "zh" else f"{self.present} is filled in"
-        return "快递寄单" if lang == "zh" else "documents go by courier"
+        if self.courier:
+            return "快递寄单" if lang == "zh" else "documents go by courier"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,55 @@ class SheetSpec:
 
 
 @dataclass(frozen=True)
+class StageSpec:
+    """One stage of an order's life (schema ``stages``), in order: signed … closed."""
+
+    key: str
+    zh: str
+    en: str
+    #: what in a row proves the order has reached this stage (documentation; the
+    #: evidence itself is read by gendan.stages)
+    evidence: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+#: The stages gendan.stages knows the evidence of; a schema may rename them (zh/en) but
+#: not add or drop one.
+STAGE_KEYS = ("signed", "production", "booked", "shipped", "docs_sent", "paid", "closed")
+DEFAULT_STAGES = (
+    StageSpec("signed", "已签约", "Signed"),
+    StageSpec("production", "生产中", "In production"),
+    StageSpec("booked", "已订舱", "Booked"),
+    StageSpec("shipped", "已装船", "Shipped"),
+    StageSpec("docs_sent", "已寄单", "Documents sent"),
+    StageSpec("paid", "已收款", "Paid"),
+    StageSpec("closed", "已结案", "Closed"),
+)
+
+
+@dataclass(frozen=True)
+class BankCharge:
+    """How short a receipt may be and still count as bank charges: both limits hold."""
+
+    max: float = 50.0
+    max_pct: float = 0.5
+
+    def limit(self, amount: float) -> float:
+        return min(self.max, abs(amount) * self.max_pct / 100.0)
+
+
+@dataclass(frozen=True)
+class PriceOutlier:
+    """When a unit price is far from the book's other prices for the same goods."""
+
+    min_others: int = 4
+    z: float = 5.0
+    ratio: float = 3.0
+
+
+@dataclass(frozen=True)
 class DunningLevel:
     level: str
     from_days: int
@@ -229,9 +286,15 @@ class Settings:
         DunningLevel("escalate", 61),
     )
     upcoming_days: int = 7
-    customers: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    customers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     severity: Mapping[str, str] = field(default_factory=dict)
     disabled: tuple[str, ...] = ()
+    #: short receipts within these limits are bank charges: keyed by currency, "default"
+    #: for the others (a customer may override a currency's line)
+    bank_charges: Mapping[str, BankCharge] = field(default_factory=lambda: {"default": BankCharge()})
+    price_outlier: PriceOutlier = PriceOutlier()
+    #: certificate column key -> words that name it in a required-documents cell
+    certificates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     _DAY_FIELDS = (
         "deposit_due_days", "grace_days", "collection_transit_days", "lc_transit_days",
@@ -245,8 +308,16 @@ class Settings:
         wanted = norm(customer)
         for name, overrides in self.customers.items():
             if norm(name) == wanted:
-                return replace(self, **dict(overrides))  # type: ignore[arg-type]
+                kw = dict(overrides)
+                if "bank_charges" in kw:  # a customer's lines replace those currencies only
+                    kw["bank_charges"] = {**self.bank_charges, **kw["bank_charges"]}
+                return replace(self, **kw)
         return self
+
+    def bank_charge_limit(self, currency: str | None, amount: float) -> float:
+        """The most a receipt of ``amount`` in ``currency`` may be short by as bank charges."""
+        bc = self.bank_charges.get(currency or "") or self.bank_charges.get("default")
+        return bc.limit(amount) if bc is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -255,6 +326,7 @@ class Schema:
     settings: Settings
     sheets: Mapping[str, SheetSpec]
     source: str = "<default>"
+    stages: tuple[StageSpec, ...] = DEFAULT_STAGES
 
     @property
     def master(self) -> SheetSpec:
@@ -400,7 +472,40 @@ def parse_schema(data: Any, ctx: _Ctx) -> Schema:
     version = data.get("version", 1)
     if not isinstance(version, int):
         raise ctx.fail(["version"], "'version' must be a whole number", "'version' 必须是整数")
-    return Schema(version=version, settings=settings, sheets=sheets, source=str(ctx.path))
+    stages = _stages(ctx, data.get("stages"))
+    _check_stage_refs(ctx, sheets, {st.key for st in stages})
+    return Schema(version=version, settings=settings, sheets=sheets, source=str(ctx.path), stages=stages)
+
+
+def _stages(ctx: _Ctx, raw: Any) -> tuple[StageSpec, ...]:
+    """The ``stages`` list: every key of STAGE_KEYS once, in that order (labels are free)."""
+    if raw is None:
+        return DEFAULT_STAGES
+    if not isinstance(raw, list):
+        raise ctx.fail(["stages"], "'stages' must be a list of {key, zh, en}", "'stages' 必须是 {key, zh, en} 的列表")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or "key" not in item:
+            raise ctx.fail(["stages", i], "each stage needs a 'key'", "每个阶段都需要 key")
+        _no_unknown(ctx, ["stages", i], item, _STAGE_FIELDS)
+        out.append(StageSpec(str(item["key"]), str(item.get("zh", item["key"])), str(item.get("en", item["key"])),
+                             str(item.get("evidence", ""))))
+    if tuple(st.key for st in out) != STAGE_KEYS:
+        raise ctx.fail(["stages"], f"the stages are {', '.join(STAGE_KEYS)}, in this order",
+                       f"阶段必须依次为 {', '.join(STAGE_KEYS)}")
+    return tuple(out)
+
+
+def _check_stage_refs(ctx: _Ctx, sheets: Mapping[str, SheetSpec], keys: set[str]) -> None:
+    """Every ``stage`` of a status word and every ``from`` of a required rule names a stage."""
+    for role, sheet in sheets.items():
+        for i, col in enumerate(sheet.columns):
+            named = [(["enum"], e.stage) for e in col.enum] + [(["required"], c.stage) for c in col.required_when]
+            for where, st in named:
+                if st is not None and st not in keys:
+                    raise ctx.fail(["sheets", role, "columns", i, *where],
+                                   f"unknown stage '{st}' (allowed: {', '.join(STAGE_KEYS)})",
+                                   f"未知的阶段 '{st}'（允许：{', '.join(STAGE_KEYS)}）")
 
 
 def _no_unknown(ctx: _Ctx, where: list[str | int], raw: Mapping[str, Any], allowed: set[str]) -> None:
@@ -501,8 +606,10 @@ def _column(ctx: _Ctx, where: list[str | int], raw: Any) -> ColumnSpec:
                 if t not in TERMS_METHODS:
                     raise ctx.fail(cw + ["terms"], f"unknown payment method '{t}' (allowed: {', '.join(TERMS_METHODS)})",
                                    f"未知付款方式 '{t}'（允许：{', '.join(TERMS_METHODS)}）")
+            stage = item.get("from")
             conds.append(Condition(terms=terms, present=item.get("present"),
-                                   courier=bool(item.get("courier", False))))
+                                   courier=bool(item.get("courier", False)),
+                                   stage=None if stage is None else str(stage)))
     enum: list[EnumValue] = []
     for j, e in enumerate(raw.get("enum") or []):
         ew = where + ["enum", j]
@@ -512,7 +619,8 @@ def _column(ctx: _Ctx, where: list[str | int], raw: Any) -> ColumnSpec:
             _no_unknown(ctx, ew, e, _ENUM_FIELDS)
             enum.append(EnumValue(value=str(e["value"]), zh=e.get("zh"), en=e.get("en"),
                                   aliases=_strs(ctx, ew + ["aliases"], e.get("aliases")),
-                                  courier=e.get("courier"), rank=e.get("rank")))
+                                  courier=e.get("courier"), rank=e.get("rank"),
+                                  stage=None if e.get("stage") is None else str(e["stage"])))
         else:
             raise ctx.fail(ew, "an enum value is a text or {value: …}", "枚举值应为文本或 {value: …}")
     source = raw.get("enum_source")
@@ -566,7 +674,28 @@ _SETTINGS_INT = {
     "lc_banking_days", "lc_presentation_days", "upcoming_days",
 }
 _SETTINGS_FLOAT = {"amount_tolerance", "weight_tolerance_pct", "kg_per_carton_tolerance", "overdue_threshold"}
-_SETTINGS_OTHER = {"aging_buckets", "dunning_levels", "customers", "severity", "disabled"}
+_SETTINGS_OTHER = {"aging_buckets", "dunning_levels", "customers", "severity", "disabled", "bank_charges",
+                   "price_outlier", "certificates"}
+
+
+def _bank_charges(ctx: _Ctx, where: list[str | int], raw: Any) -> dict[str, BankCharge]:
+    """{currency or "default": {max, max_pct}}."""
+    if not isinstance(raw, dict):
+        raise ctx.fail(where, "expected a mapping like {default: {max: 50, max_pct: 0.5}, JPY: {max: 7500}}",
+                       "应为形如 {default: {max: 50, max_pct: 0.5}, JPY: {max: 7500}} 的映射")
+    out = {}
+    for cur, line in raw.items():
+        lw = where + [str(cur)]
+        if not isinstance(line, dict) or not set(line) <= {"max", "max_pct"}:
+            raise ctx.fail(lw, "each line is {max: AMOUNT, max_pct: PERCENT}", "每行应为 {max: 金额, max_pct: 百分比}")
+        kw = {}
+        for k, v in line.items():
+            n = _number(ctx, lw + [k], v)
+            if n is None or n < 0:
+                raise ctx.fail(lw + [k], "expected a number ≥ 0", "应为 ≥ 0 的数字")
+            kw[k] = n
+        out[str(cur)] = BankCharge(**kw)
+    return out
 
 
 def _settings(ctx: _Ctx, raw: Any) -> Settings:
@@ -607,12 +736,17 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
         if not isinstance(cust, dict):
             raise ctx.fail(where + ["customers"], "expected a mapping of customer → overrides",
                            "应为 客户 → 覆盖设置 的映射")
-        out: dict[str, dict[str, int]] = {}
+        out: dict[str, dict[str, Any]] = {}
         for name, ov in cust.items():
             cw = where + ["customers", str(name)]
             if not isinstance(ov, dict):
                 raise ctx.fail(cw, "expected a mapping of day settings", "应为天数设置的映射")
+            ov = dict(ov)
+            if "bank_charges" in ov:
+                ov["bank_charges"] = _bank_charges(ctx, cw + ["bank_charges"], ov["bank_charges"])
             for k, v in ov.items():
+                if k == "bank_charges":
+                    continue
                 if k not in Settings._DAY_FIELDS:
                     raise ctx.fail(cw + [k], f"unknown per-customer setting '{k}' (allowed: {', '.join(Settings._DAY_FIELDS)})",
                                    f"未知的客户设置 '{k}'（允许：{', '.join(Settings._DAY_FIELDS)}）")
@@ -641,4 +775,24 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
             if code not in KNOWN_CODES:
                 raise ctx.fail(where + ["disabled"], f"unknown finding code '{code}'", f"未知的检查代码 '{code}'")
         kw["disabled"] = dis
+    if "bank_charges" in raw:
+        kw["bank_charges"] = _bank_charges(ctx, where + ["bank_charges"], raw["bank_charges"] or {})
+    if "price_outlier" in raw:
+        po = raw["price_outlier"] or {}
+        pw = where + ["price_outlier"]
+        if not isinstance(po, dict):
+            raise ctx.fail(pw, "expected {min_others: N, z: Z, ratio: R}", "应为 {min_others: N, z: Z, ratio: R}")
+        _no_unknown(ctx, pw, po, {"min_others", "z", "ratio"})
+        vals = {k: _number(ctx, pw + [k], v) for k, v in po.items()}
+        if any(v is None or v <= 0 for v in vals.values()) or vals.get("ratio", 3.0) <= 1:  # type: ignore[operator]
+            raise ctx.fail(pw, "min_others and z must be > 0 and ratio > 1", "min_others、z 须 > 0，ratio 须 > 1")
+        if "min_others" in vals:
+            vals["min_others"] = int(vals["min_others"])  # type: ignore[arg-type]
+        kw["price_outlier"] = PriceOutlier(**vals)  # type: ignore[arg-type]
+    if "certificates" in raw:
+        certs = raw["certificates"] or {}
+        if not isinstance(certs, dict):
+            raise ctx.fail(where + ["certificates"], "expected a mapping of column key → words",
+                           "应为 列键 → 名称列表 的映射")
+        kw["certificates"] = {str(k): _strs(ctx, where + ["certificates", str(k)], v) for k, v in certs.items()}
     return Settings(**kw)

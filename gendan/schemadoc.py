@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from gendan.messages import DEFAULT_SEVERITY
-from gendan.schema import ColumnSpec, Schema, SheetSpec, load_schema
+from gendan.schema import BankCharge, ColumnSpec, PriceOutlier, Schema, SheetSpec, load_schema
 
 __all__ = ["INTRO", "render_markdown", "rule_text", "main"]
 
@@ -70,6 +70,13 @@ SETTING_DOCS: dict[str, str] = {
     "customers": "per-customer overrides of the day counts, keyed by the 客户 short name",
     "severity": "severity per finding code (error, warning, info)",
     "disabled": "finding codes switched off",
+    "bank_charges": "a receipt short by no more than `max` (in the order's currency) AND `max_pct` % of the "
+                    "amount is bank charges, not a debt; per currency (`default` for the others), per customer "
+                    "under `customers`",
+    "price_outlier": "price-outlier: at least `min_others` other prices, beyond `z` robust deviations (median, "
+                     "MAD) and `ratio` times above or below their median",
+    "certificates": "certificate-missing: the master column of each certificate and the words that name it in "
+                    "a 客户 or 产品 required-documents cell",
 }
 
 #: One line per finding code (interfaces.md); severities come from the schema.
@@ -91,12 +98,20 @@ CODE_DOCS: dict[str, str] = {
     "container-check-digit": "an ISO 6346 check digit is wrong",
     "temperature-range": "set point outside the product's temperature range",
     "date-order": "dates out of order (contract → ETD/B/L → docs sent; received ≥ contract)",
-    "late-shipment": "B/L date after the L/C's latest shipment date",
-    "lc-presentation": "L/C documents sent more than lc_presentation_days after the B/L date, or after expiry",
+    "late-shipment": "B/L date after the L/C's latest shipment date (on a settled order: a warning)",
+    "lc-presentation": "L/C documents sent more than lc_presentation_days after the B/L date, or after expiry "
+                       "(on a settled order: a warning)",
     "lc-expiry-before-shipment": "L/C expiry before the latest shipment date",
-    "dispatch-method": "D/P, D/A or L/C documents by courier, or T/T-balance originals couriered before the balance arrived",
+    "dispatch-method": "D/P, D/A or L/C documents by courier, or T/T-balance originals couriered while the "
+                       "balance is open; on a settled order a warning that says when the balance arrived",
     "over-received": "received amount > amount",
-    "overdue": "outstanding balance past its due date on the as-of date",
+    "overdue": "an open instalment (deposit, balance or the whole) past its due date on the as-of date, with "
+               "its own amount",
+    "bank-charges": "a receipt short by no more than the bank-charge limits: noted, not a debt, never dunned",
+    "price-outlier": "a unit price far from the book's other prices for the same customer and goods (or the "
+                     "goods'): a slipped digit",
+    "certificate-missing": "a certificate (phyto, C/O) the customer's or product's required documents name has "
+                           "no number once the documents are sent",
     "doc-mismatch": "an issued document sheet disagrees with the master row",
     "doc-missing": "status says documents were sent but a document or its number is missing",
 }
@@ -105,8 +120,8 @@ _METHOD_DOCS: tuple[tuple[str, str, str], ...] = (
     ("TT_ADVANCE", "`T/T in advance`, `100% T/T before shipment`", "ETD"),
     ("TT_BALANCE", "`T/T 30% deposit, 70% against B/L copy`",
      "deposit: contract date + {deposit_due_days}; balance: B/L date + {grace_days}"),
-    ("DP", "`D/P at sight`, `D/P 即期`", "docs sent + {collection_transit_days}"),
-    ("DA", "`D/A 60 days`", "docs sent + {collection_transit_days} + N"),
+    ("DP", "`D/P at sight`, `D/P 即期`", "docs sent + {collection_transit_days}, never before the ETA"),
+    ("DA", "`D/A 60 days`", "docs sent + {collection_transit_days} (never before the ETA) + N"),
     ("LC_SIGHT", "`L/C at sight`, `即期信用证`",
      "docs sent + {lc_banking_days} banking days + {lc_transit_days}"),
     ("LC_USANCE", "`L/C 90 days after B/L date`", "B/L date + N"),
@@ -126,12 +141,16 @@ def _num(x: float) -> str:
 def _condition_text(col: ColumnSpec) -> list[str]:
     parts = []
     for cond in col.required_when:
+        stage = f"from stage {cond.stage}" if cond.stage else ""
         if cond.terms:
-            parts.append("required when the terms are " + "/".join(cond.terms))
+            text = "required when the terms are " + "/".join(cond.terms)
         elif cond.present:
-            parts.append(f"required when `{cond.present}` is filled in")
+            text = f"required when `{cond.present}` is filled in"
         elif cond.courier:
-            parts.append("required when documents go by courier")
+            text = "required when documents go by courier"
+        else:
+            text = "required"
+        parts.append(f"{text} {stage}".strip())
     return parts
 
 
@@ -197,6 +216,12 @@ def _sheet_section(schema: Schema, role: str, title: str) -> list[str]:
 
 
 def _setting_value(value: object) -> str:
+    if isinstance(value, PriceOutlier):
+        return f"min_others {value.min_others}, z {_num(value.z)}, ratio {_num(value.ratio)}"
+    if isinstance(value, dict) and value and all(isinstance(v, BankCharge) for v in value.values()):
+        return ", ".join(f"{k}: {_num(v.max)} / {_num(v.max_pct)} %" for k, v in value.items())
+    if isinstance(value, dict) and value and all(isinstance(v, tuple) for v in value.values()):
+        return "; ".join(f"{k}: {', '.join(v)}" for k, v in value.items())
     if isinstance(value, tuple) and value and hasattr(value[0], "level"):
         return ", ".join(f"{lv.level} from {lv.from_days}" for lv in value)  # type: ignore[attr-defined]
     if isinstance(value, tuple):
@@ -207,6 +232,61 @@ def _setting_value(value: object) -> str:
     if isinstance(value, float):
         return _num(value)
     return str(value)
+
+
+def _stage_section(schema: Schema) -> list[str]:
+    """The order's life: the stages, the status words of each, the rules that wait for it."""
+    m = schema.master
+    words: dict[str, list[str]] = {st.key: [] for st in schema.stages}
+    if m.has("status"):
+        for e in m.column("status").enum:
+            if e.stage in words:
+                words[e.stage] += [e.value, *(a for a in e.aliases)]
+    rules: dict[str, list[str]] = {st.key: [] for st in schema.stages}
+    for col in m.columns:
+        for cond in col.required_when:
+            if cond.stage in rules:
+                what = f"`{col.key}`"
+                if cond.terms:
+                    what += " (" + "/".join(cond.terms) + ")"
+                elif cond.courier:
+                    what += " (by courier)"
+                if what not in rules[cond.stage]:
+                    rules[cond.stage].append(what)
+    out = ["", "## The order's life (stages)", "",
+           "Every order is in one stage; a rule that belongs to a later stage waits for it.  The stage is the "
+           "one its 状态 (status) word means, lifted by the row's own values where they are certain (the "
+           "evidence column); a status of paid or closed on a row that shows no shipment (a prepaid or a "
+           "cancelled contract) counts only as far as the row shows.  An order is *settled* when it is closed, "
+           "marked paid, or paid in full less bank charges: what happened on its way (a late shipment, late "
+           "presentation, originals couriered before the balance) is then a warning that states the facts, "
+           "never an error.", "",
+           "| # | stage | zh | en | status words | evidence in the row | required from here |",
+           "|---|---|---|---|---|---|---|"]
+    for n, st in enumerate(schema.stages, start=1):
+        out.append(f"| {n} | `{st.key}` | {_esc(st.zh)} | {_esc(st.en)} | {_esc(', '.join(words[st.key]))} | "
+                   f"{_esc(st.evidence)} | {_esc(', '.join(rules[st.key]))} |")
+    return out
+
+
+def _receivables_section(schema: Schema) -> list[str]:
+    return ["", "## Receivables (`gendan overdue`)", "",
+            "Each instalment is a line of its own (a T/T deposit and its balance have their own amounts and due "
+            "dates; money received is applied to the earliest first).  Only genuine debts are totalled:", "",
+            "- **Bank charges**: a line short by no more than `bank_charges` (both the amount and the percentage; "
+            "when every instalment has been paid, the sum of their limits) is the banks' fees: a `bank-charges` "
+            "note and a line of its own, never dunned, never in a total.",
+            "- **Closed orders** (状态 已结案 or its aliases) owe nothing, whatever is missing.",
+            "- **Unshipped contracts**: an instalment whose due date waits for an event that has not happened on "
+            "a contract not yet shipped (a D/P, L/C or T/T balance before the B/L) is contract value not yet due: "
+            "listed apart (status `not-yet-due`), never in a total.",
+            "- **Deposits and advances due before shipment** (status `advance`) are chased from their due date "
+            "(days overdue, dunning level, an `overdue` finding naming the deposit's own amount) but listed "
+            "apart: no goods have left, so they are not in the totals.",
+            "- **Marked paid but short**: a status of 已收款 does not hide money the received column says is missing.",
+            "- **ETA**: where the row has an ETA, a D/P or D/A due date is never before it.", "",
+            "`--format json`/`csv` give every line with its `status` (`open`, `advance`, `bank-charges`, "
+            "`not-yet-due`); the totals are those of `open`.", ""]
 
 
 def render_markdown(schema: Schema) -> str:
@@ -224,6 +304,8 @@ def render_markdown(schema: Schema) -> str:
             "| method | written as | due date |", "|---|---|---|"]
     for method, text, rule in _METHOD_DOCS:
         out.append(f"| `{method}` | {_esc(text)} | {_esc(rule.format(**days))} |")
+    out += _stage_section(schema)
+    out += _receivables_section(schema)
     out += ["", "## Settings", "", "| setting | value | meaning |", "|---|---|---|"]
     for name in SETTING_DOCS:
         if hasattr(s, name):

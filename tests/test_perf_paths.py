@@ -24,7 +24,7 @@ from gendan.checks import cells, orders, payments
 from gendan.checks.base import Context
 from gendan.findings import Finding
 from gendan.normalize import norm
-from gendan.receivables import receivables
+from gendan.receivables import receivables_book, unsettled_lines
 from gendan.schema import load_schema
 from gendan.tables import Table, load_tables
 from gendan.values import money, parse_integer
@@ -37,17 +37,18 @@ def ref_required(ctx: Context) -> Iterator[Finding]:
     def condition_rows(t: Table, cond: Any, couriers: set[str]) -> list[bool]:
         if t is not ctx.master:
             return [False] * t.n
+        st = ctx.stages
+        reached = [st.reached(i, cond.stage) for i in range(t.n)]
         if cond.terms:
             wanted = set(cond.terms)
-            return [m in wanted for m in ctx.methods()]
+            return [m in wanted and r for m, r in zip(ctx.methods(), reached, strict=True)]
         if cond.present:
             other, bad = t.column(cond.present), t.bad.get(cond.present, set())
-            return [v is not None or i in bad for i, v in enumerate(other)]
+            return [(v is not None or i in bad) and reached[i] for i, v in enumerate(other)]
         if cond.courier:
-            method, sent = t.column("dispatch_method"), t.column("docs_sent_date")
-            ranks = cells.status_ranks(t)
-            return [method[i] in couriers and (sent[i] is not None or ranks[i] >= 5) for i in range(t.n)]
-        return [False] * t.n
+            method = t.column("dispatch_method")
+            return [method[i] in couriers and reached[i] for i in range(t.n)]
+        return reached if cond.stage is not None else [False] * t.n
 
     for t in cells.reference_tables(ctx):
         couriers = cells.courier_values(t)
@@ -71,7 +72,7 @@ def ref_required(ctx: Context) -> Iterator[Finding]:
                 for cond, rows in holds:
                     if rows[i]:
                         yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
-                                          when=cond.describe("zh"), when_en=cond.describe("en"))
+                                          when=cells._when(ctx, cond, "zh"), when_en=cells._when(ctx, cond, "en"))
                         break
 
 
@@ -126,14 +127,14 @@ def ref_product_facts(ctx: Context) -> Iterator[Finding]:
         t = temp[i]
         if t is not None and ((lo is not None and t < lo) or (hi is not None and t > hi)):
             rng = f"{'' if lo is None else f'{lo:g}'}..{'' if hi is None else f'{hi:g}'}"
-            yield ctx.finding("temperature-range", m, "temperature_c", i, expected=rng, product=label)
+            yield ctx.finding("temperature-range", m, "temperature_c", i, range=rng, product=label)
         if cartons[i] is not None and ctype[i] is not None and ncont[i] is not None:
             per = p.get(f"cartons_per_{ctype[i]}", j)
             if per is None or per <= 0:
                 continue
             cap = per * ncont[i]
             if cartons[i] > cap:
-                yield ctx.finding("container-overflow", m, "cartons", i, expected=cap,
+                yield ctx.finding("container-overflow", m, "cartons", i, capacity=cap,
                                   containers=ncont[i], container_type=ctype[i])
 
 
@@ -148,7 +149,7 @@ def ref_containers(ctx: Context) -> Iterator[Finding]:
             continue
         numbers = iso6346.split_numbers(str(text))
         if count[i] is not None and len(numbers) != count[i]:
-            yield ctx.finding("container-count", m, "container_nos", i, value=len(numbers), expected=count[i])
+            yield ctx.finding("container-count", m, "container_nos", i, value=len(numbers), containers=count[i])
         for num in numbers:
             problem = iso6346.problem(num)
             if problem == "form":
@@ -156,17 +157,27 @@ def ref_containers(ctx: Context) -> Iterator[Finding]:
                                   expected="AAAU1234567", reason="form")
             elif problem == "digit":
                 yield ctx.finding("container-check-digit", m, "container_nos", i, value=num,
-                                  expected=f"{num[:10]}{iso6346.check_digit(num)}")
+                                  first10=num[:10], digit=iso6346.check_digit(num), typed=num[10])
 
 
 def ref_overdue(ctx: Context) -> Iterator[Finding]:
     m = ctx.master
     key = "received_amount" if m.has("received_amount") else "amount"
-    for r in receivables(ctx.tables, ctx.schema, ctx.as_of):
-        if r.days_overdue is None or r.days_overdue < 1:
-            continue
-        yield ctx.finding("overdue", m, key, r.index, value=money(r.outstanding), expected=r.due_date,
-                          days=r.days_overdue, currency=r.currency or "", outstanding=money(r.outstanding))
+    book = receivables_book(ctx.tables, ctx.schema, ctx.as_of)
+    for r in book.all():
+        if r.status in ("open", "advance") and r.days_overdue is not None and r.days_overdue >= 1:
+            zh, en = payments._PART[r.instalment]
+            yield ctx.finding("overdue", m, key, r.index, value=money(r.outstanding), days=r.days_overdue,
+                              due=r.due_date, currency=r.currency or "", outstanding=money(r.outstanding),
+                              part_zh=zh, part_en=en)
+        elif r.status == "bank-charges":
+            (ln,) = [ol.line for ol in unsettled_lines(ctx.tables, ctx.schema, ctx.as_of)
+                     if ol.index == r.index and ol.line.instalment.kind == r.instalment]
+            yield ctx.finding("bank-charges", m, key, r.index, value=money(r.received), received=money(r.received),
+                              amount=money(r.amount), short=money(r.outstanding), currency=r.currency or "",
+                              limit=money(ln.limit),
+                              part_zh=payments._PART_NOTE[r.instalment][0],
+                              part_en=payments._PART_NOTE[r.instalment][1])
 
 
 PAIRS = [
@@ -174,7 +185,7 @@ PAIRS = [
     (orders.references, ref_references),
     (orders.product_facts, ref_product_facts),
     (orders.containers, ref_containers),
-    (payments.overdue, ref_overdue),
+    (payments.payments, ref_overdue),
 ]
 
 # ----------------------------------------------------------------------------- sheets

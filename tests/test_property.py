@@ -210,3 +210,124 @@ def test_random_workbooks_through_reader_and_rules(
         for f in report.findings:
             assert f.message_zh and f.message_en
     assert path.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- messages tell the truth
+
+import re  # noqa: E402
+
+from factory import clean_order, make_data  # noqa: E402
+
+from gendan.receivables import add_banking_days  # noqa: E402
+from gendan.values import money  # noqa: E402
+
+D = dt.date
+TERMS = ["T/T in advance", "T/T 30% deposit, 70% against B/L copy", "T/T 50% deposit, 50% against B/L copy",
+         "T/T 30% deposit, 70% against B/L copy",
+         "D/P at sight", "D/A 60 days", "L/C at sight", "L/C 90 days after B/L date", "O/A 30 days"]
+STATUSES = [None, "已签约", "生产中", "已订舱", "已装船", "已出运", "待收尾款", "已寄单", "已收款", "已结案"]
+#: codes whose ``expected`` is the value to type into the cell (the fix is known)
+FIXES = {"amount-mismatch", "weight-mismatch", "text-date"}
+#: codes whose ``expected`` describes the allowed form (a list, a pattern, a bound), not a value
+FORMS = {"enum", "pattern", "range", "type"}
+_MONEY = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@st.composite
+def orders(draw: st.DrawFn, n: int) -> dict[str, Any]:
+    terms = draw(st.sampled_from(TERMS))
+    c = D(2026, 1, 5) + dt.timedelta(days=draw(st.integers(0, 120)))
+    cartons = draw(st.integers(100, 1100))
+    price = draw(st.integers(500, 6000)) / 100
+    amount = round(cartons * price, 2)
+    if draw(st.booleans()) and draw(st.booleans()):
+        amount = round(amount + draw(st.sampled_from([-900, 0.5, 100])), 2)
+
+    def often() -> bool:  # three times in four: most orders in a book have come far
+        return draw(st.integers(0, 3)) > 0
+
+    def later(d: D | None, lo: int, hi: int) -> D | None:
+        return d + dt.timedelta(days=draw(st.integers(lo, hi))) if d is not None and often() else None
+
+    etd = c + dt.timedelta(days=draw(st.integers(-3, 40))) if often() else None
+    bl = later(etd, 0, 2)
+    sent = later(bl, 1, 30)
+    pct = 30 if "30%" in terms else 50
+    dep = round(amount * pct / 100, 2)
+    received = draw(st.sampled_from([None, amount, amount, round(amount - draw(st.integers(1, 200)), 2), dep,
+                                     round(amount * 0.5, 2), round(amount + 300, 2)]))
+    courier = draw(st.sampled_from(["银行", "DHL"]))
+    row = clean_order(
+        n, contract_date=c, cartons=cartons, unit_price=price, amount=amount, payment_terms=terms,
+        net_weight_kg=round(cartons * 18.0, 2), gross_weight_kg=round(cartons * 19.4, 2),
+        etd=etd, eta=later(etd, 5, 40), bl_date=bl, bl_no=f"BL{n}" if bl else None,
+        vessel_voyage="V1" if etd else None, docs_sent_date=sent, dispatch_method=courier if sent else None,
+        tracking_no="1234567890" if courier == "DHL" else None, received_amount=received,
+        received_date=later(c, 1, 120) if received else None, status=draw(st.sampled_from(STATUSES)),
+        container_nos=draw(st.sampled_from(["CSQU3054383", "CSQU3054384", "MSKU9070323", None])),
+        collecting_bank=draw(st.sampled_from([None, "Bank Mandiri"])),
+        lc_no="LC1" if "L/C" in terms else None,
+        latest_shipment=later(c, 10, 50) if "L/C" in terms else None,
+        lc_expiry=later(c, 5, 80) if "L/C" in terms else None,
+    )
+    return row
+
+
+def _figures(o: dict[str, Any]) -> set[str]:
+    """Every amount a message about this row may quote: its own, and what its terms make of
+    them (deposit, balance, what is missing, the bank-charge limit of each)."""
+    nums = {v for v in o.values() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    a, r = o["amount"], o["received_amount"] or 0.0
+    pct = 30 if "30%" in o["payment_terms"] else 50 if "50%" in o["payment_terms"] else 0
+    dep = round(a * pct / 100, 2)
+    parts = [a, dep, round(a - dep, 2), r, round(r - dep, 2), o["cartons"] * o["unit_price"]]
+    nums |= {abs(round(x - y, 2)) for x in parts for y in parts} | set(parts)
+    limits = {round(min(50.0, x * 0.005), 2) for x in parts}
+    nums |= limits | {round(x + y, 2) for x in limits for y in limits}
+    return {money(x) for x in nums}
+
+
+def _dates(o: dict[str, Any]) -> set[str]:
+    """Every date a message about this row may quote: its own, and the deadlines and due
+    dates of the spec's table computed from them."""
+    own = [v for v in o.values() if isinstance(v, D)]
+    out = set(own)
+    for d in own:
+        out |= {d + dt.timedelta(days=k) for k in (7, 14, 21, 30, 74, 90)}
+        out.add(add_banking_days(d, 5) + dt.timedelta(days=7))
+        out |= {d + dt.timedelta(days=60)}
+    return {d.isoformat() for d in out}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.tuples(orders(1), orders(2), orders(3)), st.dates(min_value=D(2026, 2, 1), max_value=D(2027, 2, 1)))
+def test_messages_quote_only_the_rows_own_figures(rows: tuple[dict[str, Any], ...], as_of: dt.date) -> None:
+    report = check_data(make_data(list(rows)), SCHEMA, as_of=as_of)
+    by_no = {o["contract_no"]: o for o in rows}
+    for f in report.findings:
+        o = by_no.get(f.contract_no)
+        if o is None:
+            continue
+        params = dict(f.params)
+        for text in (f.message_zh, f.message_en):
+            quoted = set(_MONEY.findall(text)) - {params.get("median")}
+            assert quoted <= _figures(o), (f.code, f.reason, text)
+            assert set(_DATE.findall(text)) <= _dates(o), (f.code, f.reason, text)
+        if f.expected is not None:
+            assert f.code in FIXES | FORMS, (f.code, f.expected)
+        if f.code == "amount-mismatch":
+            assert f.expected == money(round(o["cartons"] * o["unit_price"], 2))
+        if "received" in params and "amount" in params:  # a message about money received
+            got, due = (float(params[k].replace(",", "")) for k in ("received", "amount"))
+            missing = due - got > min(50.0, due * 0.005) + 1e-6  # beyond the default bank charges
+            if f.reason in ("balance-unpaid", "settled-short"):
+                assert missing, f.message_en  # it says the balance is missing: the figures agree
+            if f.reason == "paid-after-dispatch":
+                assert not missing, f.message_en  # (more than the amount: over-received says so)
+            if f.code == "bank-charges":  # the short amount is within the limit the message quotes
+                short, limit = (float(params[k].replace(",", "")) for k in ("short", "limit"))
+                assert 0 < short <= limit and round(due - got, 2) == short, f.message_en
+            assert f.severity != "error" or f.reason == "balance-unpaid" or f.code == "over-received"
+        if f.code in ("dispatch-method", "late-shipment", "lc-presentation") and o["status"] in ("已收款", "已结案"):
+            assert f.severity != "error", (f.code, f.reason, f.message_en)

@@ -93,7 +93,7 @@ EXPECTED = {  # contract → (due, outstanding, days overdue, bucket, level)
     "GD26-005": ("2026-04-08", 25850.0, 233, ">90", "escalate"),
     "GD26-006": ("2026-06-19", 25850.0, 161, ">90", "escalate"),
     "GD26-007": ("2026-04-20", 25850.0, 221, ">90", "escalate"),
-    "GD26-009": ("2026-03-09", 25850.0, 263, ">90", "escalate"),
+    "GD26-009": ("2026-03-09", 7755.0, 263, ">90", "escalate"),  # the deposit, not the contract value
     "GD26-010": ("2026-12-15", 25850.0, -18, "current", None),
 }
 
@@ -113,10 +113,16 @@ def test_overdue_command_json(tmp_path, capsys):
     for key in ("contract_no", "customer", "currency", "amount", "received", "outstanding", "due_date",
                 "days_overdue", "bucket", "level"):
         assert all(key in r for r in rows)
-    got = {r["contract_no"]: (r["due_date"], r["outstanding"], r["days_overdue"], r["bucket"], r["level"]) for r in rows}
+    got = {r["contract_no"]: (r["due_date"], r["outstanding"], r["days_overdue"], r["bucket"], r["level"])
+           for r in rows if r["status"] in ("open", "advance")}
     assert got == EXPECTED
-    deposit = next(r for r in rows if r["contract_no"] == "GD26-009")
-    assert deposit["instalment"] == "deposit"
+    # a deposit due before shipment: chased, but apart from the receivables of shipped goods
+    deposit = next(r for r in rows if r["contract_no"] == "GD26-009" and r["status"] == "advance")
+    assert deposit["instalment"] == "deposit" and deposit["amount"] == 7755.0
+    # its balance waits for a shipment that has not happened: listed apart, not a debt
+    (later,) = [r for r in rows if r["status"] == "not-yet-due"]
+    assert (later["contract_no"], later["instalment"], later["outstanding"], later["due_date"]) == (
+        "GD26-009", "balance", 18095.0, None)
 
 
 def test_overdue_table_sums_per_customer_and_currency(tmp_path, capsys):
@@ -141,3 +147,110 @@ def test_per_customer_grace_days(tmp_path):
     tables = load_tables(make_data([o]), schema)
     (r,) = receivables(tables, schema, AS_OF)
     assert r.due_date == D(2026, 3, 31)  # bl_date + 10
+
+
+# --------------------------------------------------------------------------- what a manager signs
+
+from gendan.receivables import receivables_book  # noqa: E402
+
+
+def _book(orders, as_of=AS_OF, schema=None):
+    schema = schema or load_schema()
+    return receivables_book(load_tables(make_data(orders), schema), schema, as_of)
+
+
+def _unshipped(n, **kw):
+    blank = dict(bl_no=None, bl_date=None, vessel_voyage=None, docs_sent_date=None, container_nos=None,
+                 invoice_no=None, dispatch_method=None, etd=None, received_amount=None, status="已签约")
+    return clean_order(n, **{**blank, **kw})
+
+
+def test_short_by_bank_charges_is_a_line_of_its_own_not_a_debt():
+    book = _book([clean_order(1, received_amount=25820.0, received_date=D(2026, 4, 6)),   # 30 short
+                  clean_order(2, received_amount=25750.0, received_date=D(2026, 4, 6))])  # 100 short
+    assert [(r.contract_no, r.outstanding, r.level) for r in book.bank_charges] == [("GD26-001", 30.0, None)]
+    assert [(r.contract_no, r.outstanding, r.status) for r in book.open] == [("GD26-002", 100.0, "open")]
+
+
+def test_bank_charge_limits_hold_both_and_per_currency_and_customer(tmp_path):
+    # 0.5 % of a small order is less than 50: 40 short on 5,000 is a debt
+    small = clean_order(1, cartons=200, amount=4700.0, net_weight_kg=3600.0, gross_weight_kg=3900.0,
+                        received_amount=4660.0)
+    assert [r.contract_no for r in _book([small]).open] == ["GD26-001"]
+    # JPY has its own line: 5,000 yen short on 2,585,000 is charges
+    jpy = clean_order(1, currency="JPY", unit_price=2350.0, amount=2585000.0, received_amount=2580000.0)
+    assert [r.outstanding for r in _book([jpy]).bank_charges] == [5000.0]
+    # a customer whose bank keeps more
+    text = open(load_schema().source, encoding="utf-8").read().replace(
+        "  customers: {}\n", "  customers: {PT SEGAR: {bank_charges: {USD: {max: 150, max_pct: 1}}}}\n")
+    p = tmp_path / "s.yaml"
+    p.write_text(text, encoding="utf-8")
+    book = _book([clean_order(1, received_amount=25750.0)], schema=load_schema(p))
+    assert [r.outstanding for r in book.bank_charges] == [100.0] and book.open == []
+
+
+def test_a_deposit_short_by_fees_and_its_unpaid_balance():
+    o = clean_order(1, payment_terms="T/T 30% deposit, 70% against B/L copy", collecting_bank=None,
+                    received_amount=7730.0)  # the deposit 7,755 less 25 of fees
+    book = _book([o])
+    assert [(r.instalment, r.outstanding) for r in book.bank_charges] == [("deposit", 25.0)]
+    assert [(r.instalment, r.amount, r.outstanding, r.due_date) for r in book.open] == [
+        ("balance", 18095.0, 18095.0, D(2026, 3, 28))]
+
+
+def test_closed_orders_owe_nothing_and_unshipped_contracts_are_not_receivables():
+    book = _book([clean_order(1, status="已结案"),                                # closed, nothing received
+                  _unshipped(2),                                                 # D/P contract, not shipped
+                  _unshipped(3, payment_terms="T/T in advance", etd=D(2026, 4, 1))])  # advance due at ETD
+    assert book.open == []
+    assert [(r.contract_no, r.due_date, r.level) for r in book.advances] == [("GD26-003", D(2026, 4, 1), "escalate")]
+    assert [(r.contract_no, r.outstanding, r.due_date, r.status) for r in book.not_yet_due] == [
+        ("GD26-002", 25850.0, None, "not-yet-due")]
+    assert all(r.contract_no != "GD26-001" for r in book.all())
+
+
+def test_a_paid_status_does_not_hide_money_that_is_missing():
+    book = _book([clean_order(1, status="已收款", received_amount=20000.0)])
+    assert [(r.outstanding, r.status) for r in book.open] == [(5850.0, "open")]
+
+
+def test_eta_moves_a_dp_or_da_due_date_to_arrival():
+    kw = dict(contract_date=D(2026, 3, 2), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
+    assert due_date("D/P at sight", **kw) == D(2026, 4, 8)
+    assert due_date("D/P at sight", eta=D(2026, 4, 2), **kw) == D(2026, 4, 8)   # arrives before presentation
+    assert due_date("D/P at sight", eta=D(2026, 4, 20), **kw) == D(2026, 4, 20)
+    assert due_date("D/A 60 days", eta=D(2026, 4, 20), **kw) == D(2026, 6, 19)
+    assert due_date("O/A 30 days", eta=D(2026, 4, 20), **kw) == D(2026, 4, 20)  # O/A: from the B/L
+    (r,) = _book([clean_order(1, eta=D(2026, 4, 20))]).open
+    assert (r.due_date, r.due_basis) == (D(2026, 4, 20), "eta")
+
+
+def test_overdue_totals_only_shipped_open_genuinely_short_balances(tmp_path, capsys):
+    orders = [clean_order(1),                                                        # open: 25,850
+              clean_order(2, received_amount=25820.0, container_nos="MSKU9070323"),  # bank charges
+              clean_order(3, status="已结案", container_nos="TGHU1234567"),           # closed
+              _unshipped(4),                                                         # not shipped
+              clean_order(5, received_amount=20000.0, container_nos="MSKU9070323")]  # open: 5,850
+    book = write_xlsx(make_data(orders), tmp_path / "b.xlsx")
+    assert main(["overdue", str(book), "--as-of", "2026-11-27", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Total USD: 31,700.00, of which overdue 31,700.00" in out
+    assert "Bank charges" in out and "received 25,820.00 of 25,850.00, charges 30.00" in out
+    assert "Contracts not shipped" in out and "Sum USD: 25,850.00" in out
+    assert "GD26-003" not in out
+    assert main(["overdue", str(book), "--as-of", "2026-11-27", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {(r["contract_no"], r["status"]) for r in rows} == {
+        ("GD26-001", "open"), ("GD26-002", "bank-charges"), ("GD26-004", "not-yet-due"), ("GD26-005", "open")}
+    assert sum(r["outstanding"] for r in rows if r["status"] == "open") == 31700.0
+
+
+def test_a_late_deposit_is_chased_but_not_in_the_receivables_totals(tmp_path, capsys):
+    orders = [clean_order(1), _unshipped(2, payment_terms="T/T 30% deposit, 70% against B/L copy", status="生产中")]
+    book = write_xlsx(make_data(orders), tmp_path / "b.xlsx")
+    assert main(["overdue", str(book), "--as-of", "2026-11-27", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Total USD: 25,850.00" in out  # the shipped order only
+    assert "Deposits and advances due before shipment" in out
+    assert "GD26-002       PT SEGAR       deposit  USD 7,755.00  2026-03-09  263  escalate" in out
+    assert "GD26-002       PT SEGAR       balance  USD 18,095.00" in out  # not yet due, apart

@@ -16,11 +16,13 @@ from typing import Any
 from gendan.findings import Finding
 from gendan.messages import DEFAULT_SEVERITY
 from gendan.schema import Schema, Settings
+from gendan.stages import Stages, stages_of
 from gendan.tables import Table, Tables
 from gendan.terms import PaymentTerms
 from gendan.values import display
 
 CheckFn = Callable[["Context"], Iterable[Finding]]
+_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ class Context:
         return self.tables.master
 
     @property
+    def stages(self) -> Stages:
+        """Where each master row is in its life (gendan.stages), worked out once per run."""
+        return stages_of(self.cache, self.master, self.schema, self.as_of)
+
+    @property
     def terms(self) -> list[PaymentTerms | None]:
         return self.master.column("payment_terms")
 
@@ -108,9 +115,11 @@ class Context:
         value: Any = ...,
         expected: Any = None,
         reason: str | None = None,
+        at_most: str | None = None,
         **params: Any,
     ) -> Finding:
-        """A finding at column ``key`` of data row ``i`` (``i = -1``: the header row)."""
+        """A finding at column ``key`` of data row ``i`` (``i = -1``: the header row).
+        ``at_most`` caps the severity (a past event on a settled order: ``warning``)."""
         if value is ...:
             raw = table.raw.get(key)
             value = raw[i] if raw is not None and i >= 0 else None
@@ -120,9 +129,12 @@ class Context:
             "label_en": spec_col.en if spec_col else key,
         }
         p.update({k: display(v) for k, v in params.items()})
+        severity = self.schema.severity(code, DEFAULT_SEVERITY[code])
+        if at_most is not None and _RANK[severity] > _RANK[at_most]:
+            severity = at_most
         return Finding(
             code=code,
-            severity=self.schema.severity(code, DEFAULT_SEVERITY[code]),  # type: ignore[arg-type]
+            severity=severity,  # type: ignore[arg-type]
             sheet=table.sheet,
             cell=table.cell(key, i),
             row=table.rows[i] if i >= 0 else table.header_row,

@@ -47,6 +47,9 @@ def _condition_holds(ctx: Context, t: Table, cond: Condition, couriers: set[str]
     fraction of the sheet, and nothing is computed for the rows that are filled in."""
     if t is not ctx.master:
         return []
+    if cond.stage is not None:
+        st = ctx.stages
+        rows = [i for i in rows if st.reached(i, cond.stage)]
     if cond.terms:
         wanted, methods = set(cond.terms), ctx.methods()
         return [i for i in rows if methods[i] in wanted]
@@ -54,18 +57,22 @@ def _condition_holds(ctx: Context, t: Table, cond: Condition, couriers: set[str]
         other, bad = t.column(cond.present), t.bad.get(cond.present, set())
         return [i for i in rows if other[i] is not None or i in bad]
     if cond.courier:
-        method, sent = t.column("dispatch_method"), t.column("docs_sent_date")
-        ranks = status_ranks(t)
-        return [i for i in rows if method[i] in couriers and (sent[i] is not None or ranks[i] >= 5)]
-    return []
+        method = t.column("dispatch_method")
+        return [i for i in rows if method[i] in couriers]
+    return rows if cond.stage is not None else []
 
 
-def status_ranks(t: Table) -> list[int]:
-    """The rank of each row's status (已签约 1 … 已结案 7; 0 when blank or unknown)."""
-    if not t.spec.has("status"):
-        return [0] * t.n
-    rank = {e.value: e.rank or 0 for e in t.spec.column("status").enum}
-    return [rank.get(v, 0) for v in t.column("status")]
+def _when(ctx: Context, cond: Condition, lang: str) -> str:
+    """The condition in words, with the stage it applies from."""
+    text = cond.describe(lang)
+    if cond.stage is None:
+        return text
+    spec = next(s for s in ctx.schema.stages if s.key == cond.stage)
+    if lang == "zh":
+        stage = f"订单已到「{spec.zh}」阶段"
+        return f"{text}且{stage}" if text else stage
+    stage = f"the order has reached '{spec.en}'"
+    return f"{text} and {stage}" if text else stage
 
 
 def _blank_rows(values: list[object], bad: set[int] | tuple[()]) -> list[int]:
@@ -107,7 +114,7 @@ def required(ctx: Context) -> Iterator[Finding]:
             for i in sorted(found):
                 cond = found[i]
                 yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
-                                  when=cond.describe("zh"), when_en=cond.describe("en"))
+                                  when=_when(ctx, cond, "zh"), when_en=_when(ctx, cond, "en"))
 
 
 def _pattern_applies(t: Table, col: ColumnSpec, i: int) -> bool:
