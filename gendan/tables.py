@@ -23,7 +23,7 @@ from typing import Any
 from gendan.errors import HeaderNotFound, SheetNotFound
 from gendan.grid import SheetGrid, WorkbookData, column_letter
 from gendan.normalize import clean_text, norm
-from gendan.schema import ColumnSpec, Schema, SheetSpec
+from gendan.schema import ColumnSpec, Schema, SheetSpec, enum_key
 from gendan.terms import parse_terms
 from gendan.values import (
     Parsed,
@@ -476,7 +476,7 @@ def _type_column(table: Table, col: ColumnSpec, date1904: bool) -> None:
             bad.add(i)
             code = "enum" if p.reason == "enum" else "type"
             reason = None if code == "enum" else ("excel-error" if excel_error(v) else p.reason)
-            issues.append(CellIssue(code, key, i, reason=reason))
+            issues.append(CellIssue(code, key, i, reason=reason, expected=p.expected))
             continue
         out[i] = p.value
         if p.as_text and ctype == "date" and p.value is not None:
@@ -523,7 +523,7 @@ def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None
             return t
         if ctype == "enum":
             assert lookup is not None
-            canon = lookup.get(norm(t.value))
+            canon = lookup.get(enum_key(t.value))
             return Parsed(canon, True) if canon is not None else Parsed(None, False, reason="enum")
         terms = parse_terms(t.value)
         return Parsed(terms, True) if terms is not None else Parsed(None, False, reason="terms")
