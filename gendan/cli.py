@@ -201,7 +201,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
     result = generate(Path(args.book), args.out, orders=args.order, all=args.all, pdf_dir=args.pdf,
                       schema=_schema(args), issue=args.issue, documents=args.document)
     print(result.summary(_lang(args)))
-    return 0
+    for refusal in result.refused:  # --all: the orders whose buyer or product is unknown
+        print(refusal.user_text(), file=sys.stderr)
+    return 2 if result.refused else 0
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:

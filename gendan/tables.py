@@ -444,6 +444,9 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False,
                 early: EarlyTyping | None = None) -> Table:
     """Find the header row of ``grid`` and parse its data rows by the column types."""
     lay = _layout(grid, spec)
+    filled = _fill_merges(grid, lay)
+    if filled is not None:
+        grid = replace(grid, rows=filled)  # early typing had the rows without: not taken
     typed = early.take(grid, lay, date1904) if early is not None else None
     if typed is None:
         typed = _type_rows(grid.rows, lay.start, len(grid.rows), lay, spec, date1904)
@@ -460,6 +463,39 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False,
         extra=lay.extra,
         missing=[c.key for c in spec.columns if c.key not in lay.col_pos],
     )
+
+
+def _fill_merges(grid: SheetGrid, lay: _Layout) -> list[Sequence[Any]] | None:
+    """The rows with each merged cell's value copied down into the rows it covers, or
+    None when no merge spans data rows of a read column (the common case: no copy made).
+
+    A 客户 cell merged down over an order's rows means that customer for each of them, as
+    Excel shows it; the file holds the value in the first cell only.  Only the merge's
+    first column is filled and only below the header (a title merged across the top
+    means nothing for the data); a covered cell that holds a value of its own keeps it."""
+    cols = set(lay.col_pos.values())
+    spans = [(r0, c0, r1) for r0, c0, r1, _c1 in grid.merges if r1 > r0 and r0 >= lay.start and c0 in cols]
+    if not spans:
+        return None
+    rows: list[Sequence[Any]] = list(grid.rows)
+    copied: set[int] = set()
+    for r0, c0, r1 in spans:
+        if r0 >= len(rows):
+            continue
+        top = rows[r0]
+        v = top[c0] if c0 < len(top) else None
+        if v is None or v == "":
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if c0 < len(row) and row[c0] not in (None, ""):
+                continue
+            if r not in copied:
+                row = list(row) + [""] * (c0 + 1 - len(row))
+                rows[r] = row
+                copied.add(r)
+            row[c0] = v  # type: ignore[index]
+    return rows
 
 
 def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | None,
