@@ -221,6 +221,12 @@ def master_sheets(data: WorkbookData, spec: SheetSpec, names: Sequence[str] | No
              for g in found if g.hidden] if shown else []
     if shown or found:
         return shown or found, notes
+    # no sheet passes for sure: the one whose header row matches best, as long as it
+    # matches five headers (a master whose contract column has a name of its own)
+    scored = [(find_header(g, spec)[1], g) for g in data.sheets if g.rows and norm(g.name) not in others]
+    scored = [(sc, g) for sc, g in scored if sc >= _MASTER_SCORE]
+    if scored:
+        return [max(scored, key=lambda t: t[0])[1]], []
     names_ = ", ".join(data.sheet_names) or "—"
     raise SheetNotFound(
         f"No master sheet found: expected a sheet named {' / '.join(spec.names)} "

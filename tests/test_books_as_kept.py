@@ -500,3 +500,44 @@ def test_xls_formula_note_counts_only_formulas_without_a_value(tmp_path: Path) -
     info = open_checked(lost)
     assert info.formulas_without_values == 1 and info.sheets[0].first_formula_without_value == "C2"
     assert "formulas-without-values" in info.notes
+
+
+def test_a_master_without_a_known_contract_header_is_still_found(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    keys = ["customer", "product", "spec", "cartons", "unit_price", "amount", "currency"]
+    _sheet(ws, keys, [clean_order(1), clean_order(2, amount=3.0)])
+    ws.cell(1, 8, "订单编号")  # the contract number under a header of the book's own
+    _refs(wb)
+    wb.save(tmp_path / "own-key.xlsx")
+    report = check_workbook(tmp_path / "own-key.xlsx", SCHEMA, AS_OF)
+    assert report.stats["sheets"] == ["Sheet1"]
+    assert ("Sheet1", 3, "amount-mismatch") in _codes(report)
+
+
+def test_merges_survive_the_read_in_pieces(tmp_path: Path) -> None:
+    from gendan.reader import read_workbook
+    from gendan.split_read import SplitReader
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "工作序列表"
+    rows = [clean_order(n) for n in range(1, 301)]
+    h = _sheet(ws, KEYS, rows, title="ACME 2026")
+    ccol = KEYS.index("customer") + 1
+    for top in range(h + 1, h + 300, 3):
+        for r in (top + 1, top + 2):
+            ws.cell(r, ccol).value = None
+        ws.merge_cells(start_row=top, start_column=ccol, end_row=top + 2, end_column=ccol)
+    _refs(wb)
+    wb.save(tmp_path / "big-merged.xlsx")
+    split = SplitReader(piece_bytes=4096, min_split_bytes=0, workers=2)
+    pieces = read_workbook(tmp_path / "big-merged.xlsx", split=split)
+    whole = read_workbook(tmp_path / "big-merged.xlsx", split=SplitReader(workers=1))
+    assert split.split_sheets() == ["工作序列表"]
+    assert sorted(pieces.sheets[0].merges) == sorted(whole.sheets[0].merges)
+    assert len(whole.sheets[0].merges) == 101  # the title and 100 customer merges
+    from gendan.check import check_data
+
+    assert _codes(check_data(pieces, SCHEMA, AS_OF)) == []
