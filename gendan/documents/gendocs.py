@@ -21,12 +21,16 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
 from gendan.documents.layout import Layout, load_layout
 from gendan.errors import InputError, OutputError
 from gendan.normalize import clean_text, norm
 from gendan.schema import Schema, load_schema
+
+if TYPE_CHECKING:
+    from gendan.tables import Tables
 
 _OPENPYXL_INPUTS = (".xlsx", ".xlsm")
 
@@ -106,7 +110,7 @@ def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> li
     return out
 
 
-def select_in_masters(tables: object, orders: Sequence[str] | None, all: bool) -> list[tuple[object, list[int]]]:
+def select_in_masters(tables: object, orders: Sequence[str] | None, all: bool) -> list[tuple[Tables, list[int]]]:
     """Per master sheet (a book may keep one per year), the Tables and row indexes of the
     orders asked for; a contract number no master holds stops the run (exit 2)."""
     from gendan.tables import Tables
@@ -118,7 +122,7 @@ def select_in_masters(tables: object, orders: Sequence[str] | None, all: bool) -
     if all:
         return [(t, select_orders(t, None, True)) for t in subs]
     wanted = [norm(clean_text(no)) for no in orders or ()]
-    out: list[tuple[object, list[int]]] = []
+    out: list[tuple[Tables, list[int]]] = []
     found: set[str] = set()
     for t in subs:
         index = contract_index(t)
@@ -242,14 +246,15 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
             raise refusal  # the orders asked for by number: none is made
         if refusal is not None:  # --all: the others are made, these refused (exit 2)
             result.refused.append(refusal)
-            picks[n] = (sub, [i for i in indexes if i not in set(bad)])
+            drop = set(bad)
+            picks[n] = (sub, [i for i in indexes if i not in drop])
     fast = FAST if fast is None else fast
     built, skipped = [], []
     for sub, indexes in picks:
         b, sk = build_all(sub, indexes, lay, status, documents, stamp, lite=fast)
         built += b
         skipped += sk
-        result.orders += [clean_text(sub.master.get("contract_no", i)) for i in indexes]  # type: ignore[attr-defined]
+        result.orders += [clean_text(sub.master.get("contract_no", i)) for i in indexes]
     result.skipped = skipped
     t2 = time.perf_counter()
     result.seconds["build"] = t2 - t1
