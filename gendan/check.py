@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from gendan import parallel
@@ -20,22 +21,45 @@ _DOCUMENTS_COST = 5
 
 
 def check_tables(tables: Tables, schema: Schema, as_of: dt.date | None = None) -> Report:
-    """All findings for already-typed tables (the ribbon and the UDFs come in here)."""
-    ctx = Context(tables=tables, schema=schema, as_of=as_of or dt.date.today())
+    """All findings for already-typed tables (the ribbon and the UDFs come in here); a
+    book with several master sheets is checked sheet by sheet (Tables.each)."""
+    as_of = as_of or dt.date.today()
     report = Report(path=tables.data.path)
-    report.extend(_all_findings(ctx, fork_rows=FORK_ROWS))
+    runs = [_all_findings(Context(tables=t, schema=schema, as_of=as_of), fork_rows=FORK_ROWS)
+            for t in tables.each()]
+    report.extend(runs[0] if len(runs) == 1 else _merge_runs(runs))
     report.sort()
     m = tables.master
     report.stats.update(
         sheet=m.sheet,
+        sheets=tables.sheets,
         header_row=m.header_row,
-        rows=m.n,
+        rows=sum(t.n for t in tables.masters) if tables.masters else m.n,
         extra_columns=sorted(m.extra),
         missing_columns=m.missing,
         notes=list(tables.notes),
-        as_of=ctx.as_of.isoformat(),
+        as_of=as_of.isoformat(),
     )
     return report
+
+
+def _merge_runs(runs: list[list[Finding]]) -> list[Finding]:
+    """The findings of the runs over each master sheet as one list.
+
+    What concerns the shared sheets (客户, 产品, the document sheets) is found by every
+    run: kept once.  An issued document whose contract number a run's master lacks is
+    reported by that run as "no longer in the master"; it is kept only when no master
+    holds the contract (every run reported it)."""
+    orphan: dict[Finding, int] = {}
+    out: dict[Finding, None] = {}
+    for found in runs:
+        for f in found:
+            if f.code == "doc-mismatch" and f.key == "contract_no" and f.ref_sheet is None:
+                orphan[f] = orphan.get(f, 0) + 1
+            else:
+                out.setdefault(f)
+    out.update((f, None) for f, n in orphan.items() if n == len(runs))
+    return list(out)
 
 
 def _all_findings(ctx: Context, fork_rows: int) -> list[Finding]:
@@ -74,25 +98,30 @@ def _document_findings(tables: Tables, schema: Schema) -> list:
     return [f for f in check_documents(tables.data, tables, schema) if schema.enabled(f.code)]
 
 
-def check_data(data: WorkbookData, schema: Schema | None = None, as_of: dt.date | None = None) -> Report:
+def check_data(data: WorkbookData, schema: Schema | None = None, as_of: dt.date | None = None,
+               sheets: Sequence[str] | None = None) -> Report:
     """All findings for a workbook already read into plain values."""
     schema = schema or load_schema()
-    return check_tables(load_tables(data, schema), schema, as_of)
+    return check_tables(load_tables(data, schema, sheets=sheets), schema, as_of)
 
 
-def load_book(path: str | Path, schema: Schema | None = None) -> tuple[Tables, Schema]:
-    """Read and type the workbook at ``path`` (raises InputError subclasses)."""
+def load_book(path: str | Path, schema: Schema | None = None,
+              sheets: Sequence[str] | None = None) -> tuple[Tables, Schema]:
+    """Read and type the workbook at ``path`` (raises InputError subclasses); ``sheets``:
+    only these master sheets (default: every one)."""
     from gendan.reader import read_workbook
 
     schema = schema or load_schema()
     early = EarlyTyping(schema)
-    return load_tables(read_workbook(path, early=early), schema, early), schema
+    return load_tables(read_workbook(path, early=early), schema, early, sheets), schema
 
 
-def check_workbook(path: str | Path, schema: Schema | None = None, as_of: dt.date | None = None) -> Report:
-    """Read the workbook at ``path`` and run every check."""
+def check_workbook(path: str | Path, schema: Schema | None = None, as_of: dt.date | None = None,
+                   sheets: Sequence[str] | None = None) -> Report:
+    """Read the workbook at ``path`` and run every check (``sheets``: only these master
+    sheets)."""
     t0 = time.perf_counter()
-    tables, schema = load_book(path, schema)
+    tables, schema = load_book(path, schema, sheets)
     report = check_tables(tables, schema, as_of)
     report.path = str(path)
     report.stats["seconds"] = round(time.perf_counter() - t0, 3)

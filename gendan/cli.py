@@ -68,13 +68,21 @@ def _books_in(path: Path) -> list[Path]:
     return [path]
 
 
-def _check_one(path: str, schema_path: str | None, as_of: dt.date) -> tuple[str, list[dict[str, Any]] | None, str | None, dict[str, Any]]:
+def _print_notes(notes: Sequence[object]) -> None:
+    """The reader's notes (each a zh line and an en line) on stderr."""
+    for note in notes:
+        for line in str(note).splitlines():
+            print(f"注意 note: {line}", file=sys.stderr)
+
+
+def _check_one(path: str, schema_path: str | None, as_of: dt.date,
+               sheets: Sequence[str] | None = None) -> tuple[str, list[dict[str, Any]] | None, str | None, dict[str, Any]]:
     """Worker for folder runs: findings as plain dicts (pickles small), or the error text."""
     from gendan.check import check_workbook
     from gendan.schema import load_schema
 
     try:
-        report = check_workbook(path, load_schema(schema_path), as_of)
+        report = check_workbook(path, load_schema(schema_path), as_of, sheets)
     except GendanError as exc:
         return path, None, exc.user_text(), {}
     except Exception as exc:  # a bug must not stop a batch: say which file, go on
@@ -98,14 +106,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not target.is_dir():
         from gendan.check import check_workbook
 
-        report = check_workbook(target, schema, as_of)
-        for note in report.stats.get("notes", []):
-            for line in str(note).splitlines():
-                print(f"注意 note: {line}", file=sys.stderr)
+        report = check_workbook(target, schema, as_of, args.sheet)
+        _print_notes(report.stats.get("notes", []))
         if args.format == "json":
             _emit(findings_json(report.to_dicts()), args.out)
-        elif args.format == "csv":
-            _emit(findings_csv(report.to_dicts()), args.out)
+        elif args.format in ("csv", "csv-utf8"):
+            _emit(findings_csv(report.to_dicts(), lang=lang, excel=args.format == "csv"), args.out)
         else:
             color = use_color(sys.stdout) and not args.out
             _emit(findings_table(report.findings, lang, color, title=str(target), stats=report.stats), args.out)
@@ -130,13 +136,13 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
     results: list[tuple[str, list[dict[str, Any]] | None, str | None, dict[str, Any]]] = []
     if jobs <= 1 or len(books) <= 1:
         for b in books:
-            results.append(_check_one(str(b), args.schema, as_of))
+            results.append(_check_one(str(b), args.schema, as_of, args.sheet))
             done += 1
             progress(done, len(books), b.name)
     else:
         # each worker reads and checks its workbook on one core: the cores are taken
         with ProcessPoolExecutor(max_workers=min(jobs, len(books)), initializer=parallel.serial) as pool:
-            futs = [pool.submit(_check_one, str(b), args.schema, as_of) for b in books]
+            futs = [pool.submit(_check_one, str(b), args.schema, as_of, args.sheet) for b in books]
             for fut in as_completed(futs):
                 results.append(fut.result())
                 done += 1
@@ -160,8 +166,8 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
             lines.append(f"{rel}: {sum(1 for f in found if f['severity'] == 'error')} errors, {len(found)} findings")
     if args.format == "json":
         _emit(findings_json(rows), args.out)
-    elif args.format == "csv":
-        _emit(findings_csv(rows, with_file=True), args.out)
+    elif args.format in ("csv", "csv-utf8"):
+        _emit(findings_csv(rows, with_file=True, lang=lang, excel=args.format == "csv"), args.out)
     else:
         _emit("\n".join(lines) or "—", args.out)
     if unreadable:
@@ -172,19 +178,24 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
 def cmd_overdue(args: argparse.Namespace) -> int:
     from gendan.check import load_book
     from gendan.output import receivables_csv, receivables_json, receivables_table, use_color
-    from gendan.receivables import receivables_book
+    from gendan.receivables import Receivable, receivables_book
 
     as_of = _as_of(args.as_of)
-    tables, schema = load_book(args.book, _schema(args))
-    book = receivables_book(tables, schema, as_of)
+    tables, schema = load_book(args.book, _schema(args), args.sheet)
+    _print_notes(tables.notes)
+    books = [receivables_book(t, schema, as_of) for t in tables.each()]  # one per master sheet
     if args.format == "json":  # every line, each with its status (open | advance | bank-charges | not-yet-due)
-        _emit(receivables_json(book.all()), args.out)
-    elif args.format == "csv":
-        _emit(receivables_csv(book.all()), args.out)
+        _emit(receivables_json([r for b in books for r in b.all()]), args.out)
+    elif args.format in ("csv", "csv-utf8"):
+        lines = [r for b in books for r in b.all()]
+        _emit(receivables_csv(lines, lang=_lang(args), excel=args.format == "csv"), args.out)
     else:
-        _emit(receivables_table(book.open, _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat(),
-                                advances=book.advances, bank_charges=book.bank_charges,
-                                not_yet_due=book.not_yet_due), args.out)
+        def part(name: str) -> list[Receivable]:
+            return [r for b in books for r in getattr(b, name)]
+
+        _emit(receivables_table(part("open"), _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat(),
+                                advances=part("advances"), bank_charges=part("bank_charges"),
+                                not_yet_due=part("not_yet_due")), args.out)
     return 0
 
 
@@ -196,7 +207,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
     result = generate(Path(args.book), args.out, orders=args.order, all=args.all, pdf_dir=args.pdf,
                       schema=_schema(args), issue=args.issue, documents=args.document)
     print(result.summary(_lang(args)))
-    return 0
+    for refusal in result.refused:  # --all: the orders whose buyer or product is unknown
+        print(refusal.user_text(), file=sys.stderr)
+    return 2 if result.refused else 0
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -271,13 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(sp: argparse.ArgumentParser, formats: bool = True) -> None:
+    def common(sp: argparse.ArgumentParser, formats: bool = True, master: bool = True) -> None:
         sp.add_argument("--schema", help="YAML schema (default: the bundled schemas/master.yaml)")
         sp.add_argument("--lang", choices=("zh", "en"), help="language of messages (default: from the locale)")
         if formats:
             sp.add_argument("--as-of", help="date for overdue checks, YYYY-MM-DD (default: today)")
-            sp.add_argument("--format", choices=("table", "json", "csv"), default="table")
+            sp.add_argument("--format", choices=("table", "json", "csv", "csv-utf8"), default="table",
+                            help="csv: UTF-8 with BOM and headers in --lang, for Excel; csv-utf8: bare UTF-8, "
+                                 "field-name headers, for scripts")
             sp.add_argument("--out", help="write to this file instead of stdout")
+        if master:
+            sp.add_argument("--sheet", action="append", metavar="NAME",
+                            help="check only this master sheet (repeatable; default: every master sheet)")
 
     sp = sub.add_parser("check", help="all checks; findings to stdout or --out")
     sp.add_argument("book", help="a workbook, or a folder of workbooks")
@@ -302,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="issue the documents: values instead of formulas, with a record the check reads back")
     sp.add_argument("--document", nargs="+", metavar="KEY",
                     help="only these documents (keys of schemas/documents.yaml, e.g. invoice packing_list)")
-    common(sp, formats=False)
+    common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_docs)
 
     sp = sub.add_parser("annotate", help="write the findings into a copy: highlights, notes, a 检查结果 sheet")
@@ -310,19 +328,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="the annotated copy")
     sp.add_argument("--in-place", action="store_true", help="mark the workbook itself (after a backup and a check that nothing is lost)")
     sp.add_argument("--as-of")
-    common(sp, formats=False)
+    common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_annotate)
 
     sp = sub.add_parser("new", help="a blank master workbook with dropdowns and formats from the schema")
     sp.add_argument("book")
     sp.add_argument("--force", action="store_true")
-    common(sp, formats=False)
+    common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_new)
 
     sp = sub.add_parser("demo", help="write the sample workbook and run check, overdue and docs on it")
     sp.add_argument("dir", nargs="?")
     sp.add_argument("--as-of")
-    common(sp, formats=False)
+    common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_demo)
 
     sp = sub.add_parser("addin", help="install the Excel add-in (Windows/macOS)")
@@ -334,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Windows: let Excel build gendan.xlam (needs Trust access to the VBA project object model)",
     )
-    common(sp, formats=False)
+    common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_addin)
     return p
 

@@ -1866,6 +1866,10 @@ _BIFF_SST = 0x00FC
 _BIFF_CONTINUE = 0x003C
 _BIFF_CELLS = {0x0203, 0x0204, 0x00FD, 0x027E, 0x0006, 0x0205, 0x00D6}
 _BIFF_MULRK = 0x00BD
+_BIFF_FORMULA = 0x0006
+_BIFF_STRING = 0x0207
+#: records that may stand between a FORMULA and its STRING: SHRFMLA, ARRAY, TABLE
+_BIFF_FORMULA_COMPANIONS = {0x04BC, 0x0221, 0x0236}
 
 
 def _gate_ole(fh: BinaryIO, p: Path, size: int, lim: Limits) -> GateResult:
@@ -2023,8 +2027,15 @@ def _biff_scan(wbs: bytes, state: _ZipScan, name: str) -> list[SheetScan]:
         raise _refuse("corrupt-xls", name)
     scans: list[SheetScan] = []
     for pos, label in sheets:
-        rows = cols = values = formulas = 0
+        rows = cols = formulas = no_value = 0
+        first_no_value: str | None = None
+        string_owed: str | None = None  # a text formula's cell whose STRING record is due
         for _depth, rtype, body in _biff_records(wbs, pos):
+            if string_owed is not None and rtype not in _BIFF_FORMULA_COMPANIONS:
+                if rtype != _BIFF_STRING:
+                    no_value += 1
+                    first_no_value = first_no_value or string_owed
+                string_owed = None
             if rtype == _BIFF_DIMENSIONS and len(body) >= 8:
                 if len(body) >= 14:
                     rw_mic, rw_mac, col_mic, col_mac = struct.unpack_from("<IIHH", body)
@@ -2034,13 +2045,21 @@ def _biff_scan(wbs: bytes, state: _ZipScan, name: str) -> list[SheetScan]:
                     raise _refuse("corrupt-xls", name)
             elif rtype in _BIFF_CELLS and len(body) >= 4:
                 r, c = struct.unpack_from("<HH", body)
-                values += 1
                 rows, cols = max(rows, r + 1), max(cols, c + 1)
-                formulas += rtype == 0x0006
+                if rtype == _BIFF_FORMULA:
+                    # BIFF8 keeps every formula's last result in the record (bytes 6-13);
+                    # a text result says so (FFFF in bytes 12-13, type 0) and follows in
+                    # a STRING record: only its absence is a formula without a value
+                    formulas += 1
+                    if len(body) >= 14 and body[12:14] == b"\xff\xff" and body[6] == 0:
+                        string_owed = _a1(r + 1, c + 1)
             elif rtype == _BIFF_MULRK and len(body) >= 6:
                 r, c = struct.unpack_from("<HH", body)
                 last = struct.unpack_from("<H", body, len(body) - 2)[0]
-                values += max(0, last - c + 1)
                 rows, cols = max(rows, r + 1), max(cols, last + 1)
-        scans.append(SheetScan(label, "Workbook", rows, cols, values, formulas))
+        if string_owed is not None:
+            no_value += 1
+            first_no_value = first_no_value or string_owed
+        scans.append(SheetScan(label, "Workbook", rows, cols, formulas=formulas, formulas_without_value=no_value,
+                               first_formula_without_value=first_no_value))
     return scans

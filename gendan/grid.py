@@ -26,6 +26,9 @@ class SheetGrid:
     origin_row: int = 1
     origin_col: int = 1
     hidden: bool = False
+    #: merged ranges as (first row, first column, last row, last column), indexes into
+    #: ``rows`` (0-based, inclusive); the value of a merge is in its first cell only
+    merges: tuple[tuple[int, int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,10 @@ TEMPLATES: dict[tuple[str, str | None], tuple[str, str]] = {
         "「{label}」是没有计算结果的公式，请在 Excel 中重新计算并保存。",
         "{label} is a formula without a calculated value; recalculate and save the workbook in Excel.",
     ),
+    ("type", "ambiguous-date"): (
+        "「{label}」“{value}”可以读作两个日期（{expected}），请输入真正的日期或写成 YYYY-MM-DD。",
+        "{label} '{value}' reads as two dates ({expected}); enter a real date or write it as YYYY-MM-DD.",
+    ),
     ("type", "excel-error"): ("「{label}」是 Excel 错误值 {value}。", "{label} holds the Excel error {value}."),
     ("type", "terms"): (
         "无法识别付款方式“{value}”（例如：T/T 30% deposit, 70% against B/L copy；D/P at sight；L/C at sight）。",

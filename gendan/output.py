@@ -52,10 +52,53 @@ def findings_json(rows: Iterable[dict[str, Any]]) -> str:
     return json.dumps(list(rows), ensure_ascii=False, indent=1)
 
 
-def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> str:
+#: column titles of ``--format csv`` (Excel's CSV), per field and language; ``csv-utf8``
+#: keeps the field names, which scripts read
+CSV_TITLES: dict[str, tuple[str, str]] = {
+    "file": ("文件", "File"),
+    "code": ("代码", "Code"),
+    "severity": ("级别", "Severity"),
+    "sheet": ("工作表", "Sheet"),
+    "cell": ("单元格", "Cell"),
+    "row": ("行", "Row"),
+    "key": ("列", "Column"),
+    "contract_no": ("合同号", "Contract No."),
+    "value": ("值", "Value"),
+    "expected": ("应为", "Expected"),
+    "message_zh": ("说明", "Message (zh)"),
+    "message_en": ("说明（英文）", "Message"),
+    "customer": ("客户", "Customer"),
+    "currency": ("币种", "Currency"),
+    "amount": ("金额", "Amount"),
+    "received": ("已收金额", "Received"),
+    "outstanding": ("未收金额", "Outstanding"),
+    "due_date": ("到期日", "Due Date"),
+    "days_overdue": ("逾期天数", "Days Overdue"),
+    "bucket": ("账龄", "Bucket"),
+    "level": ("催款级别", "Dunning Level"),
+    "method": ("付款方式", "Payment Method"),
+    "instalment": ("款项", "Instalment"),
+    "overdue_amount": ("逾期金额", "Overdue Amount"),
+    "due_basis": ("到期日依据", "Due Date Basis"),
+}
+_BOM = "\ufeff"
+
+
+def _titles(header: Sequence[str], lang: str) -> list[str]:
+    i = 0 if lang == "zh" else 1
+    return [CSV_TITLES[h][i] if h in CSV_TITLES else h for h in header]
+
+
+def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str], lang: str | None = None, excel: bool = False) -> str:
+    """CSV text; ``excel``: for Excel to open as it is (a BOM, so that a Chinese Excel reads
+    UTF-8 rather than GBK, and the column titles in ``lang``), else the bare UTF-8 form
+    with the field names (``--format csv-utf8``)."""
     from gendan.sanitize import csv_safe
 
     buf = io.StringIO()
+    if excel:
+        buf.write(_BOM)
+        header = _titles(header, lang or default_lang())
     # CRLF, as RFC 4180 and Excel have it: the csv module then also quotes a field holding
     # a lone CR, which with "\n" it leaves bare - and a reader splits the record there
     w = csv.writer(buf, lineterminator="\r\n")
@@ -65,10 +108,12 @@ def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str]) -> str:
     return buf.getvalue()
 
 
-def findings_csv(rows: Sequence[dict[str, Any]], with_file: bool = False) -> str:
-    """The finding objects as CSV, the FIELDS columns (led by "file" in folder runs)."""
+def findings_csv(rows: Sequence[dict[str, Any]], with_file: bool = False, lang: str | None = None,
+                 excel: bool = False) -> str:
+    """The finding objects as CSV, the FIELDS columns (led by "file" in folder runs);
+    ``excel``: BOM and titles in ``lang`` (see :func:`_csv`)."""
     header = (("file",) if with_file else ()) + FIELDS
-    return _csv(([d[k] for k in header] for d in rows), header)
+    return _csv(([d[k] for k in header] for d in rows), header, lang, excel)
 
 
 def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: str | None = None,
@@ -104,7 +149,11 @@ def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: s
     else:
         summary = f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
     if stats and "rows" in stats:
-        summary += (f"（检查了 {stats['rows']} 行）" if lang == "zh" else f" in {stats['rows']} rows")
+        sheets = stats.get("sheets") or ([stats["sheet"]] if stats.get("sheet") else [])
+        if lang == "zh":
+            summary += f"（检查了 {stats['rows']} 行" + (f"，工作表：{'、'.join(sheets)}）" if sheets else "）")
+        else:
+            summary += f" in {stats['rows']} rows" + (f" of {', '.join(sheets)}" if sheets else "")
     out.append("")
     out.append(_paint(summary, "bold", color))
     out.append("  " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda t: -t[1])))
@@ -115,8 +164,8 @@ def receivables_json(items: Iterable[Receivable]) -> str:
     return json.dumps([r.to_dict() for r in items], ensure_ascii=False, indent=1)
 
 
-def receivables_csv(items: Iterable[Receivable]) -> str:
-    return _csv(([r.to_dict()[k] for k in RECEIVABLE_FIELDS] for r in items), RECEIVABLE_FIELDS)
+def receivables_csv(items: Iterable[Receivable], lang: str | None = None, excel: bool = False) -> str:
+    return _csv(([r.to_dict()[k] for k in RECEIVABLE_FIELDS] for r in items), RECEIVABLE_FIELDS, lang, excel)
 
 
 _LEVEL_ZH = {"reminder": "提醒", "firm": "催告", "final": "最后通知", "escalate": "上报经理", "upcoming": "即将到期"}

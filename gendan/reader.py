@@ -86,10 +86,15 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTypi
                 if sheets is not None and name not in sheets:
                     grids.append(SheetGrid(name=name, rows=(), hidden=hidden))
                     continue
+                merges: tuple[tuple[int, int, int, int], ...] = ()
                 try:
                     rows = ready.get(name)
                     if rows is None:
-                        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                        sheet = wb.get_sheet_by_name(name)
+                        rows = sheet.to_python(skip_empty_area=False)
+                        merges = _merges(sheet)
+                    else:
+                        merges = split.merges(name)
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except BaseException as exc:  # incl. calamine's PanicException
@@ -97,13 +102,23 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTypi
                     notes += (f"工作表「{name}」无法读取：{_first_line(exc)}\n"
                               f"Sheet '{name}' could not be read: {_first_line(exc)}",)
                     rows = []
-                grids.append(SheetGrid(name=name, rows=rows, hidden=hidden))
+                grids.append(SheetGrid(name=name, rows=rows, hidden=hidden, merges=merges))
         finally:
             try:
                 wb.close()
             except Exception:
                 pass
     return WorkbookData(sheets=tuple(grids), path=str(p), date1904=info.date1904, notes=notes)
+
+
+def _merges(sheet: Any) -> tuple[tuple[int, int, int, int], ...]:
+    """The sheet's merged ranges from calamine (0-based, from A1 as ``to_python`` with
+    ``skip_empty_area=False`` gives the rows), or none where the format has none to give."""
+    try:
+        got = sheet.merged_cell_ranges
+    except Exception:  # a format or calamine version without merges
+        return ()
+    return tuple((r0, c0, r1, c1) for (r0, c0), (r1, c1) in got or ())
 
 
 #: Below this many rows read, nothing is frozen (a small read costs the collector nothing).

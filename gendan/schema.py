@@ -136,8 +136,12 @@ class ColumnSpec:
         return _compile(self.pattern) if self.pattern else None
 
     def enum_lookup(self) -> dict[str, str]:
-        """normalised name → canonical value, for enum columns."""
+        """normalised name → canonical value, for enum columns (see :func:`enum_key`)."""
         return _enum_lookup(self)
+
+    def enum_match(self, text: object) -> str | None:
+        """The canonical value ``text`` names, or None: compared as :func:`enum_key` says."""
+        return self.enum_lookup().get(enum_key(text))
 
     def enum_values(self) -> tuple[str, ...]:
         """The canonical allowed values (the dropdown list when none is given)."""
@@ -152,6 +156,20 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 
 _ENUM_CACHE: dict[int, dict[str, str]] = {}
+
+#: a count before the value ("1X40'RH", "2×20RF": the count has its own column)
+_COUNT_PREFIX = re.compile(r"^\d{1,3}[x×*]")
+#: marks people put in or leave out of the same word: feet (40'RH, 40’RH, 40″), 英尺/尺
+_FOOT_MARKS = re.compile(r"['’‘′\"”“″]")
+_FOOT_WORDS = re.compile(r"(?<=\d)(?:英尺|尺|feet|foot|ft)")
+
+
+@lru_cache(maxsize=4096)
+def enum_key(text: object) -> str:
+    """The comparison form of an enum cell or name: :func:`norm`, then without a leading
+    count and without foot marks, so that "1 x 40' RH", "40’RH" and "40RH" are one key.
+    Only marks that never tell two allowed values apart are dropped."""
+    return _FOOT_WORDS.sub("", _FOOT_MARKS.sub("", _COUNT_PREFIX.sub("", norm(text))))
 
 
 def _enum_lookup(col: ColumnSpec) -> dict[str, str]:
@@ -175,7 +193,9 @@ def _enum_lookup(col: ColumnSpec) -> dict[str, str]:
             table[norm(c.alpha_2)] = c.alpha_2
     for e in col.enum:
         for name in e.names():
-            table[norm(name)] = e.value
+            table[enum_key(name)] = e.value
+    if col.enum_source:
+        table = {enum_key(k): v for k, v in table.items()}
     _ENUM_CACHE[id(col)] = table
     return table
 

@@ -113,6 +113,8 @@ class _Sheet:
     pieces: list[Future[Any]] = field(default_factory=list)
     failed: bool = False
     complete: bool = False
+    #: the <mergeCells> after </sheetData>, as gendan.grid.SheetGrid.merges
+    merges: tuple[tuple[int, int, int, int], ...] = ()
 
 
 class SplitReader:
@@ -239,6 +241,7 @@ class SplitReader:
             self._fail(s)
             return
         self._submit(s, memoryview(buf)[:end])
+        s.merges = _merge_refs(buf, end)
         s.complete = True
 
     # -- the reader's side
@@ -285,6 +288,11 @@ class SplitReader:
             if len(row) < width:
                 out[i] = row + [""] * (width - len(row))
         return out
+
+    def merges(self, name: str) -> tuple[tuple[int, int, int, int], ...]:
+        """The merged ranges of a sheet read in pieces (found after its </sheetData>)."""
+        s = self.by_name.get(name)
+        return s.merges if s is not None else ()
 
     def close(self) -> None:
         """Stop the workers (a refused file: drop what is queued, let running parses end)."""
@@ -366,6 +374,23 @@ class SplitReader:
         if strings is not None:
             entries.append(("xl/sharedStrings.xml", strings))
         return entries
+
+
+_MERGE_REF = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Z]{1,3})\$?(\d{1,7}):\$?([A-Z]{1,3})\$?(\d{1,7})[\"']")
+
+
+def _col0(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _merge_refs(buf: bytes, start: int) -> tuple[tuple[int, int, int, int], ...]:
+    """The ranges of the ``<mergeCell ref="B3:B6"/>`` elements of ``buf[start:]`` (the
+    worksheet after its cell data), 0-based: (first row, first col, last row, last col)."""
+    return tuple((int(m[2]) - 1, _col0(m[1]), int(m[4]) - 1, _col0(m[3]))
+                 for m in _MERGE_REF.finditer(buf, start))
 
 
 def _parse_piece(

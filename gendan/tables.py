@@ -23,7 +23,7 @@ from typing import Any
 from gendan.errors import HeaderNotFound, SheetNotFound
 from gendan.grid import SheetGrid, WorkbookData, column_letter
 from gendan.normalize import clean_text, norm
-from gendan.schema import ColumnSpec, Schema, SheetSpec
+from gendan.schema import ColumnSpec, Schema, SheetSpec, enum_key
 from gendan.terms import parse_terms
 from gendan.values import (
     Parsed,
@@ -115,7 +115,12 @@ class Table:
 
 @dataclass
 class Tables:
-    """The master and its reference sheets as read from one workbook."""
+    """The master and its reference sheets as read from one workbook.
+
+    A book may keep several master sheets (one per year, 2025年 / 2026年, or one per
+    salesperson): ``masters`` holds every one read, in workbook order, and ``master`` is
+    the one the checks look at; :meth:`each` gives one Tables per master sheet, the
+    reference sheets shared."""
 
     master: Table
     customers: Table | None
@@ -124,6 +129,18 @@ class Tables:
     company_cells: dict[str, tuple[str, str]]
     data: WorkbookData
     notes: list[str] = field(default_factory=list)
+    masters: tuple[Table, ...] = ()
+
+    def each(self) -> list[Tables]:
+        """One Tables per master sheet read (just this one when there is one)."""
+        if len(self.masters) <= 1:
+            return [self]
+        return [replace(self, master=m) for m in self.masters]
+
+    @property
+    def sheets(self) -> list[str]:
+        """The names of the master sheets read."""
+        return [m.sheet for m in self.masters] if self.masters else [self.master.sheet]
 
 
 # ----------------------------------------------------------------------------- sheets
@@ -160,6 +177,102 @@ def find_header(grid: SheetGrid, spec: SheetSpec) -> tuple[int, int]:
 
 def _min_header_score(spec: SheetSpec) -> int:
     return min(3, len(spec.columns))
+
+
+#: a sheet found by its headers alone is a master when this many of its headers match and
+#: one of them is the contract number (or twice as many without it)
+_MASTER_SCORE = 5
+
+
+def _looks_like_master(grid: SheetGrid, spec: SheetSpec) -> bool:
+    hi, score = find_header(grid, spec)
+    if score < _MASTER_SCORE:
+        return False
+    if score >= 2 * _MASTER_SCORE:
+        return True
+    index = _header_index(spec)
+    key = spec.columns[0].key
+    return any(isinstance(v, str) and index.get(norm(v)) == key for v in grid.rows[hi])
+
+
+def master_sheets(data: WorkbookData, spec: SheetSpec, names: Sequence[str] | None = None,
+                  skip: Sequence[SheetSpec] = ()) -> tuple[list[SheetGrid], list[str]]:
+    """Every master sheet of ``data`` (``names``: just these, as the user typed them) and
+    the notes to show: the sheets named as the schema says and those whose header row is
+    a master's (a 2025年 and a 2026年 sheet), in workbook order.  A hidden sheet is read
+    only when asked for by name or when no visible one is found.  Raises SheetNotFound."""
+    if names:
+        by_name = {norm(g.name): g for g in data.sheets}
+        missing = [n for n in names if norm(n) not in by_name]
+        if missing:
+            have = ", ".join(data.sheet_names) or "—"
+            raise SheetNotFound(
+                f"The workbook has no sheet {', '.join(missing)}; its sheets are: {have}.",
+                f"本工作簿没有工作表 {'、'.join(missing)}；工作表有：{have}。",
+            )
+        wanted = {norm(n) for n in names}
+        return [g for g in data.sheets if norm(g.name) in wanted], []
+    others = {norm(n) for sp in skip for n in sp.names}
+    found = [g for g in data.sheets
+             if g.rows and norm(g.name) not in others and (named_as(g, spec) or _looks_like_master(g, spec))]
+    shown = [g for g in found if not g.hidden]
+    notes = [f"隐藏的工作表「{g.name}」看起来也是主表，未检查（如需检查请用 --sheet）。\n"
+             f"The hidden sheet '{g.name}' looks like a master sheet too; it was not checked (use --sheet to check it)."
+             for g in found if g.hidden] if shown else []
+    if shown or found:
+        return shown or found, notes
+    # no sheet passes for sure: the one whose header row matches best, as long as it
+    # matches five headers (a master whose contract column has a name of its own)
+    scored = [(find_header(g, spec)[1], g) for g in data.sheets if g.rows and norm(g.name) not in others]
+    scored = [(sc, g) for sc, g in scored if sc >= _MASTER_SCORE]
+    if scored:
+        return [max(scored, key=lambda t: t[0])[1]], []
+    names_ = ", ".join(data.sheet_names) or "—"
+    raise SheetNotFound(
+        f"No master sheet found: expected a sheet named {' / '.join(spec.names)} "
+        f"(or one with headers such as {spec.columns[0].zh}/{spec.columns[0].en}); the workbook has: {names_}.",
+        f"找不到主表：应有名为 {' / '.join(spec.names)} 的工作表"
+        f"（或含有 {spec.columns[0].zh} 等表头的工作表）；本工作簿的工作表有：{names_}。",
+    )
+
+
+def reference_sheet(data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGrid]) -> SheetGrid | None:
+    """The 客户 / 产品 sheet: by its name as the schema gives it, else - whatever it is
+    called (客户资料, Customer List, 产品清单) - the sheet not otherwise taken whose header
+    row holds the key column and the most of the others (at least three headers)."""
+    for g in data.sheets:
+        if named_as(g, spec) and not any(g is t for t in taken):
+            return g
+    index = _header_index(spec)
+    key = spec.columns[0].key
+    best: tuple[int, SheetGrid] | None = None
+    for g in data.sheets:
+        if not g.rows or any(g is t for t in taken):
+            continue
+        hi, score = find_header(g, spec)
+        if score < _min_header_score(spec) or (best is not None and score <= best[0]):
+            continue
+        if any(isinstance(v, str) and index.get(norm(v)) == key for v in g.rows[hi]):
+            best = (score, g)
+    return best[1] if best else None
+
+
+def company_sheet(data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGrid]) -> SheetGrid | None:
+    """The 公司 sheet: by name, else the untaken sheet whose cells label the most company
+    fields (at least three: 公司名称, 开户银行, SWIFT …)."""
+    for g in data.sheets:
+        if named_as(g, spec):
+            return g
+    labels = {norm(h): f.key for f in spec.fields for h in f.headers()}
+    best: tuple[int, SheetGrid] | None = None
+    for g in data.sheets:
+        if not g.rows or any(g is t for t in taken):
+            continue
+        keys = {labels.get(norm(v.rstrip(":："))) for row in g.rows[:HEADER_SCAN_ROWS] for v in row
+                if isinstance(v, str)} - {None}
+        if len(keys) >= 3 and (best is None or len(keys) > best[0]):
+            best = (len(keys), g)
+    return best[1] if best else None
 
 
 def locate_sheet(data: WorkbookData, spec: SheetSpec, required: bool) -> SheetGrid | None:
@@ -337,6 +450,9 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False,
                 early: EarlyTyping | None = None) -> Table:
     """Find the header row of ``grid`` and parse its data rows by the column types."""
     lay = _layout(grid, spec)
+    filled = _fill_merges(grid, lay)
+    if filled is not None:
+        grid = replace(grid, rows=filled)  # early typing had the rows without: not taken
     typed = early.take(grid, lay, date1904) if early is not None else None
     if typed is None:
         typed = _type_rows(grid.rows, lay.start, len(grid.rows), lay, spec, date1904)
@@ -353,6 +469,39 @@ def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False,
         extra=lay.extra,
         missing=[c.key for c in spec.columns if c.key not in lay.col_pos],
     )
+
+
+def _fill_merges(grid: SheetGrid, lay: _Layout) -> list[Sequence[Any]] | None:
+    """The rows with each merged cell's value copied down into the rows it covers, or
+    None when no merge spans data rows of a read column (the common case: no copy made).
+
+    A 客户 cell merged down over an order's rows means that customer for each of them, as
+    Excel shows it; the file holds the value in the first cell only.  Only the merge's
+    first column is filled and only below the header (a title merged across the top
+    means nothing for the data); a covered cell that holds a value of its own keeps it."""
+    cols = set(lay.col_pos.values())
+    spans = [(r0, c0, r1) for r0, c0, r1, _c1 in grid.merges if r1 > r0 and r0 >= lay.start and c0 in cols]
+    if not spans:
+        return None
+    rows: list[Sequence[Any]] = list(grid.rows)
+    copied: set[int] = set()
+    for r0, c0, r1 in spans:
+        if r0 >= len(rows):
+            continue
+        top = rows[r0]
+        v = top[c0] if c0 < len(top) else None
+        if v is None or v == "":
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if c0 < len(row) and row[c0] not in (None, ""):
+                continue
+            if r not in copied:
+                row = list(row) + [""] * (c0 + 1 - len(row))
+                rows[r] = row
+                copied.add(r)
+            row[c0] = v  # type: ignore[index]
+    return rows
 
 
 def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | None,
@@ -476,7 +625,7 @@ def _type_column(table: Table, col: ColumnSpec, date1904: bool) -> None:
             bad.add(i)
             code = "enum" if p.reason == "enum" else "type"
             reason = None if code == "enum" else ("excel-error" if excel_error(v) else p.reason)
-            issues.append(CellIssue(code, key, i, reason=reason))
+            issues.append(CellIssue(code, key, i, reason=reason, expected=p.expected))
             continue
         out[i] = p.value
         if p.as_text and ctype == "date" and p.value is not None:
@@ -523,7 +672,7 @@ def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None
             return t
         if ctype == "enum":
             assert lookup is not None
-            canon = lookup.get(norm(t.value))
+            canon = lookup.get(enum_key(t.value))
             return Parsed(canon, True) if canon is not None else Parsed(None, False, reason="enum")
         terms = parse_terms(t.value)
         return Parsed(terms, True) if terms is not None else Parsed(None, False, reason="terms")
@@ -562,36 +711,61 @@ def read_company(grid: SheetGrid | None, spec: SheetSpec) -> tuple[dict[str, str
     return values, cells
 
 
-def load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None = None) -> Tables:
-    """Locate and type the master, 客户, 产品 and 公司 sheets of ``data`` (``early``: the
-    master's rows typed while it was being read, see :class:`EarlyTyping`)."""
+def load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None = None,
+                sheets: Sequence[str] | None = None) -> Tables:
+    """Locate and type the master sheets (``sheets``: only these), 客户, 产品 and 公司 of
+    ``data`` (``early``: a master's rows typed while it was being read, see
+    :class:`EarlyTyping`)."""
     from gendan.reader import collector_paused
 
     out: list[Tables] = []
     # columns are big lists without cycles: see collector_paused
-    with collector_paused(freeze_rows=lambda: out[0].master.n if out else 0):
-        out.append(_load_tables(data, schema, early))
+    with collector_paused(freeze_rows=lambda: sum(m.n for m in out[0].masters) if out else 0):
+        out.append(_load_tables(data, schema, early, sheets))
     return out[0]
 
 
-def _load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None) -> Tables:
-    master_grid = locate_sheet(data, schema.master, required=True)
-    assert master_grid is not None
-    master = build_table(master_grid, schema.master, data.date1904, early)
-    notes: list[str] = list(data.notes)
+#: what is not checked without each reference sheet (the notes say it, zh and en)
+_SKIPPED = {
+    "customers": ("客户是否存在（unknown-customer）、单据上的买方", "whether customers exist (unknown-customer), the buyer on documents"),
+    "products": ("产品是否存在（unknown-product）、每箱净重、温度范围、装柜量（weight-mismatch、temperature-range、container-overflow）、单据上的品名",
+                 "whether products exist (unknown-product), kg per carton, temperature range, container capacity "
+                 "(weight-mismatch, temperature-range, container-overflow), the goods on documents"),
+}
+_ROLE_ZH = {"customers": "客户", "products": "产品"}
+
+
+def _load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None,
+                 sheets: Sequence[str] | None = None) -> Tables:
+    refs_specs = [schema.sheets[r] for r in ("customers", "products", "company")]
+    grids, notes_ = master_sheets(data, schema.master, sheets, skip=refs_specs)
+    masters = tuple(build_table(g, schema.master, data.date1904, early) for g in grids)
+    notes: list[str] = list(data.notes) + notes_
+    if len(masters) > 1:
+        names = ", ".join(m.sheet for m in masters)
+        notes.append(f"本工作簿有 {len(masters)} 个主表，逐表检查：{names}。\n"
+                     f"The workbook has {len(masters)} master sheets, each checked on its own: {names}.")
+    taken: list[SheetGrid] = list(grids)
     refs: dict[str, Table | None] = {}
     for role in ("customers", "products"):
         spec = schema.sheets[role]
-        g = locate_sheet(data, spec, required=False)
-        if g is None or g is master_grid:
-            refs[role] = None
-            notes.append(f"no {role} sheet ({' / '.join(spec.names)}): its checks were skipped")
-            continue
-        try:
-            refs[role] = build_table(g, spec, data.date1904)
-        except HeaderNotFound as exc:
-            refs[role] = None
-            notes.append(exc.message_en)
-    company, company_cells = read_company(locate_sheet(data, schema.company, required=False), schema.company)
-    return Tables(master=master, customers=refs["customers"], products=refs["products"],
-                  company=company, company_cells=company_cells, data=data, notes=notes)
+        g = reference_sheet(data, spec, taken)
+        refs[role] = None
+        if g is not None:
+            taken.append(g)
+            try:
+                refs[role] = build_table(g, spec, data.date1904)
+            except HeaderNotFound as exc:
+                notes.append(f"{exc.message_zh}\n{exc.message_en}")
+        if refs[role] is None:
+            zh, en = _SKIPPED[role]
+            if g is None:
+                notes.append(f"找不到{_ROLE_ZH[role]}表（{' / '.join(spec.names)}，或含 {spec.columns[0].zh} 等表头的工作表），"
+                             f"未检查：{zh}。\n"
+                             f"No {role} sheet ({' / '.join(spec.names)}, or one with headers such as "
+                             f"{spec.columns[0].en}): not checked: {en}.")
+            else:
+                notes.append(f"未检查：{zh}。\nNot checked: {en}.")
+    company, company_cells = read_company(company_sheet(data, schema.company, taken), schema.company)
+    return Tables(master=masters[0], customers=refs["customers"], products=refs["products"],
+                  company=company, company_cells=company_cells, data=data, notes=notes, masters=masters)

@@ -2,6 +2,8 @@
 
     T/T in advance · 100% T/T before shipment                → TT_ADVANCE
     T/T 30% deposit, 70% against B/L copy (any %)            → TT_BALANCE (deposit_pct)
+    TT 30/70 · 30%TT+70%                                      → TT_BALANCE (deposit_pct 30)
+    30% T/T + 70% D/P at sight · 30%TT+70%LC                  → DP / LC_SIGHT (deposit_pct 30)
     D/P at sight · D/P 即期 · 付款交单                          → DP
     D/A 60 days · 承兑交单 60天                                 → DA (days)
     L/C at sight · 即期信用证                                   → LC_SIGHT
@@ -63,6 +65,28 @@ _PCT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 _DAYS = re.compile(r"(\d{1,3})\s*(?:DAYS?|DS|天|日)")
 _AT_N = re.compile(r"(?:AT|@)\s*(\d{1,3})(?!\s*%)")
 _BARE_N = re.compile(r"(?<![\d.%])(\d{1,3})(?![\d.%])")
+#: "30/70", "30-70", "30:70": deposit and balance in percent, written as a pair
+_PAIR = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)\s*%?\s*[/:+-]\s*(\d{1,2}(?:\.\d+)?)\s*%?(?![\d.])")
+#: a T/T part before a bank method: "30% T/T + 70% D/P", "30%TT+70%LC"
+_TT_PART = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*%\s*(?:TT|电汇|DEPOSIT|定金|订金)|(?:TT|电汇|DEPOSIT|定金|订金)\s*(\d{1,2}(?:\.\d+)?)\s*%")
+
+
+def _pair_deposit(s: str) -> float | None:
+    """The deposit of a "30/70" pair whose parts add up to 100, else None."""
+    for m in _PAIR.finditer(s):
+        a, b = float(m[1]), float(m[2])
+        if abs(a + b - 100) < 1e-9 and 0 < a < 100:
+            return a
+    return None
+
+
+def _tt_deposit(s: str) -> float | None:
+    """The percent paid by T/T ahead of a bank method ("30%TT+70%DP"), else None."""
+    m = _TT_PART.search(s)
+    if m is None:
+        return None
+    pct = float(m[1] or m[2])
+    return pct if 0 < pct < 100 else None
 
 
 def _has(pattern: str, s: str) -> bool:
@@ -92,21 +116,22 @@ def parse_terms(text: object) -> PaymentTerms | None:
     word = lambda w: _has(rf"(?<![A-Z]){w}(?![A-Z])", s)  # noqa: E731
 
     if word("LC") or "信用证" in s or word("L C") or "CREDIT" in s:
-        days = _tenor(s)
+        days = _tenor(_TT_PART.sub(" ", s))
+        dep = _tt_deposit(s)
         if days and not ("即期" in s and days is None):
             if "SIGHT" in s and not _has(r"\d+\s*(DAYS?|天)", s):
-                return PaymentTerms("LC_SIGHT", text=raw)
-            return PaymentTerms("LC_USANCE", days=days, text=raw)
+                return PaymentTerms("LC_SIGHT", deposit_pct=dep, text=raw)
+            return PaymentTerms("LC_USANCE", days=days, deposit_pct=dep, text=raw)
         if "SIGHT" in s or "即期" in s or not days:
             if "远期" in s or "USANCE" in s:
                 return None  # a usance credit without its tenor
-            return PaymentTerms("LC_SIGHT", text=raw)
+            return PaymentTerms("LC_SIGHT", deposit_pct=dep, text=raw)
     if word("DA") or "承兑交单" in s:
-        days = _tenor(s)
-        return PaymentTerms("DA", days=days, text=raw) if days is not None else None
+        days = _tenor(_TT_PART.sub(" ", s))
+        return PaymentTerms("DA", days=days, deposit_pct=_tt_deposit(s), text=raw) if days is not None else None
     if word("DP") or "付款交单" in s:
-        days = None if ("SIGHT" in s or "即期" in s) else _tenor(s)
-        return PaymentTerms("DP", days=days, text=raw)
+        days = None if ("SIGHT" in s or "即期" in s) else _tenor(_TT_PART.sub(" ", s))
+        return PaymentTerms("DP", days=days, deposit_pct=_tt_deposit(s), text=raw)
     if word("OA") or "OPEN ACCOUNT" in s or "赊销" in s or "赊账" in s or "放账" in s:
         days = _tenor(s)
         return PaymentTerms("OA", days=days, text=raw) if days is not None else None
@@ -118,6 +143,8 @@ def parse_terms(text: object) -> PaymentTerms | None:
         advance_words = any(w in s for w in ("ADVANCE", "BEFORE SHIPMENT", "PREPAID", "预付", "款到发货", "出运前", "装运前"))
         if pcts and pcts[0] >= 100 and not balance_words:
             return PaymentTerms("TT_ADVANCE", deposit_pct=100.0, text=raw)
+        if not pcts and (pair := _pair_deposit(s)) is not None:
+            return PaymentTerms("TT_BALANCE", deposit_pct=pair, text=raw)
         if deposit_words or (len(pcts) >= 2 and pcts[0] < 100) or (balance_words and pcts and pcts[0] < 100):
             dep = pcts[0] if pcts else None
             if dep is None:

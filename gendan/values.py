@@ -36,6 +36,8 @@ class Parsed:
     ok: bool
     as_text: bool = False
     reason: str | None = None
+    #: for a value that does not parse: what it could mean (an ambiguous date's readings)
+    expected: str | None = None
 
 
 BLANK = Parsed(None, True)
@@ -122,6 +124,8 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _YMD_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DMY_NAME = re.compile(r"^(\d{1,2})[\s\-./]*([A-Za-z]{3,9})\.?[\s\-./,]*(\d{4})$")
 _MDY_NAME = re.compile(r"^([A-Za-z]{3,9})\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})$")
+#: day and month in either order before a four-digit year: 2/22/2026 (US), 22.2.2026 (Europe)
+_XY_YEAR = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4})$")
 
 
 def serial_to_date(serial: float, date1904: bool = False) -> dt.date | None:
@@ -167,14 +171,30 @@ def _date_from_text(text: str) -> Parsed:
     elif m := _MDY_NAME.match(s):
         mon = _MONTHS.get(m[1][:4].upper()) or _MONTHS.get(m[1][:3].upper())
         d = _mk(int(m[3]), mon, int(m[2])) if mon else None
+    elif m := _XY_YEAR.match(s):
+        return _day_month_or_month_day(int(m[1]), int(m[3]), int(m[4]))
     if d is None:
         return Parsed(None, False)
     return Parsed(d, True, as_text=True)
 
 
+def _day_month_or_month_day(a: int, b: int, year: int) -> Parsed:
+    """``a/b/year`` read as month/day (US) and as day/month (most of the world): one
+    possible reading is taken (a text date, a warning); two different ones are an error
+    that names both, for no rule can tell which the merchandiser meant."""
+    readings = sorted({d for d in (_mk(year, a, b), _mk(year, b, a)) if d is not None})
+    if len(readings) == 1:
+        return Parsed(readings[0], True, as_text=True)
+    if not readings:
+        return Parsed(None, False)
+    return Parsed(None, False, reason="ambiguous-date", expected=" / ".join(d.isoformat() for d in readings))
+
+
 def parse_date(v: Any, date1904: bool = False) -> Parsed:
     """A date from a real date, an Excel serial, or text (``2020-05-01``, ``2020/5/1``,
-    ``2020.5.1``, ``2020年5月1日``, ``01-May-2020``, ``May 1, 2020``)."""
+    ``2020.5.1``, ``2020年5月1日``, ``01-May-2020``, ``May 1, 2020``, and day and month
+    before the year when only one order makes a date: ``2/22/2026``, ``22.2.2026``;
+    ``3/5/2026`` does not parse, reason ``ambiguous-date``, both readings in ``expected``)."""
     if v is None:
         return BLANK
     t = type(v)

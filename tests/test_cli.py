@@ -32,9 +32,27 @@ def test_check_json_exit_codes(tmp_path, capsys):
 def test_check_csv_and_out_file(tmp_path, capsys):
     bad = _book(tmp_path, clean_order(1, remarks="=HYPERLINK(\"http://x\")", amount=1.0))
     out = tmp_path / "report.csv"
-    assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv", "--out", str(out)]) == 1
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv-utf8", "--out", str(out)]) == 1
+    text = out.read_text(encoding="utf-8")
+    assert not text.startswith("\ufeff")  # the bare form, for scripts
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["code"] == "amount-mismatch" and rows[0]["cell"].endswith("4")
+
+
+def test_csv_for_excel_has_a_bom_and_titles_in_the_language(tmp_path, capsys):
+    """--format csv is what a Chinese Excel opens right: UTF-8 with a BOM (else it reads
+    GBK and shows mojibake) and column titles in --lang."""
+    bad = _book(tmp_path, clean_order(1, amount=1.0))
+    out = tmp_path / "report.csv"
+    assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv", "--lang", "zh", "--out", str(out)]) == 1
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows[0][:5] == ["代码", "级别", "工作表", "单元格", "行"]
+    assert rows[1][0] == "amount-mismatch" and "金额" in rows[1][9]
+    assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv", "--lang", "en"]) == 1
+    en = capsys.readouterr().out
+    assert en.startswith("\ufeffCode,Severity,Sheet,Cell,Row,Column,Contract No.")
 
 
 def test_table_output_in_both_languages(tmp_path, capsys):

@@ -150,8 +150,8 @@ def test_csv_report_defuses_formula_text(
     assert payload_seen, "the payload rows produced no findings to check"
     # and the same through --out (written atomically)
     out = tmp_path / "report.csv"
-    cp, _ = run_check(root / "formula-injection.xlsx", "--format", "csv", "--out", str(out))
-    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("code")
+    cp, _ = run_check(root / "formula-injection.xlsx", "--format", "csv-utf8", "--out", str(out))
+    assert out.read_text(encoding="utf-8").splitlines()[0].startswith("code")
 
 
 def test_date1904_dates_are_read_as_dates(corpus: tuple[Path, list[make_corpus.Case]]) -> None:

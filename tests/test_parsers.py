@@ -83,12 +83,53 @@ def test_text_keeps_codes_whole():
     ("远期信用证 120天", "LC_USANCE", 120, None),
     ("O/A 30 days", "OA", 30, None),
     ("赊销 45天", "OA", 45, None),
+    # forms of real books: a deposit/balance pair, a T/T part before a bank method
+    ("TT 30/70", "TT_BALANCE", None, 30.0),
+    ("T/T 30/70", "TT_BALANCE", None, 30.0),
+    ("30/70 TT", "TT_BALANCE", None, 30.0),
+    ("TT 50/50", "TT_BALANCE", None, 50.0),
+    ("T/T 30% deposit 70% against B/L copy", "TT_BALANCE", None, 30.0),
+    ("30%TT+70%DP", "DP", None, 30.0),
+    ("30% T/T + 70% D/P at sight", "DP", None, 30.0),
+    ("30%TT,70%LC", "LC_SIGHT", None, 30.0),
+    ("30%TT+70% L/C 60 days", "LC_USANCE", 60, 30.0),
+    ("30% deposit, 70% D/A 60 days", "DA", 60, 30.0),
 ])
 def test_payment_terms_grammar(text, method, days, deposit):
     t = parse_terms(text)
     assert t is not None and (t.method, t.days, t.deposit_pct) == (method, days, deposit)
 
 
-@pytest.mark.parametrize("text", ["", "cash", "D/A", "O/A", "T/T", "see contract"])
+@pytest.mark.parametrize("text", ["", "cash", "D/A", "O/A", "T/T", "see contract", "TT 60/30", "TT 2/22"])
 def test_terms_that_do_not_parse(text):
     assert parse_terms(text) is None
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("2/22/2026", dt.date(2026, 2, 22)),   # only month/day makes a date
+    ("22/2/2026", dt.date(2026, 2, 22)),   # only day/month does
+    ("22.02.2026", dt.date(2026, 2, 22)),
+    ("5/5/2026", dt.date(2026, 5, 5)),     # both readings are the same day
+    ("2026.2.22", dt.date(2026, 2, 22)),
+    ("2026年2月22日", dt.date(2026, 2, 22)),
+    ("22-Feb-2026", dt.date(2026, 2, 22)),
+])
+def test_text_dates_with_one_reading_are_read(raw, expected):
+    p = parse_date(raw)
+    assert p.ok and p.value == expected and p.as_text
+
+
+@pytest.mark.parametrize("raw,readings", [
+    ("3/5/2026", "2026-03-05 / 2026-05-03"),
+    ("12/1/2026", "2026-01-12 / 2026-12-01"),
+    ("01.02.2026", "2026-01-02 / 2026-02-01"),
+])
+def test_text_dates_with_two_readings_are_errors_naming_both(raw, readings):
+    p = parse_date(raw)
+    assert not p.ok and p.value is None and p.reason == "ambiguous-date" and p.expected == readings
+
+
+@pytest.mark.parametrize("raw", ["13/13/2026", "2/30/2026", "3/5/26", "3-5.2026"])
+def test_day_month_texts_that_are_no_date(raw):
+    p = parse_date(raw)
+    assert not p.ok and p.reason is None

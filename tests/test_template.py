@@ -177,7 +177,7 @@ def test_template_follows_a_changed_schema(tmp_path: Path) -> None:
     assert "件数（箱）" in headers and "箱数" not in headers and headers[-2:] == ["封号", "等级"]
     ctype = [dv for dv in _validations(ws, _letter(schema.master, "container_type"), HEADER_ROW + 1)
              if dv.type == "list"]
-    assert _list_values(wb, ctype[0].formula1) == ["20RF", "45RH", "40RH"]
+    assert _list_values(wb, ctype[0].formula1) == ["20RF", "45RH", "40RH", "20GP", "40GP", "40HQ"]
     # a list longer than Excel's 255-character inline limit goes to a hidden sheet
     grade = [dv for dv in _validations(ws, _letter(schema.master, "grade"), HEADER_ROW + 1)
              if dv.type == "list"]

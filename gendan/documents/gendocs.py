@@ -21,12 +21,16 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
 from gendan.documents.layout import Layout, load_layout
 from gendan.errors import InputError, OutputError
 from gendan.normalize import clean_text, norm
 from gendan.schema import Schema, load_schema
+
+if TYPE_CHECKING:
+    from gendan.tables import Tables
 
 _OPENPYXL_INPUTS = (".xlsx", ".xlsm")
 
@@ -43,6 +47,8 @@ class GenerateResult:
     status: str = DRAFT
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: orders whose documents were refused (buyer or product not found; with --all only)
+    refused: list[InputError] = field(default_factory=list)
     method: str = "openpyxl"  # graft: parts added to a copy of the package; openpyxl: load + save
 
     def summary(self, lang: str = "zh") -> str:
@@ -102,6 +108,69 @@ def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> li
         raise InputError(f"Contract {names} is not in the master sheet {master.sheet}.",
                          f"工作表「{master.sheet}」中没有合同号 {names}。")
     return out
+
+
+def select_in_masters(tables: object, orders: Sequence[str] | None, all: bool) -> list[tuple[Tables, list[int]]]:
+    """Per master sheet (a book may keep one per year), the Tables and row indexes of the
+    orders asked for; a contract number no master holds stops the run (exit 2)."""
+    from gendan.tables import Tables
+
+    assert isinstance(tables, Tables)
+    subs = tables.each()
+    if len(subs) == 1:
+        return [(tables, select_orders(tables, orders, all))]
+    if all:
+        return [(t, select_orders(t, None, True)) for t in subs]
+    wanted = [norm(clean_text(no)) for no in orders or ()]
+    out: list[tuple[Tables, list[int]]] = []
+    found: set[str] = set()
+    for t in subs:
+        index = contract_index(t)
+        mine = [no for no, k in zip(orders or (), wanted, strict=True) if k in index and k not in found]
+        found.update(norm(clean_text(no)) for no in mine)
+        if mine:
+            out.append((t, select_orders(t, mine, False)))
+    unknown = [str(no) for no, k in zip(orders or (), wanted, strict=True) if k not in found]
+    if unknown:
+        names, sheets = ", ".join(unknown), ", ".join(tables.sheets)
+        raise InputError(f"Contract {names} is in none of the master sheets {sheets}.",
+                         f"主表 {sheets} 中都没有合同号 {names}。")
+    return out
+
+
+def unresolved(tables: object, indexes: Sequence[int]) -> tuple[list[int], InputError | None]:
+    """The orders among ``indexes`` whose buyer (the 客户 row: full name, address - also
+    the consignee) or goods (the 产品 row) cannot be found, and the one sentence (zh+en)
+    that refuses their documents: an invoice with an empty buyer must not leave the
+    office."""
+    from gendan.tables import Tables
+
+    assert isinstance(tables, Tables)
+    bad_c: list[str] = []
+    bad_p: list[str] = []
+    bad: list[int] = []
+    for i in indexes:
+        o = Order(tables, i)
+        if o.customer_index is None:
+            bad_c.append(f"{o.contract_no} ({clean_text(tables.master.get('customer', i)) or '—'})")
+        if o.product_index is None:
+            bad_p.append(f"{o.contract_no} ({clean_text(tables.master.get('product', i)) or '—'})")
+        if o.customer_index is None or o.product_index is None:
+            bad.append(i)
+    if not bad:
+        return [], None
+    zh, en = [], []
+    if bad_c:
+        where = "" if tables.customers is not None else "（工作簿中找不到客户表）"
+        where_en = "" if tables.customers is not None else " (the workbook has no customers sheet)"
+        zh.append(f"客户表中找不到这些订单的买方/收货人{where}：{', '.join(bad_c)}")
+        en.append(f"the buyer/consignee is not in the customers sheet{where_en} for {', '.join(bad_c)}")
+    if bad_p:
+        where = "" if tables.products is not None else "（工作簿中找不到产品表）"
+        where_en = "" if tables.products is not None else " (the workbook has no products sheet)"
+        zh.append(f"产品表中找不到这些订单的品名规格{where}：{', '.join(bad_p)}")
+        en.append(f"the product is not in the products sheet{where_en} for {', '.join(bad_p)}")
+    return bad, InputError(f"No documents were made where {'; '.join(en)}.", f"以下订单未生成单据：{'；'.join(zh)}。")
 
 
 def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: str = DRAFT,
@@ -170,11 +239,23 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
     tables = load_tables(data, schema)
     t1 = time.perf_counter()
     result.seconds["read"] = t1 - t0
-    indexes = select_orders(tables, orders, all)
+    picks = select_in_masters(tables, orders, all)
+    for n, (sub, indexes) in enumerate(picks):
+        bad, refusal = unresolved(sub, indexes)
+        if refusal is not None and not all:
+            raise refusal  # the orders asked for by number: none is made
+        if refusal is not None:  # --all: the others are made, these refused (exit 2)
+            result.refused.append(refusal)
+            drop = set(bad)
+            picks[n] = (sub, [i for i in indexes if i not in drop])
     fast = FAST if fast is None else fast
-    built, skipped = build_all(tables, indexes, lay, status, documents, stamp, lite=fast)
+    built, skipped = [], []
+    for sub, indexes in picks:
+        b, sk = build_all(sub, indexes, lay, status, documents, stamp, lite=fast)
+        built += b
+        skipped += sk
+        result.orders += [clean_text(sub.master.get("contract_no", i)) for i in indexes]
     result.skipped = skipped
-    result.orders = [clean_text(tables.master.get("contract_no", i)) for i in indexes]
     t2 = time.perf_counter()
     result.seconds["build"] = t2 - t1
 
@@ -201,7 +282,8 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
         _through_openpyxl(src, out, built, result)
     t5 = time.perf_counter()
     if pdf_dir is not None:
-        values = _full(built, lay) if issue else build_all(tables, indexes, lay, ISSUED, documents, stamp)[0]
+        values = _full(built, lay) if issue else [
+            d for sub, indexes in picks for d in build_all(sub, indexes, lay, ISSUED, documents, stamp)[0]]
         result.pdfs = write_pdfs(values, Path(pdf_dir))
         result.seconds["pdf"] = time.perf_counter() - t5
     return result
