@@ -9,12 +9,20 @@ traceback.
 
 One soffice process converts every file of a run (``--convert-to pdf`` takes many inputs),
 because starting LibreOffice costs about a second each time.
+
+LibreOffice on a machine without a font that has Chinese glyphs (a fresh Linux server, CI)
+prints every Chinese character as an empty box and says nothing.  So before rendering,
+:func:`cjk_font_available` asks fontconfig (``fc-list :lang=zh``) — or, without fc-list,
+looks for the usual CJK font files — and :class:`CJKFontMissing` names the package to
+install.  Windows and macOS ship CJK fonts, so the check is for fontconfig systems only.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +30,54 @@ from pathlib import Path
 from gendan.errors import OutputError
 from gendan.recalc import LibreOfficeMissing, find_soffice, profile_dir
 
-__all__ = ["LibreOfficeMissing", "pdf_available", "render_pdfs"]
+__all__ = ["CJKFontMissing", "LibreOfficeMissing", "cjk_font_available", "pdf_available", "render_pdfs"]
+
+#: Font files with Chinese glyphs, by name (used only where fc-list is not installed).
+_CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "sourcehanserif", "wqy", "droidsansfallback",
+              "ukai", "uming", "arphic", "simsun", "simhei", "msyh", "pingfang", "hiragino", "notosanssc",
+              "notoserifsc")
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
+
+
+class CJKFontMissing(OutputError):
+    """No font with Chinese glyphs: LibreOffice would print the Chinese text as boxes."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No font with Chinese glyphs is installed, so LibreOffice would print every Chinese "
+            "character of the documents as an empty box; install one (Debian/Ubuntu: apt-get install "
+            "fonts-noto-cjk) and run again.",
+            "本机没有含中文字形的字体，LibreOffice 会把单据上的每个汉字印成空框；请先安装"
+            "（Debian/Ubuntu：apt-get install fonts-noto-cjk）再运行。",
+        )
+
+
+def cjk_font_available(fc_list: str | None = None, font_dirs: Sequence[str] = _FONT_DIRS) -> bool:
+    """Whether LibreOffice can reach a font with Chinese glyphs.  On Windows and macOS:
+    yes (the system fonts have them).  Elsewhere fontconfig decides what LibreOffice finds:
+    ``fc-list :lang=zh`` lists the fonts covering Chinese; without fc-list, the font
+    folders are searched for the usual CJK font files."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    fc = fc_list if fc_list is not None else shutil.which("fc-list")
+    if fc:
+        try:
+            proc = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True, timeout=60,
+                                  check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            proc = None
+        if proc is not None and proc.returncode == 0:
+            return bool(proc.stdout.strip())
+    for folder in font_dirs:
+        root = Path(os.path.expanduser(folder))
+        if not root.is_dir():
+            continue
+        for _dirpath, _dirs, files in os.walk(root):
+            for f in files:
+                low = f.lower().replace("-", "").replace("_", "").replace(" ", "")
+                if low.endswith((".ttf", ".ttc", ".otf", ".otc")) and any(k in low for k in _CJK_FILES):
+                    return True
+    return False
 
 
 def pdf_available() -> bool:
@@ -36,6 +91,8 @@ def render_pdfs(books: Sequence[str | Path], out_dir: str | Path, timeout: float
     soffice = find_soffice()
     if soffice is None:
         raise LibreOfficeMissing()
+    if not cjk_font_available():
+        raise CJKFontMissing()
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     if not books:

@@ -790,8 +790,9 @@ def _write_table(ws: Any, sheet: SheetSpec, rows: Sequence[dict[str, Any]], head
 
 def _reference_sheets(wb: Any, schema: Schema, write_only: bool = False) -> None:
     """客户, 产品 and 公司: small, so written the same way in both modes."""
-    cust_rows = [c.row for c in CUSTOMERS]
-    prod_rows = list(PRODUCTS.values())
+    cust_rows = [{**c.row, **_COLLECTING_BANKS.get(c.row["customer"], {})} for c in CUSTOMERS]
+    prod_rows = [{**p, "package_type": "CARTONS", "gross_kg_per_package": p["kg_per_carton"] + _TARE_KG[p["kg_per_carton"]]}
+                 for p in PRODUCTS.values()]
     for sheet, rows in ((schema.customers, cust_rows), (schema.products, prod_rows)):
         keys = [c.key for c in sheet.columns]
         if write_only:
@@ -850,6 +851,76 @@ def _sample_rows(seed: int, n_orders: int, as_of: date) -> tuple[list[_Order], l
     return orders, rows
 
 
+#: Optional document details per payment method and port (the columns the documents print:
+#: consignee, notify, booking, B/L type, seals, per-container cartons, measurement, ETA,
+#: the L/C's issuing bank, date and goods description).  Filled after the defects are
+#: planted, from their own random stream, so every other value of the sample is unchanged.
+_TRANSIT_DAYS = {"JAKARTA": 9, "HO CHI MINH": 6, "LAEM CHABANG": 7, "PORT KLANG": 8, "MANILA": 6,
+                 "VLADIVOSTOK": 5, "CHITTAGONG": 16, "JEBEL ALI": 22, "ROTTERDAM": 34}
+_ISSUING_BANKS = {"SIAM FRESH": "BANGKOK BANK PUBLIC COMPANY LIMITED, HEAD OFFICE, BANGKOK",
+                  "DHAKA AGRO": "SONALI BANK PLC, AGRABAD CORPORATE BRANCH, CHATTOGRAM"}
+_CBM_PER_CARTON = {18.0: 0.052, 20.0: 0.056}
+_COLLECTING_BANKS = {
+    "MY HARVEST": {"collecting_bank_address": "Menara Maybank, 100 Jalan Tun Perak, 50050 Kuala Lumpur, Malaysia",
+                   "collecting_bank_swift": "MBBEMYKL"},
+    "MANILA FRUITS": {"collecting_bank_address": "BDO Corporate Center, 7899 Makati Avenue, Makati City 0726, Philippines",
+                      "collecting_bank_swift": "BNORPHMM"},
+}
+#: The seller's CIF buyer on T/T: one settled AL NOOR order sold CIF Jebel Ali, so the
+#: sample has a CIF T/T order (the documents' Incoterm wording: who insures).
+_CIF_TT_CUSTOMER = "AL NOOR"
+
+
+def _add_document_details(orders: list[_Order], rows: list[dict[str, Any]], defects: Sequence[PlantedDefect],
+                          seed: int) -> None:
+    """Fill the optional document columns of every row (see ``_TRANSIT_DAYS``); rows with a
+    planted defect get none of the per-container lists (seals, cartons), so no new finding
+    can land on them."""
+    rng = random.Random(seed + 15)
+    bad = {d.contract_no for d in defects}
+    cif_done = False
+    for o, r in zip(orders, rows, strict=True):
+        cust, method = o.cust, o.method
+        full = f"{cust.row['full_name']}, {cust.row['address']}"
+        r["issuing_bank"] = r["lc_date"] = r["lc_goods_description"] = None
+        if method in ("LC_SIGHT", "LC_USANCE"):
+            bank = _ISSUING_BANKS[cust.row["customer"]]
+            r["issuing_bank"] = bank
+            r["lc_date"] = _workday(r["contract_date"] + timedelta(days=rng.randint(4, 9)))
+            if isinstance(r["cartons"], int) and r["spec"] in ("72#", "80#", "88#", "100#", "113#"):
+                r["lc_goods_description"] = (f"FRESH {r['product']}S, SIZE {r['spec']}, {r['cartons']:,} CARTONS "
+                                             f"OF {r['kg_per_carton']:g} KG NET, CHINA ORIGIN")
+            r["consignee"] = f"TO THE ORDER OF {bank.split(',')[0]}"
+            r["notify_party"] = full
+        elif method in ("DP", "DA"):
+            r["consignee"] = "TO ORDER"
+            r["notify_party"] = full
+        else:
+            r["consignee"] = full  # notify: the 客户 sheet's notify party
+        if r["etd"] is None:
+            continue
+        r["booking_no"] = f"QD{YEAR % 100}{_digits(rng, 7, first_nonzero=False)}"
+        r["bl_type"] = ("ORIGINAL" if method in ("DP", "DA", "LC_SIGHT", "LC_USANCE", "TT_BALANCE")
+                        else rng.choice(("TELEX RELEASE", "SEA WAYBILL")))
+        sail = r["bl_date"] or (r["etd"] if isinstance(r["etd"], date) else None)
+        port = str(r["port_of_discharge"]).split(",")[0]
+        if sail is not None and port in _TRANSIT_DAYS:
+            r["eta"] = sail + timedelta(days=_TRANSIT_DAYS[port])
+        if (not cif_done and cust.row["customer"] == _CIF_TT_CUSTOMER and r["contract_no"] not in bad
+                and r["status"] in ("已收款", "已结案") and r.get("remarks") is None):
+            r["incoterm"] = "CIF"
+            cif_done = True
+        if r["container_nos"] is None or r["contract_no"] in bad or not isinstance(r["cartons"], int):
+            continue
+        nos = [x for x in re.split(r"\s*/\s*", r["container_nos"]) if x]
+        r["seal_nos"] = " / ".join(f"{r['bl_no'][:4]}{_digits(rng, 7)}" for _ in nos)
+        cap = PRODUCTS[o.prod_key]["cartons_per_20RF" if r["container_type"] == "20RF" else "cartons_per_40RH"]
+        last = r["cartons"] - cap * (len(nos) - 1)
+        if len(nos) > 1 and 0 < last < cap:  # loaded full but the last: not an even split
+            r["container_cartons"] = " / ".join([str(cap)] * (len(nos) - 1) + [str(last)])
+        r["measurement_cbm"] = round(r["cartons"] * _CBM_PER_CARTON.get(r["kg_per_carton"], 0.052), 3)
+
+
 def build_sample(path: str | Path, seed: int = 2026, n_orders: int = 120,
                  schema: Schema | None = None, as_of: date = AS_OF) -> SampleManifest:
     """Write the sample master workbook to ``path`` and say which defects it carries."""
@@ -857,6 +928,7 @@ def build_sample(path: str | Path, seed: int = 2026, n_orders: int = 120,
     path = Path(path)
     orders, rows = _sample_rows(seed, n_orders, as_of)
     defects = _plant(orders, rows, seed, as_of)
+    _add_document_details(orders, rows, defects, seed)
     for r in rows:
         r.pop("_reserved", None)
     wb = Workbook()

@@ -90,14 +90,15 @@ def _at(plan, kind, cell):  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------- layout
 
 
-def test_layout_has_the_six_documents(layout) -> None:  # type: ignore[no-untyped-def]
+def test_layout_has_the_seven_documents(layout) -> None:  # type: ignore[no-untyped-def]
     assert [d.key for d in layout.documents] == [
         "sales_contract", "shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice",
-        "collection_instruction",
+        "collection_instruction", "bill_of_exchange",
     ]
     titles = {d.key: (d.title_zh, d.title_en) for d in layout.documents}
     assert titles["commercial_invoice"] == ("商业发票", "COMMERCIAL INVOICE")
     assert layout.document("collection_instruction").terms == ("DP", "DA")
+    assert layout.document("bill_of_exchange").terms == ("DP", "DA", "LC_SIGHT", "LC_USANCE")
     assert layout.document("packing_list").repeat is not None
 
 
@@ -216,9 +217,9 @@ def test_issued_sheet_holds_values_and_provenance(tables, layout) -> None:  # ty
 def test_text_from_cells_stays_text(tables, layout) -> None:  # type: ignore[no-untyped-def]
     order = _order(tables, "GD26-002")
     issued = build_document(layout, layout.document("shipping_instruction"), order, ISSUED, NOW)
-    assert _at(issued.plan, SetValues, "C29").values == [['=HYPERLINK("http://x","y")']]
+    assert _at(issued.plan, SetValues, "C33").values == [['=HYPERLINK("http://x","y")']]
     draft = build_document(layout, layout.document("shipping_instruction"), order, DRAFT)
-    f = _at(draft.plan, SetFormula, "C29").formula
+    f = _at(draft.plan, SetFormula, "C33").formula
     assert "HYPERLINK" not in f and f.startswith("=IFERROR(IF(INDEX(")
 
 
@@ -237,7 +238,8 @@ def test_packing_list_has_a_row_per_container(tables, layout) -> None:  # type: 
     assert (v["D16"], v["D17"]) == (1100.0, 1100.0)
     assert (v["G16"], v["H17"]) == (19800.0, 21340.0)
     assert (v["A18"], v["D18"], v["G18"], v["H18"]) == ("合计 TOTAL", 2200, 39600.0, 42680.0)  # moved down one row
-    assert Merge(sheet.sheet, "B17:C17") in sheet.plan.of_type(Merge)
+    assert (v["C16"], v["C17"]) == (layout.missing_text,) * 2  # no seal numbers in the master yet
+    assert Merge(sheet.sheet, "A18:C18") in sheet.plan.of_type(Merge)
     assert {"container_no[1]", "container_no[2]", "cartons_per_container[2]"} <= {f.key for f in sheet.fields}
     draft = build_document(layout, layout.document("packing_list"), _order(tables, "GD26-002"), DRAFT)
     f = _at(draft.plan, SetFormula, "B17").formula
@@ -285,8 +287,8 @@ def test_apply_openpyxl_keeps_text_and_page_setup(tables, layout, tmp_path) -> N
     path = tmp_path / "si.xlsx"
     wb.save(path)
     ws = openpyxl.load_workbook(path)[sheet.sheet]
-    assert ws["C29"].value == '=HYPERLINK("http://x","y")' and ws["C29"].data_type == "s"
-    assert "C29:H30" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["C33"].value == '=HYPERLINK("http://x","y")' and ws["C33"].data_type == "s"
+    assert "C33:H34" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.column_dimensions["P"].hidden
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.paperSize == 9
@@ -309,7 +311,8 @@ def test_generate_adds_sheets_and_leaves_the_input_alone(tmp_path) -> None:  # t
     assert hashlib.sha256(src.read_bytes()).hexdigest() == before
     assert result.sheets == [
         "合同-GD26-001", "指令-GD26-001", "通知-GD26-001", "箱单-GD26-001", "发票-GD26-001", "托收-GD26-001",
-        "合同-GD26-002", "指令-GD26-002", "通知-GD26-002", "箱单-GD26-002", "发票-GD26-002",
+        "汇票-GD26-001",
+        "合同-GD26-002", "指令-GD26-002", "通知-GD26-002", "箱单-GD26-002", "发票-GD26-002", "汇票-GD26-002",
     ]
     assert result.skipped == [("GD26-002", "collection_instruction")]
     assert result.method == "graft"  # the package was copied, not rewritten by openpyxl
@@ -380,6 +383,7 @@ def test_issued_documents_agree_until_the_master_changes(tmp_path) -> None:  # t
         ("通知-GD26-001", "amount"), ("通知-GD26-001", "vessel_voyage"),
         ("指令-GD26-001", "vessel_voyage"), ("箱单-GD26-001", "vessel_voyage"),
         ("托收-GD26-001", "amount"), ("托收-GD26-001", "amount_words_en"), ("托收-GD26-001", "amount_words_zh"),
+        ("汇票-GD26-001", "amount"), ("汇票-GD26-001", "amount_words_en"), ("汇票-GD26-001", "amount_words_zh"),
     ])
     f = next(f for f in _check(changed) if f.sheet == "发票-GD26-001" and f.key == "unit_price")
     assert (f.cell, f.value, f.expected, f.contract_no) == ("F15", "23.50", "25", "GD26-001")

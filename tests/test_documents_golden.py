@@ -33,6 +33,8 @@ CASES = {
     "shipping_advice01": ("GD26-001", "shipping_advice", True),
     "collection01": ("GD26-001", "collection_instruction", False),
     "collection02": ("GD26-001", "collection_instruction", True),
+    "bill_of_exchange01": ("GD26-001", "bill_of_exchange", False),  # D/P at sight, drawn on the buyer
+    "bill_of_exchange02": ("GD26-002", "bill_of_exchange", True),  # L/C: drawn on the issuing bank
 }
 
 

@@ -1,6 +1,10 @@
 """End to end in LibreOffice headless: documents generated for an order of the sample
 workbook, recalculated, show the master's values with no error values anywhere; after the
 order's unit price changes in the master, the contract and the invoice show the new amount.
+The documents of a book that fills every optional document column (D/P, usance L/C, CIF
+T/T, and a D/A order missing them all) compute in LibreOffice to exactly the Python
+values — ITEM, VALUE, DAYS, NEED, DATETEXT and ``&`` included; and the PDFs embed a font
+with Chinese glyphs.
 
 Skipped only where soffice is not installed (CI installs it: see .ci/run)."""
 
@@ -94,7 +98,7 @@ def test_every_document_shows_the_master_values(sample, generated) -> None:  # t
 
     path, contract = sample
     result, recalculated = generated
-    assert len(result.sheets) == 6
+    assert len(result.sheets) == 7  # six documents and the bill of exchange
     grids = _read(recalculated)
     for name in result.sheets:  # no error value anywhere on a document, helpers included
         for row in grids[name]:
@@ -179,3 +183,70 @@ def test_pdf_is_one_a4_page_per_document(sample, tmp_path) -> None:  # type: ign
             continue
         assert "Pages:           1" in info, (pdf.name, info)
         assert "(A4)" in info, (pdf.name, info)
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=False).stdout
+        assert fonts, pdf.name  # pdffonts comes with pdfinfo (poppler-utils)
+        names = [line.split()[0] for line in fonts.splitlines()[2:] if line.strip()]
+        # every document has Chinese text: a font with CJK glyphs must be embedded, or the
+        # characters were printed as empty boxes
+        assert any(_cjk_font(n) for n in names), (pdf.name, names)
+
+
+def _cjk_font(name: str) -> bool:
+    """A font name (``CAAAAA+NotoSansCJKjp-Bold``) of a family with Chinese glyphs."""
+    base = name.split("+", 1)[-1].casefold().replace(" ", "").replace("-", "")
+    return any(k in base for k in ("cjk", "sourcehan", "wenquanyi", "wqy", "droidsansfallback", "arplu", "ukai",
+                                   "uming", "simsun", "simhei", "yahei", "pingfang", "hiragino", "notosanssc",
+                                   "notoserifsc", "heiti", "songti", "kaiti", "fangsong"))
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Every document of four orders that exercise the optional columns, recalculated."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from factory import make_data, write_xlsx
+    from test_documents_fields import CUSTOMERS, PRODUCTS, company, rows
+
+    from gendan.documents import generate
+    from gendan.recalc import recalculate
+
+    folder = tmp_path_factory.mktemp("rich")
+    src = write_xlsx(make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()), folder / "m.xlsx")
+    result = generate(src, folder / "docs.xlsx", all=True)
+    return src, result, recalculate(result.out, folder / "recalc")
+
+
+def test_optional_fields_compute_the_same_in_libreoffice(rich) -> None:  # type: ignore[no-untyped-def]
+    from gendan.documents.build import ISSUED, Order, build_document
+    from gendan.documents.layout import load_layout
+    from gendan.reader import read_workbook
+    from gendan.schema import load_schema
+    from gendan.tables import load_tables
+
+    src, result, recalculated = rich
+    assert len(result.sheets) == 7 + 6 + 5 + 7  # D/P, L/C, T/T, D/A
+    grids = _read(recalculated)
+    t = load_tables(read_workbook(src), load_schema())
+    layout = load_layout()
+    checked = 0
+    for i in range(t.master.n):
+        order = Order(t, i)
+        for doc in layout.documents:
+            if not doc.applies(order.method):
+                continue
+            expected = build_document(layout, doc, order, ISSUED)
+            grid = grids[expected.sheet]
+            for row in grid:
+                for v in row:
+                    assert not (isinstance(v, str) and v.startswith(_ERRORS)), (expected.sheet, v)
+            for addr, want in expected.values.items():
+                assert _eq(_at(grid, addr), want), (expected.sheet, addr, _at(grid, addr), want)
+                checked += 1
+    assert checked > 1500
+    bx = grids["汇票-GD26-002"]
+    assert _at(bx, "C8") == "AT 90 DAYS AFTER B/L DATE" and _at(grids["汇票-GD26-004"], "C8") == "AT 60 DAYS AFTER SIGHT"
+    assert _at(bx, "C13").endswith("DATED 2026-03-06")
+    pl = grids["箱单-GD26-002"]
+    assert (_at(pl, "C16"), _at(pl, "D16"), _at(pl, "C17"), _at(pl, "D17")) == ("TH001", 1200, "TH002", 1000)
+    assert _at(grids["指令-GD26-004"], "C21") == layout.missing_text

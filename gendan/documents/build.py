@@ -263,10 +263,11 @@ class _Refs:
         return {"m": self.master, "c": self.customer, "p": self.product, "co": self.company}[scope](key)
 
 
-def _blank_if_empty(x: str) -> str:
+def _blank_if_empty(x: str, blank: str = '""') -> str:
     """``IFERROR(IF(x="","",x),"")``: a blank master cell shows blank, not 0; a missing
-    order, customer or product shows blank, never #N/A."""
-    return f'IFERROR(IF({x}="","",{x}),"")'
+    order, customer or product shows blank, never #N/A.  ``blank``: what shows instead
+    (the missing marker of a ``need: true`` cell)."""
+    return f'IFERROR(IF({x}="",{blank},{x}),{blank})'
 
 
 def _text_of(v: Any) -> str:
@@ -386,6 +387,8 @@ class Builder:
         def look(scope: str, key: str) -> Any:
             if scope == "doc":
                 return self.value(self.cell_of(key, i), i)
+            if scope == "layout":
+                return self.layout.missing_text
             return {"m": o.m, "c": o.c, "p": o.p, "co": o.co}[scope](key)
 
         return look
@@ -432,6 +435,8 @@ class Builder:
             v = nos[i - 1] if 0 < i <= len(nos) else None
         else:  # pragma: no cover - layout validation refuses other sources
             raise ValueError(s)
+        if c.need and v in (None, ""):
+            v = self.layout.missing_text
         self._values[memo] = v
         return v
 
@@ -445,6 +450,8 @@ class Builder:
         def ref(scope: str, key: str) -> str:
             if scope == "doc":
                 return self._doc_ref(key, i)
+            if scope == "layout":
+                return expr.quote(self.layout.missing_text)
             return self.refs.scope(scope, key)
 
         return ref
@@ -457,16 +464,17 @@ class Builder:
     def _formula(self, c: CellSpec, i: int = 0) -> str | None:
         s, a = c.source, c.arg
         r = self.refs
+        blank = expr.quote(self.layout.missing_text) if c.need else '""'
         if s == "text":
             return None
         if s == "master":
-            return "=" + _blank_if_empty(r.master(a))
+            return "=" + _blank_if_empty(r.master(a), blank)
         if s == "customer":
-            return "=" + _blank_if_empty(r.customer(a))
+            return "=" + _blank_if_empty(r.customer(a), blank)
         if s == "product":
-            return "=" + _blank_if_empty(r.product(a))
+            return "=" + _blank_if_empty(r.product(a), blank)
         if s == "company":
-            return "=" + _blank_if_empty(r.company(a))
+            return "=" + _blank_if_empty(r.company(a), blank)
         if s == "template":
             parts: list[str] = []
             for p in split_template(a):
@@ -487,7 +495,7 @@ class Builder:
             return "=IFERROR(" + ("&".join(parts) or '""') + ',"")'
         if s == "calc":
             e = expr.to_formula(a, self._scope_ref(i), i=i or 1, n=self.n or 1)
-            return "=" + _blank_if_empty(e)
+            return "=" + _blank_if_empty(e, blank)
         if s in ("words_en", "words_zh"):
             amount = self._doc_ref(a, i)
             digits = self.helper[f"digits:{a}"]

@@ -12,7 +12,13 @@ sign; any error — a division by zero, text in arithmetic — blanks the cell, 
 
 Names: ``m.KEY`` (master), ``c.KEY`` (customer), ``p.KEY`` (product), ``co.KEY``
 (company), ``doc.NAME`` (another field of the sheet), ``i`` and ``n`` (row number and row
-count of a repeat).  Functions: ROUND INT MOD MIN MAX ABS IF AND OR NOT COALESCE CONTAINS.
+count of a repeat).  Functions: ROUND INT MOD MIN MAX ABS IF AND OR NOT COALESCE CONTAINS,
+and for text: ``a & b`` (joins as Excel's ``&`` does: a number in general format, a date as
+its serial — use DATETEXT), DATETEXT(d) (yyyy-mm-dd), ITEM(list, k) (the k-th item of a
+list typed in one cell, split at , ， / ; ； 、 spaces and line breaks: container, seal and
+per-container carton numbers), VALUE(text) (its number; blank stays blank) and DAYS(terms)
+(the number written just before "day"/"天" in payment terms: the tenor of a draft);
+NEED(x) is x, or the layout's missing marker when x is blank (``ref("layout", "missing")``).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -28,8 +35,13 @@ from typing import Any
 from gendan.errors import SchemaError
 
 SCOPES = ("m", "c", "p", "co", "doc")
-FUNCTIONS = ("ROUND", "INT", "MOD", "MIN", "MAX", "ABS", "IF", "AND", "OR", "NOT", "COALESCE", "CONTAINS")
-_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+FUNCTIONS = ("ROUND", "INT", "MOD", "MIN", "MAX", "ABS", "IF", "AND", "OR", "NOT", "COALESCE", "CONTAINS",
+             "DATETEXT", "ITEM", "VALUE", "DAYS", "NEED")
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitAnd: "&"}
+#: ITEM's separators (as build._SPLIT_CONTAINERS), each turned into a space by the formula
+_LIST_SEPARATORS = ("CHAR(10)", "CHAR(13)", '"，"', '","', '"/"', '";"', '"；"', '"、"')
+_LIST_SPLIT = re.compile(r"[,，/;；、\s]+")
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*")
 _CMPOPS = {ast.Eq: "=", ast.NotEq: "<>", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
@@ -81,8 +93,10 @@ def names(text: str) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------------- to a formula
 
 
-def _quote(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
+def quote(s: str) -> str:
+    """A formula's text literal (a line break as CHAR(10), never inside the literal)."""
+    parts = ['"' + p.replace('"', '""') + '"' for p in s.split("\n")]
+    return parts[0] if len(parts) == 1 else "(" + "&CHAR(10)&".join(parts) + ")"
 
 
 def to_formula(text: str, ref: Callable[[str, str], str], i: int = 1, n: int = 1) -> str:
@@ -93,7 +107,7 @@ def to_formula(text: str, ref: Callable[[str, str], str], i: int = 1, n: int = 1
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, str):
-                return _quote(v)
+                return quote(v)
             assert isinstance(v, int | float)  # parse() admits only numbers and text
             return repr(int(v)) if float(v).is_integer() else repr(v)
         if isinstance(node, ast.Name):
@@ -117,10 +131,93 @@ def to_formula(text: str, ref: Callable[[str, str], str], i: int = 1, n: int = 1
             if fn == "CONTAINS":
                 t, part = args
                 return f"ISNUMBER(SEARCH({part},{t}))"
+            if fn == "DATETEXT":
+                return f'TEXT({args[0]},"yyyy-mm-dd")'
+            if fn == "VALUE":
+                return f'IF({args[0]}="","",VALUE({args[0]}))'
+            if fn == "ITEM":
+                return item_formula(args[0], args[1])
+            if fn == "DAYS":
+                return days_formula(args[0])
+            if fn == "NEED":
+                return f'IF({args[0]}="",{ref("layout", "missing")},{args[0]})'
             return f"{fn}({','.join(args)})"
         raise SchemaError(f"calc: unsupported {ast.unparse(node)}")  # pragma: no cover (parse refuses it)
 
     return walk(parse(text))
+
+
+def item_formula(text: str, k: str) -> str:
+    """The k-th item of a list in one cell: separators become spaces, every space 99 of
+    them, and MID takes the k-th block of 99 (no helper cells, no array formula)."""
+    x = text
+    for sep in _LIST_SEPARATORS:
+        x = f'SUBSTITUTE({x},{sep}," ")'
+    spaced = f'SUBSTITUTE(TRIM({x})," ",REPT(" ",99))'
+    return f"TRIM(MID({spaced},(({k})-1)*99+1,99))"
+
+
+def days_formula(text: str) -> str:
+    """The number just before the first "day"/"天": the longest of the last 4, 3, 2, 1
+    characters of the trimmed text before it that VALUE reads ("D/A 60 days" → 60,
+    "承兑交单60天" → 60); "" when there is none."""
+    before = f'TRIM(LEFT({text},IFERROR(SEARCH("day",{text}),SEARCH("天",{text}))-1))'
+    out = '""'
+    for k in (1, 2, 3, 4):
+        out = f"IFERROR(VALUE(RIGHT({before},{k})),{out})"
+    return out
+
+
+def list_items(text: Any) -> list[str]:
+    """The items of a list typed in one cell (what ITEM indexes)."""
+    if _blank(text):
+        return []
+    return [x for x in _LIST_SPLIT.split(join_text(text)) if x]
+
+
+def tenor_days(text: Any) -> float | None:
+    """DAYS in Python: see :func:`days_formula`."""
+    if _blank(text):
+        return None
+    t = join_text(text)
+    low = t.casefold()
+    pos = low.find("day")
+    if pos < 0:
+        pos = t.find("天")
+    if pos < 0:
+        return None
+    before = re.sub(" +", " ", t[:pos]).strip(" ")  # Excel's TRIM
+    for k in (4, 3, 2, 1):
+        piece = before[-k:] if before else ""
+        if piece and _NUMBER_TEXT.fullmatch(piece):
+            return float(piece)
+    return None
+
+
+def join_text(v: Any) -> str:
+    """A value as Excel's ``&`` shows it: numbers in general format, a date as its serial."""
+    if _blank(v):
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, dt.date):
+        v = excel_serial(v)
+    if isinstance(v, float):
+        return format(v, ".15g")
+    return str(v)
+
+
+def date_text(v: Any) -> Any:
+    """DATETEXT in Python: TEXT(v,"yyyy-mm-dd")."""
+    if _blank(v):
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return (dt.datetime(1899, 12, 30) + dt.timedelta(days=math.floor(v))).date().isoformat()
+    return str(v)
 
 
 # ----------------------------------------------------------------------------- in Python
@@ -207,6 +304,8 @@ def evaluate(text: str, lookup: Callable[[str, str], Any], i: int = 1, n: int = 
             return lookup(node.value.id, node.attr)
         if isinstance(node, ast.UnaryOp):
             return -_num(walk(node.operand))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
+            return join_text(walk(node.left)) + join_text(walk(node.right))
         if isinstance(node, ast.BinOp):
             a, b = _num(walk(node.left)), _num(walk(node.right))
             op = type(node.op)
@@ -234,6 +333,21 @@ def evaluate(text: str, lookup: Callable[[str, str], Any], i: int = 1, n: int = 
                 return vals[1] if _blank(vals[0]) else vals[0]
             if fn == "CONTAINS":
                 return str(vals[1] or "").casefold() in str(vals[0] or "").casefold()
+            if fn == "DATETEXT":
+                return date_text(vals[0])
+            if fn == "VALUE":
+                if _blank(vals[0]):
+                    return ""
+                return _num(vals[0])
+            if fn == "ITEM":
+                items = list_items(vals[0])
+                k = int(_num(vals[1]))
+                return items[k - 1] if 0 < k <= len(items) else ""
+            if fn == "DAYS":
+                days = tenor_days(vals[0])
+                return "" if days is None else days
+            if fn == "NEED":
+                return lookup("layout", "missing") if _blank(vals[0]) else vals[0]
             if fn == "ROUND":
                 return round_half_up(_num(vals[0]), int(_num(vals[1])) if len(vals) > 1 else 0)
             if fn == "INT":

@@ -392,10 +392,12 @@ def write_pdfs(sheets: Sequence[DocumentSheet], pdf_dir: Path) -> list[Path]:
 
     from gendan.apply_openpyxl import apply_plan
     from gendan.recalc import LibreOfficeMissing, find_soffice
-    from gendan.render_pdf import render_pdfs, scratch_dir
+    from gendan.render_pdf import CJKFontMissing, cjk_font_available, render_pdfs, scratch_dir
 
     if find_soffice() is None:
         raise LibreOfficeMissing()
+    if not cjk_font_available():  # Chinese would print as empty boxes, silently
+        raise CJKFontMissing()
     tmp = scratch_dir()
     try:
         books: list[Path] = []

@@ -20,7 +20,10 @@ from gendan.grid import column_index, column_letter
 
 SOURCES = ("text", "master", "customer", "product", "company", "template", "calc",
            "words_en", "words_zh", "container_no")
-_CELL_KEYS = set(SOURCES) | {"at", "to", "col", "to_col", "style", "format", "name", "key", "label", "check"}
+_CELL_KEYS = set(SOURCES) | {"at", "to", "col", "to_col", "style", "format", "name", "key", "label", "check",
+                              "need"}
+#: sources whose blank value ``need: true`` can replace by the layout's missing_text
+_NEED_SOURCES = ("master", "customer", "product", "company", "calc")
 _STYLE_KEYS = {"bold", "italic", "size", "color", "font", "horizontal", "vertical", "wrap", "fill",
                "border", "border_style"}
 _DOC_KEYS = {"key", "sheet", "title", "number", "when", "blocks", "cells", "row_heights"}
@@ -59,6 +62,8 @@ class CellSpec:
     key: str | None = None
     label: tuple[str, str] | None = None  # zh, en
     check: bool | None = None
+    #: the document needs this value: blank shows the layout's missing_text instead
+    need: bool = False
 
     @property
     def merged(self) -> bool:
@@ -134,6 +139,8 @@ class Layout:
     styles: dict[str, Style]
     documents: tuple[DocumentSpec, ...]
     source: str = "<default>"
+    #: what a ``need: true`` cell shows when its value is blank
+    missing_text: str = "〔缺 MISSING〕"
 
     def document(self, key: str) -> DocumentSpec:
         for d in self.documents:
@@ -237,9 +244,12 @@ def _cell(src: str, where: str, raw: Any, styles: dict[str, Style], in_repeat: b
                     "模板中的 {…} 不是 {m.KEY}、{c.KEY}、{p.KEY}、{co.KEY} 或 {doc.NAME}")
     label = raw.get("label")
     lab = (str(label.get("zh", "")), str(label.get("en", ""))) if isinstance(label, dict) else None
+    need = bool(raw.get("need", False))
+    if need and source not in _NEED_SOURCES:
+        raise _fail(src, where, f"need: is for {', '.join(_NEED_SOURCES)} cells", f"need: 只用于 {'、'.join(_NEED_SOURCES)} 单元格")
     return CellSpec(row=row, col=col, source=source, arg=arg, to_row=to_row, to_col=to_col, styles=names,
                     format=raw.get("format"), name=raw.get("name"), key=raw.get("key"), label=lab,
-                    check=raw.get("check"))
+                    check=raw.get("check"), need=need)
 
 
 def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
@@ -299,6 +309,7 @@ def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
         missing_documents=tuple(missing.get("documents") or ()),
         missing_sheets=_missing_mode(src, missing.get("sheets", "order")),
         styles=styles, documents=tuple(docs), source=src,
+        missing_text=str(raw.get("missing_text") or "〔缺 MISSING〕"),
     )
 
 
