@@ -533,9 +533,9 @@ class _Builder:
                 )
             if col.type == "enum":
                 name = self.list_name(f"{role[0]}_{_slug(k)}", col.enum_lookup())
-                test = lambda c, k=k, n=name: (
+                test = lambda c, k=k, n=name: (  # noqa: E731
                     f'LEN(TRIM({c[k]}))>0,ISNA(MATCH(SUBSTITUTE(TRIM({c[k]})," ",""),{n},0))'
-                )  # noqa: E731
+                )
                 self.add(
                     "enum",
                     role,
@@ -870,7 +870,8 @@ class _Builder:
         if not m.has("container_nos"):
             return
         c1, n = self.m1(), self.names
-        x = f"UPPER(ASC({c1['container_nos']}))"
+        # separators go before ASC: it turns 、 into the half-width ､, which is no separator
+        x = c1["container_nos"]
         for sep in (
             " ",
             ",",
@@ -879,6 +880,7 @@ class _Builder:
             "，",
             "；",
             "、",
+            "､",
             "-",
             "CHAR(10)",
             "CHAR(13)",
@@ -887,6 +889,7 @@ class _Builder:
         ):
             arg = sep if sep.startswith("CHAR") else f'"{sep}"'
             x = f'SUBSTITUTE({x},{arg},"")'
+        x = f"UPPER(ASC({x}))"
         cn = f"{PREFIX}cn"
         n[cn] = x
         # each number's 11 characters as ISO 6346 values: 0-9 digits, A=10, B=12 … (11, 22,

@@ -145,7 +145,7 @@ def test_numbers_are_bounded_and_formatted(book: openpyxl.Workbook) -> None:
                                             else ("greaterThanOrEqual", col.min))
         else:  # the native rules' validation includes the number check and its bound
             assert kind == "custom" and "gd_on" in formula, col.key
-            assert f"ISNUMBER($" in formula and f"{letter}4{bound}" in formula, (col.key, formula)
+            assert "ISNUMBER($" in formula and f"{letter}4{bound}" in formula, (col.key, formula)
             assert ("INT(" in formula) == (col.type == "integer"), col.key
         if col.format:
             assert ws[f"{letter}{HEADER_ROW + 5}"].number_format == col.format
