@@ -300,16 +300,17 @@ def _patch_sheet(
             rf"<{ep}conditionalFormatting\b[^>]*>.*?</{ep}conditionalFormatting>", tail, re.S
         )
     )
-    pieces, last, kept_end = [], 0, -1
+    pieces: list[str] = []
+    last = 0
     for b in blocks:
         pieces.append(tail[last : b.start()])
         text = b.group(0)
         rules = list(re.finditer(rf"<{ep}cfRule\b[^>]*?(?:/>|>.*?</{ep}cfRule>)", text, re.S))
-        ours = [r for r in rules if ON in r.group(0)]
-        if ours and len(ours) == len(rules):
+        old = [r for r in rules if ON in r.group(0)]
+        if old and len(old) == len(rules):
             pass  # the whole block was gendan's
         else:
-            for r in reversed(ours):
+            for r in reversed(old):
                 text = text[: r.start()] + text[r.end() :]
             pieces.append(text)
         last = b.end()
@@ -345,7 +346,8 @@ def _patch_sheet(
     for m in re.finditer(r"<xm:sqref>([^<]*)</xm:sqref>", tail):  # Excel 2010's extLst validations
         if "dataValidation" in tail[max(0, m.start() - 4000) : m.start()]:
             taken += _ranges(m.group(1))
-    ours, aside = [], []
+    ours: list[str] = []
+    aside: list[str] = []
     for v, sq in dvs:
         if any(_overlaps(a, b) for a in _ranges(sq) for b in taken):
             aside.append(sq)

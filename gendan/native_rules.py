@@ -45,21 +45,9 @@ from dataclasses import dataclass, field
 from gendan.checks.orders import _DATE_ORDER
 from gendan.grid import column_letter
 from gendan.marks import SEVERITY_FILL
+from gendan.native_terms import _MCODE, PREFIX, TermsFormulas, _num, _slug, _strlist
 from gendan.schema import ColumnSpec, Condition, Schema, SheetSpec
-from gendan.terms import (
-    ADVANCE_WORDS,
-    BALANCE_WORDS,
-    DA_WORDS,
-    DEPOSIT_WORDS,
-    DP_WORDS,
-    LC_METHODS,
-    LC_WORDS,
-    METHODS,
-    OA_WORDS,
-    SIGHT_WORDS,
-    TT_WORDS,
-    USANCE_WORDS,
-)
+from gendan.terms import LC_METHODS
 
 __all__ = [
     "ON",
@@ -77,9 +65,7 @@ __all__ = [
 ]
 
 ON = "gd_on"  # the switch every rule starts with; also how gendan knows its own rules
-PREFIX = "gd_"
 MAX_FORMULA = 255  # Excel's limit for a validation formula (and the CF dialog's)
-_MCODE = {m: k for k, m in enumerate(METHODS, start=1)}  # method → number in the formulas
 
 
 # ----------------------------------------------------------------------------- layout
@@ -393,23 +379,10 @@ class RuleSet:
         return out
 
 
-def _slug(s: str) -> str:
-    return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in s).strip("_").lower()
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
-def _strlist(values: Iterable[str]) -> str:
-    """An array constant of texts: {"a","b"} (quotes doubled)."""
-    return "{" + ",".join('"' + v.replace('"', '""') + '"' for v in values) + "}"
-
-
 # ----------------------------------------------------------------------------- building
 
 
-class _Builder:
+class _Builder(TermsFormulas):
     def __init__(self, schema: Schema, book: BookLayout) -> None:
         self.schema, self.book = schema, book
         self.s = schema.settings
@@ -501,7 +474,7 @@ class _Builder:
                     "required",
                     role,
                     k,
-                    lambda c, k=k, use=use: f"{use},LEN(TRIM({c[k]}))=0",
+                    lambda c, k=k, use=use: f"{use},LEN(TRIM({c[k]}))=0",  # type: ignore[misc]
                     f"「{zh}」必填",
                     f"{en} is required",
                 )
@@ -525,10 +498,10 @@ class _Builder:
                     "range",
                     role,
                     k,
-                    lambda c, k=k, b=bound: b(c[k]),
+                    lambda c, k=k, b=bound: b(c[k]),  # type: ignore[misc]
                     f"「{zh}」{_bound_text(col, 'zh')}",
                     f"{en} {_bound_text(col, 'en')}",
-                    check=lambda c, k=k, b=bound: f"NOT({b(c[k])})",
+                    check=lambda c, k=k, b=bound: f"NOT({b(c[k])})",  # type: ignore[misc]
                     stop=True,
                 )
             if col.type == "enum":
@@ -549,10 +522,10 @@ class _Builder:
                     "duplicate",
                     role,
                     k,
-                    lambda c, k=k: f"LEN(TRIM({c[k]}))>0,COUNTIF({c.upto(k)},{c[k]})>1",
+                    lambda c, k=k: f"LEN(TRIM({c[k]}))>0,COUNTIF({c.upto(k)},{c[k]})>1",  # type: ignore[misc]
                     f"「{zh}」重复",
                     f"{en} used twice",
-                    check=lambda c, k=k, lay=lay: (
+                    check=lambda c, k=k, lay=lay: (  # type: ignore[misc]
                         f"COUNTIF({lay.column_range(k, qualify=False)},{c[k]})<=1"
                     ),
                     stop=True,
@@ -570,7 +543,7 @@ class _Builder:
         if cond.present:
             if not m.has(cond.present):
                 return None
-            return lambda c, k=cond.present: f"LEN(TRIM({c[k]}))>0"
+            return lambda c, k=cond.present: f"LEN(TRIM({c[k]}))>0"  # type: ignore[misc]
         if cond.courier:
             if not (m.has("dispatch_method") and m.has("docs_sent_date")):
                 return None
@@ -609,137 +582,6 @@ class _Builder:
         return self.list_name("sent", [k for k, v in col.enum_lookup().items() if v in late])
 
     # -- payment terms as formulas (names on the master's row)
-    def terms_names(self) -> None:
-        if f"{PREFIX}m" in self.names:
-            return
-        c = self.m1()
-        n = self.names
-        t = f"{PREFIX}t"
-        n[t] = f'" "&SUBSTITUTE(UPPER(ASC({c["payment_terms"]})),"/","")&" "'
-
-        def has(slug: str, words: Iterable[str]) -> str:
-            name = self.list_name(slug, words)
-            return f"(SUMPRODUCT(--ISNUMBER(SEARCH({name},{t})))>0)"
-
-        def word(w: str) -> str:
-            at = f'SEARCH("{w}",{t})'
-            nl = lambda p: f"OR(CODE(MID({t},{p},1))<65,CODE(MID({t},{p},1))>90)"  # noqa: E731
-            name = f"{PREFIX}w_{_slug(w)}"
-            n[name] = f"IFERROR(AND({nl(at + '-1')},{nl(at + f'+{len(w)}')}),FALSE)"
-            return name
-
-        # the tenor: the number before DAY/天/日, else the first number not before a %
-        n[f"{PREFIX}ku"] = _strlist(("DAY", "DS", "天", "日"))
-        n[f"{PREFIX}pu"] = f"IFERROR(SEARCH({PREFIX}ku,{t}),999)"
-        pre = f"TRIM(LEFT({t},{PREFIX}pu-1))"
-        n[f"{PREFIX}nu"] = (
-            f"IF({_trailing_digits(pre)}>0,--RIGHT({pre},{_trailing_digits(pre)}),-1)"
-        )
-        n[f"{PREFIX}n1"] = (
-            f"MIN(IF(({PREFIX}nu>=0)*({PREFIX}pu<999),{PREFIX}pu*1000+{PREFIX}nu,1E9))"
-        )
-        n[f"{PREFIX}dg"] = _strlist("0123456789")
-        n[f"{PREFIX}q"] = f"MIN(IFERROR(FIND({PREFIX}dg,{t}),999))"
-        dig = lambda k: f"ISNUMBER(-MID({t},{PREFIX}q+{k},1))"  # noqa: E731  one character: a digit
-        n[f"{PREFIX}k"] = f"1+{dig(1)}*(1+{dig(2)})"
-        after = f"MID({t},{PREFIX}q+{PREFIX}k,1)"
-        n[f"{PREFIX}n"] = (
-            f'IF({PREFIX}n1<1E9,MOD({PREFIX}n1,1000),IF(AND({PREFIX}q<999,{after}<>"%",{after}<>".",'
-            f"NOT(ISNUMBER(-{after}))),--MID({t},{PREFIX}q,{PREFIX}k),-1))"
-        )
-        # the first percentage and how many there are
-        pc_pre = f'TRIM(LEFT({t},FIND("%",{t})-1))'
-        n[f"{PREFIX}pc"] = (
-            f"IFERROR(IF({_trailing_digits(pc_pre)}>0,--RIGHT({pc_pre},{_trailing_digits(pc_pre)}),-1),-1)"
-        )
-        n[f"{PREFIX}np"] = f'LEN({t})-LEN(SUBSTITUTE({t},"%",""))'
-        sight, usance = has("sight", SIGHT_WORDS), has("usance", USANCE_WORDS)
-        dep, bal, adv = (
-            has("dep", DEPOSIT_WORDS),
-            has("bal", BALANCE_WORDS),
-            has("adv", ADVANCE_WORDS),
-        )
-        N, pc, np_ = f"{PREFIX}n", f"{PREFIX}pc", f"{PREFIX}np"
-        M = _MCODE
-        n[f"{PREFIX}mlc"] = (
-            f'IF({N}>0,IF(AND(ISNUMBER(SEARCH("SIGHT",{t})),{PREFIX}n1>=1E9),{M["LC_SIGHT"]},'
-            f"{M['LC_USANCE']}),IF({usance},0,{M['LC_SIGHT']}))"
-        )
-        n[f"{PREFIX}mtt"] = (
-            f"IF(AND({pc}>=100,NOT({bal})),{M['TT_ADVANCE']},IF(OR({dep},AND({np_}>=2,{pc}<100),"
-            f"AND({bal},{pc}>=0,{pc}<100)),IF({pc}>=0,{M['TT_BALANCE']},0),"
-            f"IF(AND({bal},NOT({adv})),{M['TT_BALANCE']},IF({adv},{M['TT_ADVANCE']},0))))"
-        )
-        n[f"{PREFIX}dep"] = (
-            f"IF(AND({PREFIX}m={M['TT_BALANCE']},{pc}>=0,OR({dep},{pc}<100)),{pc},0)"
-        )
-        n[f"{PREFIX}dpd"] = f"IF({sight},0,MAX({N},0))"
-        is_lc = f"OR({word('LC')},{word('L C')},{has('lc', LC_WORDS)})"
-        is_da = f"OR({word('DA')},{has('da', DA_WORDS)})"
-        is_dp = f"OR({word('DP')},{has('dp', DP_WORDS)})"
-        is_oa = f"OR({word('OA')},{has('oa', OA_WORDS)})"
-        is_tt = f"OR({word('TT')},{has('tt', TT_WORDS)})"
-        n[f"{PREFIX}m"] = (
-            f"IF({is_lc},{PREFIX}mlc,IF({is_da},IF({N}>=0,{M['DA']},0),IF({is_dp},{M['DP']},"
-            f"IF({is_oa},IF({N}>=0,{M['OA']},0),IF({is_tt},{PREFIX}mtt,0)))))"
-        )
-
-    def due_names(self) -> bool:
-        """gd_due: the due date the engine uses (typed 到期日, else from the terms)."""
-        m = self.book.master
-        need = ("payment_terms", "amount")
-        if not all(m.has(k) for k in need):
-            return False
-        self.terms_names()
-        c, s, n = self.m1(), self.s, self.names
-        M = _MCODE
-
-        def d(key: str) -> str:
-            return f'IF(ISNUMBER({c[key]}),{c[key]},"")' if m.has(key) else '""'
-
-        got = f"MAX(N({c['received_amount']}),0)" if m.has("received_amount") else "0"
-        depamt = f"ROUND({c['amount']}*{PREFIX}dep/100,2)"
-        n[f"{PREFIX}dd"] = (
-            f"AND({depamt}>0,ROUND({depamt}-MIN({got},{depamt}),2)>{_num(s.overdue_threshold)})"
-        )
-        sent = c["docs_sent_date"] if m.has("docs_sent_date") else None
-        lc_base = f'IF(ISNUMBER({sent}),WORKDAY({sent},{s.lc_banking_days}),"")' if sent else '""'
-        oa_base = (
-            f"IF(ISNUMBER({c['bl_date']}),{c['bl_date']},{d('invoice_date')})"
-            if m.has("bl_date")
-            else d("invoice_date")
-        )
-        bases = {
-            "TT_ADVANCE": d("etd"),
-            "TT_BALANCE": f"IF({PREFIX}dd,{d('contract_date')},{d('bl_date')})",
-            "DP": d("docs_sent_date"),
-            "DA": d("docs_sent_date"),
-            "LC_SIGHT": lc_base,
-            "LC_USANCE": d("bl_date"),
-            "OA": oa_base,
-        }
-        adds = {
-            "TT_ADVANCE": "0",
-            "TT_BALANCE": f"IF({PREFIX}dd,{s.deposit_due_days},{s.grace_days})",
-            "DP": f"{s.collection_transit_days}+{PREFIX}dpd",
-            "DA": f"{s.collection_transit_days}+{PREFIX}n",
-            "LC_SIGHT": str(s.lc_transit_days),
-            "LC_USANCE": f"{PREFIX}n",
-            "OA": f"{PREFIX}n",
-        }
-        n[f"{PREFIX}bs"] = (
-            f'IF({PREFIX}m=0,"",CHOOSE({PREFIX}m,' + ",".join(bases[x] for x in METHODS) + "))"
-        )
-        n[f"{PREFIX}ad"] = f"CHOOSE(MAX({PREFIX}m,1)," + ",".join(adds[x] for x in METHODS) + ")"
-        computed = f'IF(ISNUMBER({PREFIX}bs),{PREFIX}bs+{PREFIX}ad,"")'
-        n[f"{PREFIX}due"] = (
-            f"IF(ISNUMBER({c['due_date']}),{c['due_date']},{computed})"
-            if m.has("due_date")
-            else computed
-        )
-        del M
-        return True
-
     # -- product lookups
     def product_row(self) -> str | None:
         """gd_prow: the 产品 row (1-based within the range) of this order, 0 when none."""
@@ -941,12 +783,12 @@ class _Builder:
                     "date-order",
                     "master",
                     later,
-                    lambda c, a=later, b=earlier: (
+                    lambda c, a=later, b=earlier: (  # type: ignore[misc]
                         f"ISNUMBER({c[a]}),ISNUMBER({c[b]}),INT({c[a]})<INT({c[b]})"
                     ),
                     f"{L('master', later)} 早于 {L('master', earlier)}",
                     f"{L('master', later, 'en')} before {L('master', earlier, 'en')}",
-                    check=lambda c, a=later, b=earlier: (
+                    check=lambda c, a=later, b=earlier: (  # type: ignore[misc]
                         f"OR(NOT(ISNUMBER({c[b]})),INT({c[a]})>=INT({c[b]}))"
                     ),
                 )
@@ -1071,13 +913,6 @@ class _Builder:
             "未收款且已过到期日（到期日或由付款方式算出）",
             "Open balance past its due date (typed, or from the payment terms)",
         )
-
-
-def _trailing_digits(x: str) -> str:
-    """How many digits (0-3) end the text ``x``: one character converts to a number only
-    when it is a digit (a whole "30%" or "1E5" would convert too)."""
-    d = lambda k: f"ISNUMBER(-MID({x},LEN({x})-{k},1))"  # noqa: E731
-    return f"{d(0)}*(1+{d(1)}*(1+{d(2)}))"
 
 
 def _bound_test(col: ColumnSpec) -> Callable[[str], str] | None:
