@@ -228,3 +228,23 @@ def test_source_has_no_header_or_enum_literals(module: object) -> None:
             names |= {col.zh, col.en, *col.enum_values()}
     names = {x for x in names if len(x) > 2}  # not the language codes "en"/"zh" of 客户.语言
     assert not literals & names, literals & names
+
+
+def test_the_ribbon_button_writes_the_same_rules_beside_the_book(sample: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from macros_py import ribbon
+    from macros_py.hosts import FileHost
+
+    monkeypatch.setenv("GENDAN_LANG", "en")
+    monkeypatch.delenv("GENDAN_SCHEMA", raising=False)
+    monkeypatch.setattr(ribbon, "USER_SCHEMA", tmp_path / "none.yaml")
+    book = tmp_path / "book.xlsx"
+    shutil.copy(sample, book)
+    host = FileHost(book)
+    out = ribbon.run("native_rules", host)
+    assert out == tmp_path / "book-rules.xlsx" and host.opened == [out]
+    assert book.read_bytes() == sample.read_bytes()  # the open workbook is not changed
+    cli = tmp_path / "cli.xlsx"
+    assert main(["rules", str(book), "--out", str(cli)]) == 0
+    assert package_inventory(out) == package_inventory(cli)
+    assert "conditional formats" in host.messages[-1]
