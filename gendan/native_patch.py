@@ -610,11 +610,11 @@ def _new_sheet(
 ) -> dict[str, bytes]:
     base = posixpath.dirname(pkg.wb_part)
     k = 1
-    while f"{base}/worksheets/sheet{k}.xml" in names:
-        k += 1
+    while f"{base}/worksheets/sheet{k}.xml" in names or f"/{base}/worksheets/sheet{k}.xml" in pkg.ct:
+        k += 1  # (a part added by this run is in the content types already)
     part = f"{base}/worksheets/sheet{k}.xml"
     ids = {r.get("Id", "") for r in _rels(pkg.rels)}
-    rid = "rIdGendanLegend"
+    rid = "rIdGendan1"
     while rid in ids:
         rid += "x"
     p = pkg.prefix

@@ -132,6 +132,10 @@ def test_the_patch_changes_nothing_else(sample: Path, ruled: Path) -> None:
                 assert da == db, n
     wb = openpyxl.load_workbook(ruled)
     assert LEGEND_SHEET in wb.sheetnames and wb["_gendan"].sheet_state == "hidden"
+    legend = [c for row in wb[LEGEND_SHEET].iter_rows(values_only=True) for c in row if c]
+    assert legend[0].startswith("跟单 gendan") and {"amount-mismatch", "overdue", "doc-mismatch"} <= set(legend)
+    helper = wb["_gendan"]
+    assert helper["B1"].value == "gd_t" and helper["A1"].value.startswith("跟单 gendan")
     assert any(ON in (r.formula or [""])[0] for cf in wb.worksheets[0].conditional_formatting for r in cf.rules)
 
 
