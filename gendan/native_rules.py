@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from gendan.checks.orders import _DATE_ORDER
+from gendan.gate import NATIVE_HELPER_SHEET
 from gendan.grid import column_letter
 from gendan.marks import SEVERITY_FILL
 from gendan.native_terms import _MCODE, PREFIX, TermsFormulas, _num, _slug, _strlist
@@ -214,7 +215,7 @@ class LegendRow:
     how: str
 
 
-HELPER_SHEET = "_gendan"
+HELPER_SHEET = NATIVE_HELPER_SHEET  # the gate knows its formulas come without values
 #: Per-row values several rules share (the payment method, the tenor, the due date, the 产品
 #: row, the container numbers…).  Each is one formula cell per master row on the hidden
 #: helper sheet, and its name reads that cell (INDEX by ROW()).  As names only, they would

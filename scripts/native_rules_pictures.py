@@ -42,8 +42,9 @@ def _crop(png: Path) -> None:
     box = ImageChops.difference(img, Image.new("RGB", img.size, "white")).getbbox()
     if box:
         pad = 12
-        img.crop((max(box[0] - pad, 0), max(box[1] - pad, 0), min(box[2] + pad, img.width),
-                  min(box[3] + pad, img.height))).save(png)
+        img = img.crop((max(box[0] - pad, 0), max(box[1] - pad, 0), min(box[2] + pad, img.width),
+                        min(box[3] + pad, img.height)))
+    img.quantize(colors=64).save(png, optimize=True)  # a few colours: a fraction of the bytes
 
 
 def _focus(path: Path, out: Path, keys: tuple[str, ...], rows: tuple[int, int] | None, sheet: str | None) -> Path:

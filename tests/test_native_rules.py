@@ -252,3 +252,16 @@ def test_the_ribbon_button_writes_the_same_rules_beside_the_book(sample: Path, t
     assert main(["rules", str(book), "--out", str(cli)]) == 0
     assert package_inventory(out) == package_inventory(cli)
     assert "conditional formats" in host.messages[-1]
+
+
+def test_a_book_with_rules_checks_as_before(sample: Path, ruled: Path) -> None:
+    """The rules change no finding of gendan check, and their helper cells (formulas without
+    saved values by design) are no reason for a 'recalculate in Excel' note."""
+    import datetime as dt
+
+    from gendan.check import check_workbook
+
+    as_of = dt.date(2026, 11, 27)
+    before, after = check_workbook(sample, as_of=as_of), check_workbook(ruled, as_of=as_of)
+    assert before.flatten(["cell", "code"]) == after.flatten(["cell", "code"])
+    assert after.stats["notes"] == before.stats["notes"]
