@@ -741,7 +741,7 @@ class _Builder(TermsFormulas):
         n[f"{PREFIX}j"] = "{" + ";".join(str(11 * k) for k in range(12)) + "}"
         n[f"{PREFIX}w"] = "{" + ";".join([str(2**i) for i in range(10)] + ["0"]) + "}"
         n[f"{PREFIX}e"] = "{" + ";".join(["0"] * 10 + ["1"]) + "}"
-        key = "0123456789A?BCDEFGHIJK?LMNOPQRSTU?VWXYZ"
+        key = ISO6346_VALUES
         n[f"{PREFIX}cv"] = (
             f'IFERROR(FIND(MID({cn}&REPT("0",132),{PREFIX}j+{PREFIX}i,1),"{key}")-1,99)'
         )
@@ -949,6 +949,21 @@ def _bound_text(col: ColumnSpec, lang: str) -> str:
     return ("应" if lang == "zh" else "must be ") + (" 且 " if lang == "zh" else " and ").join(
         parts
     )
+
+
+#: ISO 6346 character values by position: FIND(ch, …)-1 gives 0-9 for digits, A=10, B=12 …
+#: Z=38 (11, 22 and 33 are skipped, held by "?").
+ISO6346_VALUES = "0123456789A?BCDEFGHIJK?LMNOPQRSTU?VWXYZ"
+
+
+def check_digit_formula(cell: str) -> str:
+    """The ISO 6346 check digit of the container number in ``cell`` as one worksheet formula
+    (under 200 characters; the value :func:`gendan.iso6346.check_digit` gives): the number
+    is valid when it equals the 11th character.  The 柜号 rule itself also checks the form and
+    reads several numbers per cell (names gd_cn, gd_cv, gd_cbad)."""
+    pos = "{" + ",".join(str(i) for i in range(1, 11)) + "}"
+    pow2 = "{" + ",".join(str(i) for i in range(10)) + "}"
+    return (f'MOD(MOD(SUMPRODUCT((FIND(MID(UPPER({cell}),{pos},1),"{ISO6346_VALUES}")-1)*2^{pow2}),11),10)')
 
 
 def build_rules(schema: Schema, book: BookLayout) -> RuleSet:

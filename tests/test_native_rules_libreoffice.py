@@ -20,6 +20,7 @@ import pytest
 from gendan.check import load_book
 from gendan.iso6346 import check_digit
 from gendan.native_patch import rules_for_book, write_rules
+from gendan.native_rules import check_digit_formula
 from gendan.recalc import find_soffice
 from gendan.sample import build_sample
 from gendan.template import write_template
@@ -136,13 +137,36 @@ def agreement(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         probe = folder / f"{name}-probe.xlsx"
         meta[name] = (ruled, rs, add_probes(ruled, probe, rs, rows))
         probed.append(probe)
-    outs = recalc_many(probed, folder / "recalculated")
+    digits = _check_digit_book(folder / "check-digits.xlsx")
+    outs = recalc_many([*probed, digits[0]], folder / "recalculated")
+    digits_out = outs.pop()
     result = {}
     today = dt.date.today()
     for (name, (ruled, rs, probes)), out in zip(meta.items(), outs, strict=True):
         native, _errors = native_flags(out, probes)
         result[name] = (native, engine_flags(ruled, rs, today), rs)
+    result["check-digits"] = (digits_out, digits[1])
     return result
+
+
+def _check_digit_book(path: Path) -> tuple[Path, list[str]]:
+    """300 random owner+category+serial prefixes (some in lower case) with the one-cell
+    check-digit formula beside each."""
+    import openpyxl
+
+    rng = random.Random(6346)
+    prefixes = []
+    for _ in range(300):
+        p = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(3)) + rng.choice("UJZ")
+        p += "".join(rng.choice("0123456789") for _ in range(6))
+        prefixes.append(p.lower() if rng.random() < 0.2 else p)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, p in enumerate(prefixes, start=1):
+        ws.cell(row=i, column=1, value=p)
+        ws.cell(row=i, column=2, value="=" + check_digit_formula(f"A{i}"))
+    wb.save(path)
+    return path, prefixes
 
 
 @pytest.mark.parametrize("name", ["sample", "sample-2027", "random-1", "random-2", "template"])
@@ -151,9 +175,19 @@ def test_native_rules_flag_exactly_what_the_engine_flags(agreement: dict[str, An
     assert native == engine, {"native only": sorted(native - engine), "engine only": sorted(engine - native)}
 
 
+def test_the_one_cell_check_digit_formula_agrees_with_iso6346(agreement: dict[str, Any]) -> None:
+    import python_calamine
+
+    out, prefixes = agreement["check-digits"]
+    assert len(check_digit_formula("A1")) < 200
+    grid = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    got = [int(row[1]) for row in grid[: len(prefixes)]]
+    assert got == [check_digit(p.upper()) for p in prefixes]
+
+
 def test_the_books_exercise_the_rules(agreement: dict[str, Any]) -> None:
     """Agreement on nothing proves nothing: the books make most rules fire at least once."""
-    fired = {code for name in agreement for (_s, _c, code) in agreement[name][0]}
+    fired = {code for name in agreement if name != "check-digits" for (_s, _c, code) in agreement[name][0]}
     for code in ("required", "duplicate", "amount-mismatch", "weight-mismatch", "gross-not-above-net",
                  "container-check-digit", "container-count", "date-order", "late-shipment", "lc-presentation",
                  "temperature-range", "unknown-customer", "unknown-product", "overdue", "enum", "range",
