@@ -733,24 +733,30 @@ class _Builder(TermsFormulas):
             arg = sep if sep.startswith("CHAR") else f'"{sep}"'
             x = f'SUBSTITUTE({x},{arg},"")'
         x = f"UPPER(ASC({x}))"
-        cn = f"{PREFIX}cn"
-        n[cn] = x
         # each number's 11 characters as ISO 6346 values: 0-9 digits, A=10, B=12 … (11, 22,
         # 33 skipped); one row per number (up to 12 numbers in a cell), one column per place
         n[f"{PREFIX}i"] = "{" + ",".join(str(i) for i in range(1, 12)) + "}"
         n[f"{PREFIX}j"] = "{" + ";".join(str(11 * k) for k in range(12)) + "}"
         n[f"{PREFIX}w"] = "{" + ";".join([str(2**i) for i in range(10)] + ["0"]) + "}"
         n[f"{PREFIX}e"] = "{" + ";".join(["0"] * 10 + ["1"]) + "}"
-        key = ISO6346_VALUES
-        n[f"{PREFIX}cv"] = (
-            f'IFERROR(FIND(MID({cn}&REPT("0",132),{PREFIX}j+{PREFIX}i,1),"{key}")-1,99)'
-        )
-        live = f"({PREFIX}j<LEN({cn}))"
-        n[f"{PREFIX}cbad"] = (
-            f"MOD(LEN({cn}),11)+SUMPRODUCT({live}*(MOD(MOD(MMULT({PREFIX}cv,{PREFIX}w),11),10)"
-            f"<>MMULT({PREFIX}cv,{PREFIX}e)))+SUMPRODUCT({live}*((({PREFIX}i<5)<>({PREFIX}cv>9))"
-            f"+({PREFIX}cv>38)+({PREFIX}cv=11)+({PREFIX}cv=22)+({PREFIX}cv=33)>0))"
-        )
+        # twice: gd_cn/gd_cbad are helper cells for the conditional formats; the validation
+        # gets its own names (gd_vcn…), read straight from the cell being typed - a helper
+        # cell is recalculated only after the validation has looked at it
+        for cn, cv, bad in (
+            (f"{PREFIX}cn", f"{PREFIX}cv", f"{PREFIX}cbad"),
+            (f"{PREFIX}vcn", f"{PREFIX}vcv", f"{PREFIX}vcbad"),
+        ):
+            n[cn] = x
+            n[cv] = (
+                f'IFERROR(FIND(MID({cn}&REPT("0",132),{PREFIX}j+{PREFIX}i,1),"{ISO6346_VALUES}")-1,99)'
+            )
+            live = f"({PREFIX}j<LEN({cn}))"
+            n[bad] = (
+                f"MOD(LEN({cn}),11)+SUMPRODUCT({live}*(MOD(MOD(MMULT({cv},{PREFIX}w),11),10)"
+                f"<>MMULT({cv},{PREFIX}e)))+SUMPRODUCT({live}*((({PREFIX}i<5)<>({cv}>9))"
+                f"+({cv}>38)+({cv}=11)+({cv}=22)+({cv}=33)>0))"
+            )
+        cn = f"{PREFIX}cn"
         L = self.label
         self.add(
             "container-check-digit",
@@ -759,7 +765,7 @@ class _Builder(TermsFormulas):
             lambda c: f"LEN({cn})>0,{PREFIX}cbad>0",
             f"{L('master', 'container_nos')} ISO 6346 校验位或格式不对",
             "Container number: ISO 6346 check digit or form",
-            check=lambda c: f"{PREFIX}cbad=0",
+            check=lambda c: f"{PREFIX}vcbad=0",
             stop=True,
         )
         if m.has("containers"):
@@ -963,7 +969,7 @@ def check_digit_formula(cell: str) -> str:
     reads several numbers per cell (names gd_cn, gd_cv, gd_cbad)."""
     pos = "{" + ",".join(str(i) for i in range(1, 11)) + "}"
     pow2 = "{" + ",".join(str(i) for i in range(10)) + "}"
-    return (f'MOD(MOD(SUMPRODUCT((FIND(MID(UPPER({cell}),{pos},1),"{ISO6346_VALUES}")-1)*2^{pow2}),11),10)')
+    return f'MOD(MOD(SUMPRODUCT((FIND(MID(UPPER({cell}),{pos},1),"{ISO6346_VALUES}")-1)*2^{pow2}),11),10)'
 
 
 def build_rules(schema: Schema, book: BookLayout) -> RuleSet:
