@@ -177,6 +177,7 @@ class Validation:
     title: str
     prompt: str
     error: str
+    codes: tuple[str, ...] = ()  # the finding codes its rules stand for
 
 
 @dataclass(frozen=True)
@@ -310,11 +311,13 @@ class RuleSet:
         self,
         typed: dict[tuple[str, str], Typed] | None = None,
         exclude: Iterable[tuple[str, str]] = (),
+        row: int | None = None,
     ) -> list[Validation]:
         """One custom validation per column that has rules with a typing-time check.
         ``typed`` maps (role, key) to the column's own type check (the template's date and
         number bounds), which the validation then includes: a cell has one validation.
-        ``exclude``: columns that keep another validation (the template's dropdowns)."""
+        ``exclude``: columns that keep another validation (the template's dropdowns).
+        ``row``: render for that row instead of the first covered one (tests)."""
         typed, skip = typed or {}, set(exclude)
         by_col: dict[tuple[str, str], list[Rule]] = {}
         for r in self.rules:
@@ -323,7 +326,7 @@ class RuleSet:
         out: list[Validation] = []
         for (role, key), rules in by_col.items():
             lay = self.layout(role)
-            c = Cells(lay, lay.first)
+            c = Cells(lay, lay.first if row is None else row)
             parts = [r.check(c) for r in rules if r.check is not None]
             zh_parts, en_parts = [r.zh for r in rules], [r.en for r in rules]
             t = typed.get((role, key))
@@ -348,6 +351,7 @@ class RuleSet:
                     key,
                     formula,
                     stop=all(r.stop for r in rules),
+                    codes=tuple(dict.fromkeys(r.code for r in rules)),
                     title=f"{col.zh} / {col.en}"[:32],
                     prompt=("；".join(zh_parts) + "\n" + "; ".join(en_parts))[:255],
                     error=("；".join(zh_parts) + "\n" + "; ".join(en_parts))[:225],

@@ -28,7 +28,8 @@ class Probe:
     rows: list[int]
 
 
-def add_probes(book: Path, out: Path, rs: RuleSet, data_rows: dict[str, list[int]]) -> list[Probe]:
+def add_probes(book: Path, out: Path, rs: RuleSet, data_rows: dict[str, list[int]],
+               validations: bool = False) -> list[Probe]:
     """Copy ``book`` to ``out`` with, right of each table, one column per rule whose cells
     hold the rule's formula for their row (as array formulas: a conditional format is
     evaluated as an array formula too), 1 where the rule flags the row."""
@@ -49,6 +50,22 @@ def add_probes(book: Path, out: Path, rs: RuleSet, data_rows: dict[str, list[int
             ref = f"{letter}{r}"
             ws[ref] = ArrayFormula(ref, f"=IF({rs.formula(rule, r)},1,0)")
         probes.append(Probe(rule.id, rule.code, lay.sheet, lay.letter(rule.key), letter, rows))
+    if validations:  # one column per validation: 1 where it would refuse the cell's value
+        from gendan.native_patch import typed_checks
+
+        typed, _lists = typed_checks(rs.schema)
+        for v in rs.validations(typed):  # as gendan rules writes them
+            lay = rs.layout(v.role)
+            ws = wb[lay.sheet]
+            j = next_col.get(lay.sheet, max(lay.span[1], ws.max_column) + 2)
+            next_col[lay.sheet] = j + 1
+            letter = column_letter(j)
+            rows = data_rows[lay.sheet]
+            for r in rows:
+                formula = next(x for x in rs.validations(typed, row=r) if x.key == v.key and x.role == v.role)
+                ws[f"{letter}{r}"] = ArrayFormula(f"{letter}{r}", f"=IF({formula.formula},0,1)")
+            probes.append(Probe(f"dv:{v.role}:{v.key}", "dv:" + ",".join(v.codes), lay.sheet, lay.letter(v.key),
+                                letter, rows))
     wb.save(out)
     return probes
 
@@ -92,10 +109,18 @@ def native_flags(
         for r in p.rows:
             v = grid[r - 1][j] if r - 1 < len(grid) and j < len(grid[r - 1]) else None
             if v in (1, 1.0):
+                if p.code.startswith("dv:"):
+                    cell = grid[r - 1][_col(p.key_letter) - 1] if r - 1 < len(grid) else ""
+                    if cell in ("", None) or (isinstance(cell, str) and not cell.strip()):
+                        continue  # a validation never looks at a blank cell ("ignore blank")
                 flags.add((p.sheet, f"{p.key_letter}{r}", p.code))
             elif v not in (0, 0.0):
                 errors.append(f"{p.rule_id} {p.sheet}!{p.column}{r}: {v!r}")
     return flags, errors
+
+
+def _col(letters: str) -> int:
+    return sum((ord(ch) - 64) * 26**k for k, ch in enumerate(reversed(letters)))
 
 
 def engine_flags(book: Path, rs: RuleSet, as_of: dt.date) -> set[tuple[str, str, str]]:

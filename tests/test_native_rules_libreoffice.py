@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from gendan.check import load_book
+from gendan.check import check_workbook, load_book
 from gendan.iso6346 import check_digit
 from gendan.native_patch import rules_for_book, write_rules
 from gendan.native_rules import check_digit_formula
@@ -135,7 +135,7 @@ def agreement(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         tables, _ = load_book(ruled)
         rows = {t.sheet: list(t.rows) for t in (tables.master, tables.customers, tables.products) if t is not None}
         probe = folder / f"{name}-probe.xlsx"
-        meta[name] = (ruled, rs, add_probes(ruled, probe, rs, rows))
+        meta[name] = (ruled, rs, add_probes(ruled, probe, rs, rows, validations=True))
         probed.append(probe)
     digits = _check_digit_book(folder / "check-digits.xlsx")
     outs = recalc_many([*probed, digits[0]], folder / "recalculated")
@@ -143,8 +143,10 @@ def agreement(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result = {}
     today = dt.date.today()
     for (name, (ruled, rs, probes)), out in zip(meta.items(), outs, strict=True):
-        native, _errors = native_flags(out, probes)
-        result[name] = (native, engine_flags(ruled, rs, today), rs)
+        flags, _errors = native_flags(out, probes)
+        native = {f for f in flags if not f[2].startswith("dv:")}
+        refused = {f for f in flags if f[2].startswith("dv:")}
+        result[name] = (native, engine_flags(ruled, rs, today), rs, refused, ruled)
     result["check-digits"] = (digits_out, digits[1])
     return result
 
@@ -171,8 +173,46 @@ def _check_digit_book(path: Path) -> tuple[Path, list[str]]:
 
 @pytest.mark.parametrize("name", ["sample", "sample-2027", "random-1", "random-2", "template"])
 def test_native_rules_flag_exactly_what_the_engine_flags(agreement: dict[str, Any], name: str) -> None:
-    native, engine, _rs = agreement[name]
+    native, engine = agreement[name][:2]
     assert native == engine, {"native only": sorted(native - engine), "engine only": sorted(engine - native)}
+
+
+@pytest.mark.parametrize("name", ["sample", "sample-2027", "random-1", "random-2"])
+def test_validations_refuse_what_the_engine_flags_and_nothing_clean(agreement: dict[str, Any], name: str) -> None:
+    """Each validation (the value a user types, before the conditional formats) refuses every
+    cell the engine flags for one of its codes (the product's only when the name is unknown:
+    the spec is typed after it), and accepts every other filled cell - except
+    the first of two equal numbers (refused too: a duplicate is refused wherever it is typed)
+    and a value the engine reports as not parsing (type, text-date, range)."""
+    import openpyxl
+
+    _native, _engine, rs, refused, ruled = agreement[name]
+    findings = check_workbook(ruled, rs.schema, dt.date.today()).findings
+    at: dict[tuple[str, str], set[str]] = {}
+    for f in findings:
+        at.setdefault((f.sheet, f.cell), set()).add(f.code)
+    wb = openpyxl.load_workbook(ruled, read_only=True)
+    for sheet, cell, code in refused:
+        codes = set(code[3:].split(","))
+        found = at.get((sheet, cell), set())
+        if found & (codes | {"type", "text-date", "range"}):
+            continue
+        col = "".join(ch for ch in cell if ch.isalpha())
+        lay = rs.layout_for(sheet)
+        values = [r[0] for r in wb[sheet].iter_rows(min_row=lay.first, max_row=lay.last,
+                                                      min_col=lay.cols[next(k for k in lay.cols if lay.letter(k) == col)],
+                                                      max_col=lay.cols[next(k for k in lay.cols if lay.letter(k) == col)],
+                                                      values_only=True)]
+        value = wb[sheet][cell].value
+        assert "duplicate" in codes and values.count(value) > 1, (sheet, cell, code, found, value)
+    refused_cells = {(s, c) for s, c, _code in refused}
+    for v in {(r.role, r.key) for r in rs.rules if r.check is not None}:
+        lay = rs.layout(v[0])
+        codes = {r.code for r in rs.rules if (r.role, r.key) == v and r.check is not None}
+        codes.discard("unknown-product")  # typing checks the name only: the spec comes after it
+        for f in findings:
+            if f.sheet == lay.sheet and f.key == v[1] and f.code in codes and f.row >= lay.first:
+                assert (f.sheet, f.cell) in refused_cells, (f.code, f.cell)
 
 
 def test_the_one_cell_check_digit_formula_agrees_with_iso6346(agreement: dict[str, Any]) -> None:
