@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from gendan.errors import OutputError
 from gendan.grid import column_index, column_letter
-from gendan.native_rules import HELPER_SHEET, NEEDS_GENDAN, ON, PREFIX, RuleSet, Typed, Validation
+from gendan.native_rules import HELPER_SHEET, ON, PREFIX, RuleSet, Typed, Validation
 
 __all__ = [
     "LEGEND_SHEET",
@@ -76,6 +76,20 @@ _AFTER_CF = (
     "extLst",
 )
 #: text colour and fill of each severity (Excel's "light red fill with dark red text" …)
+# codes of the engine that no formula here covers, with why (the legend lists them)
+NEEDS_GENDAN: dict[str, tuple[str, str]] = {
+    "type": (
+        "值无法解析（数据验证在输入时阻止）",
+        "a value that does not parse (validation stops it while typing)",
+    ),
+    "text-date": ("以文字输入的日期", "a date typed as text"),
+    "pattern": ("格式（正则表达式）", "a form given as a regular expression"),
+    "container-overflow": ("装载量（按柜型查产品表）", "capacity per container type"),
+    "dispatch-method": ("寄单方式与付款方式", "dispatch method against the payment terms"),
+    "doc-mismatch": ("已出单据与主表不符", "issued documents against the master"),
+    "doc-missing": ("缺少单据", "missing documents"),
+}
+
 _DXF = {"FFC7CE": "9C0006", "FFEB9C": "9C5700", "DDEBF7": "1F4E78", "D9E1F2": "000000"}
 
 
@@ -610,7 +624,9 @@ def _new_sheet(
 ) -> dict[str, bytes]:
     base = posixpath.dirname(pkg.wb_part)
     k = 1
-    while f"{base}/worksheets/sheet{k}.xml" in names or f"/{base}/worksheets/sheet{k}.xml" in pkg.ct:
+    while (
+        f"{base}/worksheets/sheet{k}.xml" in names or f"/{base}/worksheets/sheet{k}.xml" in pkg.ct
+    ):
         k += 1  # (a part added by this run is in the content types already)
     part = f"{base}/worksheets/sheet{k}.xml"
     ids = {r.get("Id", "") for r in _rels(pkg.rels)}

@@ -28,9 +28,9 @@ one is moved into a defined name), references to other sheets only through defin
 ``gd_…``; every rule starts with ``AND(gd_on,`` (a validation with ``OR(NOT(gd_on),``), which
 is how a later run recognises and replaces its own rules and leaves the user's alone.
 
-Relative names (``gd_t``, ``gd_prow``, ``gd_due``…) refer to row 1 of the master with the
-column fixed (``'工作序列表'!$V1``): used in row 7 they read row 7, as a relative reference
-in a defined name does in Excel and LibreOffice.
+Names that depend on the row read it with ``INDEX('工作序列表'!$V$1:$V$2003,ROW())``: every
+reference in a name is absolute, so nothing rests on how an application anchors a relative
+reference in a defined name, and sorting or inserting rows cannot shift them.
 
 Where a formula cannot agree with the engine exactly, the reason is in docs/native-rules.md
 (dates typed as text, numbers typed as text, payment terms outside the common forms,
@@ -260,6 +260,10 @@ class RowCells(Cells):
         col = self.lay.letter(key)
         return f"INDEX({self.q}${col}$1:${col}${self.lay.last},ROW())"
 
+    def span(self) -> str:
+        a, b = (column_letter(x) for x in self.lay.span)
+        return f"INDEX({self.q}${a}$1:${b}${self.lay.last},ROW(),0)"
+
 
 @dataclass
 class RuleSet:
@@ -304,7 +308,7 @@ class RuleSet:
         if len(text) <= MAX_FORMULA:
             return text
         name = f"{PREFIX}r_{_slug(rule.id)}"
-        self.names[name] = rule.build(Cells(self.layout(rule.role), 1, qualify=True))
+        self.names[name] = rule.build(RowCells(self.layout(rule.role)))
         return f"AND({ON},{name})"
 
     def validations(
@@ -338,7 +342,7 @@ class RuleSet:
             formula = f"OR(NOT({ON}),{body})"
             if len(formula) > MAX_FORMULA:
                 name = f"{PREFIX}v_{_slug(role)}_{_slug(key)}"
-                c1 = Cells(lay, 1, qualify=True)
+                c1 = RowCells(lay)
                 p1 = [r.check(c1) for r in rules if r.check is not None]
                 if t is not None:
                     p1.insert(0, t.check(c1))
@@ -415,9 +419,6 @@ class _Builder(TermsFormulas):
             Rule(id or f"{code}:{role}:{key}", code, role, key, build, zh, en, check, stop)
         )
 
-    def skip(self, code: str, what: str, zh: str, en: str) -> None:
-        self.out.skipped.append((code, what, zh, en))
-
     def label(self, role: str, key: str, lang: str = "zh") -> str:
         return self.schema.sheets[role].column(key).label(lang)
 
@@ -425,19 +426,11 @@ class _Builder(TermsFormulas):
         """References to the master row of the cell a name is used in."""
         return RowCells(self.book.master)
 
-    def has(self, role: str, *keys: str) -> bool:
-        lay = {
-            "master": self.book.master,
-            "customers": self.book.customers,
-            "products": self.book.products,
-        }[role]
-        return lay is not None and all(lay.has(k) for k in keys)
-
     def use_name(self, lay: Layout) -> str:
         """A relative name: TRUE when the row holds anything (the engine's data rows)."""
         name = f"{PREFIX}use" if lay.role == "master" else f"{PREFIX}use_{lay.role[0]}"
         if name not in self.names:
-            self.names[name] = f"SUMPRODUCT(LEN(TRIM({Cells(lay, 1, qualify=True).span()})))>0"
+            self.names[name] = f"SUMPRODUCT(LEN(TRIM({RowCells(lay).span()})))>0"
         return name
 
     def list_name(self, slug: str, values: Iterable[str]) -> str:
@@ -485,15 +478,31 @@ class _Builder(TermsFormulas):
                 )
             elif col.required_when and role == "master":
                 conds = [self.condition(cond) for cond in col.required_when]
-                if all(x is not None for x in conds):
-                    any_ = conds[0] if len(conds) == 1 else "OR(" + ",".join(conds) + ")"  # type: ignore[arg-type]
-                    when_zh = "或".join(cnd.describe("zh") for cnd in col.required_when)
-                    when_en = " or ".join(cnd.describe("en") for cnd in col.required_when)
+                when_zh = "或".join(cnd.describe("zh") for cnd in col.required_when)
+                when_en = " or ".join(cnd.describe("en") for cnd in col.required_when)
+                if any(x is None for x in conds):  # a column the condition needs is missing
+                    self.out.skipped.append(
+                        (
+                            "required",
+                            f"{lay.sheet}!{lay.letter(k)} {zh}",
+                            f"{when_zh}时「{zh}」必填",
+                            f"{en} is required when {when_en}",
+                        )
+                    )
+                else:
+                    fs = [f for f in conds if f is not None]
                     self.add(
                         "required",
                         role,
                         k,
-                        lambda c, k=k, w=any_: f"LEN(TRIM({c[k]}))=0,{w(c)}",  # type: ignore[misc]
+                        lambda c, k=k, fs=fs: (  # type: ignore[misc]
+                            f"LEN(TRIM({c[k]}))=0,"
+                            + (
+                                fs[0](c)
+                                if len(fs) == 1
+                                else "OR(" + ",".join(f(c) for f in fs) + ")"
+                            )
+                        ),
                         f"{when_zh}时「{zh}」必填",
                         f"{en} is required when {when_en}",
                     )
@@ -979,18 +988,3 @@ def check_digit_formula(cell: str) -> str:
 def build_rules(schema: Schema, book: BookLayout) -> RuleSet:
     """Every native rule the schema gives for the tables of ``book``."""
     return _Builder(schema, book).build()
-
-
-# codes of the engine that no formula here covers, with why (the legend lists them)
-NEEDS_GENDAN: dict[str, tuple[str, str]] = {
-    "type": (
-        "值无法解析（数据验证在输入时阻止）",
-        "a value that does not parse (validation stops it while typing)",
-    ),
-    "text-date": ("以文字输入的日期", "a date typed as text"),
-    "pattern": ("格式（正则表达式）", "a form given as a regular expression"),
-    "container-overflow": ("装载量（按柜型查产品表）", "capacity per container type"),
-    "dispatch-method": ("寄单方式与付款方式", "dispatch method against the payment terms"),
-    "doc-mismatch": ("已出单据与主表不符", "issued documents against the master"),
-    "doc-missing": ("缺少单据", "missing documents"),
-}

@@ -265,3 +265,16 @@ def test_a_book_with_rules_checks_as_before(sample: Path, ruled: Path) -> None:
     before, after = check_workbook(sample, as_of=as_of), check_workbook(ruled, as_of=as_of)
     assert before.flatten(["cell", "code"]) == after.flatten(["cell", "code"])
     assert after.stats["notes"] == before.stats["notes"]
+
+
+def test_a_column_required_under_several_conditions(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parent.parent / "schemas" / "master.yaml").read_text(encoding="utf-8")
+    text = text.replace("required: {courier: true},", "required: [{courier: true}, {terms: [DP, DA]}],")
+    path = tmp_path / "my.yaml"
+    path.write_text(text, encoding="utf-8")
+    schema = load_schema(path)
+    rs = build_rules(schema, template_layout(schema, 3, 100, 50))
+    rule = next(r for r in rs.rules if r.id == "required:master:tracking_no")
+    f = rs.formula(rule)
+    assert f.count("OR(") >= 2 and "gd_l_courier" in f and "gd_ms_3_4" in f
+    assert "documents go by courier or the terms are" in rule.en
