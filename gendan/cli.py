@@ -236,6 +236,14 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    from gendan.native_patch import write_rules
+
+    result = write_rules(args.book, args.out, in_place=args.in_place, schema=_schema(args), ahead=args.rows)
+    print(result.summary(_lang(args)))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.check import check_workbook
     from gendan.output import findings_table, receivables_table, use_color
@@ -337,6 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_new)
 
+    sp = sub.add_parser("rules", help="add or refresh the checks the workbook runs by itself (conditional formats, validation)")
+    sp.add_argument("book")
+    sp.add_argument("--out", help="the workbook with the rules")
+    sp.add_argument("--in-place", action="store_true", help="write them into the workbook itself (after a backup)")
+    sp.add_argument("--rows", type=int, default=1000, help="blank rows below the last order the rules cover (default 1000)")
+    common(sp, formats=False)
+    sp.set_defaults(fn=cmd_rules)
+
     sp = sub.add_parser("demo", help="write the sample workbook and run check, overdue and docs on it")
     sp.add_argument("dir", nargs="?")
     sp.add_argument("--as-of")
@@ -369,8 +385,8 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "annotate" and not args.out and not args.in_place:
-        parser.error("annotate needs --out FILE (or --in-place)")
+    if args.command in ("annotate", "rules") and not args.out and not args.in_place:
+        parser.error(f"{args.command} needs --out FILE (or --in-place)")
     try:
         return int(args.fn(args))
     except GendanError as exc:

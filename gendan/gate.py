@@ -164,6 +164,11 @@ class GateRefusal(UnreadableWorkbook):
         self.reason = reason
 
 
+#: The hidden sheet of helper cells the native rules write (gendan.native_rules.HELPER_SHEET):
+#: its formulas come without values by design (Excel computes them on open), so they are no
+#: reason to tell the user to recalculate.
+NATIVE_HELPER_SHEET = "_gendan"
+
 #: zh / en sentences for the note codes of :attr:`GateResult.notes`.
 NOTE_MESSAGES: dict[str, tuple[str, str]] = {
     "formulas-without-values": (
@@ -244,7 +249,7 @@ class GateResult:
 
     @property
     def formulas_without_values(self) -> int:
-        return sum(s.formulas_without_value for s in self.sheets)
+        return sum(s.formulas_without_value for s in self.sheets if s.name != NATIVE_HELPER_SHEET)
 
     @property
     def error_cells(self) -> int:
@@ -260,7 +265,7 @@ class GateResult:
                     (
                         f"{s.name}!{s.first_formula_without_value}"
                         for s in self.sheets
-                        if s.first_formula_without_value
+                        if s.first_formula_without_value and s.name != NATIVE_HELPER_SHEET
                     ),
                     "",
                 )
@@ -773,7 +778,7 @@ def _finish(p: Path, fmt: Format, size: int, state: _ZipScan, lim: Limits) -> Ga
         notes.append("macros")
     if state.date1904:
         notes.append("date1904")
-    if any(s.formulas_without_value for s in state.scans):
+    if any(s.formulas_without_value for s in state.scans if s.name != NATIVE_HELPER_SHEET):
         notes.append("formulas-without-values")
     if any(s.error_cells for s in state.scans):
         notes.append("error-values")

@@ -160,9 +160,13 @@ def _list_formula(values: Sequence[str]) -> str | None:
 
 
 def _apply_validations(wb: Workbook, ws: Any, sheet: SheetSpec, specs: list[ValidationSpec],
-                       first: int, last: int) -> None:
+                       first: int, last: int, native: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Excel validations for ``specs``; a column in ``native`` gets the native rules'
+    validation instead (gendan.native_rules), which includes the same type check."""
     letters = {c.key: get_column_letter(j) for j, c in enumerate(sheet.columns, start=1)}
     for spec in specs:
+        if spec.key in native and spec.kind != "list":
+            continue
         col = letters[spec.key]
         if spec.kind == "list":
             formula = spec.source or _list_formula(spec.values)
@@ -198,7 +202,7 @@ def _cell_format(col: ColumnSpec) -> str | None:
 
 
 def _table_sheet(wb: Workbook, ws: Any, schema: Schema, sheet: SheetSpec, header_row: int,
-                 n_rows: int) -> None:
+                 n_rows: int, native: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     """Header, notes, widths, formats, validations, freeze panes and filter for one table."""
     first, last = header_row + 1, header_row + n_rows
     for j, col in enumerate(sheet.columns, start=1):
@@ -216,7 +220,7 @@ def _table_sheet(wb: Workbook, ws: Any, schema: Schema, sheet: SheetSpec, header
         if fmt:
             for i in range(first, last + 1):
                 ws.cell(row=i, column=j).number_format = fmt
-    _apply_validations(wb, ws, sheet, template_validations(schema, sheet), first, last)
+    _apply_validations(wb, ws, sheet, template_validations(schema, sheet), first, last, native)
     ws.freeze_panes = ws.cell(row=first, column=2).coordinate
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(sheet.columns))}{last}"
     ws.row_dimensions[header_row].height = 30
@@ -259,9 +263,19 @@ def stable_zip(path: Path) -> None:
 
 
 def write_template(path: str | Path, schema: Schema | None = None, rows: int = DATA_ROWS) -> Path:
-    """Write the blank master workbook for ``schema`` (the default schema when None)."""
+    """Write the blank master workbook for ``schema`` (the default schema when None), with
+    the native rules (conditional formats, validations, the 说明 legend) patched in by the
+    same code as ``gendan rules`` (gendan.native_patch)."""
+    from gendan.native_patch import patch_rules, typed_checks
+    from gendan.native_rules import build_rules, template_layout
+
     schema = schema or load_schema()
     path = Path(path)
+    rules = build_rules(schema, template_layout(schema, HEADER_ROW, rows, REF_ROWS))
+    typed, lists = typed_checks(schema)
+    native: dict[str, set[str]] = {}
+    for v in rules.validations(typed, lists):
+        native.setdefault(v.role, set()).add(v.key)
     wb = Workbook()
     ws = wb.active
     master = schema.master
@@ -273,13 +287,13 @@ def write_template(path: str | Path, schema: Schema | None = None, rows: int = D
         f"橙色表头为必填，黄色为条件必填；鼠标停在表头上可看英文列名和规则；下拉选项与格式来自 {source}。"
         "  Orange headers are required, yellow ones under a condition; hover a header for its "
         f"English name and rules. Dropdowns and formats come from {source}.")).font = _NOTE_FONT
-    _table_sheet(wb, ws, schema, master, HEADER_ROW, rows)
+    _table_sheet(wb, ws, schema, master, HEADER_ROW, rows, native.get("master", set()))
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
     for role in ("customers", "products"):
         spec = schema.sheets[role]
-        _table_sheet(wb, wb.create_sheet(spec.names[0]), schema, spec, 1, REF_ROWS)
+        _table_sheet(wb, wb.create_sheet(spec.names[0]), schema, spec, 1, REF_ROWS, native.get(role, set()))
 
     write_company(wb.create_sheet(schema.company.names[0]), schema.company, {})
 
@@ -289,7 +303,12 @@ def write_template(path: str | Path, schema: Schema | None = None, rows: int = D
     wb.properties.creator = "gendan"
     wb.properties.created = _FIXED_STAMP
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    bare = path.with_name(f".{path.stem}.bare{path.suffix}")
+    try:
+        wb.save(bare)
+        patch_rules(bare, path, rules, typed, lists)
+    finally:
+        bare.unlink(missing_ok=True)
     stable_zip(path)
     return path
 

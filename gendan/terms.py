@@ -89,6 +89,21 @@ def _tt_deposit(s: str) -> float | None:
     return pct if 0 < pct < 100 else None
 
 
+#: The words that name each method (besides its two-letter code, T/T D/P D/A L/C O/A, as a
+#: word) and the words that classify T/T terms.  Module constants so that the workbook's
+#: own formulas (gendan.native_rules) are made from the very same lists.
+LC_WORDS = ("信用证", "CREDIT")
+DA_WORDS = ("承兑交单",)
+DP_WORDS = ("付款交单",)
+OA_WORDS = ("OPEN ACCOUNT", "赊销", "赊账", "放账")
+TT_WORDS = ("电汇", "TELEGRAPHIC", "WIRE", "预付", "款到发货", "DEPOSIT", "定金", "订金")
+DEPOSIT_WORDS = ("DEPOSIT", "DOWN PAYMENT", "定金", "订金", "首付")
+BALANCE_WORDS = ("BALANCE", "AGAINST", "COPY", "尾款", "余款", "见提单", "提单副本", "提单复印件")
+ADVANCE_WORDS = ("ADVANCE", "BEFORE SHIPMENT", "PREPAID", "预付", "款到发货", "出运前", "装运前")
+SIGHT_WORDS = ("SIGHT", "即期")
+USANCE_WORDS = ("远期", "USANCE")
+
+
 def _has(pattern: str, s: str) -> bool:
     return re.search(pattern, s) is not None
 
@@ -115,32 +130,31 @@ def parse_terms(text: object) -> PaymentTerms | None:
     s = _SLASH.sub(r"\1\2", s)
     word = lambda w: _has(rf"(?<![A-Z]){w}(?![A-Z])", s)  # noqa: E731
 
-    if word("LC") or "信用证" in s or word("L C") or "CREDIT" in s:
+    if word("LC") or word("L C") or any(w in s for w in LC_WORDS):
         days = _tenor(_TT_PART.sub(" ", s))
         dep = _tt_deposit(s)
         if days and not ("即期" in s and days is None):
             if "SIGHT" in s and not _has(r"\d+\s*(DAYS?|天)", s):
                 return PaymentTerms("LC_SIGHT", deposit_pct=dep, text=raw)
             return PaymentTerms("LC_USANCE", days=days, deposit_pct=dep, text=raw)
-        if "SIGHT" in s or "即期" in s or not days:
-            if "远期" in s or "USANCE" in s:
+        if any(w in s for w in SIGHT_WORDS) or not days:
+            if any(w in s for w in USANCE_WORDS):
                 return None  # a usance credit without its tenor
             return PaymentTerms("LC_SIGHT", deposit_pct=dep, text=raw)
-    if word("DA") or "承兑交单" in s:
+    if word("DA") or any(w in s for w in DA_WORDS):
         days = _tenor(_TT_PART.sub(" ", s))
         return PaymentTerms("DA", days=days, deposit_pct=_tt_deposit(s), text=raw) if days is not None else None
-    if word("DP") or "付款交单" in s:
-        days = None if ("SIGHT" in s or "即期" in s) else _tenor(_TT_PART.sub(" ", s))
+    if word("DP") or any(w in s for w in DP_WORDS):
+        days = None if any(w in s for w in SIGHT_WORDS) else _tenor(_TT_PART.sub(" ", s))
         return PaymentTerms("DP", days=days, deposit_pct=_tt_deposit(s), text=raw)
-    if word("OA") or "OPEN ACCOUNT" in s or "赊销" in s or "赊账" in s or "放账" in s:
+    if word("OA") or any(w in s for w in OA_WORDS):
         days = _tenor(s)
         return PaymentTerms("OA", days=days, text=raw) if days is not None else None
-    tt_words = ("电汇", "TELEGRAPHIC", "WIRE", "预付", "款到发货", "DEPOSIT", "定金", "订金")
-    if word("TT") or any(w in s for w in tt_words):
+    if word("TT") or any(w in s for w in TT_WORDS):
         pcts = [float(p) for p in _PCT.findall(s)]
-        deposit_words = any(w in s for w in ("DEPOSIT", "DOWN PAYMENT", "定金", "订金", "首付"))
-        balance_words = any(w in s for w in ("BALANCE", "AGAINST", "COPY", "尾款", "余款", "见提单", "提单副本", "提单复印件"))
-        advance_words = any(w in s for w in ("ADVANCE", "BEFORE SHIPMENT", "PREPAID", "预付", "款到发货", "出运前", "装运前"))
+        deposit_words = any(w in s for w in DEPOSIT_WORDS)
+        balance_words = any(w in s for w in BALANCE_WORDS)
+        advance_words = any(w in s for w in ADVANCE_WORDS)
         if pcts and pcts[0] >= 100 and not balance_words:
             return PaymentTerms("TT_ADVANCE", deposit_pct=100.0, text=raw)
         if not pcts and (pair := _pair_deposit(s)) is not None:

@@ -34,6 +34,7 @@ __all__ = [
     "check",
     "clear_marks",
     "documents",
+    "native_rules",
     "overdue",
     "run",
     "schema_path",
@@ -179,6 +180,29 @@ def documents(host: Any = None) -> list[str]:
     return contracts
 
 
+def native_rules(host: Any = None) -> Path | None:
+    """本表自查 Live checks: a copy of the saved workbook that checks itself - conditional
+    formats and data validation made from the schema (gendan.native_patch, the engine of
+    ``gendan rules``), which work where the add-in cannot: WPS, a Mac without Python, Excel
+    on the web.  Written beside the workbook and opened; the open workbook is not changed."""
+    from gendan.native_patch import write_rules
+
+    host = _host(host)
+    src = getattr(host, "src", None)
+    if src is None:
+        full = getattr(getattr(host, "book", None), "fullname", "") or ""
+        src = Path(full) if host.folder is not None else None
+    if src is None or not Path(src).is_file():
+        host.tell("请先保存工作簿。" if _lang() != "en" else "Save the workbook first.")
+        return None
+    src = Path(src)
+    out = src.with_name(f"{src.stem}-rules{src.suffix}")
+    result = write_rules(src, out, schema=_schema(host))
+    host.open_path(out)
+    host.tell(result.summary("en" if _lang() == "en" else "zh"))
+    return out
+
+
 def settings(host: Any = None) -> Path:
     """设置 Settings: open the YAML settings; the first time, copy the bundled default to
     ``~/.gendan/gendan.yaml`` so the user edits their own file, never the installed one."""
@@ -199,6 +223,7 @@ HELP_ZH = """跟单 Gendan
 生成单据：为选中行的订单生成单据表。
 逾期催款：应收账款、账龄、催款级别和催款草稿。
 清除标记：去掉本工具的标色和批注，恢复您原来的底色。
+本表自查：另存一份自带检查（条件格式、数据验证）的工作簿，WPS、Mac、网页版也能用。
 设置：打开规则/设置文件（YAML）。
 公式：GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
 GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK（任何打开的工作簿都可直接使用，见 docs/addin.md）。"""
@@ -207,7 +232,9 @@ HELP_EN = """Gendan
 Check: checks the whole workbook, colours and notes the cells with problems, and lists them
 on the 检查结果 sheet with links.  Documents: document sheets for the selected orders.
 Overdue: receivables with aging, dunning level and reminder drafts.  Clear marks: removes the
-tool's colours and notes and gives your own fills back.  Settings: opens the YAML settings.
+tool's colours and notes and gives your own fills back.  Live checks: saves a copy that checks
+itself (conditional formats, validation), also in WPS, on a Mac and in Excel on the web.
+Settings: opens the YAML settings.
 Formulas: GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
 GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK (in every open workbook; see docs/addin.md)."""
 
@@ -226,6 +253,7 @@ BUTTONS: dict[str, Callable[..., Any]] = {
     "documents": documents,
     "overdue": overdue,
     "clear_marks": clear_marks,
+    "native_rules": native_rules,
     "settings": settings,
     "show_help": show_help,
 }

@@ -46,6 +46,7 @@ def test_every_button_id_has_a_function() -> None:
         "documents",
         "overdue",
         "clear_marks",
+        "native_rules",
         "settings",
         "show_help",
     }

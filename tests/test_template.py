@@ -102,18 +102,33 @@ def test_validation_reaches_the_last_prepared_row(book: openpyxl.Workbook) -> No
     assert not _validations(ws, letter, HEADER_ROW)  # not on the header itself
 
 
+def _one_check(wb: openpyxl.Workbook, ws: Any, letter: str, row: int) -> tuple[str, str, str | None]:
+    """(type, formula, operator) of the single validation on a cell; a native validation's
+    formula with the defined name it may have moved into resolved."""
+    dvs = _validations(ws, letter, row)
+    assert len(dvs) == 1, (letter, [dv.type for dv in dvs])  # a cell holds one validation
+    dv = dvs[0]
+    formula = dv.formula1 or ""
+    for name, dn in wb.defined_names.items():
+        if name in formula and name.startswith("gd_v_"):
+            formula = formula.replace(name, dn.attr_text)
+    return dv.type, formula, dv.operator
+
+
 def test_date_columns_have_date_formats_and_validation(book: openpyxl.Workbook) -> None:
     ws = book[SCHEMA.master.names[0]]
     dates = [c for c in SCHEMA.master.columns if c.type == "date"]
     assert dates
+    lo = str((dt.date(2000, 1, 1) - dt.date(1899, 12, 30)).days)
     for col in dates:
         letter = _letter(SCHEMA.master, col.key)
         for row in (HEADER_ROW + 1, HEADER_ROW + 1000):
             assert ws[f"{letter}{row}"].number_format == col.format
-        kinds = [dv for dv in _validations(ws, letter, HEADER_ROW + 1) if dv.type == "date"]
-        assert len(kinds) == 1 and kinds[0].operator == "between"
-        lo = dt.date(1899, 12, 30) + dt.timedelta(days=int(kinds[0].formula1))
-        assert lo.year == 2000
+        kind, formula, op = _one_check(book, ws, letter, HEADER_ROW + 1)
+        if kind == "date":
+            assert op == "between" and formula == lo
+        else:  # a column with a native rule (date order): the date check is part of it
+            assert kind == "custom" and "gd_on" in formula and f">={lo}" in formula and "ISNUMBER" in formula
 
 
 def test_numbers_are_bounded_and_formatted(book: openpyxl.Workbook) -> None:
@@ -122,17 +137,18 @@ def test_numbers_are_bounded_and_formatted(book: openpyxl.Workbook) -> None:
         if col.type not in ("integer", "number") or (col.gt is None and col.min is None):
             continue
         letter = _letter(SCHEMA.master, col.key)
-        dvs = [dv for dv in _validations(ws, letter, HEADER_ROW + 1) if dv.type in ("whole", "decimal")]
-        assert len(dvs) == 1, col.key
-        assert dvs[0].type == ("whole" if col.type == "integer" else "decimal")
-        if col.gt is not None:
-            assert (dvs[0].operator, float(dvs[0].formula1)) == ("greaterThan", col.gt)
-        else:
-            assert (dvs[0].operator, float(dvs[0].formula1)) == ("greaterThanOrEqual", col.min)
+        kind, formula, op = _one_check(book, ws, letter, HEADER_ROW + 1)
+        bound = (">" + f"{col.gt:g}") if col.gt is not None else (">=" + f"{col.min:g}")
+        if kind in ("whole", "decimal"):
+            assert kind == ("whole" if col.type == "integer" else "decimal")
+            assert (op, float(formula)) == (("greaterThan", col.gt) if col.gt is not None
+                                            else ("greaterThanOrEqual", col.min))
+        else:  # the native rules' validation includes the number check and its bound
+            assert kind == "custom" and "gd_on" in formula, col.key
+            assert "ISNUMBER($" in formula and f"{letter}4{bound}" in formula, (col.key, formula)
+            assert ("INT(" in formula) == (col.type == "integer"), col.key
         if col.format:
             assert ws[f"{letter}{HEADER_ROW + 5}"].number_format == col.format
-    cartons = [dv for dv in _validations(ws, _letter(SCHEMA.master, "cartons"), HEADER_ROW + 1)]
-    assert any(dv.type == "whole" and dv.operator == "greaterThan" and dv.formula1 == "0" for dv in cartons)
 
 
 def test_text_columns_keep_leading_zeros_and_long_digits(book: openpyxl.Workbook) -> None:
