@@ -314,9 +314,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from gendan.template import write_template
-
     from gendan.safe_write import atomic_write
+    from gendan.template import write_template
 
     path = Path(args.book)
     if path.exists() and not args.force:
@@ -332,9 +331,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.check import check_workbook
     from gendan.output import findings_table, receivables_table, use_color
     from gendan.receivables import receivables
-    from gendan.sample import build_sample
-
     from gendan.safe_write import atomic_write
+    from gendan.sample import build_sample
 
     folder = Path(args.dir or "gendan-demo")
     check_folder_out(folder)

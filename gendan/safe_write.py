@@ -381,7 +381,8 @@ def atomic_write_text(
 
 
 def atomic_save_openpyxl(wb: Any, path: PathLike, **kw: Any) -> Path:
-    """``wb.save`` through :func:`atomic_write` (openpyxl writes the zip to the temp path)."""
+    """``wb.save`` through :func:`atomic_write` (openpyxl writes the zip to the temp path;
+    keywords as there, e.g. ``verify``)."""
     return atomic_write(path, lambda tmp: wb.save(str(tmp)), **kw)
 
 
