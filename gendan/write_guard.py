@@ -101,13 +101,20 @@ _ATTR = re.compile(r'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
 def _attrs(text: str) -> dict[str, str]:
-    return {m.group(1).split(":")[-1]: _unescape(m.group(2) if m.group(2) is not None else m.group(3))
-            for m in _ATTR.finditer(text)}
+    return {
+        m.group(1).split(":")[-1]: _unescape(m.group(2) if m.group(2) is not None else m.group(3))
+        for m in _ATTR.finditer(text)
+    }
 
 
 def _unescape(s: str) -> str:
-    return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
+    return (
+        s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def _source_of(rels_part: str) -> str:
@@ -148,13 +155,23 @@ def package_facts(path: str | Path) -> PackageFacts:
                 continue
             source = _source_of(name)
             out: list[Rel] = []
-            for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*?)/?>(?:\s*</(?:\w+:)?Relationship>)?",
-                                 _read(z, name)):
+            for m in re.finditer(
+                r"<(?:\w+:)?Relationship\b([^>]*?)/?>(?:\s*</(?:\w+:)?Relationship>)?",
+                _read(z, name),
+            ):
                 a = _attrs(m.group(1))
                 external = a.get("TargetMode", "").lower() == "external"
                 target = a.get("Target", "")
-                out.append(Rel(name, a.get("Id", ""), a.get("Type", ""),
-                               target if external else _resolve(source, target), external, m.group(0)))
+                out.append(
+                    Rel(
+                        name,
+                        a.get("Id", ""),
+                        a.get("Type", ""),
+                        target if external else _resolve(source, target),
+                        external,
+                        m.group(0),
+                    )
+                )
             facts.rels[name] = out
     return facts
 
@@ -213,13 +230,20 @@ def conform_package(path: str | Path, suffix: str, display_name: str | None = No
             done.append("removed the VBA project (an .xlsx cannot carry macros)")
         if wb_ct in _NOT_XLSX:
             new_wb_ct = CT_WORKBOOK
-        drop_rels = [r for rels in facts.rels.values() for r in rels
-                     if not r.external and (r.target in drop_parts or r.type.endswith("/vbaProject"))]
+        drop_rels = [
+            r
+            for rels in facts.rels.values()
+            for r in rels
+            if not r.external and (r.target in drop_parts or r.type.endswith("/vbaProject"))
+        ]
     else:
         if wb_ct == CT_WORKBOOK:
             new_wb_ct = CT_MACRO_WORKBOOK
-        drop_rels = [r for r in facts.rels.get(wb_rels, [])
-                     if r.type.endswith("/vbaProject") and not r.external and r.target not in facts.parts]
+        drop_rels = [
+            r
+            for r in facts.rels.get(wb_rels, [])
+            if r.type.endswith("/vbaProject") and not r.external and r.target not in facts.parts
+        ]
         if drop_rels:
             done.append("removed a relationship to a VBA project the package does not have")
     if new_wb_ct != wb_ct:
@@ -230,16 +254,29 @@ def conform_package(path: str | Path, suffix: str, display_name: str | None = No
     ct = facts.ct_text
     for p in drop_parts:
         ct = re.sub(r"<(?:\w+:)?Override\b[^>]*PartName=\"/" + re.escape(p) + r"\"[^>]*/>", "", ct)
-    remaining_bin = [p for p in facts.parts if p not in drop_parts and p.lower().endswith(".bin")
-                     and p not in facts.overrides]
+    remaining_bin = [
+        p
+        for p in facts.parts
+        if p not in drop_parts and p.lower().endswith(".bin") and p not in facts.overrides
+    ]
     if drop_parts and facts.defaults.get("bin") == _VBA_CT and not remaining_bin:
         ct = re.sub(r"<(?:\w+:)?Default\b[^>]*Extension=\"bin\"[^>]*/>", "", ct, flags=re.I)
     if new_wb_ct != wb_ct:
         if wbp in facts.overrides:
-            ct = re.sub(r"(<(?:\w+:)?Override\b[^>]*PartName=\"/" + re.escape(wbp) + r"\"[^>]*ContentType=\")[^\"]*",
-                        lambda m: m.group(1) + new_wb_ct, ct)
-            ct = re.sub(r"(<(?:\w+:)?Override\b[^>]*ContentType=\")[^\"]*(\"[^>]*PartName=\"/" + re.escape(wbp) + r"\")",
-                        lambda m: m.group(1) + new_wb_ct + m.group(2), ct)
+            ct = re.sub(
+                r"(<(?:\w+:)?Override\b[^>]*PartName=\"/"
+                + re.escape(wbp)
+                + r"\"[^>]*ContentType=\")[^\"]*",
+                lambda m: m.group(1) + new_wb_ct,
+                ct,
+            )
+            ct = re.sub(
+                r"(<(?:\w+:)?Override\b[^>]*ContentType=\")[^\"]*(\"[^>]*PartName=\"/"
+                + re.escape(wbp)
+                + r"\")",
+                lambda m: m.group(1) + new_wb_ct + m.group(2),
+                ct,
+            )
         else:
             end = ct.rfind("</")
             ct = ct[:end] + f'<Override PartName="/{wbp}" ContentType="{new_wb_ct}"/>' + ct[end:]
@@ -314,21 +351,34 @@ def package_changes(before: str | Path, after: str | Path, changes: Iterable[str
                 continue
             if not r.external and r.target in removed:
                 continue
-            out.append(f"relationship {r.id} ({r.type.rsplit('/', 1)[-1]}) of {_source_of(rels_part) or 'the package'}")
+            out.append(
+                f"relationship {r.id} ({r.type.rsplit('/', 1)[-1]}) of {_source_of(rels_part) or 'the package'}"
+            )
     if _CT in allowed:
         for ext, typ in b.defaults.items():
-            if a.defaults.get(ext) != typ and any(p.lower().endswith("." + ext) and p not in a.overrides
-                                                   for p in a.parts):
+            if a.defaults.get(ext) != typ and any(
+                p.lower().endswith("." + ext) and p not in a.overrides for p in a.parts
+            ):
                 out.append(f"content type of .{ext} parts")
         for part, typ in b.overrides.items():
             if part in a.parts and part not in allowed and a.content_type(part) != typ:
                 out.append(f"content type of {part}")
-    dangling_before = {(r.source, r.target) for rels in b.rels.values() for r in rels
-                       if not r.external and r.target not in b.parts}
+    dangling_before = {
+        (r.source, r.target)
+        for rels in b.rels.values()
+        for r in rels
+        if not r.external and r.target not in b.parts
+    }
     for rels in a.rels.values():
         for r in rels:
-            if (not r.external and r.target and r.target not in a.parts
-                    and (r.source, r.target) not in dangling_before):
-                out.append(f"relationship {r.id} of {_source_of(r.source) or 'the package'} points at "
-                           f"the missing part {r.target}")
+            if (
+                not r.external
+                and r.target
+                and r.target not in a.parts
+                and (r.source, r.target) not in dangling_before
+            ):
+                out.append(
+                    f"relationship {r.id} of {_source_of(r.source) or 'the package'} points at "
+                    f"the missing part {r.target}"
+                )
     return out
