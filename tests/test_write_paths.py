@@ -508,3 +508,24 @@ def test_pdf_reports_exactly_the_pdfs_written(
     written = sorted(pdfs.glob("*.pdf"))
     assert len(written) == 4
     assert "4 PDFs" in out or "PDF 4 个" in out
+
+
+def test_a_finding_on_a_merged_cell_is_noted_on_its_anchor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    book = _book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["工作序列表"]
+    col = next(c.column for c in ws[3] if c.value == "合同号")
+    if col == 1:  # the merge must start left of the contract number
+        ws.move_range("A1:AZ100", cols=1)
+        col = 2
+    left = openpyxl.utils.get_column_letter(col - 1)
+    ws.merge_cells(f"{left}4:{openpyxl.utils.get_column_letter(col)}4")  # the contract number of row 4 now lies under a merge
+    wb.save(book)
+    out = tmp_path / "marked.xlsx"
+    rc = main(["annotate", str(book), "--out", str(out), "--as-of", AS_OF])
+    assert rc == 1, capsys.readouterr().err
+    marked = openpyxl.load_workbook(out)["工作序列表"]
+    note = marked[f"{left}4"].comment
+    assert note is not None and "required" in note.text
