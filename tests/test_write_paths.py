@@ -529,3 +529,23 @@ def test_a_finding_on_a_merged_cell_is_noted_on_its_anchor(tmp_path: Path, capsy
     marked = openpyxl.load_workbook(out)["工作序列表"]
     note = marked[f"{left}4"].comment
     assert note is not None and "required" in note.text
+
+
+def test_an_openpyxl_copy_that_lost_a_sheet_is_refused(tmp_path: Path) -> None:
+    import openpyxl
+
+    from gendan.documents.gendocs import _sheets_kept
+    from gendan.errors import OutputError
+
+    src = tmp_path / "src.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "工作序列表"
+    wb.create_sheet("客户")
+    wb.save(src)
+    thin = tmp_path / "thin.xlsx"
+    del wb["工作序列表"]
+    wb.save(thin)
+    with pytest.raises(OutputError) as info:
+        _sheets_kept(src, [])(thin)
+    assert "工作序列表" in info.value.message_en
+    _sheets_kept(src, [])(src)  # the same sheets: accepted

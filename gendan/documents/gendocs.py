@@ -303,6 +303,7 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
                          f"无法打开 {src.name} 以加入单据：{exc}。") from None
     t1 = time.perf_counter()
     result.seconds["load"] = t1 - t0
+    loaded = list(wb.sheetnames)
     for sheet in built:
         apply_plan(sheet.plan, wb)
     result.sheets = [b.sheet for b in built]
@@ -310,17 +311,21 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
         wb.active = wb.sheetnames.index(built[0].sheet)
     t2 = time.perf_counter()
     result.seconds["apply"] = t2 - t1
-    atomic_save_openpyxl(wb, out, inputs=[src], verify=_sheets_kept(src))
+    atomic_save_openpyxl(wb, out, inputs=[src], verify=_sheets_kept(src, loaded))
     result.seconds["save"] = time.perf_counter() - t2
     result.method = "openpyxl"
 
 
-def _sheets_kept(src: Path) -> Callable[[Path], None]:
+def _sheets_kept(src: Path, loaded: Sequence[str]) -> Callable[[Path], None]:
     """For atomic_write's ``verify``: refuse a copy that lacks a sheet of ``src`` (an
-    openpyxl round trip of a workbook openpyxl misreads would exit 0 with the master gone)."""
+    openpyxl round trip of a workbook openpyxl misreads would exit 0 with the master gone).
+    ``loaded``: the sheets openpyxl saw, used when the package's own list cannot be read."""
     from gendan.documents import inject
 
-    before = inject.sheet_names(src)
+    try:
+        before = inject.sheet_names(src)
+    except (inject.Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+        before = list(loaded)
 
     def verify(tmp: Path) -> None:
         after = {n.casefold() for n in inject.sheet_names(tmp)}
