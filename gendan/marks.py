@@ -427,7 +427,7 @@ def apply_marks_openpyxl(
             flush()
             if action.sheet not in wb.sheetnames:
                 continue
-            cell = merged_anchor(wb[action.sheet], action.cell)
+            cell = _anchor_cell(wb[action.sheet], action.cell)
             old = cell.comment
             if old is not None and not is_tool_note(old.text, old.author):
                 continue  # the user's note stays; the finding is on 检查结果
@@ -439,15 +439,13 @@ def apply_marks_openpyxl(
     flush()
 
 
-def merged_anchor(ws: Any, ref: str) -> Any:
-    """The cell a mark on ``ref`` goes to: ``ref`` itself, or the top-left cell of the merged
-    range covering it (openpyxl's MergedCell takes no note; Excel shows a merged range's
-    note and fill from its top-left cell)."""
+def _anchor_cell(ws: Any, ref: str) -> Any:
+    """The cell that carries a note for ``ref``: a merged range's top-left cell."""
     cell = ws[ref]
     if type(cell).__name__ == "MergedCell":
         for rng in ws.merged_cells.ranges:
-            if ref.upper() in rng:
-                return ws.cell(row=rng.min_row, column=rng.min_col)
+            if ref in rng:
+                return ws.cell(rng.min_row, rng.min_col)
     return cell
 
 
