@@ -297,12 +297,6 @@ def check_folder_out(folder: Path) -> None:
 def cmd_annotate(args: argparse.Namespace) -> int:
     from gendan.marks import annotate_file
 
-    src = Path(args.book)
-    if args.out:
-        check_out(args.out, [src], in_place=args.in_place, package=True)
-        _macro_note(src, Path(args.out), _lang(args))
-    else:
-        check_out(src, [src], in_place=True, package=True)
     report = annotate_file(args.book, args.out, schema=_schema(args), as_of=_as_of(args.as_of),
                            in_place=args.in_place, lang=_lang(args))
     counts = report.count_by_severity()
@@ -311,6 +305,17 @@ def cmd_annotate(args: argparse.Namespace) -> int:
            f"Wrote {args.out or args.book}: {counts['error']} errors, {counts['warning']} warnings")
     print(terminal_text(msg))
     return 1 if report.has_errors else 0
+
+
+def _annotate_paths(args: argparse.Namespace) -> None:
+    """annotate's output checked before the workbook is read (and before any mode of it
+    runs): see :func:`check_out`."""
+    src = Path(args.book)
+    if args.out:
+        check_out(args.out, [src], in_place=args.in_place, package=True)
+        _macro_note(src, Path(args.out), _lang(args))
+    else:
+        check_out(src, [src], in_place=True, package=True)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -459,6 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_signal_cleanup()  # SIGTERM/SIGHUP unwind like Ctrl+C: temp files are removed
     install_quiet_finalisers()
     try:
+        if args.command == "annotate":
+            _annotate_paths(args)
         return int(args.fn(args))
     except GendanError as exc:
         print(terminal_text(exc.user_text(), keep_lines=True), file=sys.stderr)

@@ -669,6 +669,7 @@ def write_in_place(
     now: _dt.datetime | None = None,
     changes: Iterable[str] | None = None,
     inventory: bool = True,
+    named: Callable[[], Iterable[str]] | None = None,
 ) -> Path | None:
     """Rewrite the workbook ``path`` itself, only if nothing it carries would be lost.
 
@@ -683,13 +684,16 @@ def write_in_place(
       validations, conditional formats, comments, VBA... by kind and content (the only
       possible guard for a writer that renumbers parts, such as openpyxl).
 
+    ``named``, called after the writer, gives the losses the change itself names (as
+    :func:`parts_lost` words them): the annotate writer takes away its own earlier notes.
+
     If anything is missing the temporary file is discarded and OutputError lists the
     losses.  Otherwise a byte-identical timestamped backup is made beside the file and the
     new file renamed over it.  A symlink is written through: the backup and the new file
     are beside its target, and the link stays a link.  Returns the backup path.
     """
     target = resolve_output(path)
-    named = Path(path)
+    given = Path(path)
     check_not_locked(target)
     holder: dict[str, Path | None] = {"backup": None}
     allowed = None if changes is None else list(changes)
@@ -702,21 +706,22 @@ def write_in_place(
 
                 lost += package_changes(target, tmp, allowed)
             if inventory:
-                lost += [x for x in parts_lost(target, tmp) if x not in lost]
+                allowed_losses = set(named()) if named is not None else set()
+                lost += [x for x in parts_lost(target, tmp) if x not in lost and x not in allowed_losses]
         except OutputError:
             raise
         except Exception as exc:  # noqa: BLE001 - hostile XML etc: refuse, never half-write
             raise OutputError(
-                f"Cannot compare {named.name} with the new version ({type(exc).__name__}); "
+                f"Cannot compare {given.name} with the new version ({type(exc).__name__}); "
                 f"the workbook was left unchanged.",
-                f"无法比较 {named.name} 与新版本（{type(exc).__name__}）；工作簿保持不变。",
+                f"无法比较 {given.name} 与新版本（{type(exc).__name__}）；工作簿保持不变。",
             ) from None
         if lost:
             shown = "; ".join(lost[:12]) + ("; ..." if len(lost) > 12 else "")
             raise OutputError(
-                f"Writing into {named.name} would lose: {shown}; the workbook was left "
+                f"Writing into {given.name} would lose: {shown}; the workbook was left "
                 f"unchanged - write to a copy with --out instead.",
-                f"写入 {named.name} 会丢失：{shown}；工作簿保持不变，请改用 --out 写入副本。",
+                f"写入 {given.name} 会丢失：{shown}；工作簿保持不变，请改用 --out 写入副本。",
             )
         if backup:
             holder["backup"] = make_backup(target, now)

@@ -533,3 +533,32 @@ def test_in_place_through_a_symlink_writes_the_target(tmp_path: Path) -> None:
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_bytes() != before and backup is not None
     assert backup.parent == real.parent.resolve() and backup.read_bytes() == before
+
+
+def test_in_place_losses_the_change_names_are_not_losses(tmp_path: Path) -> None:
+    """``named`` (i11a's annotate: the tool's own earlier notes it removes) lets exactly
+    those inventory losses through; any other loss still refuses."""
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    book = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "x"
+    wb.active["A1"].comment = Comment("[gendan] old mark", "gendan")
+    wb.active["B1"].comment = Comment("the user's note", "user")
+    wb.save(book)
+
+    def drop(cells: tuple[str, ...]) -> Any:
+        def writer(tmp: Path) -> None:
+            w = openpyxl.load_workbook(book)
+            for ref in cells:
+                w.active[ref].comment = None
+            w.save(tmp)
+        return writer
+
+    backup = write_in_place(book, drop(("A1",)), named=lambda: {"comment on Sheet!A1"})
+    assert backup is not None and openpyxl.load_workbook(book).active["A1"].comment is None
+    before = book.read_bytes()
+    with pytest.raises(OutputError) as info:
+        write_in_place(book, drop(("B1",)), named=lambda: {"comment on Sheet!A1"})
+    assert "comment on Sheet!B1" in info.value.message_en and book.read_bytes() == before
