@@ -18,6 +18,17 @@ So every output goes through this module:
   conditional format, defined name, comment, customUI part and the VBA project survived,
   keep a timestamped backup, and only then rename over the workbook.  Otherwise refuse with
   the list of what would be lost.
+* :func:`check_output_path` - a missing folder, a folder that is a file, a target that is
+  a folder: one sentence before anything is written (the command line checks every
+  ``--out`` with it before the work starts).
+* a symlink target is written through (:func:`resolve_output`): the link stays a link.
+* every temporary file (``.~gendan-*``, :data:`TEMP_PREFIX`) is registered and removed on
+  any exit Python sees - exceptions, Ctrl+C, SIGTERM/SIGHUP (:func:`install_signal_cleanup`)
+  and ``atexit``; folder runs skip such names (:func:`is_temp_name`).
+* the suffix decides the package type (:func:`gendan.write_guard.conform_package`): an
+  .xlsx never carries a VBA project, an .xlsm no relationship to a missing one.
+* a failed writer's open zip archives are closed quietly, so a full disk is one sentence
+  and never a traceback from ``ZipFile.__del__``.
 
 Exceptions: :class:`gendan.errors.OutputError` (one sentence zh + en) for every refusal.
 """
