@@ -101,6 +101,10 @@ def _argb(color: str) -> str:
 
 
 def _set_value(cell: Any, value: Any) -> None:
+    if isinstance(value, str):  # control characters as _xHHHH_ (openpyxl refuses them raw)
+        from gendan.sanitize import ooxml_escape
+
+        value = ooxml_escape(value)
     cell.value = value
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         cell.data_type = "s"

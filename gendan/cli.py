@@ -18,6 +18,11 @@ from typing import Any
 from gendan.errors import GendanError, InputError
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+#: names a text report (--format json/csv/table --out) must not have: Excel would try to
+#: open the text as a workbook, and the name is usually the input's by mistake
+_WORKBOOK_NAMES = BOOK_SUFFIXES + (".xltx", ".xltm", ".xlam", ".xla", ".xlt")
+#: what gendan writes workbooks as (the suffix decides the package type: safe_write)
+PACKAGE_SUFFIXES = (".xlsx", ".xlsm")
 
 
 class _UsageError(GendanError):
@@ -48,22 +53,83 @@ def _lang(args: argparse.Namespace) -> str:
     return args.lang or default_lang()
 
 
-def _emit(text: str, out: str | None) -> None:
+def check_out(out: str | os.PathLike[str] | None, inputs: Sequence[str | os.PathLike[str]] = (), *,
+              in_place: bool = False, package: bool = False, fmt: str | None = None) -> None:
+    """Every output path, before any work: not the input (any spelling, symlink or hard
+    link) unless ``--in-place``; its folder exists and is a folder; it is not a folder; a
+    workbook (``package``) ends in .xlsx/.xlsm; a text report does not have a workbook's
+    name.  Each refusal is one sentence (OutputError, exit 2)."""
+    if out is None:
+        return
+    from gendan.errors import OutputError
+    from gendan.safe_write import check_not_input, check_output_path, resolve_output
+
+    path = Path(out)
+    check_not_input(path, inputs, allow_input=in_place)
+    check_output_path(resolve_output(path))
+    suffix = path.suffix.lower()
+    if package and suffix not in PACKAGE_SUFFIXES:
+        raise OutputError(f"The output {path.name} must be an .xlsx or .xlsm workbook.",
+                          f"输出文件 {path.name} 必须是 .xlsx 或 .xlsm 工作簿。")
+    if not package and suffix in _WORKBOOK_NAMES:
+        kind = (fmt or "text").upper() if fmt != "table" else "text"
+        raise OutputError(
+            f"--out {path.name} has a workbook's name, but the report is {kind}; "
+            f"give it a .{'txt' if fmt in (None, 'table') else fmt} name.",
+            f"--out {path.name} 是工作簿的文件名，而报告是 {kind} 文本；请用 .{'txt' if fmt in (None, 'table') else fmt} 文件名。")
+
+
+def _macro_note(src: Path, out: Path, lang: str) -> None:
+    """An .xlsm copied to an .xlsx name loses its macros (safe_write strips them, since
+    Excel refuses an .xlsx that has any): say so before the work starts."""
+    if src.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsx":
+        print("注意：输出为 .xlsx，不含宏；输入的 .xlsm 保持不变。" if lang == "zh" else
+              "note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged.",
+              file=sys.stderr)
+
+
+def _emit(text: str, out: str | None, inputs: Sequence[str | os.PathLike[str]] = ()) -> None:
     if out:
         from gendan.safe_write import atomic_write_text
 
-        atomic_write_text(Path(out), text, newline="")  # the text has its own line ends (CSV: CRLF)
+        # the text has its own line ends (CSV: CRLF)
+        atomic_write_text(Path(out), text, newline="", inputs=inputs)
     else:
         sys.stdout.write(text)
         if not text.endswith("\n"):
             sys.stdout.write("\n")
 
 
+def _inputs(target: Path) -> list[Path]:
+    """The files a run reads (a folder's workbooks): no output may be one of them."""
+    return _books_in(target) if target.is_dir() else [target]
+
+
+def terminal_text(text: str, keep_lines: bool = False) -> str:
+    """Cell text (file and sheet names too) as the terminal may show it: see
+    gendan.output.terminal_safe."""
+    from gendan.output import terminal_safe
+
+    return terminal_safe(text, keep_lines=keep_lines)
+
+
+def _tty_csv(text: str, out: str | None) -> str:
+    """CSV for a terminal shows control characters escaped; to a file or a pipe it stays the
+    exact data."""
+    if out or not sys.stdout.isatty():
+        return text
+    return "\n".join(terminal_text(line) for line in text.split("\r\n"))
+
+
 def _books_in(path: Path) -> list[Path]:
+    """The workbooks of a folder run: not Excel's owner files (``~$``), not gendan's own
+    temporary files (``.~gendan-*``, left behind only by a hard kill or a power cut)."""
+    from gendan.safe_write import is_temp_name
+
     if path.is_dir():
         return sorted(
             p for p in path.rglob("*")
-            if p.is_file() and p.suffix.lower() in BOOK_SUFFIXES and not p.name.startswith("~$")
+            if p.is_file() and p.suffix.lower() in BOOK_SUFFIXES and not is_temp_name(p.name)
         )
     return [path]
 
@@ -72,7 +138,7 @@ def _print_notes(notes: Sequence[object]) -> None:
     """The reader's notes (each a zh line and an en line) on stderr."""
     for note in notes:
         for line in str(note).splitlines():
-            print(f"注意 note: {line}", file=sys.stderr)
+            print(f"注意 note: {terminal_text(line)}", file=sys.stderr)
 
 
 def _check_one(path: str, schema_path: str | None, as_of: dt.date,
@@ -99,6 +165,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     lang = _lang(args)
     if not target.exists():
         raise InputError(f"File not found: {target}.", f"找不到文件：{target}。")
+    check_out(args.out, _inputs(target), fmt=args.format)
     if args.jobs == 1:
         from gendan import parallel
 
@@ -109,12 +176,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         report = check_workbook(target, schema, as_of, args.sheet)
         _print_notes(report.stats.get("notes", []))
         if args.format == "json":
-            _emit(findings_json(report.to_dicts()), args.out)
+            _emit(findings_json(report.to_dicts()), args.out, [target])
         elif args.format in ("csv", "csv-utf8"):
-            _emit(findings_csv(report.to_dicts(), lang=lang, excel=args.format == "csv"), args.out)
+            csv_text = findings_csv(report.to_dicts(), lang=lang, excel=args.format == "csv")
+            _emit(_tty_csv(csv_text, args.out), args.out, [target])
         else:
             color = use_color(sys.stdout) and not args.out
-            _emit(findings_table(report.findings, lang, color, title=str(target), stats=report.stats), args.out)
+            _emit(findings_table(report.findings, lang, color, title=str(target), stats=report.stats),
+                  args.out, [target])
         return 1 if report.has_errors else 0
     return _check_folder(target, args, as_of, lang)
 
@@ -138,7 +207,7 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
         for b in books:
             results.append(_check_one(str(b), args.schema, as_of, args.sheet))
             done += 1
-            progress(done, len(books), b.name)
+            progress(done, len(books), terminal_text(b.name))
     else:
         # each worker reads and checks its workbook on one core: the cores are taken
         with ProcessPoolExecutor(max_workers=min(jobs, len(books)), initializer=parallel.serial) as pool:
@@ -146,14 +215,15 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
             for fut in as_completed(futs):
                 results.append(fut.result())
                 done += 1
-                progress(done, len(books), Path(results[-1][0]).name)
+                progress(done, len(books), terminal_text(Path(results[-1][0]).name))
     results.sort(key=lambda r: r[0])
     for path, found, err, _stats in results:
         rel = os.path.relpath(path, folder)
+        shown = terminal_text(rel)
         if err is not None:
             unreadable += 1
-            print(f"{rel}: {err}", file=sys.stderr)
-            lines.append(f"{rel}: {err.splitlines()[-1]}")
+            print(terminal_text(f"{rel}: {err}", keep_lines=True), file=sys.stderr)
+            lines.append(f"{shown}: {terminal_text(err.splitlines()[-1])}")
             continue
         assert found is not None
         errors += sum(1 for f in found if f["severity"] == "error")
@@ -161,15 +231,17 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
             f["file"] = rel
             rows.append(f)
         if lang == "zh":
-            lines.append(f"{rel}: {sum(1 for f in found if f['severity'] == 'error')} 个错误，{len(found)} 条发现")
+            lines.append(f"{shown}: {sum(1 for f in found if f['severity'] == 'error')} 个错误，{len(found)} 条发现")
         else:
-            lines.append(f"{rel}: {sum(1 for f in found if f['severity'] == 'error')} errors, {len(found)} findings")
+            lines.append(f"{shown}: {sum(1 for f in found if f['severity'] == 'error')} errors, {len(found)} findings")
+    books_in = [str(b) for b in books]
     if args.format == "json":
-        _emit(findings_json(rows), args.out)
+        _emit(findings_json(rows), args.out, books_in)
     elif args.format in ("csv", "csv-utf8"):
-        _emit(findings_csv(rows, with_file=True, lang=lang, excel=args.format == "csv"), args.out)
+        csv_text = findings_csv(rows, with_file=True, lang=lang, excel=args.format == "csv")
+        _emit(_tty_csv(csv_text, args.out), args.out, books_in)
     else:
-        _emit("\n".join(lines) or "—", args.out)
+        _emit("\n".join(lines) or "—", args.out, books_in)
     if unreadable:
         return 2
     return 1 if errors else 0
@@ -181,21 +253,23 @@ def cmd_overdue(args: argparse.Namespace) -> int:
     from gendan.receivables import Receivable, receivables_book
 
     as_of = _as_of(args.as_of)
+    check_out(args.out, [args.book], fmt=args.format)
     tables, schema = load_book(args.book, _schema(args), args.sheet)
     _print_notes(tables.notes)
     books = [receivables_book(t, schema, as_of) for t in tables.each()]  # one per master sheet
     if args.format == "json":  # every line, each with its status (open | advance | bank-charges | not-yet-due)
-        _emit(receivables_json([r for b in books for r in b.all()]), args.out)
+        _emit(receivables_json([r for b in books for r in b.all()]), args.out, [args.book])
     elif args.format in ("csv", "csv-utf8"):
         lines = [r for b in books for r in b.all()]
-        _emit(receivables_csv(lines, lang=_lang(args), excel=args.format == "csv"), args.out)
+        csv_text = receivables_csv(lines, lang=_lang(args), excel=args.format == "csv")
+        _emit(_tty_csv(csv_text, args.out), args.out, [args.book])
     else:
         def part(name: str) -> list[Receivable]:
             return [r for b in books for r in getattr(b, name)]
 
         _emit(receivables_table(part("open"), _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat(),
                                 advances=part("advances"), bank_charges=part("bank_charges"),
-                                not_yet_due=part("not_yet_due")), args.out)
+                                not_yet_due=part("not_yet_due")), args.out, [args.book])
     return 0
 
 
@@ -204,12 +278,37 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     if not args.all and not args.order:
         raise _UsageError("Name the orders with --order NO … or use --all.", "请用 --order 合同号 … 指定订单，或用 --all。")
-    result = generate(Path(args.book), args.out, orders=args.order, all=args.all, pdf_dir=args.pdf,
+    src = Path(args.book)
+    out = Path(args.out) if args.out else docs_default_out(src)
+    check_out(out, [src], package=True)
+    if args.pdf:
+        check_folder_out(Path(args.pdf))
+    _macro_note(src, out, _lang(args))
+    result = generate(src, out, orders=args.order, all=args.all, pdf_dir=args.pdf,
                       schema=_schema(args), issue=args.issue, documents=args.document)
-    print(result.summary(_lang(args)))
+    print(terminal_text(result.summary(_lang(args)), keep_lines=True))
     for refusal in result.refused:  # --all: the orders whose buyer or product is unknown
-        print(refusal.user_text(), file=sys.stderr)
+        print(terminal_text(refusal.user_text(), keep_lines=True), file=sys.stderr)
     return 2 if result.refused else 0
+
+
+def docs_default_out(src: Path) -> Path:
+    """``BOOK-docs.xlsx``, or ``BOOK-docs.xlsm`` for a macro workbook (its macros kept)."""
+    suffix = ".xlsm" if src.suffix.lower() == ".xlsm" else ".xlsx"
+    return src.with_name(f"{src.stem}-docs{suffix}")
+
+
+def check_folder_out(folder: Path) -> None:
+    """A folder gendan writes into (``--pdf DIR``, ``demo DIR``): made if missing, refused
+    with one sentence if it, or a folder above it, is a file."""
+    from gendan.errors import OutputError
+
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputError(f"Cannot write into {folder}: {probe} is a file, not a folder.",
+                          f"无法写入 {folder}：{probe} 是文件而不是文件夹。")
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -221,17 +320,31 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     msg = (f"已写入 {args.out or args.book}：{counts['error']} 个错误，{counts['warning']} 个警告"
            if _lang(args) == "zh" else
            f"Wrote {args.out or args.book}: {counts['error']} errors, {counts['warning']} warnings")
-    print(msg)
+    print(terminal_text(msg))
     return 1 if report.has_errors else 0
 
 
+def _annotate_paths(args: argparse.Namespace) -> None:
+    """annotate's output checked before the workbook is read (and before any mode of it
+    runs): see :func:`check_out`."""
+    src = Path(args.book)
+    if args.out:
+        check_out(args.out, [src], in_place=args.in_place, package=True)
+        _macro_note(src, Path(args.out), _lang(args))
+    else:
+        check_out(src, [src], in_place=True, package=True)
+
+
 def cmd_new(args: argparse.Namespace) -> int:
+    from gendan.safe_write import atomic_write
     from gendan.template import write_template
 
     path = Path(args.book)
     if path.exists() and not args.force:
         raise _UsageError(f"{path} exists already; use --force to replace it.", f"{path} 已存在；如需覆盖请加 --force。")
-    write_template(path, _schema(args))
+    check_out(path, package=True)
+    schema = _schema(args)
+    atomic_write(path, lambda tmp: write_template(tmp, schema))
     print(f"已创建空白工作簿 {path}" if _lang(args) == "zh" else f"Created the blank master workbook {path}")
     return 0
 
@@ -239,8 +352,14 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     from gendan.native_patch import write_rules
 
+    src = Path(args.book)
+    if args.out:
+        check_out(args.out, [src], in_place=args.in_place, package=True)
+        _macro_note(src, Path(args.out), _lang(args))
+    else:
+        check_out(src, [src], in_place=True, package=True)
     result = write_rules(args.book, args.out, in_place=args.in_place, schema=_schema(args), ahead=args.rows)
-    print(result.summary(_lang(args)))
+    print(terminal_text(result.summary(_lang(args)), keep_lines=True))
     return 0
 
 
@@ -248,12 +367,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.check import check_workbook
     from gendan.output import findings_table, receivables_table, use_color
     from gendan.receivables import receivables
+    from gendan.safe_write import atomic_write
     from gendan.sample import build_sample
 
     folder = Path(args.dir or "gendan-demo")
-    folder.mkdir(parents=True, exist_ok=True)
+    check_folder_out(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from gendan.errors import OutputError
+
+        raise OutputError(f"Cannot make the folder {folder}: {exc.strerror or exc}.",
+                          f"无法创建文件夹 {folder}：{exc.strerror or exc}。") from None
     book = folder / "sample.xlsx"
-    manifest = build_sample(book)
+    made: list[Any] = []
+    atomic_write(book, lambda tmp: made.append(build_sample(tmp)))
+    manifest = made[0]
     as_of = _as_of(args.as_of) if args.as_of else manifest.as_of
     schema = _schema(args)
     lang = _lang(args)
@@ -383,18 +512,27 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from gendan.safe_write import Terminated, install_quiet_finalisers, install_signal_cleanup
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("annotate", "rules") and not args.out and not args.in_place:
         parser.error(f"{args.command} needs --out FILE (or --in-place)")
+    install_signal_cleanup()  # SIGTERM/SIGHUP unwind like Ctrl+C: temp files are removed
+    install_quiet_finalisers()
     try:
+        if args.command == "annotate":
+            _annotate_paths(args)
         return int(args.fn(args))
     except GendanError as exc:
-        print(exc.user_text(), file=sys.stderr)
+        print(terminal_text(exc.user_text(), keep_lines=True), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断 interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print("已终止 terminated", file=sys.stderr)
+        return 128 + exc.signum
     except BrokenPipeError:
         return 0
     except MemoryError:
@@ -403,8 +541,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the promise is: never a traceback
         if os.environ.get("GENDAN_DEBUG"):
             raise
-        print(f"内部错误：{type(exc).__name__}: {exc}（设置 GENDAN_DEBUG=1 可查看详情）\n"
-              f"Internal error: {type(exc).__name__}: {exc} (set GENDAN_DEBUG=1 for details).", file=sys.stderr)
+        text = terminal_text(f"{type(exc).__name__}: {exc}")
+        print(f"内部错误：{text}（设置 GENDAN_DEBUG=1 可查看详情）\n"
+              f"Internal error: {text} (set GENDAN_DEBUG=1 for details).", file=sys.stderr)
         return 2
 
 

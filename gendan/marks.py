@@ -427,7 +427,7 @@ def apply_marks_openpyxl(
             flush()
             if action.sheet not in wb.sheetnames:
                 continue
-            cell = wb[action.sheet][action.cell]
+            cell = _anchor_cell(wb[action.sheet], action.cell)
             old = cell.comment
             if old is not None and not is_tool_note(old.text, old.author):
                 continue  # the user's note stays; the finding is on 检查结果
@@ -437,6 +437,16 @@ def apply_marks_openpyxl(
         else:
             pending.add(action)
     flush()
+
+
+def _anchor_cell(ws: Any, ref: str) -> Any:
+    """The cell that carries a note for ``ref``: a merged range's top-left cell."""
+    cell = ws[ref]
+    if type(cell).__name__ == "MergedCell":
+        for rng in ws.merged_cells.ranges:
+            if ref in rng:
+                return ws.cell(rng.min_row, rng.min_col)
+    return cell
 
 
 def fills_openpyxl(wb: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:

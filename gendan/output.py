@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,31 @@ RECEIVABLE_FIELDS = (
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
 _RESET = "\033[0m"
+
+
+#: What a terminal would act on instead of showing: C0 controls (ESC starts colour, title and
+#: cursor sequences; NUL, BEL, BS, CR rewrite the line), DEL, C1 controls (0x9B is a one-byte
+#: CSI), the bidi embeddings, overrides and isolates that reorder what follows (U+202A-202E,
+#: U+2066-2069, the marks U+200E/U+200F/U+061C), and the line/paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_BUT_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: object, keep_lines: bool = False) -> str:
+    """``text`` with every character a terminal would act on shown escaped (``\\x1b``,
+    ``\\u202e``): cell text is data, never a command to the terminal (a cell holding
+    ``ESC]0;...BEL`` retitles the window, U+202E reverses what follows).  ``keep_lines``
+    keeps line feeds (for multi-line messages gendan composes itself).  JSON needs none of
+    this (json escapes controls; bidi marks are left as data there), CSV written to a file
+    neither."""
+    s = "" if text is None else str(text)
+    pattern = _UNSAFE_BUT_LINES if keep_lines else _UNSAFE
+    return pattern.sub(_escape_char, s) if pattern.search(s) else s
 
 
 def default_lang() -> str:
@@ -119,8 +145,9 @@ def findings_csv(rows: Sequence[dict[str, Any]], with_file: bool = False, lang: 
 def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: str | None = None,
                    stats: dict[str, Any] | None = None) -> str:
     out: list[str] = []
+    t = terminal_safe
     if title:
-        out.append(_paint(title, "bold", color))
+        out.append(_paint(t(title), "bold", color))
     if not findings:
         out.append("没有发现问题。" if lang == "zh" else "No problems found.")
         return "\n".join(out) + "\n"
@@ -130,14 +157,14 @@ def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: s
     sheet_now = None
     for (sheet, row), fs in by_row.items():
         if sheet != sheet_now:
-            out.append(_paint(f"== {sheet} ==", "bold", color))
+            out.append(_paint(f"== {t(sheet)} ==", "bold", color))
             sheet_now = sheet
-        cn = fs[0].contract_no
+        cn = t(fs[0].contract_no)
         head = (f"第 {row} 行" if lang == "zh" else f"Row {row}") + (f"  {cn}" if cn else "")
         out.append(_paint(head, "bold", color))
         for f in fs:
-            sev = _paint(f"{f.severity:<7}", f.severity, color)
-            out.append(f"  {f.cell:<6} {sev} {f.code:<26} {f.message(lang)}")
+            sev = _paint(f"{t(f.severity):<7}", f.severity, color)
+            out.append(f"  {t(f.cell):<6} {sev} {t(f.code):<26} {t(f.message(lang))}")
     counts: dict[str, int] = defaultdict(int)
     for f in findings:
         counts[f.severity] += 1
@@ -156,7 +183,7 @@ def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: s
             summary += f" in {stats['rows']} rows" + (f" of {', '.join(sheets)}" if sheets else "")
     out.append("")
     out.append(_paint(summary, "bold", color))
-    out.append("  " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda t: -t[1])))
+    out.append("  " + ", ".join(f"{t(c)} {n}" for c, n in sorted(codes.items(), key=lambda t: -t[1])))
     return "\n".join(out) + "\n"
 
 
@@ -195,8 +222,9 @@ def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of
         for r in sorted(rs, key=lambda r: (r.due_date is None, r.due_date)):
             days = "" if r.days_overdue is None else str(r.days_overdue)
             level = (_LEVEL_ZH.get(r.level, r.level) if zh and r.level else r.level) or ""
-            cells = (r.contract_no or "", cust, cur, f"{r.outstanding:,.2f}", r.due_date.isoformat() if r.due_date else "?",
-                     days, r.bucket, level)
+            cells = tuple(terminal_safe(c) for c in (
+                r.contract_no or "", cust, cur, f"{r.outstanding:,.2f}", r.due_date.isoformat() if r.due_date else "?",
+                days, r.bucket, level))
             line = "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True))
             if r.days_overdue is not None and r.days_overdue > 0:
                 line = _paint(line, "error" if r.days_overdue > 30 else "warning", color)
@@ -205,14 +233,15 @@ def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of
         over = sum(r.overdue_amount for r in rs)
         grand[cur] += total
         overdue_total[cur] += over
-        label = f"小计 {cust} {cur}" if zh else f"Subtotal {cust} {cur}"
+        label = (f"小计 {terminal_safe(cust)} {terminal_safe(cur)}" if zh
+                 else f"Subtotal {terminal_safe(cust)} {terminal_safe(cur)}")
         tail = f"（逾期 {over:,.2f}）" if zh else f" (overdue {over:,.2f})"
         out.append(_paint(f"  {label}: {total:,.2f}{tail}", "bold", color))
     out.append("")
     for cur in sorted(grand):
         label = "合计" if zh else "Total"
         tail = f"，其中逾期 {overdue_total[cur]:,.2f}" if zh else f", of which overdue {overdue_total[cur]:,.2f}"
-        out.append(_paint(f"{label} {cur}: {grand[cur]:,.2f}{tail}", "bold", color))
+        out.append(_paint(f"{label} {terminal_safe(cur)}: {grand[cur]:,.2f}{tail}", "bold", color))
     return "\n".join(out + _receivables_apart(advances, bank_charges, not_yet_due, zh)) + "\n"
 
 
@@ -232,14 +261,14 @@ def _receivables_apart(advances: Sequence[Receivable], bank_charges: Sequence[Re
             due = r.due_date.isoformat() if r.due_date else "?"
             days = "" if r.days_overdue is None else str(r.days_overdue)
             level = (_LEVEL_ZH.get(r.level, r.level) if zh and r.level else r.level) or ""
-            out.append(f"  {r.contract_no or '':<14} {r.customer or '':<14} {part:<8} {r.currency or ''} "
+            out.append(f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} "
                        f"{r.outstanding:,.2f}  {due}  {days}  {level}".rstrip())
     if bank_charges:
         out += ["", "银行扣费（少收在容差内，不算欠款，不催款，不计入合计）：" if zh else
                 "Bank charges (short within the tolerance: not a debt, not dunned, not in the totals):"]
         for r in bank_charges:
             part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
-            out.append(f"  {r.contract_no or '':<14} {r.customer or '':<14} {part:<8} {r.currency or ''} "
+            out.append(f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} "
                        + (f"已收 {r.received:,.2f} / {r.amount:,.2f}，扣费 {r.outstanding:,.2f}" if zh else
                           f"received {r.received:,.2f} of {r.amount:,.2f}, charges {r.outstanding:,.2f}"))
     if not_yet_due:
@@ -248,7 +277,7 @@ def _receivables_apart(advances: Sequence[Receivable], bank_charges: Sequence[Re
         sums: dict[str, float] = defaultdict(float)
         for r in not_yet_due:
             part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
-            out.append(f"  {r.contract_no or '':<14} {r.customer or '':<14} {part:<8} {r.currency or ''} {r.outstanding:,.2f}")
+            out.append(f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} {r.outstanding:,.2f}")
             sums[r.currency or ""] += r.outstanding
         for cur in sorted(sums):
             out.append(f"  {'小计' if zh else 'Sum'} {cur}: {sums[cur]:,.2f}")
@@ -262,7 +291,7 @@ def progress(done: int, total: int, name: str, stream: TextIO | None = None) -> 
         return
     width = 30
     filled = int(width * done / max(total, 1))
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {terminal_safe(name)[:40]:<40}")
     if done == total:
         stream.write("\n")
     stream.flush()

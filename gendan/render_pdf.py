@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -94,9 +95,17 @@ def render_pdfs(books: Sequence[str | Path], out_dir: str | Path, timeout: float
     if not cjk_font_available():
         raise CJKFontMissing()
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Cannot make the PDF folder {out_dir}: {exc.strerror or exc}.",
+                          f"无法创建 PDF 文件夹 {out_dir}：{exc.strerror or exc}。") from None
     if not books:
         return []
+    stems = [Path(b).stem.casefold() for b in books]
+    if len(set(stems)) != len(stems):  # two books would write one PDF: the count would lie
+        raise ValueError("render_pdfs: two workbooks with the same name")
+    started = time.time() - 2  # file times are coarse on some file systems
     profile = profile_dir()
     try:
         cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
@@ -109,7 +118,8 @@ def render_pdfs(books: Sequence[str | Path], out_dir: str | Path, timeout: float
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     pdfs = [out / f"{Path(b).stem}.pdf" for b in books]
-    missing = [p.name for p in pdfs if not p.exists()]
+    # a PDF counts only if this run wrote it: one left by an earlier run proves nothing
+    missing = [p.name for p in pdfs if not p.exists() or p.stat().st_mtime < started or p.stat().st_size == 0]
     if missing or proc.returncode != 0:
         detail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or [""]
         raise OutputError(

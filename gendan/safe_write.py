@@ -18,20 +18,35 @@ So every output goes through this module:
   conditional format, defined name, comment, customUI part and the VBA project survived,
   keep a timestamped backup, and only then rename over the workbook.  Otherwise refuse with
   the list of what would be lost.
+* :func:`check_output_path` - a missing folder, a folder that is a file, a target that is
+  a folder: one sentence before anything is written (the command line checks every
+  ``--out`` with it before the work starts).
+* a symlink target is written through (:func:`resolve_output`): the link stays a link.
+* every temporary file (``.~gendan-*``, :data:`TEMP_PREFIX`) is registered and removed on
+  any exit Python sees - exceptions, Ctrl+C, SIGTERM/SIGHUP (:func:`install_signal_cleanup`)
+  and ``atexit``; folder runs skip such names (:func:`is_temp_name`).
+* the suffix decides the package type (:func:`gendan.write_guard.conform_package`): an
+  .xlsx never carries a VBA project, an .xlsm no relationship to a missing one.
+* a failed writer's open zip archives are closed quietly, so a full disk is one sentence
+  and never a traceback from ``ZipFile.__del__``.
 
 Exceptions: :class:`gendan.errors.OutputError` (one sentence zh + en) for every refusal.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as _dt
+import errno
 import hashlib
 import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
+import traceback as traceback_mod
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -42,7 +57,9 @@ from typing import Any
 from gendan.errors import OutputError
 
 __all__ = [
+    "TEMP_PREFIX",
     "PackageInventory",
+    "Terminated",
     "atomic_save_openpyxl",
     "atomic_write",
     "atomic_write_bytes",
@@ -50,10 +67,16 @@ __all__ = [
     "backup_path",
     "check_not_input",
     "check_not_locked",
+    "check_output_path",
+    "cleanup_temps",
+    "install_quiet_finalisers",
+    "install_signal_cleanup",
+    "is_temp_name",
     "lock_files",
     "make_backup",
     "package_inventory",
     "parts_lost",
+    "resolve_output",
     "same_file",
     "write_in_place",
 ]
@@ -130,10 +153,144 @@ def _fsync_dir(folder: Path) -> None:
 
 def _out_error(path: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        return OutputError(
+            f"Cannot write {path.name}: the disk is full; the existing file, if any, is unchanged.",
+            f"无法写入 {path.name}：磁盘已满；原有文件（如有）保持不变。",
+        )
     return OutputError(
         f"Cannot write {path.name}: {reason}; the existing file, if any, is unchanged.",
         f"无法写入 {path.name}：{reason}；原有文件（如有）保持不变。",
     )
+
+
+#: Every temporary file gendan writes starts with this; folder runs skip such names, and a
+#: stale one (left by a power cut or ``kill -9``) can be deleted by hand at any time.
+TEMP_PREFIX = ".~gendan-"
+#: Temporary files this process has open: removed on any exit Python sees (exceptions,
+#: Ctrl+C, SIGTERM/SIGHUP once :func:`install_signal_cleanup` ran, ``sys.exit``).
+_LIVE: set[Path] = set()
+
+
+def is_temp_name(name: str) -> bool:
+    """True for gendan's own temporary files and for Excel/LibreOffice lock files."""
+    return name.startswith((TEMP_PREFIX, "~$", ".~lock."))
+
+
+def cleanup_temps() -> None:
+    """Remove every temporary file this process still has (see :data:`_LIVE`)."""
+    for tmp in list(_LIVE):
+        _discard(tmp)
+        _LIVE.discard(tmp)
+
+
+atexit.register(cleanup_temps)
+
+
+class Terminated(BaseException):
+    """SIGTERM/SIGHUP arrived: unwinds like Ctrl+C, so every ``finally`` and the temp-file
+    cleanup run (the default action would end the process on the spot)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_cleanup() -> None:
+    """Turn SIGTERM (and SIGHUP) into :class:`Terminated` in this process (the command line
+    calls it once; only the main thread may set handlers)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, _terminate)
+
+
+def resolve_output(path: PathLike) -> Path:
+    """Where an output really goes: through a symlink to the file it names (so the link
+    stays a link and its target is what changes), else ``path`` itself."""
+    p = Path(path)
+    if p.is_symlink():
+        return Path(os.path.realpath(p))
+    return p
+
+
+def check_output_path(path: PathLike) -> None:
+    """Refuse, with one sentence, an output whose folder is missing or is a file, or that is
+    a folder itself (checked before any work is done, and again by :func:`atomic_write`)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise OutputError(
+            f"The output {target.name} is a folder; give a file name.",
+            f"输出 {target.name} 是一个文件夹；请给出文件名。",
+        )
+    # the nearest part of the folder path that exists tells which of the two it is
+    probe = folder
+    while not probe.exists() and probe != probe.parent and not probe.is_symlink():
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputError(
+            f"Cannot write {target.name}: {probe} is a file, not a folder.",
+            f"无法写入 {target.name}：{probe} 是文件而不是文件夹。",
+        )
+    if not folder.is_dir():
+        raise OutputError(
+            f"Cannot write {target.name}: the folder {folder} does not exist; create it first.",
+            f"无法写入 {target.name}：文件夹 {folder} 不存在；请先创建。",
+        )
+
+
+def _abandon_zips(exc: BaseException, tmp: Path) -> None:
+    """Close, silently, every zip archive the failed writer left open on ``tmp``.
+
+    Why: openpyxl's ``save`` (and any ``ZipFile(path, "w")`` without ``with``) leaves the
+    archive open when a write fails; when the exception is dropped, ``ZipFile.__del__``
+    tries to write the central directory to the full disk and Python prints a traceback
+    ("Exception ignored in ...") after gendan's sentence.  The archives are found in the
+    frames of the exception's traceback."""
+    seen: set[int] = set()
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            for obj in (value, getattr(value, "_archive", None), getattr(value, "archive", None)):
+                if isinstance(obj, zipfile.ZipFile) and id(obj) not in seen:
+                    seen.add(id(obj))
+                    _close_quietly(obj)
+        tb = tb.tb_next
+    with contextlib.suppress(Exception):
+        traceback_mod.clear_frames(exc.__traceback__)
+
+
+def _close_quietly(zf: zipfile.ZipFile) -> None:
+    fp = getattr(zf, "fp", None)
+    if fp is None:
+        return
+    zf.fp = None  # nothing more is written: the file is being discarded
+    with contextlib.suppress(Exception):
+        fp.close()
+
+
+def _quiet_unraisable(hook_args: Any) -> None:
+    """The command line's ``sys.unraisablehook``: a failure inside a finaliser (a zip
+    archive closed by the garbage collector on a full disk) has already been reported as
+    one sentence, so it prints nothing (``GENDAN_DEBUG=1`` shows it)."""
+    if os.environ.get("GENDAN_DEBUG"):
+        sys.__unraisablehook__(hook_args)
+
+
+def install_quiet_finalisers() -> None:
+    """Set :func:`_quiet_unraisable` as ``sys.unraisablehook`` (the command line does)."""
+    sys.unraisablehook = _quiet_unraisable
 
 
 def atomic_write(
@@ -143,32 +300,44 @@ def atomic_write(
     inputs: Iterable[PathLike] = (),
     allow_input: bool = False,
     check_lock: bool = True,
+    verify: Callable[[Path], Any] | None = None,
+    conform: bool = True,
 ) -> Path:
     """Have ``writer(tmp_path)`` write the whole output, then rename it over ``path``.
 
     The temporary file lives in the target folder (same file system, so ``os.replace`` is
     atomic on POSIX and Windows), is fsynced before the rename, and is removed if the
     writer or anything after it fails - an existing ``path`` is then left exactly as it was.
-    An existing target's permission bits are kept.  Returns the final path.
+    An existing target's permission bits are kept.  A symlink ``path`` is written through:
+    its target is replaced and the link stays.  A workbook package is made the type its
+    suffix promises (:func:`gendan.write_guard.conform_package`; ``conform=False`` for
+    byte copies such as backups), then ``verify(tmp)`` may refuse it by raising.  Returns
+    the final path (the symlink's target for a symlink).
     """
-    target = Path(path)
+    named = Path(path)
+    check_not_input(named, inputs, allow_input)
+    target = resolve_output(named)
     folder = target.parent if str(target.parent) else Path(".")
-    check_not_input(target, inputs, allow_input)
+    check_output_path(target)
     if check_lock:
         check_not_locked(target)
-    if target.is_dir():
-        raise OutputError(
-            f"The output {target.name} is a folder; give a file name.",
-            f"输出 {target.name} 是一个文件夹；请给出文件名。",
-        )
+        if target != named:
+            check_not_locked(named)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~gendan-", suffix=target.suffix, dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
     except OSError as exc:
         raise _out_error(target, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
+    _LIVE.add(tmp)
     try:
         writer(tmp)
+        if conform:
+            from gendan.write_guard import conform_package
+
+            conform_package(tmp, target.suffix, display_name=named.name)
+        if verify is not None:
+            verify(tmp)
         with open(tmp, "rb+") as fh:
             fh.flush()
             os.fsync(fh.fileno())
@@ -182,11 +351,20 @@ def atomic_write(
                 os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except OSError as exc:
+        _abandon_zips(exc, tmp)
         _discard(tmp)
-        raise _out_error(target, exc) from None
-    except BaseException:
+        raise _out_error(named, exc) from None
+    except zipfile.LargeZipFile as exc:
+        _abandon_zips(exc, tmp)
+        _discard(tmp)
+        raise OutputError(f"Cannot write {named.name}: the package would exceed 4 GB.",
+                          f"无法写入 {named.name}：文件包将超过 4 GB。") from None
+    except BaseException as exc:
+        _abandon_zips(exc, tmp)
         _discard(tmp)
         raise
+    finally:
+        _LIVE.discard(tmp)
     _fsync_dir(folder)
     return target
 
@@ -214,7 +392,8 @@ def atomic_write_text(
 
 
 def atomic_save_openpyxl(wb: Any, path: PathLike, **kw: Any) -> Path:
-    """``wb.save`` through :func:`atomic_write` (openpyxl writes the zip to the temp path)."""
+    """``wb.save`` through :func:`atomic_write` (openpyxl writes the zip to the temp path;
+    keywords as there, e.g. ``verify``)."""
     return atomic_write(path, lambda tmp: wb.save(str(tmp)), **kw)
 
 
@@ -237,7 +416,7 @@ def make_backup(path: PathLike, now: _dt.datetime | None = None) -> Path:
     """Copy ``path`` to a new timestamped backup beside it (never over an existing file)."""
     src = Path(path)
     dest = backup_path(src, now)
-    atomic_write(dest, lambda tmp: shutil.copy2(src, tmp), check_lock=False)
+    atomic_write(dest, lambda tmp: shutil.copy2(src, tmp), check_lock=False, conform=False)
     return dest
 
 
@@ -499,37 +678,64 @@ def write_in_place(
     *,
     backup: bool = True,
     now: _dt.datetime | None = None,
+    changes: Iterable[str] | None = None,
+    inventory: bool = True,
+    named: Callable[[], Iterable[str]] | None = None,
 ) -> Path | None:
     """Rewrite the workbook ``path`` itself, only if nothing it carries would be lost.
 
-    ``writer(tmp)`` writes the new workbook to a temporary file beside ``path``.  The
-    package parts of both are compared (:func:`parts_lost`); if anything is missing the
-    temporary file is discarded and OutputError lists the losses.  Otherwise a timestamped
-    backup is made and the new file renamed over the old.  Returns the backup path.
+    ``writer(tmp)`` writes the new workbook to a temporary file beside ``path``.  Then the
+    guard runs on it:
+
+    * ``changes`` given (a writer that patches the package: the part names it rewrites,
+      adds or deletes): :func:`gendan.write_guard.package_changes` - every other part byte
+      for byte (CRC-32 and size), every relationship and content type of the original
+      still there, no relationship to a missing part;
+    * ``inventory`` (default): :func:`parts_lost` - sheets, charts, images, names,
+      validations, conditional formats, comments, VBA... by kind and content (the only
+      possible guard for a writer that renumbers parts, such as openpyxl).
+
+    ``named``, called after the writer, gives the losses the change itself names (as
+    :func:`parts_lost` words them): the annotate writer takes away its own earlier notes.
+
+    If anything is missing the temporary file is discarded and OutputError lists the
+    losses.  Otherwise a byte-identical timestamped backup is made beside the file and the
+    new file renamed over it.  A symlink is written through: the backup and the new file
+    are beside its target, and the link stays a link.  Returns the backup path.
     """
-    target = Path(path)
+    target = resolve_output(path)
+    given = Path(path)
     check_not_locked(target)
     holder: dict[str, Path | None] = {"backup": None}
+    allowed = None if changes is None else list(changes)
 
-    def _w(tmp: Path) -> None:
-        writer(tmp)
+    def _guard(tmp: Path) -> None:
         try:
-            lost = parts_lost(target, tmp)
+            lost: list[str] = []
+            if allowed is not None:
+                from gendan.write_guard import package_changes
+
+                lost += package_changes(target, tmp, allowed)
+            if inventory:
+                allowed_losses = set(named()) if named is not None else set()
+                lost += [x for x in parts_lost(target, tmp) if x not in lost and x not in allowed_losses]
+        except OutputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - hostile XML etc: refuse, never half-write
             raise OutputError(
-                f"Cannot compare {target.name} with the new version ({type(exc).__name__}); "
+                f"Cannot compare {given.name} with the new version ({type(exc).__name__}); "
                 f"the workbook was left unchanged.",
-                f"无法比较 {target.name} 与新版本（{type(exc).__name__}）；工作簿保持不变。",
+                f"无法比较 {given.name} 与新版本（{type(exc).__name__}）；工作簿保持不变。",
             ) from None
         if lost:
             shown = "; ".join(lost[:12]) + ("; ..." if len(lost) > 12 else "")
             raise OutputError(
-                f"Writing into {target.name} would lose: {shown}; the workbook was left "
+                f"Writing into {given.name} would lose: {shown}; the workbook was left "
                 f"unchanged - write to a copy with --out instead.",
-                f"写入 {target.name} 会丢失：{shown}；工作簿保持不变，请改用 --out 写入副本。",
+                f"写入 {given.name} 会丢失：{shown}；工作簿保持不变，请改用 --out 写入副本。",
             )
         if backup:
             holder["backup"] = make_backup(target, now)
 
-    atomic_write(target, _w, allow_input=True)
+    atomic_write(target, writer, allow_input=True, verify=_guard)
     return holder["backup"]

@@ -74,9 +74,11 @@ def quote_sheet(name: str) -> str:
 
 
 def sheet_name(doc: DocumentSpec, contract_no: str) -> str:
-    """``发票-GD26-001``: at most 31 characters, none of ``[]:*?/\\``."""
-    name = _SHEET_BAD.sub("_", f"{doc.sheet}-{contract_no}").strip("'")
-    return name[:31]
+    """``发票-GD26-001``: a valid sheet name (gendan.documents.inject.valid_sheet_name);
+    build_all makes the names of a run unique (Order.sheet_names)."""
+    from gendan.documents.inject import valid_sheet_name
+
+    return valid_sheet_name(_SHEET_BAD.sub("_", f"{doc.sheet}-{contract_no}"), doc.sheet or "Sheet")
 
 
 def contract_text(value: Any) -> str:
@@ -97,6 +99,8 @@ class Order:
     #: master column key → its type, or None when the master lacks it.  SheetSpec.has and
     #: .column scan the schema's column list; build_all shares one dict across its orders.
     types: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+    #: document key → the sheet name build_all chose for this order (unique in the run)
+    sheet_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         t = self.tables
@@ -312,7 +316,7 @@ class Builder:
         self.status = status
         self.issued = status == ISSUED
         self.now = now
-        self.name = sheet_name(doc, order.contract_no)
+        self.name = order.sheet_names.get(doc.key) or sheet_name(doc, order.contract_no)
         self.n = self._repeat_count()
         # the same for every order with as many containers (read-only)
         placed = self._memo(("placed", doc.key, self.n), self._placed_and_named)

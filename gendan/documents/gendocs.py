@@ -183,8 +183,12 @@ def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: st
     assert isinstance(tables, Tables)
     built: list[DocumentSheet] = []
     skipped: list[tuple[str, str]] = []
+    from gendan.documents.build import sheet_name
+    from gendan.documents.inject import unique_sheet_name
+
     cache: dict[object, object] = {}  # see build.Builder: layout- and tables-wide results
     types: dict[str, str | None] = {}
+    taken: set[str] = set()  # sheet names of this run, case-folded: each order's are unique
     for i in indexes:
         order = Order(tables, i, types=types)
         for doc in layout.documents:
@@ -193,6 +197,7 @@ def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: st
             if not doc.applies(order.method):
                 skipped.append((order.contract_no, doc.key))
                 continue
+            order.sheet_names[doc.key] = unique_sheet_name(sheet_name(doc, order.contract_no), taken)
             built.append(build_document(layout, doc, order, status, now, cache, lite))
     return built, skipped
 
@@ -275,6 +280,12 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
         except inject.Unsupported as exc:
             result.notes.append(f"note: the workbook was copied through openpyxl ({exc}).")
     if result.method != "graft":
+        if inject.is_strict(src):  # openpyxl reads no sheet of a Strict workbook
+            raise OutputError(
+                f"{src.name} is saved as Strict Open XML and its documents cannot be added without "
+                f"losing sheets; save it in Excel as \"Excel Workbook (*.xlsx)\" and run again.",
+                f"{src.name} 以 Strict Open XML 格式保存，加入单据会丢失工作表；"
+                f"请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”后再运行。")
         built = _full(built, lay)
         if out.suffix.lower() != ".xlsx":
             raise OutputError(f"The output {out.name} must be an .xlsx file here.",
@@ -374,6 +385,7 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
                          f"无法打开 {src.name} 以加入单据：{exc}。") from None
     t1 = time.perf_counter()
     result.seconds["load"] = t1 - t0
+    loaded = list(wb.sheetnames)
     for sheet in built:
         apply_plan(sheet.plan, wb)
     result.sheets = [b.sheet for b in built]
@@ -381,9 +393,49 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
         wb.active = wb.sheetnames.index(built[0].sheet)
     t2 = time.perf_counter()
     result.seconds["apply"] = t2 - t1
-    atomic_save_openpyxl(wb, out, inputs=[src])
+    atomic_save_openpyxl(wb, out, inputs=[src], verify=_sheets_kept(src, loaded))
     result.seconds["save"] = time.perf_counter() - t2
     result.method = "openpyxl"
+
+
+def _sheets_kept(src: Path, loaded: Sequence[str]) -> Callable[[Path], None]:
+    """For atomic_write's ``verify``: refuse a copy that lacks a sheet of ``src`` (an
+    openpyxl round trip of a workbook openpyxl misreads would exit 0 with the master gone).
+    ``loaded``: the sheets openpyxl saw, used when the package's own list cannot be read."""
+    from gendan.documents import inject
+
+    try:
+        before = inject.sheet_names(src)
+    except (inject.Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+        before = list(loaded)
+
+    def verify(tmp: Path) -> None:
+        after = {n.casefold() for n in inject.sheet_names(tmp)}
+        lost = [n for n in before if n.casefold() not in after]
+        if lost:
+            raise OutputError(
+                f"The copy of {src.name} would lose the sheet {', '.join(lost)}; nothing was written.",
+                f"{src.name} 的副本会丢失工作表 {'、'.join(lost)}；未写入任何文件。")
+
+    return verify
+
+
+def pdf_names(sheets: Sequence[str]) -> list[str]:
+    """One file name stem per sheet, unique case-insensitively and valid on Windows too
+    (a sheet name may hold ``<>|"``, which a Windows file name may not)."""
+    import re
+
+    taken: set[str] = set()
+    out = []
+    for name in sheets:
+        stem = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", name).strip(" .") or "document"
+        cand, n = stem, 1
+        while cand.casefold() in taken:
+            n += 1
+            cand = f"{stem}~{n}"
+        taken.add(cand.casefold())
+        out.append(cand)
+    return out
 
 
 def write_pdfs(sheets: Sequence[DocumentSheet], pdf_dir: Path) -> list[Path]:
@@ -401,12 +453,12 @@ def write_pdfs(sheets: Sequence[DocumentSheet], pdf_dir: Path) -> list[Path]:
     tmp = scratch_dir()
     try:
         books: list[Path] = []
-        for s in sheets:
+        for s, stem in zip(sheets, pdf_names([s.sheet for s in sheets]), strict=True):
             wb = openpyxl.Workbook()
             default = wb.active
             apply_plan(s.plan, wb)
             wb.remove(default)
-            path = tmp / f"{s.sheet}.xlsx"
+            path = tmp / f"{stem}.xlsx"
             wb.save(path)
             books.append(path)
         return render_pdfs(books, pdf_dir)

@@ -40,10 +40,88 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 WS_TYPE = REL_NS + "/worksheet"
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _M = "{" + MAIN + "}"
+#: ISO/IEC 29500 Strict: the same parts and content types, other namespace URIs
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+#: the children of <workbook>, in the order ECMA-376 Part 1 (CT_Workbook, 18.2.27) requires
+WORKBOOK_SEQUENCE = (
+    "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+    "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
+    "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+    "fileRecoveryPr", "webPublishObjects", "extLst",
+)
+SHEET_NAME_MAX = 31
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ufffe\uffff]")
 
 
 class Unsupported(Exception):
     """The package has a shape this grafting does not handle; use the openpyxl path."""
+
+
+# ----------------------------------------------------------------------------- sheet names
+
+
+def valid_sheet_name(name: str, fallback: str = "Sheet") -> str:
+    """``name`` as Excel accepts it: none of ``[]:*?/\\`` or control characters (replaced
+    by ``_``; XML cannot hold the latter at all), no leading or trailing apostrophe, at most
+    31 characters, not empty and not ``History`` (reserved by Excel's change tracking)."""
+    out = _SHEET_NAME_BAD.sub("_", name).strip("'")[:SHEET_NAME_MAX].strip("'")
+    if not out.strip():
+        out = fallback[:SHEET_NAME_MAX]
+    if out.casefold() == "history":
+        out = out + "_"
+    return out
+
+
+def unique_sheet_name(name: str, taken: set[str]) -> str:
+    """``name`` (made valid), or with ``~2``, ``~3``… in place of its last characters,
+    whichever is not in ``taken`` (case-folded, as Excel compares); the result is added to
+    ``taken``.  Two contract numbers alike in their first 28 characters, one repeated, or
+    two that differ only in case, so still give distinct sheets."""
+    base = valid_sheet_name(name)
+    out, n = base, 1
+    while out.casefold() in taken:
+        n += 1
+        tail = f"~{n}"
+        out = valid_sheet_name(base[: SHEET_NAME_MAX - len(tail)].rstrip("'") + tail)
+    taken.add(out.casefold())
+    return out
+
+
+def is_strict(path: str | Path) -> bool:
+    """True for a Strict Open XML workbook (ISO/IEC 29500 Strict namespaces)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            head = z.read(workbook_part(z))[:4096].decode("utf-8", "replace")
+    except (Unsupported, zipfile.BadZipFile, KeyError, OSError):
+        return False
+    return STRICT_MAIN in head
+
+
+def insert_in_sequence(xml: str, prefix: str, tag: str, element: str) -> str:
+    """``xml`` (a workbook part) with ``element`` (a ``<tag>``) placed where the ECMA-376
+    sequence of ``<workbook>``'s children wants it: after the last present element that
+    comes before ``tag``.  Top-level only: a child's own children never match (they are
+    other tags), and ``extLst`` comes last."""
+    before = WORKBOOK_SEQUENCE[: WORKBOOK_SEQUENCE.index(tag)]
+    best = None
+    for t in before:
+        for m in re.finditer(rf"<{re.escape(prefix)}{t}\b[^>]*?(/?)>", xml):
+            if m.group(1):
+                end = m.end()
+            else:
+                close = xml.find(f"</{prefix}{t}>", m.end())
+                if close < 0:
+                    raise Unsupported(f"unclosed {t} element")
+                end = close + len(f"</{prefix}{t}>")
+            if best is None or end > best:
+                best = end
+    if best is None:
+        root = re.search(rf"<{re.escape(prefix)}workbook\b[^>]*>", xml)
+        if not root:
+            raise Unsupported("no workbook element")
+        best = root.end()
+    return xml[:best] + element + xml[best:]
 
 
 @dataclass(frozen=True)
@@ -280,15 +358,20 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
     if not m:
         raise Unsupported("no sheets element")
     p = m.group(1)
-    rp = re.search(r'xmlns:(\w+)="' + re.escape(REL_NS) + '"', wb)
+    strict = STRICT_MAIN in wb[: m.start()]
+    rel_ns = STRICT_REL_NS if strict else REL_NS
+    rp = re.search(r'xmlns:(\w+)="' + re.escape(rel_ns) + '"', wb)
     if not rp:
         raise Unsupported("workbook part does not declare the relationships namespace")
     r = rp.group(1)
+    ws_type = (STRICT_REL_NS + "/worksheet") if strict else WS_TYPE
     existing = [_unescape(n) for n in re.findall(r'\bname="([^"]*)"', m.group(2))]
     taken = {n.casefold() for n in existing}
     sheets = [_ScratchSheet(s.name, convert_sheet(s.xml, xf_map, strings), s.print_area) for s in sheets]
     if expand is not None:
         sheets = expand(sheets)
+    if strict:  # the same elements in the Strict namespaces (declared on the root only)
+        sheets = [_ScratchSheet(s.name, _to_strict(s.xml), s.print_area) for s in sheets]
     for s in sheets:
         if s.name.casefold() in taken:
             raise Unsupported(f"sheet {s.name} exists")
@@ -306,7 +389,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
             rid += "x"
         parts[part] = s.xml
         new_sheet_xml.append(f"<{p}sheet name={quoteattr(s.name)} sheetId=\"{next_sheet_id + n}\" {r}:id=\"{rid}\"/>")
-        new_rels.append(f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="/{part}"/>')
+        new_rels.append(f'<Relationship Id="{rid}" Type="{ws_type}" Target="/{part}"/>')
         new_ct.append(f'<Override PartName="/{part}" ContentType="{WS_CT}"/>')
         if s.print_area:
             new_names.append(f'<{p}definedName name="_xlnm.Print_Area" localSheetId="{len(existing) + n}">'
@@ -319,9 +402,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
         elif re.search(rf"<{re.escape(p)}definedNames\s*/>", wb):
             wb = re.sub(rf"<{re.escape(p)}definedNames\s*/>", f"<{p}definedNames>{''.join(new_names)}</{p}definedNames>", wb)
         else:
-            after = re.search(rf"</{re.escape(p)}externalReferences>", wb) or re.search(rf"</{re.escape(p)}sheets>", wb)
-            assert after is not None
-            wb = wb[:after.end()] + f"<{p}definedNames>{''.join(new_names)}</{p}definedNames>" + wb[after.end():]
+            wb = insert_in_sequence(wb, p, "definedNames", f"<{p}definedNames>{''.join(new_names)}</{p}definedNames>")
     calc = re.search(rf"<{re.escape(p)}calcPr\b([^>]*?)(/?)>", wb)
     if calc:
         attrs = calc.group(1)
@@ -329,10 +410,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
                  else attrs + ' fullCalcOnLoad="1"')
         wb = wb[:calc.start()] + f"<{p}calcPr{attrs}{calc.group(2)}>" + wb[calc.end():]
     else:
-        anchor = (re.search(rf"</{re.escape(p)}definedNames>", wb) or re.search(rf"</{re.escape(p)}externalReferences>", wb)
-                  or re.search(rf"</{re.escape(p)}sheets>", wb))
-        assert anchor is not None
-        wb = wb[:anchor.end()] + f'<{p}calcPr fullCalcOnLoad="1"/>' + wb[anchor.end():]
+        wb = insert_in_sequence(wb, p, "calcPr", f'<{p}calcPr fullCalcOnLoad="1"/>')
     end = rels.rfind("</Relationships>")
     end_ct = ct.rfind("</Types>")
     if end < 0 or end_ct < 0:
@@ -350,6 +428,19 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
             zout.writestr(part, data)
     zin.close()
     return [s.name for s in sheets]
+
+
+def _to_strict(xml: bytes) -> bytes:
+    """A converted (transitional) sheet part in the Strict namespaces: only the namespace
+    declarations change; element and attribute names are the same in both."""
+    head, sep, rest = xml.partition(b">")  # the XML declaration
+    if head.startswith(b"<?xml"):
+        body_head, sep2, body = rest.partition(b">")
+        body_head = (body_head.replace(MAIN.encode(), STRICT_MAIN.encode())
+                     .replace(REL_NS.encode(), STRICT_REL_NS.encode()))
+        return head + sep + body_head + sep2 + body
+    return (head.replace(MAIN.encode(), STRICT_MAIN.encode())
+            .replace(REL_NS.encode(), STRICT_REL_NS.encode()) + sep + rest)
 
 
 def _copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
