@@ -324,8 +324,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 1 if report.has_errors else 0
 
 
-def _annotate_paths(args: argparse.Namespace) -> None:
-    """annotate's output checked before the workbook is read (and before any mode of it
+def _book_out_paths(args: argparse.Namespace) -> None:
+    """annotate's and rules' output checked before the workbook is read (and before any mode of it
     runs): see :func:`check_out`."""
     src = Path(args.book)
     if args.out:
@@ -352,12 +352,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     from gendan.native_patch import write_rules
 
-    src = Path(args.book)
-    if args.out:
-        check_out(args.out, [src], in_place=args.in_place, package=True)
-        _macro_note(src, Path(args.out), _lang(args))
-    else:
-        check_out(src, [src], in_place=True, package=True)
+    _book_out_paths(args)
     result = write_rules(args.book, args.out, in_place=args.in_place, schema=_schema(args), ahead=args.rows)
     print(terminal_text(result.summary(_lang(args)), keep_lines=True))
     return 0
@@ -522,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_quiet_finalisers()
     try:
         if args.command == "annotate":
-            _annotate_paths(args)
+            _book_out_paths(args)
         return int(args.fn(args))
     except GendanError as exc:
         print(terminal_text(exc.user_text(), keep_lines=True), file=sys.stderr)

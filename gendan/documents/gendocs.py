@@ -261,6 +261,8 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
         skipped += sk
         result.orders += [clean_text(sub.master.get("contract_no", i)) for i in indexes]
     result.skipped = skipped
+    if not built and result.refused:  # --all, and every order refused: nothing to write
+        raise result.refused[0]
     t2 = time.perf_counter()
     result.seconds["build"] = t2 - t1
 
