@@ -269,7 +269,7 @@ def test_a_book_with_rules_checks_as_before(sample: Path, ruled: Path) -> None:
 
 def test_a_column_required_under_several_conditions(tmp_path: Path) -> None:
     text = (Path(__file__).resolve().parent.parent / "schemas" / "master.yaml").read_text(encoding="utf-8")
-    text = text.replace("required: {courier: true},", "required: [{courier: true}, {terms: [DP, DA]}],")
+    text = text.replace("required: {courier: true, from: docs_sent},", "required: [{courier: true, from: docs_sent}, {terms: [DP, DA], from: docs_sent}],")
     path = tmp_path / "my.yaml"
     path.write_text(text, encoding="utf-8")
     schema = load_schema(path)

@@ -172,11 +172,11 @@ def _changed_schema(tmp_path: Path) -> Schema:
     text = text.replace("{key: cartons, zh: 箱数, en: Cartons,", "{key: cartons, zh: 件数（箱）, en: Packages,")
     text = text.replace("- {value: 40RH,", "- {value: 45RH}\n          - {value: 40RH,")
     text = text.replace("  customers:\n    names:",
-                        "      - {key: seal_nos, zh: 封号, en: Seal Nos., type: text, width: 20}\n"
+                        "      - {key: pallet_nos, zh: 托盘号, en: Pallet Nos., type: text, width: 20}\n"
                         "      - {key: grade, zh: 等级, en: Grade, type: enum, enum: [" +
                         ", ".join(f"GRADE-{i:02d}-EXTRA-FANCY-QUALITY" for i in range(12)) + "]}\n"
                         "  customers:\n    names:", 1)
-    assert "件数（箱）" in text and "45RH" in text and "seal_nos" in text
+    assert "件数（箱）" in text and "45RH" in text and "pallet_nos" in text
     path = tmp_path / "my.yaml"
     path.write_text(text, encoding="utf-8")
     return load_schema(path)
@@ -190,7 +190,7 @@ def test_template_follows_a_changed_schema(tmp_path: Path) -> None:
     ws = wb[schema.master.names[0]]
     headers = [c.value for c in ws[HEADER_ROW]]
     assert headers == [c.zh for c in schema.master.columns]
-    assert "件数（箱）" in headers and "箱数" not in headers and headers[-2:] == ["封号", "等级"]
+    assert "件数（箱）" in headers and "箱数" not in headers and headers[-2:] == ["托盘号", "等级"]
     ctype = [dv for dv in _validations(ws, _letter(schema.master, "container_type"), HEADER_ROW + 1)
              if dv.type == "list"]
     assert _list_values(wb, ctype[0].formula1) == ["20RF", "45RH", "40RH", "20GP", "40GP", "40HQ"]
@@ -200,7 +200,7 @@ def test_template_follows_a_changed_schema(tmp_path: Path) -> None:
     assert not grade[0].formula1.startswith('"')
     assert _list_values(wb, grade[0].formula1) == list(schema.master.column("grade").enum_values())
     assert wb[grade[0].formula1.split("!")[0].strip("'")].sheet_state == "hidden"
-    assert ws.column_dimensions[_letter(schema.master, "seal_nos")].width == 20
+    assert ws.column_dimensions[_letter(schema.master, "pallet_nos")].width == 20
 
 
 def test_template_source_has_no_header_or_enum_literals() -> None:
