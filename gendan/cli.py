@@ -226,7 +226,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.check import check_workbook
     from gendan.output import findings_table, receivables_table, use_color
-    from gendan.receivables import receivables
+    from gendan.receivables import receivables_book
     from gendan.sample import build_sample
 
     folder = Path(args.dir or "gendan-demo")
@@ -242,7 +242,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.check import load_book
 
     tables, _ = load_book(book, schema)
-    sys.stdout.write("\n" + receivables_table(receivables(tables, schema, as_of), lang, color, as_of.isoformat()))
+    book_lines = receivables_book(tables, schema, as_of)
+    sys.stdout.write("\n" + receivables_table(book_lines.open, lang, color, as_of.isoformat(), advances=book_lines.advances,
+                                               bank_charges=book_lines.bank_charges, not_yet_due=book_lines.not_yet_due))
     try:
         from gendan.documents import generate
     except ImportError:
