@@ -361,7 +361,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.check import check_workbook
     from gendan.output import findings_table, receivables_table, use_color
-    from gendan.receivables import receivables
+    from gendan.receivables import receivables_book
     from gendan.safe_write import atomic_write
     from gendan.sample import build_sample
 
@@ -387,7 +387,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.check import load_book
 
     tables, _ = load_book(book, schema)
-    sys.stdout.write("\n" + receivables_table(receivables(tables, schema, as_of), lang, color, as_of.isoformat()))
+    book_lines = receivables_book(tables, schema, as_of)
+    sys.stdout.write("\n" + receivables_table(book_lines.open, lang, color, as_of.isoformat(), advances=book_lines.advances,
+                                               bank_charges=book_lines.bank_charges, not_yet_due=book_lines.not_yet_due))
     from gendan.documents import generate
 
     first = [r for r in tables.master.column("contract_no") if r][:3]

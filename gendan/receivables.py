@@ -303,16 +303,16 @@ def settle(
         owed = round(p.amount - paid, 2)
         rows.append([paid, owed if owed > threshold else 0.0, 0.0, 0.0])
     short = round(sum(r[1] for r in rows), 2)
-    whole = round(sum(charge_limit(p.amount) for p in parts), 2)
+    limits = [round(charge_limit(p.amount), 2) for p in parts]  # in cents, as a message quotes them
+    whole = round(sum(limits), 2)
     if short > 0 and all(r[0] > 0 for r in rows) and short <= whole + 1e-9:
         for r in rows:  # with money applied earliest first, only the last line can be short
             if r[1] > 0:
                 r[2], r[1], r[3] = r[1], 0.0, whole
     else:
         for k, r in enumerate(rows[:-1]):
-            own = round(charge_limit(parts[k].amount), 2)
-            if r[0] > 0 and 0 < r[1] <= own + 1e-9 and all(q[0] == 0 for q in rows[k + 1:]):
-                r[2], r[1], r[3] = r[1], 0.0, own
+            if r[0] > 0 and 0 < r[1] <= limits[k] + 1e-9 and all(q[0] == 0 for q in rows[k + 1:]):
+                r[2], r[1], r[3] = r[1], 0.0, limits[k]
     return [Line(p, round(r[0], 2), r[1], r[2], r[3]) for p, r in zip(parts, rows, strict=True)]
 
 

@@ -230,7 +230,7 @@ STATUSES = [None, "已签约", "生产中", "已订舱", "已装船", "已出运
 FIXES = {"amount-mismatch", "weight-mismatch", "text-date"}
 #: codes whose ``expected`` describes the allowed form (a list, a pattern, a bound), not a value
 FORMS = {"enum", "pattern", "range", "type"}
-_MONEY = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
+_MONEY = re.compile(r"(?<![\d.,])-?\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -283,6 +283,7 @@ def _figures(o: dict[str, Any]) -> set[str]:
     dep = round(a * pct / 100, 2)
     parts = [a, dep, round(a - dep, 2), r, round(r - dep, 2), o["cartons"] * o["unit_price"]]
     nums |= {abs(round(x - y, 2)) for x in parts for y in parts} | set(parts)
+    nums |= {round(x * 0.01 * p, 2) for x in (a,) for p in (30, 50, 70)}
     limits = {round(min(50.0, x * 0.005), 2) for x in parts}
     nums |= limits | {round(x + y, 2) for x in limits for y in limits}
     return {money(x) for x in nums}

@@ -342,3 +342,21 @@ def test_certificates_the_product_requires():
     report = run(clean_order(1, phyto_cert_no=None, co_no=None), products=products)
     assert report.flatten(["code", "key"]) == [["certificate-missing", "phyto_cert_no"]]
     assert "Fuji Apple 80#" in report.findings[0].message_en
+
+
+def test_the_stage_model_is_checked_when_the_schema_loads(tmp_path):
+    from gendan.errors import SchemaError
+
+    text = open(load_schema().source, encoding="utf-8").read()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("required: {terms: [DP, DA], from: docs_sent}",
+                                "required: {terms: [DP, DA], from: sent}"), encoding="utf-8")
+    with pytest.raises(SchemaError, match="unknown stage 'sent'"):
+        load_schema(bad)
+    bad.write_text(text.replace("  - {key: booked, zh: 已订舱", "  - {key: reserved, zh: 已订舱"), encoding="utf-8")
+    with pytest.raises(SchemaError, match="the stages are signed, production, booked"):
+        load_schema(bad)
+    bad.write_text(text.replace("bank_charges:\n    default: {max: 50, max_pct: 0.5}",
+                                "bank_charges:\n    default: {max: -5}"), encoding="utf-8")
+    with pytest.raises(SchemaError, match="bank_charges.default.max"):
+        load_schema(bad)

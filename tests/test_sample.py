@@ -207,3 +207,31 @@ def test_write_large_has_the_sample_layout(tmp_path: Path) -> None:
     data = rows[HEADER_ROW:]
     assert len(data) == 300
     assert isinstance(data[0][KEYS.index("contract_date")], dt.datetime)
+
+
+#: events that, once they happened, cannot be undone: on a settled order they are history
+PAST_EVENTS = {"late-shipment", "lc-presentation", "dispatch-method"}
+
+
+def test_planted_history_on_a_settled_order_is_a_warning(built: tuple[Path, SampleManifest],
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The stage model (docs/schema.md): the sample plants its late shipment, its late
+    presentation and its D/P documents sent by DHL on orders that have since been paid or
+    closed.  They are still found, as warnings that say so; every other planted mistake
+    stays an error (text-date and overdue are warnings by default)."""
+    cli = pytest.importorskip("gendan.cli")
+    path, m = built
+    cli.main(["check", str(path), "--as-of", m.as_of.isoformat(), "--format", "json"])
+    findings = json.loads(capsys.readouterr().out)
+    status = {r["contract_no"]: r["status"] for r in _rows(path)}
+    history = 0
+    for d in m.defects:
+        sev = {f["severity"] for f in findings if (f["contract_no"], f["code"]) == (d.contract_no, d.code)}
+        if d.code in PAST_EVENTS and status[d.contract_no] in ("已收款", "已结案"):
+            assert sev == {"warning"}, d
+            history += 1
+        elif d.code in ("text-date", "overdue"):
+            assert sev == {"warning"}, d
+        else:
+            assert "error" in sev, d
+    assert history == 3

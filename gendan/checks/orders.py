@@ -282,7 +282,8 @@ def dispatch(ctx: Context) -> Iterator[Finding]:
                                   method=t.label("en"), sent=sent[i], **settled_words(ctx, i))
             else:
                 yield ctx.finding("dispatch-method", m, "dispatch_method", i, method=t.label("en"))
-        elif t.method == "TT_BALANCE" and sent[i] is not None and amount[i] is not None:
+        elif t.method == "TT_BALANCE" and sent[i] is not None and amount[i] is not None and amount[i] > 0:
+            # (an amount of 0 or below has its own range finding; there is no balance to speak of)
             got = received[i] or 0.0
             facts = {"received": money(got), "amount": money(amount[i]), "sent": sent[i]}
             if st.paid_in_full[i]:
