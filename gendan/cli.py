@@ -187,6 +187,47 @@ def cmd_overdue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(text: str | None) -> int | None:
+    if text is None:
+        return None
+    t = text.strip()
+    if not t.isdigit() or int(t) > 3660:
+        raise _UsageError(f"--days '{text}' is not a number of days from 0 to 3660.",
+                          f"--days '{text}' 不是 0 到 3660 之间的天数。")
+    return int(t)
+
+
+def _emit_beside(text: str, out: str | None, book: str) -> None:
+    """Like _emit, but refuses to write the report onto the workbook it was read from."""
+    if out:
+        from gendan.safe_write import atomic_write_text
+
+        atomic_write_text(Path(out), text, newline="", inputs=[book])
+    else:
+        _emit(text, None)
+
+
+def cmd_todo(args: argparse.Namespace) -> int:
+    from gendan.check import load_book
+    from gendan.todo import todo_csv, todo_items, todo_json, todo_table
+
+    as_of = _as_of(args.as_of)
+    days = _days(args.days)
+    if not Path(args.book).is_file():
+        raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
+    tables, schema = load_book(args.book, _schema(args))
+    items = todo_items(tables, schema, as_of, days)
+    if args.format == "json":
+        text = todo_json(items)
+    elif args.format == "csv":
+        text = todo_csv(items)
+    else:
+        window = schema.settings.todo.get("days", 7) if days is None else days
+        text = todo_table(items, _lang(args), as_of, window)
+    _emit_beside(text, args.out, args.book)
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from gendan.documents import generate
 
@@ -284,6 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("book")
     common(sp)
     sp.set_defaults(fn=cmd_overdue)
+
+    sp = sub.add_parser("todo", help="what is due: booking, L/C, documents, shipping advice, payments, dunning")
+    sp.add_argument("book")
+    sp.add_argument("--days", help="items due within this many days, and late ones (default: settings.todo.days)")
+    common(sp)
+    sp.set_defaults(fn=cmd_todo)
 
     sp = sub.add_parser("docs", help="generate the linked document sheets")
     sp.add_argument("book")
