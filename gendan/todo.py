@@ -57,7 +57,17 @@ if TYPE_CHECKING:
     from gendan.tables import Table, Tables
 
 #: The JSON / CSV fields, in order.
-TODO_FIELDS = ("contract_no", "customer", "kind", "due_date", "days_left", "action_zh", "action_en", "sheet", "cell")
+TODO_FIELDS = (
+    "contract_no",
+    "customer",
+    "kind",
+    "due_date",
+    "days_left",
+    "action_zh",
+    "action_en",
+    "sheet",
+    "cell",
+)
 
 #: kind → (zh, en) label; the order is the tie-break of equally urgent items
 KINDS: dict[str, tuple[str, str]] = {
@@ -73,9 +83,17 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 _RANK = {k: n for n, k in enumerate(KINDS)}
 
-_PART = {"deposit": ("定金", "deposit"), "balance": ("尾款", "balance"), "full": ("货款", "payment")}
-_LEVEL = {"reminder": ("提醒", "reminder"), "firm": ("正式催款", "firm letter"),
-          "final": ("最后通知", "final notice"), "escalate": ("转交经理", "hand to the manager")}
+_PART = {
+    "deposit": ("定金", "deposit"),
+    "balance": ("尾款", "balance"),
+    "full": ("货款", "payment"),
+}
+_LEVEL = {
+    "reminder": ("提醒", "reminder"),
+    "firm": ("正式催款", "firm letter"),
+    "final": ("最后通知", "final notice"),
+    "escalate": ("转交经理", "hand to the manager"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,16 +149,25 @@ class _Rows:
     def add(self, i: int, kind: str, due: dt.date, key: str, zh: str, en: str) -> None:
         m = self.m
         c = self.contract[i]
-        self.items.append(TodoItem(
-            contract_no=None if c is None else str(c),
-            customer=None if self.customer[i] is None else str(self.customer[i]),
-            kind=kind, due_date=due, days_left=(due - self.as_of).days,
-            action_zh=zh, action_en=en, sheet=m.sheet,
-            cell=m.cell(key if m.has(key) else "contract_no", i), row=m.rows[i],
-        ))
+        self.items.append(
+            TodoItem(
+                contract_no=None if c is None else str(c),
+                customer=None if self.customer[i] is None else str(self.customer[i]),
+                kind=kind,
+                due_date=due,
+                days_left=(due - self.as_of).days,
+                action_zh=zh,
+                action_en=en,
+                sheet=m.sheet,
+                cell=m.cell(key if m.has(key) else "contract_no", i),
+                row=m.rows[i],
+            )
+        )
 
 
-def _required_certificates(tables: Tables, schema: Schema, as_of: dt.date) -> list[dict[str, tuple[str, str]]]:
+def _required_certificates(
+    tables: Tables, schema: Schema, as_of: dt.date
+) -> list[dict[str, tuple[str, str]]]:
     """The certificates each row needs, read exactly as the ``certificates`` check reads them."""
     from gendan.checks.base import Context
     from gendan.checks.orders import _required_certificates as needed
@@ -148,7 +175,9 @@ def _required_certificates(tables: Tables, schema: Schema, as_of: dt.date) -> li
     return needed(Context(tables, schema, as_of))
 
 
-def todo_items(tables: Tables, schema: Schema, as_of: dt.date, days: int | None = None) -> list[TodoItem]:
+def todo_items(
+    tables: Tables, schema: Schema, as_of: dt.date, days: int | None = None
+) -> list[TodoItem]:
     """Every item due within ``days`` (default ``settings.todo.days``) of ``as_of`` or late,
     most urgent first (most days late, then the kinds in :data:`KINDS` order)."""
     s = schema.settings
@@ -178,25 +207,44 @@ def todo_items(tables: Tables, schema: Schema, as_of: dt.date, days: int | None 
         lc = f"{lc_no[i]} " if lc_no[i] else ""
         # production / booking
         if stage < BOOKED:
-            ref, key = (etd[i], "etd") if etd[i] is not None else (latest[i] if is_lc else None, "latest_shipment")
+            ref, key = (
+                (etd[i], "etd")
+                if etd[i] is not None
+                else (latest[i] if is_lc else None, "latest_shipment")
+            )
             if ref is not None and due(ref):
                 what_zh = "船期" if key == "etd" else "信用证最迟装运期"
                 what_en = "ETD" if key == "etd" else "L/C latest shipment"
-                out.add(i, "booking", ref, key,
-                        f"订舱：{what_zh} {_d(ref)}，尚未订舱（无船名航次）；请确认货物备妥并向船公司/货代订舱。",
-                        f"Book the shipment: {what_en} {_d(ref)} and no vessel booked yet; confirm the goods "
-                        "are ready and book with the carrier or forwarder.")
+                out.add(
+                    i,
+                    "booking",
+                    ref,
+                    key,
+                    f"订舱：{what_zh} {_d(ref)}，尚未订舱（无船名航次）；请确认货物备妥并向船公司/货代订舱。",
+                    f"Book the shipment: {what_en} {_d(ref)} and no vessel booked yet; confirm the goods "
+                    "are ready and book with the carrier or forwarder.",
+                )
         if is_lc and stage < SHIPPED:
             if due(latest[i]):
-                out.add(i, "lc-shipment", latest[i], "latest_shipment",
-                        f"信用证 {lc}最迟装运期 {_d(latest[i])}，货物尚未装船；请按期装运，否则请客户修改信用证。",
-                        f"L/C {lc}latest shipment {_d(latest[i])} and the goods are not shipped; ship in time "
-                        "or ask the buyer to amend the L/C.")
+                out.add(
+                    i,
+                    "lc-shipment",
+                    latest[i],
+                    "latest_shipment",
+                    f"信用证 {lc}最迟装运期 {_d(latest[i])}，货物尚未装船；请按期装运，否则请客户修改信用证。",
+                    f"L/C {lc}latest shipment {_d(latest[i])} and the goods are not shipped; ship in time "
+                    "or ask the buyer to amend the L/C.",
+                )
             if due(expiry[i]):
-                out.add(i, "lc-expiry", expiry[i], "lc_expiry",
-                        f"信用证 {lc}有效期 {_d(expiry[i])}，货物尚未装船；请客户展期。",
-                        f"L/C {lc}expires {_d(expiry[i])} and the goods are not shipped; ask the buyer "
-                        "to extend it.")
+                out.add(
+                    i,
+                    "lc-expiry",
+                    expiry[i],
+                    "lc_expiry",
+                    f"信用证 {lc}有效期 {_d(expiry[i])}，货物尚未装船；请客户展期。",
+                    f"L/C {lc}expires {_d(expiry[i])} and the goods are not shipped; ask the buyer "
+                    "to extend it.",
+                )
         shipped = stage >= SHIPPED and bl[i] is not None and bl[i] <= as_of
         if shipped and stage < DOCS_SENT:
             if is_lc:
@@ -206,50 +254,89 @@ def todo_items(tables: Tables, schema: Schema, as_of: dt.date, days: int | None 
                 if capped:
                     deadline = expiry[i]
                 if due(deadline):
-                    why_zh = f"信用证有效期 {_d(expiry[i])}" if capped else f"提单日 {_d(bl[i])} + {period} 天"
-                    why_en = f"L/C expiry {_d(expiry[i])}" if capped else f"B/L date {_d(bl[i])} + {period} days"
-                    out.add(i, "lc-presentation", deadline, "docs_sent_date",
-                            f"信用证 {lc}交单截止 {_d(deadline)}（{why_zh}），单据尚未交银行；请备齐单据交单。",
-                            f"Present the documents under L/C {lc}by {_d(deadline)} ({why_en}); not presented "
-                            "yet.")
+                    why_zh = (
+                        f"信用证有效期 {_d(expiry[i])}"
+                        if capped
+                        else f"提单日 {_d(bl[i])} + {period} 天"
+                    )
+                    why_en = (
+                        f"L/C expiry {_d(expiry[i])}"
+                        if capped
+                        else f"B/L date {_d(bl[i])} + {period} days"
+                    )
+                    out.add(
+                        i,
+                        "lc-presentation",
+                        deadline,
+                        "docs_sent_date",
+                        f"信用证 {lc}交单截止 {_d(deadline)}（{why_zh}），单据尚未交银行；请备齐单据交单。",
+                        f"Present the documents under L/C {lc}by {_d(deadline)} ({why_en}); not presented "
+                        "yet.",
+                    )
             else:
                 n = conf["docs_after_bl_days"]
                 send_by = bl[i] + dt.timedelta(days=n)
                 if due(send_by):
-                    out.add(i, "docs-send", send_by, "docs_sent_date",
-                            f"寄单：提单日 {_d(bl[i])}，{n} 天内应寄出单据，尚未寄单。",
-                            f"Send the documents: B/L date {_d(bl[i])}, due within {n} days; not sent yet.")
+                    out.add(
+                        i,
+                        "docs-send",
+                        send_by,
+                        "docs_sent_date",
+                        f"寄单：提单日 {_d(bl[i])}，{n} 天内应寄出单据，尚未寄单。",
+                        f"Send the documents: B/L date {_d(bl[i])}, due within {n} days; not sent yet.",
+                    )
         if stage < DOCS_SENT and certs[i]:
             ref = etd[i] or bl[i]
             if ref is not None:
                 ready_by = ref - dt.timedelta(days=conf["certificate_lead_days"])
                 for key in cert_keys:
-                    if key in certs[i] and m.get(key, i) is None and not m.is_bad(key, i) and due(ready_by):
+                    if (
+                        key in certs[i]
+                        and m.get(key, i) is None
+                        and not m.is_bad(key, i)
+                        and due(ready_by)
+                    ):
                         spec = m.spec.column(key)
                         who_zh, who_en = certs[i][key]
                         name_zh, name_en = spec.zh.removesuffix("号"), spec.en.removesuffix(" No.")
-                        out.add(i, "certificate", ready_by, key,
-                                f"{name_zh}尚未填写（{who_zh} 要求）；船期 {_d(ref)} 前 {conf['certificate_lead_days']} "
-                                "天办好。",
-                                f"{name_en} still blank ({who_en} requires it); have it ready "
-                                f"{conf['certificate_lead_days']} days before ETD {_d(ref)}.")
+                        out.add(
+                            i,
+                            "certificate",
+                            ready_by,
+                            key,
+                            f"{name_zh}尚未填写（{who_zh} 要求）；船期 {_d(ref)} 前 {conf['certificate_lead_days']} "
+                            "天办好。",
+                            f"{name_en} still blank ({who_en} requires it); have it ready "
+                            f"{conf['certificate_lead_days']} days before ETD {_d(ref)}.",
+                        )
         if shipped and advice[i] is None and not m.is_bad("shipping_advice_date", i):
             late = (as_of - bl[i]).days > conf["shipping_advice_window_days"]
             arrived = eta[i] is not None and eta[i] < as_of
             send_by = bl[i] + dt.timedelta(days=conf["shipping_advice_days"])
             if not late and not arrived and due(send_by):
-                out.add(i, "shipping-advice", send_by, "shipping_advice_date",
-                        f"发装船通知：船名 {vessel[i] or '?'}，提单号 {bl_no[i] or '?'}，提单日 {_d(bl[i])}；"
-                        "发出后在「装船通知日期」记录日期（gendan mail --kind shipping-advice）。",
-                        f"Send the shipping advice: vessel {vessel[i] or '?'}, B/L {bl_no[i] or '?'} of "
-                        f"{_d(bl[i])}; record the date in 装船通知日期 once sent (gendan mail --kind "
-                        "shipping-advice).")
+                out.add(
+                    i,
+                    "shipping-advice",
+                    send_by,
+                    "shipping_advice_date",
+                    f"发装船通知：船名 {vessel[i] or '?'}，提单号 {bl_no[i] or '?'}，提单日 {_d(bl[i])}；"
+                    "发出后在「装船通知日期」记录日期（gendan mail --kind shipping-advice）。",
+                    f"Send the shipping advice: vessel {vessel[i] or '?'}, B/L {bl_no[i] or '?'} of "
+                    f"{_d(bl[i])}; record the date in 装船通知日期 once sent (gendan mail --kind "
+                    "shipping-advice).",
+                )
     _money_items(out, tables, schema, as_of, horizon, st.settled)
     return sorted(out.items, key=lambda t: (t.days_left, _RANK[t.kind], t.row, t.cell))
 
 
-def _money_items(out: _Rows, tables: Tables, schema: Schema, as_of: dt.date, horizon: dt.date,
-                 settled: Sequence[bool]) -> None:
+def _money_items(
+    out: _Rows,
+    tables: Tables,
+    schema: Schema,
+    as_of: dt.date,
+    horizon: dt.date,
+    settled: Sequence[bool],
+) -> None:
     """Instalments falling due in the window; overdue ones at a level not yet reminded of."""
     m = tables.master
     reminded = m.column("reminder_date")
@@ -260,14 +347,21 @@ def _money_items(out: _Rows, tables: Tables, schema: Schema, as_of: dt.date, hor
         part_zh, part_en = _PART.get(r.instalment, (r.instalment, r.instalment))
         owed = _money(r.currency, r.outstanding)
         if as_of <= r.due_date <= horizon:
-            out.add(i, "payment-due", r.due_date, "received_amount",
-                    f"{part_zh} {owed} 于 {_d(r.due_date)} 到期（{r.due_basis}）；请跟进客户付款。",
-                    f"The {part_en} of {owed} falls due on {_d(r.due_date)} ({r.due_basis}); follow up "
-                    "the payment.")
+            out.add(
+                i,
+                "payment-due",
+                r.due_date,
+                "received_amount",
+                f"{part_zh} {owed} 于 {_d(r.due_date)} 到期（{r.due_basis}）；请跟进客户付款。",
+                f"The {part_en} of {owed} falls due on {_d(r.due_date)} ({r.due_basis}); follow up "
+                "the payment.",
+            )
             continue
         if r.days_overdue is None or r.days_overdue <= 0 or r.level is None:
             continue
-        levels = {lv.level: lv.from_days for lv in schema.settings.for_customer(r.customer).dunning_levels}
+        levels = {
+            lv.level: lv.from_days for lv in schema.settings.for_customer(r.customer).dunning_levels
+        }
         start = r.due_date + dt.timedelta(days=levels.get(r.level, 1))
         last = reminded[i]
         if last is not None and last >= start:
@@ -275,11 +369,16 @@ def _money_items(out: _Rows, tables: Tables, schema: Schema, as_of: dt.date, hor
         lz, le = _LEVEL.get(r.level, (r.level, r.level))
         since_zh = f"上次催款 {_d(last)}" if last else "尚未催款"
         since_en = f"last reminder {_d(last)}" if last else "no reminder sent yet"
-        out.add(i, "dunning", start, "reminder_date" if m.has("reminder_date") else "received_amount",
-                f"催款（{lz}）：{part_zh} {owed} 于 {_d(r.due_date)} 到期，已逾期 {r.days_overdue} 天，{since_zh}；"
-                "发出后在「催款日期」记录日期（gendan mail --kind dunning）。",
-                f"Dunning ({le}): the {part_en} of {owed} was due {_d(r.due_date)}, {r.days_overdue} days "
-                f"overdue, {since_en}; record the date in 催款日期 once sent (gendan mail --kind dunning).")
+        out.add(
+            i,
+            "dunning",
+            start,
+            "reminder_date" if m.has("reminder_date") else "received_amount",
+            f"催款（{lz}）：{part_zh} {owed} 于 {_d(r.due_date)} 到期，已逾期 {r.days_overdue} 天，{since_zh}；"
+            "发出后在「催款日期」记录日期（gendan mail --kind dunning）。",
+            f"Dunning ({le}): the {part_en} of {owed} was due {_d(r.due_date)}, {r.days_overdue} days "
+            f"overdue, {since_en}; record the date in 催款日期 once sent (gendan mail --kind dunning).",
+        )
 
 
 # ----------------------------------------------------------------------------- output
@@ -312,7 +411,11 @@ def _pad(text: str, width: int) -> str:
 def days_text(days_left: int, lang: str) -> str:
     """今天 / 还有 3 天 / 逾期 2 天 (today / in 3 days / 2 days late)."""
     if lang == "zh":
-        return "今天" if days_left == 0 else (f"还有 {days_left} 天" if days_left > 0 else f"逾期 {-days_left} 天")
+        return (
+            "今天"
+            if days_left == 0
+            else (f"还有 {days_left} 天" if days_left > 0 else f"逾期 {-days_left} 天")
+        )
     if days_left == 0:
         return "today"
     return f"in {days_left} d" if days_left > 0 else f"{-days_left} d late"
@@ -321,17 +424,35 @@ def days_text(days_left: int, lang: str) -> str:
 def todo_table(items: Sequence[TodoItem], lang: str, as_of: dt.date, window: int) -> str:
     """The list as a person reads it: due date, days left, contract, customer, kind, action."""
     zh = lang == "zh"
-    out = [f"今日待办（{as_of.isoformat()}，{window} 天内到期及已逾期）：{len(items)} 项" if zh else
-           f"To do on {as_of.isoformat()} (due within {window} days, or late): {len(items)} items"]
+    out = [
+        f"今日待办（{as_of.isoformat()}，{window} 天内到期及已逾期）：{len(items)} 项"
+        if zh
+        else f"To do on {as_of.isoformat()} (due within {window} days, or late): {len(items)} items"
+    ]
     if not items:
         out.append("没有待办事项。" if zh else "Nothing due.")
         return "\n".join(out) + "\n"
-    hdr = ("到期日", "剩余", "合同号", "客户", "事项", "单元格", "下一步") if zh else (
-        "Due", "Days", "Contract", "Customer", "Kind", "Cell", "Next action")
+    hdr = (
+        ("到期日", "剩余", "合同号", "客户", "事项", "单元格", "下一步")
+        if zh
+        else ("Due", "Days", "Contract", "Customer", "Kind", "Cell", "Next action")
+    )
     widths = (10, 11, 13, 14, 16, 6)
-    rows = [[terminal_text(x) for x in (t.due_date.isoformat(), days_text(t.days_left, lang), t.contract_no or "",
-                                        t.customer or "", t.label(lang), t.cell,
-                                        t.action_zh if zh else t.action_en)] for t in items]
+    rows = [
+        [
+            terminal_text(x)
+            for x in (
+                t.due_date.isoformat(),
+                days_text(t.days_left, lang),
+                t.contract_no or "",
+                t.customer or "",
+                t.label(lang),
+                t.cell,
+                t.action_zh if zh else t.action_en,
+            )
+        ]
+        for t in items
+    ]
     out.append("  ".join(_pad(h, w) for h, w in zip(hdr, widths + (0,), strict=True)).rstrip())
     for r in rows:
         out.append("  ".join(_pad(c, w) for c, w in zip(r, widths + (0,), strict=True)).rstrip())
