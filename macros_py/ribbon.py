@@ -39,6 +39,7 @@ __all__ = [
     "schema_path",
     "settings",
     "show_help",
+    "todo",
 ]
 
 #: Where the user's own settings live when no other file is found (survives upgrades).
@@ -132,6 +133,30 @@ def overdue(host: Any = None, as_of: dt.date | None = None) -> list[Any]:
         f"{len(items)} 笔未结，其中 {late} 笔逾期，详见「逾期催款」。"
         if _lang() != "en"
         else f"{len(items)} open orders, {late} overdue; see the 逾期催款 sheet."
+    )
+    return items
+
+
+def todo(host: Any = None, as_of: dt.date | None = None, days: int | None = None) -> list[Any]:
+    """今日待办 To-do: what is due (booking, L/C, documents, shipping advice, payments,
+    dunning) on a 今日待办 sheet, most urgent first, linked to the master cells - the same
+    list ``gendan todo`` prints, from the same engine function."""
+    from gendan.tables import load_tables
+    from gendan.todo import todo_items
+    from macros_py.todo_sheet import plan_todo
+
+    host = _host(host)
+    as_of = as_of or dt.date.today()
+    schema = _schema(host)
+    tables = load_tables(host.read(), schema)
+    items = todo_items(tables, schema, as_of, days)
+    window = schema.settings.todo.get("days", 7) if days is None else days
+    host.apply(plan_todo(items, as_of, window, _lang()))
+    late = sum(1 for t in items if t.days_left < 0)
+    host.tell(
+        f"{len(items)} 项待办，其中 {late} 项已逾期，详见「今日待办」。"
+        if _lang() != "en"
+        else f"{len(items)} things to do, {late} late; see the 今日待办 sheet."
     )
     return items
 
