@@ -251,8 +251,8 @@ def cmd_mail(args: argparse.Namespace) -> int:
         for note in d.notes:
             print(f"注意 note: {note}", file=sys.stderr)
     zh = _lang(args) == "zh"
-    print((f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）：" if zh else
-           f"Wrote {len(paths)} e-mail drafts (gendan never sends mail):"))
+    print(f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）：" if zh else
+          f"Wrote {len(paths)} e-mail drafts (gendan never sends mail):")
     for p in paths:
         print(f"  {p}")
     return 0

@@ -96,7 +96,14 @@ class Draft:
         return msg
 
     def as_bytes(self) -> bytes:
-        return self.message().as_bytes(policy=policy.default)
+        """The .eml bytes.  An ASCII subject is written unfolded (up to RFC 5322's 998
+        characters): Python folds a subject just over 78 characters onto a continuation
+        line of its own, which parsers then read back with a leading space.  A subject
+        that needs RFC 2047 encoded words keeps the 78-character folding they require."""
+        pol = policy.default
+        if self.subject.isascii() and len(self.subject) < 900:
+            pol = pol.clone(max_line_length=998)
+        return self.message().as_bytes(policy=pol)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -148,9 +155,11 @@ Block = str | tuple[list[str], list[list[str]]]  # a paragraph, or a table (head
 def _html_letter(lang: str, blocks: Sequence[Block], signature: Sequence[str]) -> str:
     """A plain, mail-client-safe HTML letter; every text is raw and escaped here."""
     css_td = "border:1px solid #bbb;padding:4px 8px;text-align:left;vertical-align:top"
-    parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-             "<title></title></head><body style=\"font-family:Arial,'Microsoft YaHei','Noto Sans CJK SC',"
-             'sans-serif;font-size:14px;color:#222">']
+    parts = [
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+        "<title></title></head><body style=\"font-family:Arial,'Microsoft YaHei','Noto Sans CJK SC',"
+        'sans-serif;font-size:14px;color:#222">'
+    ]
     for b in blocks:
         if isinstance(b, str):
             parts.append("<p>" + "<br>".join(_e(x) for x in b.split("\n")) + "</p>")
@@ -158,10 +167,15 @@ def _html_letter(lang: str, blocks: Sequence[Block], signature: Sequence[str]) -
         head, rows = b
         parts.append('<table style="border-collapse:collapse;margin:8px 0">')
         if head:
-            parts.append("<tr>" + "".join(f'<th style="{css_td};background:#d9e1f2">{_e(h)}</th>' for h in head)
-                         + "</tr>")
+            parts.append(
+                "<tr>"
+                + "".join(f'<th style="{css_td};background:#d9e1f2">{_e(h)}</th>' for h in head)
+                + "</tr>"
+            )
         for r in rows:
-            parts.append("<tr>" + "".join(f'<td style="{css_td}">{_e(c)}</td>' for c in r) + "</tr>")
+            parts.append(
+                "<tr>" + "".join(f'<td style="{css_td}">{_e(c)}</td>' for c in r) + "</tr>"
+            )
         parts.append("</table>")
     parts.append("<p>" + "<br>".join(_e(x) for x in signature if x) + "</p></body></html>")
     return "".join(parts)
@@ -195,14 +209,25 @@ def _customer(tables: Tables, name: str) -> _Customer:
     cc, bad_cc = addresses(get("cc"))
     notes = []
     if not to:
-        notes.append(f"客户 {name} 在「客户」表中没有可用的邮箱，草稿的收件人为空。 / "
-                     f"Customer {name} has no usable e-mail on the 客户 sheet: the draft has no To.")
+        notes.append(
+            f"客户 {name} 在「客户」表中没有可用的邮箱，草稿的收件人为空。 / "
+            f"Customer {name} has no usable e-mail on the 客户 sheet: the draft has no To."
+        )
     for b in bad_to + bad_cc:
-        notes.append(f"客户 {name} 的邮箱 {header_text(b)!r} 不像邮件地址，已略过。 / "
-                     f"Customer {name}: {header_text(b)!r} is not an e-mail address and was left out.")
-    return _Customer(name=name, lang=lang, to=tuple(_fmt_address(contact, a) for a in to[:1]) +
-                     tuple(_fmt_address("", a) for a in to[1:]), cc=tuple(_fmt_address("", a) for a in cc),
-                     contact=contact, full_name=header_text(get("full_name") or name), notes=tuple(notes))
+        notes.append(
+            f"客户 {name} 的邮箱 {header_text(b)!r} 不像邮件地址，已略过。 / "
+            f"Customer {name}: {header_text(b)!r} is not an e-mail address and was left out."
+        )
+    return _Customer(
+        name=name,
+        lang=lang,
+        to=tuple(_fmt_address(contact, a) for a in to[:1])
+        + tuple(_fmt_address("", a) for a in to[1:]),
+        cc=tuple(_fmt_address("", a) for a in cc),
+        contact=contact,
+        full_name=header_text(get("full_name") or name),
+        notes=tuple(notes),
+    )
 
 
 def _sender(tables: Tables) -> str | None:
@@ -214,16 +239,29 @@ def _sender(tables: Tables) -> str | None:
 
 def _signature(tables: Tables, lang: str) -> list[str]:
     co = tables.company
-    name = co.get("seller_name_zh") if lang == "zh" and co.get("seller_name_zh") else co.get("seller_name")
-    return [co.get("signature", ""), name or "", co.get("address", ""),
-            (("电话 " if lang == "zh" else "Tel ") + co["tel"]) if co.get("tel") else "", co.get("email", "")]
+    name = (
+        co.get("seller_name_zh")
+        if lang == "zh" and co.get("seller_name_zh")
+        else co.get("seller_name")
+    )
+    return [
+        co.get("signature", ""),
+        name or "",
+        co.get("address", ""),
+        (("电话 " if lang == "zh" else "Tel ") + co["tel"]) if co.get("tel") else "",
+        co.get("email", ""),
+    ]
 
 
 def _bank(tables: Tables, lang: str) -> list[list[str]]:
     co = tables.company
-    labels = {"seller_name": ("收款人", "Beneficiary"), "bank_name": ("开户银行", "Bank"),
-              "bank_address": ("银行地址", "Bank address"), "account_no": ("账号", "Account no."),
-              "swift": ("SWIFT", "SWIFT")}
+    labels = {
+        "seller_name": ("收款人", "Beneficiary"),
+        "bank_name": ("开户银行", "Bank"),
+        "bank_address": ("银行地址", "Bank address"),
+        "account_no": ("账号", "Account no."),
+        "swift": ("SWIFT", "SWIFT"),
+    }
     return [[zh if lang == "zh" else en, co[k]] for k, (zh, en) in labels.items() if co.get(k)]
 
 
@@ -233,18 +271,37 @@ def _greeting(c: _Customer) -> str:
     return f"Dear {c.contact}," if c.contact else "Dear Sirs,"
 
 
-def _draft(kind: str, c: _Customer, tables: Tables, subject: str, blocks: list[Block], name: str,
-           contracts: Sequence[str], attachments: Sequence[Attachment] = ()) -> Draft:
+def _draft(
+    kind: str,
+    c: _Customer,
+    tables: Tables,
+    subject: str,
+    blocks: list[Block],
+    name: str,
+    contracts: Sequence[str],
+    attachments: Sequence[Attachment] = (),
+) -> Draft:
     sig = _signature(tables, c.lang)
     closing = "此致\n敬礼" if c.lang == "zh" else "Best regards,"
     body = [_greeting(c), ""]
     for b in blocks:
         body += [b if isinstance(b, str) else _text_table(*b), ""]
     body += [closing, ""] + [x for x in sig if x]
-    return Draft(kind=kind, customer=c.name, lang=c.lang, to=c.to, cc=c.cc, sender=_sender(tables),
-                 subject=header_text(subject), text="\n".join(body) + "\n",
-                 html=_html_letter(c.lang, [_greeting(c), *blocks, closing], sig),
-                 name=name, contracts=tuple(contracts), attachments=tuple(attachments), notes=c.notes)
+    return Draft(
+        kind=kind,
+        customer=c.name,
+        lang=c.lang,
+        to=c.to,
+        cc=c.cc,
+        sender=_sender(tables),
+        subject=header_text(subject),
+        text="\n".join(body) + "\n",
+        html=_html_letter(c.lang, [_greeting(c), *blocks, closing], sig),
+        name=name,
+        contracts=tuple(contracts),
+        attachments=tuple(attachments),
+        notes=c.notes,
+    )
 
 
 # ----------------------------------------------------------------------------- letters
@@ -257,36 +314,72 @@ def shipping_advice(tables: Tables, i: int) -> Draft:
     c = _customer(tables, str(g("customer") or ""))
     zh = c.lang == "zh"
     no = str(g("contract_no") or "")
-    containers = " x ".join(x for x in (_num(g("containers"), "{:,.0f}"), str(g("container_type") or "")) if x)
+    containers = " x ".join(
+        x for x in (_num(g("containers"), "{:,.0f}"), str(g("container_type") or "")) if x
+    )
     fields = [
-        ("合同号", "Contract no.", no), ("发票号", "Invoice no.", g("invoice_no")),
+        ("合同号", "Contract no.", no),
+        ("发票号", "Invoice no.", g("invoice_no")),
         ("品名", "Goods", " ".join(str(x) for x in (g("product"), g("spec")) if x)),
-        ("船名航次", "Vessel / voyage", g("vessel_voyage")), ("提单号", "B/L no.", g("bl_no")),
-        ("提单日期", "B/L date", _d(g("bl_date"))), ("开船日期", "ETD", _d(g("etd"))),
-        ("预计到港", "ETA", _d(g("eta"))), ("装运港", "Port of loading", g("port_of_loading")),
-        ("目的港", "Port of discharge", g("port_of_discharge")), ("柜型柜数", "Containers", containers),
-        ("柜号", "Container nos.", g("container_nos")), ("封号", "Seal nos.", g("seal_nos")),
-        ("箱数", "Cartons", _num(g("cartons"), "{:,.0f}")), ("净重 (kg)", "Net weight (kg)", _num(g("net_weight_kg"))),
+        ("船名航次", "Vessel / voyage", g("vessel_voyage")),
+        ("提单号", "B/L no.", g("bl_no")),
+        ("提单日期", "B/L date", _d(g("bl_date"))),
+        ("开船日期", "ETD", _d(g("etd"))),
+        ("预计到港", "ETA", _d(g("eta"))),
+        ("装运港", "Port of loading", g("port_of_loading")),
+        ("目的港", "Port of discharge", g("port_of_discharge")),
+        ("柜型柜数", "Containers", containers),
+        ("柜号", "Container nos.", g("container_nos")),
+        ("封号", "Seal nos.", g("seal_nos")),
+        ("箱数", "Cartons", _num(g("cartons"), "{:,.0f}")),
+        ("净重 (kg)", "Net weight (kg)", _num(g("net_weight_kg"))),
         ("毛重 (kg)", "Gross weight (kg)", _num(g("gross_weight_kg"))),
         ("温度 °C", "Temperature °C", _num(g("temperature_c"), "{:.1f}")),
     ]
-    rows = [[zh_ if zh else en, "" if v is None else str(v)] for zh_, en, v in fields if v not in (None, "")]
+    rows = [
+        [zh_ if zh else en, "" if v is None else str(v)]
+        for zh_, en, v in fields
+        if v not in (None, "")
+    ]
     courier, waybill = g("dispatch_method"), g("tracking_no")
     if courier and waybill and g("docs_sent_date"):
-        docs = (f"正本单据已于 {_d(g('docs_sent_date'))} 通过 {courier} 寄出，运单号 {waybill}。" if zh else
-                f"The original documents were sent on {_d(g('docs_sent_date'))} by {courier}, waybill {waybill}.")
+        docs = (
+            f"正本单据已于 {_d(g('docs_sent_date'))} 通过 {courier} 寄出，运单号 {waybill}。"
+            if zh
+            else f"The original documents were sent on {_d(g('docs_sent_date'))} by {courier}, waybill {waybill}."
+        )
     elif courier and not _is_courier(tables, courier):
         docs = "正本单据将通过银行寄送。" if zh else "The original documents go through the banks."
     else:
-        docs = ("正本单据寄出后我们会告知快递单号。" if zh else
-                "We will advise the courier and waybill number as soon as the original documents are sent.")
-    subject = (f"装船通知 合同 {no} 提单 {g('bl_no') or ''} {g('vessel_voyage') or ''}" if zh else
-               f"Shipping advice - contract {no}, B/L {g('bl_no') or ''}, {g('vessel_voyage') or ''}")
-    intro = (f"贵司合同 {no} 项下货物已装船，详情如下：" if zh else
-             f"We are pleased to advise that the goods under contract {no} have been shipped as follows:")
-    ask = "请安排清关提货。如有任何问题请随时联系我们。" if zh else "Please arrange customs clearance. Do not hesitate to contact us with any question."
-    return _draft("shipping-advice", c, tables, subject, [intro, ([], rows), docs, ask],
-                  f"shipping-advice-{_slug(no)}", [no])
+        docs = (
+            "正本单据寄出后我们会告知快递单号。"
+            if zh
+            else "We will advise the courier and waybill number as soon as the original documents are sent."
+        )
+    subject = (
+        f"装船通知 合同 {no} 提单 {g('bl_no') or ''} {g('vessel_voyage') or ''}"
+        if zh
+        else f"Shipping advice - contract {no}, B/L {g('bl_no') or ''}, {g('vessel_voyage') or ''}"
+    )
+    intro = (
+        f"贵司合同 {no} 项下货物已装船，详情如下："
+        if zh
+        else f"We are pleased to advise that the goods under contract {no} have been shipped as follows:"
+    )
+    ask = (
+        "请安排清关提货。如有任何问题请随时联系我们。"
+        if zh
+        else "Please arrange customs clearance. Do not hesitate to contact us with any question."
+    )
+    return _draft(
+        "shipping-advice",
+        c,
+        tables,
+        subject,
+        [intro, ([], rows), docs, ask],
+        f"shipping-advice-{_slug(no)}",
+        [no],
+    )
 
 
 def _is_courier(tables: Tables, value: object) -> bool:
@@ -300,14 +393,20 @@ def _is_courier(tables: Tables, value: object) -> bool:
 
 
 _TONE = {
-    "reminder": ("友情提醒：以下款项已到期，烦请安排付款。如已付款，请将水单发给我们，谢谢。",
-                 "This is a friendly reminder that the items below are now due. If you have already paid, "
-                 "please send us the bank slip; thank you."),
-    "firm": ("以下款项已逾期，请于 7 日内付款，并告知付款日期。",
-             "The items below are overdue. Please settle them within 7 days and let us know the payment date."),
-    "final": ("最后通知：以下款项已严重逾期。如 7 日内仍未收到货款，我们将暂停发货并采取进一步措施。",
-              "Final notice: the items below are seriously overdue. If payment is not received within 7 days, "
-              "we will suspend shipments and take further steps."),
+    "reminder": (
+        "友情提醒：以下款项已到期，烦请安排付款。如已付款，请将水单发给我们，谢谢。",
+        "This is a friendly reminder that the items below are now due. If you have already paid, "
+        "please send us the bank slip; thank you.",
+    ),
+    "firm": (
+        "以下款项已逾期，请于 7 日内付款，并告知付款日期。",
+        "The items below are overdue. Please settle them within 7 days and let us know the payment date.",
+    ),
+    "final": (
+        "最后通知：以下款项已严重逾期。如 7 日内仍未收到货款，我们将暂停发货并采取进一步措施。",
+        "Final notice: the items below are seriously overdue. If payment is not received within 7 days, "
+        "we will suspend shipments and take further steps.",
+    ),
 }
 
 
@@ -322,32 +421,76 @@ def dunning(tables: Tables, lines: Sequence[Receivable], customer: str) -> Draft
     tone = "final" if _LEVEL_RANK.get(level, 1) >= 3 else level if level in _TONE else "reminder"
     c = _customer(tables, customer)
     zh = c.lang == "zh"
-    head = (["合同号", "款项", "币种", "金额", "已收", "未收", "到期日", "逾期天数"] if zh else
-            ["Contract", "Item", "Currency", "Amount", "Received", "Open", "Due", "Days overdue"])
-    part = {"deposit": ("定金", "deposit"), "balance": ("尾款", "balance"), "full": ("货款", "payment")}
-    rows = [[r.contract_no or "", part.get(r.instalment, (r.instalment,) * 2)[0 if zh else 1], r.currency or "",
-             _num(r.amount), _num(r.received), _num(r.outstanding), _d(r.due_date),
-             str(r.days_overdue) if (r.days_overdue or 0) > 0 else ""] for r in mine]
+    head = (
+        ["合同号", "款项", "币种", "金额", "已收", "未收", "到期日", "逾期天数"]
+        if zh
+        else ["Contract", "Item", "Currency", "Amount", "Received", "Open", "Due", "Days overdue"]
+    )
+    part = {
+        "deposit": ("定金", "deposit"),
+        "balance": ("尾款", "balance"),
+        "full": ("货款", "payment"),
+    }
+    rows = [
+        [
+            r.contract_no or "",
+            part.get(r.instalment, (r.instalment,) * 2)[0 if zh else 1],
+            r.currency or "",
+            _num(r.amount),
+            _num(r.received),
+            _num(r.outstanding),
+            _d(r.due_date),
+            str(r.days_overdue) if (r.days_overdue or 0) > 0 else "",
+        ]
+        for r in mine
+    ]
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for r in mine:
         totals[r.currency or ""][0] += r.outstanding
         totals[r.currency or ""][1] += r.overdue_amount
-    summary = "；".join(f"{cur} 未收 {t[0]:,.2f}，其中逾期 {t[1]:,.2f}" for cur, t in sorted(totals.items())) if zh else \
-        "; ".join(f"{cur} {t[0]:,.2f} open, of which {t[1]:,.2f} overdue" for cur, t in sorted(totals.items()))
-    words = {"reminder": ("付款提醒", "Payment reminder"), "firm": ("逾期付款催告", "Overdue payment"),
-             "final": ("最后付款通知", "FINAL NOTICE - overdue payment")}[tone]
+    summary = (
+        "；".join(
+            f"{cur} 未收 {t[0]:,.2f}，其中逾期 {t[1]:,.2f}" for cur, t in sorted(totals.items())
+        )
+        if zh
+        else "; ".join(
+            f"{cur} {t[0]:,.2f} open, of which {t[1]:,.2f} overdue"
+            for cur, t in sorted(totals.items())
+        )
+    )
+    words = {
+        "reminder": ("付款提醒", "Payment reminder"),
+        "firm": ("逾期付款催告", "Overdue payment"),
+        "final": ("最后付款通知", "FINAL NOTICE - overdue payment"),
+    }[tone]
     subject = f"{words[0 if zh else 1]} - {c.full_name}"
     bank = _bank(tables, c.lang)
-    blocks: list[Block] = [_TONE[tone][0 if zh else 1], (head, rows), summary + ("。" if zh else ".")]
+    blocks: list[Block] = [
+        _TONE[tone][0 if zh else 1],
+        (head, rows),
+        summary + ("。" if zh else "."),
+    ]
     if bank:
-        blocks += ["请汇款至以下账户，并注明合同号：" if zh else "Please remit to the account below, quoting the "
-                   "contract numbers:", ([], bank)]
-    return _draft("dunning", c, tables, subject, blocks, f"dunning-{_slug(customer)}",
-                  sorted({r.contract_no or "" for r in mine}))
+        blocks += [
+            "请汇款至以下账户，并注明合同号："
+            if zh
+            else "Please remit to the account below, quoting the contract numbers:",
+            ([], bank),
+        ]
+    return _draft(
+        "dunning",
+        c,
+        tables,
+        subject,
+        blocks,
+        f"dunning-{_slug(customer)}",
+        sorted({r.contract_no or "" for r in mine}),
+    )
 
 
-def statement(tables: Tables, schema: Schema, as_of: dt.date, customer: str,
-              lines: Sequence[Receivable]) -> Draft | None:
+def statement(
+    tables: Tables, schema: Schema, as_of: dt.date, customer: str, lines: Sequence[Receivable]
+) -> Draft | None:
     """The statement of account (对账单) of ``customer`` on ``as_of``: shipped orders not
     closed, received, open, and the closing balance per currency (with an .xlsx copy)."""
     m = tables.master
@@ -357,45 +500,91 @@ def statement(tables: Tables, schema: Schema, as_of: dt.date, customer: str,
     for r in lines:
         open_by_row[r.index] += r.outstanding
     want = norm(customer)
-    idx = [i for i in range(m.n) if m.get("customer", i) is not None and norm(str(m.get("customer", i))) == want
-           and st.stage[i] >= SHIPPED and not status_closed[i] and m.get("amount", i) is not None]
+    idx = [
+        i
+        for i in range(m.n)
+        if m.get("customer", i) is not None
+        and norm(str(m.get("customer", i))) == want
+        and st.stage[i] >= SHIPPED
+        and not status_closed[i]
+        and m.get("amount", i) is not None
+    ]
     if not idx:
         return None
     c = _customer(tables, customer)
     zh = c.lang == "zh"
-    head = (["合同号", "发票号", "提单日期", "币种", "发货金额", "已收", "未收"] if zh else
-            ["Contract", "Invoice", "B/L date", "Currency", "Shipped", "Received", "Open"])
+    head = (
+        ["合同号", "发票号", "提单日期", "币种", "发货金额", "已收", "未收"]
+        if zh
+        else ["Contract", "Invoice", "B/L date", "Currency", "Shipped", "Received", "Open"]
+    )
     rows: list[list[str]] = []
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     raw: list[list[Any]] = []
     for i in idx:
         g = lambda k, i=i: m.get(k, i)  # noqa: E731
-        amount, got, owed = float(g("amount")), float(g("received_amount") or 0.0), round(open_by_row.get(i, 0.0), 2)
+        amount, got, owed = (
+            float(g("amount")),
+            float(g("received_amount") or 0.0),
+            round(open_by_row.get(i, 0.0), 2),
+        )
         cur = str(g("currency") or "")
-        rows.append([str(g("contract_no") or ""), str(g("invoice_no") or ""), _d(g("bl_date")), cur,
-                     _num(amount), _num(got), _num(owed)])
+        rows.append(
+            [
+                str(g("contract_no") or ""),
+                str(g("invoice_no") or ""),
+                _d(g("bl_date")),
+                cur,
+                _num(amount),
+                _num(got),
+                _num(owed),
+            ]
+        )
         raw.append([g("contract_no"), g("invoice_no"), g("bl_date"), cur, amount, got, owed])
         t = totals[cur]
         t[0] += amount
         t[1] += got
         t[2] += owed
-    closing = [[(f"期末余额 {cur}" if zh else f"Closing balance {cur}"), _num(t[2])] for cur, t in sorted(totals.items())]
-    subject = (f"对账单 {c.full_name} 截至 {as_of.isoformat()}" if zh else
-               f"Statement of account - {c.full_name} - as of {as_of.isoformat()}")
-    intro = (f"附上截至 {as_of.isoformat()} 的对账单，请核对。如有差异请告知。" if zh else
-             f"Please find below our statement of account as of {as_of.isoformat()}. Kindly check it and let us "
-             "know of any difference.")
+    closing = [
+        [(f"期末余额 {cur}" if zh else f"Closing balance {cur}"), _num(t[2])]
+        for cur, t in sorted(totals.items())
+    ]
+    subject = (
+        f"对账单 {c.full_name} 截至 {as_of.isoformat()}"
+        if zh
+        else f"Statement of account - {c.full_name} - as of {as_of.isoformat()}"
+    )
+    intro = (
+        f"附上截至 {as_of.isoformat()} 的对账单，请核对。如有差异请告知。"
+        if zh
+        else f"Please find below our statement of account as of {as_of.isoformat()}. Kindly check it and let us "
+        "know of any difference."
+    )
     bank = _bank(tables, c.lang)
-    xlsx = Attachment(f"statement-{_slug(customer)}-{as_of.isoformat()}.xlsx", _statement_xlsx(head, raw, totals, zh),
-                      "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    xlsx = Attachment(
+        f"statement-{_slug(customer)}-{as_of.isoformat()}.xlsx",
+        _statement_xlsx(head, raw, totals, zh),
+        "application",
+        "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     blocks: list[Block] = [intro, (head, rows), ([], closing)]
     if bank:
         blocks += ["我司收款账户：" if zh else "Our bank details:", ([], bank)]
-    return _draft("statement", c, tables, subject, blocks, f"statement-{_slug(customer)}",
-                  [r[0] for r in rows], [xlsx])
+    return _draft(
+        "statement",
+        c,
+        tables,
+        subject,
+        blocks,
+        f"statement-{_slug(customer)}",
+        [r[0] for r in rows],
+        [xlsx],
+    )
 
 
-def _statement_xlsx(head: Sequence[str], rows: Sequence[Sequence[Any]], totals: dict[str, list[float]], zh: bool) -> bytes:
+def _statement_xlsx(
+    head: Sequence[str], rows: Sequence[Sequence[Any]], totals: dict[str, list[float]], zh: bool
+) -> bytes:
     """The statement as a small workbook (values, never formulas; text stays text)."""
     import openpyxl
 
@@ -437,19 +626,31 @@ def _rows_of(tables: Tables, orders: Iterable[str]) -> list[int]:
     for no in orders:
         i = m.find("contract_no", no)
         if i is None:
-            raise InputError(f"Contract {header_text(no)} is not in the master sheet.",
-                             f"合同 {header_text(no)} 不在工作序列表中。")
+            raise InputError(
+                f"Contract {header_text(no)} is not in the master sheet.",
+                f"合同 {header_text(no)} 不在工作序列表中。",
+            )
         out.append(i)
     return out
 
 
-def make_drafts(tables: Tables, schema: Schema, as_of: dt.date, kind: str, *, orders: Sequence[str] = (),
-                customer: str | None = None, due: bool = False) -> list[Draft]:
+def make_drafts(
+    tables: Tables,
+    schema: Schema,
+    as_of: dt.date,
+    kind: str,
+    *,
+    orders: Sequence[str] = (),
+    customer: str | None = None,
+    due: bool = False,
+) -> list[Draft]:
     """The drafts of ``kind`` for the orders named, a customer, or everything due
     (the to-do list's shipping-advice / dunning items; every customer with open items for
     a statement).  Raises InputError when the selection gives no letter at all."""
     if kind not in KINDS:
-        raise InputError(f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。")
+        raise InputError(
+            f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。"
+        )
     m = tables.master
     lines = receivables_book(tables, schema, as_of).open
     if kind == "shipping-advice":
@@ -458,28 +659,49 @@ def make_drafts(tables: Tables, schema: Schema, as_of: dt.date, kind: str, *, or
         elif customer:
             want = norm(customer)
             st = order_stages(m, schema, as_of)
-            rows = [i for i in range(m.n) if m.get("customer", i) is not None and norm(str(m.get("customer", i))) == want
-                    and st.stage[i] >= SHIPPED and not st.settled[i] and m.get("shipping_advice_date", i) is None]
+            rows = [
+                i
+                for i in range(m.n)
+                if m.get("customer", i) is not None
+                and norm(str(m.get("customer", i))) == want
+                and st.stage[i] >= SHIPPED
+                and not st.settled[i]
+                and m.get("shipping_advice_date", i) is None
+            ]
         else:
             from gendan.todo import todo_items
 
-            rows = sorted({m.find("contract_no", t.contract_no) for t in todo_items(tables, schema, as_of)
-                           if t.kind == "shipping-advice" and t.contract_no} - {None})  # type: ignore[type-var]
+            rows = sorted(
+                {
+                    m.find("contract_no", t.contract_no)
+                    for t in todo_items(tables, schema, as_of)
+                    if t.kind == "shipping-advice" and t.contract_no
+                }
+                - {None}
+            )  # type: ignore[type-var]
         bl = m.column("bl_date")
         drafts = [shipping_advice(tables, i) for i in rows if bl[i] is not None and bl[i] <= as_of]
         if not drafts and (orders or customer):
-            raise InputError("None of the selected orders is shipped (a B/L date on or before the as-of date), so "
-                             "there is no shipping advice to write.",
-                             "所选订单都还没有装船（提单日期不晚于基准日），无法写装船通知。")
+            raise InputError(
+                "None of the selected orders is shipped (a B/L date on or before the as-of date), so "
+                "there is no shipping advice to write.",
+                "所选订单都还没有装船（提单日期不晚于基准日），无法写装船通知。",
+            )
         return drafts
     if orders:
-        names = [str(m.get("customer", i)) for i in _rows_of(tables, orders) if m.get("customer", i)]
+        names = [
+            str(m.get("customer", i)) for i in _rows_of(tables, orders) if m.get("customer", i)
+        ]
     elif customer:
         names = [customer]
     elif kind == "dunning":
         from gendan.todo import todo_items
 
-        names = [t.customer for t in todo_items(tables, schema, as_of) if t.kind == "dunning" and t.customer]
+        names = [
+            t.customer
+            for t in todo_items(tables, schema, as_of)
+            if t.kind == "dunning" and t.customer
+        ]
     else:
         names = [r.customer for r in lines if r.customer]
     seen: dict[str, str] = {}
@@ -487,17 +709,29 @@ def make_drafts(tables: Tables, schema: Schema, as_of: dt.date, kind: str, *, or
         seen.setdefault(norm(n), n)
     out: list[Draft] = []
     for n in seen.values():
-        d = dunning(tables, lines, n) if kind == "dunning" else statement(tables, schema, as_of, n, lines)
+        d = (
+            dunning(tables, lines, n)
+            if kind == "dunning"
+            else statement(tables, schema, as_of, n, lines)
+        )
         if d is not None:
             out.append(d)
     if not out and (orders or customer):
-        what = ("nothing overdue", "没有逾期款项") if kind == "dunning" else ("no shipped open orders", "没有已发货未结案的订单")
-        raise InputError(f"The selected customer has {what[0]} on {as_of.isoformat()}, so there is no letter to write.",
-                         f"所选客户截至 {as_of.isoformat()} {what[1]}，无需写信。")
+        what = (
+            ("nothing overdue", "没有逾期款项")
+            if kind == "dunning"
+            else ("no shipped open orders", "没有已发货未结案的订单")
+        )
+        raise InputError(
+            f"The selected customer has {what[0]} on {as_of.isoformat()}, so there is no letter to write.",
+            f"所选客户截至 {as_of.isoformat()} {what[1]}，无需写信。",
+        )
     return out
 
 
-def write_drafts(drafts: Sequence[Draft], out_dir: str | Path, inputs: Sequence[str | Path] = ()) -> list[Path]:
+def write_drafts(
+    drafts: Sequence[Draft], out_dir: str | Path, inputs: Sequence[str | Path] = ()
+) -> list[Path]:
     """Write each draft as ``<name>.eml`` in ``out_dir`` (created if missing), atomically,
     never onto an input file; names that collide get -2, -3 …"""
     from gendan.errors import OutputError
@@ -505,13 +739,17 @@ def write_drafts(drafts: Sequence[Draft], out_dir: str | Path, inputs: Sequence[
 
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"--out {folder.name} is a file; give a folder for the .eml drafts.",
-                          f"--out {folder.name} 是文件；请给出存放 .eml 草稿的文件夹。")
+        raise OutputError(
+            f"--out {folder.name} is a file; give a folder for the .eml drafts.",
+            f"--out {folder.name} 是文件；请给出存放 .eml 草稿的文件夹。",
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"Cannot create the folder {folder}: {exc.strerror or exc}.",
-                          f"无法创建文件夹 {folder}：{exc.strerror or exc}。") from None
+        raise OutputError(
+            f"Cannot create the folder {folder}: {exc.strerror or exc}.",
+            f"无法创建文件夹 {folder}：{exc.strerror or exc}。",
+        ) from None
     used: set[str] = set()
     paths = []
     for d in drafts:
