@@ -118,7 +118,8 @@ def header_text(value: object) -> str:
 
 def addresses(cell: object) -> tuple[list[str], list[str]]:
     """The e-mail addresses in a cell (split at , ; and white space), and the rejected parts."""
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[str] = []
     for part in re.split(r"[,;，；\s]+", "" if cell is None else str(cell)):
         p = part.strip().strip("<>")
         if not p:
@@ -671,14 +672,12 @@ def make_drafts(
         else:
             from gendan.todo import todo_items
 
-            rows = sorted(
-                {
-                    m.find("contract_no", t.contract_no)
-                    for t in todo_items(tables, schema, as_of)
-                    if t.kind == "shipping-advice" and t.contract_no
-                }
-                - {None}
-            )  # type: ignore[type-var]
+            found = {
+                m.find("contract_no", t.contract_no)
+                for t in todo_items(tables, schema, as_of)
+                if t.kind == "shipping-advice" and t.contract_no
+            }
+            rows = sorted(i for i in found if i is not None)
         bl = m.column("bl_date")
         drafts = [shipping_advice(tables, i) for i in rows if bl[i] is not None and bl[i] <= as_of]
         if not drafts and (orders or customer):

@@ -136,8 +136,9 @@ def _cust(customer: str, full_name: str, address: str, country: str, contact: st
           terms: str, dispatch: str, bank: str, notify: str, docs: str | None = None, **kw: Any) -> _Cust:
     row = {"customer": customer, "full_name": full_name, "address": address, "country": country,
            "contact": contact, "email": email, "language": "en", "default_payment_terms": terms,
-           "dispatch_preference": dispatch, "collecting_bank": bank, "notify_party": notify,
-           "required_documents": docs}
+           "dispatch_preference": dispatch, "collecting_bank": bank, "notify_party": notify}
+    if docs:
+        row["required_documents"] = docs
     return _Cust(row=row, **kw)
 
 
