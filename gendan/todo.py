@@ -8,7 +8,8 @@ date is within ``days`` of the as-of date, or already past.
 The rules reuse what the rest of gendan knows, so a due date never means two things:
 
 - where an order is in its life comes from :mod:`gendan.stages` (the 状态 word and the
-  row's own dates), and a settled or closed order produces nothing;
+  row's own dates), and a closed order produces nothing;
+- a paid order produces nothing more, except a T/T order's documents still to send;
 - money comes from the receivables lines (:func:`gendan.receivables.receivables_book`):
   the same instalments, due dates and dunning levels as ``gendan overdue``;
 - the certificates a customer or a product needs are the ones the ``certificates`` check
@@ -24,7 +25,10 @@ lc-shipment    L/C latest shipment date due and the goods not shipped
 lc-expiry      L/C expiry due and the goods not shipped (ask for an amendment)
 lc-presentation shipped under an L/C, documents not presented: B/L + presentation
                period, never later than the expiry
-docs-send      shipped (not under an L/C), documents not sent: B/L + docs_after_bl_days
+docs-send      shipped (not under an L/C), documents not sent: B/L + docs_after_bl_days;
+               under T/T the originals wait for the money (domain.md: sending them
+               earlier gives the goods away), so only once paid in full - and then
+               never before the day after the money arrived
 certificate    a certificate the customer/product needs is blank: ETD - certificate_lead_days
 shipping-advice shipped, no 装船通知日期: B/L + shipping_advice_days; moot once the goods
                arrived (ETA passed) or after shipping_advice_window_days
@@ -49,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 from gendan.receivables import receivables_book
 from gendan.schema import TODO_DEFAULTS
-from gendan.stages import BOOKED, DOCS_SENT, SHIPPED, order_stages
+from gendan.stages import BOOKED, DOCS_SENT, SHIPPED, order_stages, status_stages
 from gendan.terms import LC_METHODS
 
 if TYPE_CHECKING:
@@ -82,6 +86,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "payment-due": ("收款到期", "Payment due"),
 }
 _RANK = {k: n for n, k in enumerate(KINDS)}
+_TT = frozenset({"TT_ADVANCE", "TT_BALANCE"})
 
 _PART = {
     "deposit": ("定金", "deposit"),
@@ -198,9 +203,30 @@ def todo_items(
     def due(d: dt.date | None) -> bool:
         return d is not None and d <= horizon
 
+    said = status_stages(m)
+    sent, received_on = col("docs_sent_date"), col("received_date")
+
+    def tt_paid_docs(i: int) -> bool:
+        """A T/T order paid in full, shipped, documents neither dated nor marked sent."""
+        t = terms[i]
+        return (
+            t is not None
+            and t.method in _TT
+            and st.paid_in_full[i]
+            and bl[i] is not None
+            and bl[i] <= as_of
+            and sent[i] is None
+            and (said[i] is None or said[i] < DOCS_SENT)
+        )
+
     for i in range(m.n):
-        if st.settled[i] or st.closed[i]:
-            continue  # paid or closed: what is left of its life is history
+        if st.closed[i]:
+            continue  # closed: what is left of its life is history
+        if st.settled[i]:
+            # paid: only a T/T buyer's originals can still be owed - they waited for the money
+            if tt_paid_docs(i):
+                _docs_after_payment(out, i, bl[i], conf["docs_after_bl_days"], received_on[i], due)
+            continue
         stage = st.stage[i]
         method = terms[i].method if terms[i] is not None else None
         is_lc = method in LC_METHODS
@@ -273,7 +299,7 @@ def todo_items(
                         f"Present the documents under L/C {lc}by {_d(deadline)} ({why_en}); not presented "
                         "yet.",
                     )
-            else:
+            elif method not in _TT:  # T/T originals wait for the money (the payment items)
                 n = conf["docs_after_bl_days"]
                 send_by = bl[i] + dt.timedelta(days=n)
                 if due(send_by):
@@ -327,6 +353,27 @@ def todo_items(
                 )
     _money_items(out, tables, schema, as_of, horizon, st.settled)
     return sorted(out.items, key=lambda t: (t.days_left, _RANK[t.kind], t.row, t.cell))
+
+
+def _docs_after_payment(
+    out: _Rows, i: int, bl: dt.date, n: int, paid: dt.date | None, due: Any
+) -> None:
+    """T/T: the originals (or the telex release) go once the money is in - B/L + n days,
+    or the day after the money arrived when that is later."""
+    send_by = bl + dt.timedelta(days=n)
+    if paid is not None and paid + dt.timedelta(days=1) > send_by:
+        send_by = paid + dt.timedelta(days=1)
+    if due(send_by):
+        got = f"，货款已于 {_d(paid)} 收齐" if paid else "，货款已收齐"
+        got_en = f"; paid in full on {_d(paid)}" if paid else "; paid in full"
+        out.add(
+            i,
+            "docs-send",
+            send_by,
+            "docs_sent_date",
+            f"寄单/电放：提单日 {_d(bl)}{got}，正本单据尚未寄出。",
+            f"Send the original documents (or release by telex): B/L date {_d(bl)}{got_en}; not sent yet.",
+        )
 
 
 def _money_items(

@@ -353,3 +353,27 @@ def test_cli_bad_input_exits_2(
         == 0
     )
     assert out.read_text(encoding="utf-8").startswith(",".join(TODO_FIELDS))
+
+
+def test_tt_originals_wait_for_the_money() -> None:
+    bl = DUE - dt.timedelta(days=7)
+    tt = dict(
+        payment_terms="T/T 30% deposit, 70% against B/L copy",
+        collecting_bank=None,
+        shipping_advice_date=bl,
+    )
+    # balance unpaid: no "send documents" (the payment items carry the order), whatever the window
+    unpaid = items([shipped(1, bl=bl, received_amount=7755.0, **tt)], DUE, days=60)
+    assert not of("docs-send", unpaid) and of("payment-due", unpaid)
+    # paid in full three days after the B/L: the originals are due B/L + 7
+    paid = shipped(1, bl=bl, received_amount=25850.0, received_date=bl + dt.timedelta(days=3), **tt)
+    (t,) = items([paid], DUE)
+    assert (t.kind, t.due_date, t.days_left) == ("docs-send", DUE, 0) and "telex" in t.action_en
+    # paid later than B/L + 7: due the day after the money arrived
+    late = dict(paid, received_date=DUE + dt.timedelta(days=2))
+    (t,) = items([late], DUE)
+    assert t.due_date == DUE + dt.timedelta(days=3)
+    # documents marked sent, by date or by status, or the order closed: nothing
+    assert not items([dict(paid, docs_sent_date=DUE, status="已寄单")], DUE)
+    assert not items([dict(paid, status="已收款")], DUE)
+    assert not items([dict(paid, status="已结案")], DUE)
