@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from gendan.errors import InputError
 from gendan.normalize import norm
 from gendan.receivables import Receivable, receivables_book
-from gendan.stages import CLOSED, SHIPPED, order_stages
+from gendan.stages import SHIPPED, order_stages
 
 if TYPE_CHECKING:
     from gendan.schema import Schema
@@ -496,7 +496,6 @@ def statement(
     closed, received, open, and the closing balance per currency (with an .xlsx copy)."""
     m = tables.master
     st = order_stages(m, schema, as_of)
-    status_closed = [s == CLOSED for s in st.stage]
     open_by_row: dict[int, float] = defaultdict(float)
     for r in lines:
         open_by_row[r.index] += r.outstanding
@@ -507,7 +506,7 @@ def statement(
         if m.get("customer", i) is not None
         and norm(str(m.get("customer", i))) == want
         and st.stage[i] >= SHIPPED
-        and not status_closed[i]
+        and not st.closed[i]
         and m.get("amount", i) is not None
     ]
     if not idx:
