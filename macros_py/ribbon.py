@@ -40,6 +40,7 @@ __all__ = [
     "settings",
     "show_help",
     "todo",
+    "mail_drafts",
 ]
 
 #: Where the user's own settings live when no other file is found (survives upgrades).
@@ -159,6 +160,41 @@ def todo(host: Any = None, as_of: dt.date | None = None, days: int | None = None
         else f"{len(items)} things to do, {late} late; see the 今日待办 sheet."
     )
     return items
+
+
+def mail_drafts(host: Any = None, kind: str = "shipping-advice", as_of: dt.date | None = None) -> list[Path]:
+    """邮件草稿 Mail drafts: the .eml drafts (``gendan mail``) for the orders in the selected
+    rows, written to a gendan-mail folder beside the workbook; gendan never sends them."""
+    from gendan.mail import make_drafts, write_drafts
+    from gendan.tables import load_tables
+
+    host = _host(host)
+    schema = _schema(host)
+    tables = load_tables(host.read(), schema)
+    sheet, rows = host.selection()
+    m = tables.master
+    contracts = [
+        str(m.get("contract_no", i))
+        for i, r in enumerate(m.rows)
+        if r in rows and m.get("contract_no", i) and sheet in (None, m.sheet)
+    ]
+    folder = host.folder
+    if not contracts or folder is None:
+        host.tell(
+            "请先在「工作序列表」中选中订单所在的行（工作簿须已保存）。"
+            if _lang() != "en"
+            else "Select the rows of the orders on the master sheet first (the workbook must be saved)."
+        )
+        return []
+    drafts = make_drafts(tables, schema, as_of or dt.date.today(), kind, orders=contracts)
+    out = Path(folder) / "gendan-mail"
+    paths = write_drafts(drafts, out)
+    host.tell(
+        f"已写入 {len(paths)} 封邮件草稿到 {out}（gendan 不发送邮件）。"
+        if _lang() != "en"
+        else f"{len(paths)} e-mail drafts written to {out} (gendan never sends mail)."
+    )
+    return paths
 
 
 def _customer_languages(tables: Any) -> dict[str, str]:

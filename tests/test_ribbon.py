@@ -196,3 +196,25 @@ def test_todo_writes_the_same_list_as_the_cli(host: FileHost, sample: Path) -> N
     assert "今日待办" in host.messages[-1]
     # the master is untouched
     assert openpyxl.load_workbook(host.out)[MASTER].max_row == openpyxl.load_workbook(sample)[MASTER].max_row
+
+
+def test_mail_drafts_for_selected_rows(sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    monkeypatch.setenv("GENDAN_LANG", "en")
+    monkeypatch.delenv("GENDAN_SCHEMA", raising=False)
+    monkeypatch.setattr(ribbon, "USER_SCHEMA", tmp_path / "home" / ".gendan" / "gendan.yaml")
+    book = tmp_path / "book" / "sample.xlsx"
+    book.parent.mkdir()
+    book.write_bytes(sample.read_bytes())
+    ws = openpyxl.load_workbook(book)[MASTER]
+    shipped = [r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value][:2]
+    host = FileHost(book, tmp_path / "out.xlsx", selection=(MASTER, shipped))
+    paths = ribbon.mail_drafts(host, "shipping-advice", as_of=AS_OF)
+    assert [p.parent for p in paths] == [book.parent / "gendan-mail"] * 2
+    for p, r in zip(paths, shipped, strict=True):
+        msg = BytesParser(policy=policy.default).parsebytes(p.read_bytes())
+        assert str(ws.cell(row=r, column=1).value) in msg["Subject"]
+    assert "2 e-mail drafts" in host.messages[-1]
+    assert ribbon.mail_drafts(FileHost(book, tmp_path / "o2.xlsx"), "dunning") == []
