@@ -273,6 +273,77 @@ def cmd_overdue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(text: str | None) -> int | None:
+    if text is None:
+        return None
+    t = text.strip()
+    if not t.isdigit() or int(t) > 3660:
+        raise _UsageError(f"--days '{text}' is not a number of days from 0 to 3660.",
+                          f"--days '{text}' 不是 0 到 3660 之间的天数。")
+    return int(t)
+
+
+def _emit_beside(text: str, out: str | None, book: str) -> None:
+    """Like _emit, but refuses to write the report onto the workbook it was read from."""
+    if out:
+        from gendan.safe_write import atomic_write_text
+
+        atomic_write_text(Path(out), text, newline="", inputs=[book])
+    else:
+        _emit(text, None)
+
+
+def cmd_todo(args: argparse.Namespace) -> int:
+    from gendan.check import load_book
+    from gendan.todo import todo_csv, todo_items, todo_json, todo_table
+
+    as_of = _as_of(args.as_of)
+    days = _days(args.days)
+    if not Path(args.book).is_file():
+        raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
+    tables, schema = load_book(args.book, _schema(args))
+    items = todo_items(tables, schema, as_of, days)
+    if args.format == "json":
+        text = todo_json(items)
+    elif args.format == "csv":
+        text = todo_csv(items)
+    else:
+        window = schema.settings.todo.get("days", 7) if days is None else days
+        text = todo_table(items, _lang(args), as_of, window)
+    _emit_beside(text, args.out, args.book)
+    return 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    from gendan.check import load_book
+    from gendan.mail import KINDS, make_drafts, write_drafts
+
+    if args.kind not in KINDS:
+        raise _UsageError(f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。")
+    chosen = sum(bool(x) for x in (args.order, args.customer, args.due))
+    if chosen != 1:
+        raise _UsageError("Choose the letters with exactly one of --order NO …, --customer NAME or --due.",
+                          "请用 --order 合同号 …、--customer 客户 或 --due 三者之一选择要写的信。")
+    if not args.out:
+        raise _UsageError("Give the folder for the .eml drafts with --out DIR.", "请用 --out 文件夹 指定 .eml 草稿的存放位置。")
+    as_of = _as_of(args.as_of)
+    if not Path(args.book).is_file():
+        raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
+    tables, schema = load_book(args.book, _schema(args))
+    drafts = make_drafts(tables, schema, as_of, args.kind, orders=args.order or (), customer=args.customer,
+                         due=args.due)
+    paths = write_drafts(drafts, args.out, inputs=[args.book])
+    for d in drafts:
+        for note in d.notes:
+            print(f"注意 note: {note}", file=sys.stderr)
+    zh = _lang(args) == "zh"
+    print(f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）：" if zh else
+          f"Wrote {len(paths)} e-mail drafts (gendan never sends mail):")
+    for p in paths:
+        print(f"  {p}")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from gendan.documents import generate
 
@@ -443,6 +514,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("book")
     common(sp)
     sp.set_defaults(fn=cmd_overdue)
+
+    sp = sub.add_parser("todo", help="what is due: booking, L/C, documents, shipping advice, payments, dunning")
+    sp.add_argument("book")
+    sp.add_argument("--days", help="items due within this many days, and late ones (default: settings.todo.days)")
+    common(sp)
+    sp.set_defaults(fn=cmd_todo)
+
+    sp = sub.add_parser("mail", help="e-mail drafts (.eml): shipping advice, dunning letters, statements of account")
+    sp.add_argument("book")
+    sp.add_argument("--kind", required=False, default="", metavar="shipping-advice|dunning|statement")
+    sp.add_argument("--order", nargs="+", metavar="NO", help="contract numbers")
+    sp.add_argument("--customer", metavar="NAME", help="one customer (客户 short name)")
+    sp.add_argument("--due", action="store_true", help="everything the to-do list says is due")
+    sp.add_argument("--out", metavar="DIR", help="folder for the .eml files")
+    sp.add_argument("--as-of", help="date for due and overdue, YYYY-MM-DD (default: today)")
+    common(sp, formats=False)
+    sp.set_defaults(fn=cmd_mail)
 
     sp = sub.add_parser("docs", help="generate the linked document sheets")
     sp.add_argument("book")

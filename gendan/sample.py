@@ -133,10 +133,12 @@ class _Cust:
 
 
 def _cust(customer: str, full_name: str, address: str, country: str, contact: str, email: str,
-          terms: str, dispatch: str, bank: str, notify: str, **kw: Any) -> _Cust:
+          terms: str, dispatch: str, bank: str, notify: str, docs: str | None = None, **kw: Any) -> _Cust:
     row = {"customer": customer, "full_name": full_name, "address": address, "country": country,
            "contact": contact, "email": email, "language": "en", "default_payment_terms": terms,
            "dispatch_preference": dispatch, "collecting_bank": bank, "notify_party": notify}
+    if docs:
+        row["required_documents"] = docs
     return _Cust(row=row, **kw)
 
 
@@ -166,7 +168,7 @@ CUSTOMERS: tuple[_Cust, ...] = (
     _cust("MY HARVEST", "MY HARVEST TRADING SDN. BHD.", "Lot 8, Jalan Kem, 42000 Port Klang, Selangor, Malaysia",
           "MY", "Tan Wei Ming", "purchase@myharvest.example.my",
           "D/P 即期", "银行", "Malayan Banking Berhad (Maybank), Port Klang Branch, SWIFT MBBEMYKL",
-          "MY HARVEST TRADING SDN. BHD., PORT KLANG",
+          "MY HARVEST TRADING SDN. BHD., PORT KLANG", docs="植检证, 产地证 Form E",
           method="DP", pod="PORT KLANG, MALAYSIA",
           products=_APPLES, sizes=(1, 1, 2), manager="王磊",
           vessels=(("OOCL BRISBANE V.{w:03d}S", "OOLU27"), ("SITC PORTKLANG V.26{w:02d}S", "SITGQDPK")), weight=11),
@@ -430,6 +432,9 @@ def _cut(o: _Order, as_of: date) -> dict[str, Any]:
     if docs_sent is None:  # how the documents go is filled in when they go
         v["tracking_no"] = v["dispatch_method"] = None
     v["docs_sent_date"] = docs_sent
+    # the shipping advice goes the day after the B/L; the last few days' are not recorded yet
+    advised = v["bl_date"] + timedelta(days=1) if shipped else None
+    v["shipping_advice_date"] = advised if advised is not None and advised <= as_of - timedelta(days=3) else None
     if o.method == "OA" and shipped and o.cust.currency == "EUR":
         v["due_date"] = v["bl_date"] + timedelta(days=30)  # typed from the buyer's statement
     received = 0.0
@@ -736,6 +741,8 @@ def _plant(orders: list[_Order], rows: list[dict[str, Any]], seed: int, as_of: d
                and 31 <= (as_of - (r["docs_sent_date"] + timedelta(days=14))).days <= 60,
                reserved="dp-overdue")
     unpay(i)
+    # a firm letter went out at 15 days overdue; the order is now at the final-notice level
+    rows[i]["reminder_date"] = rows[i]["docs_sent_date"] + timedelta(days=14 + 15)
     P.record(i, "overdue", "received_amount", "D/P at sight, 31–60 days overdue")
     i = P.pick(lambda i, r, o: _paid(r)
                and 61 <= (as_of - (r["bl_date"] + timedelta(days=30))).days <= 90,
@@ -743,6 +750,7 @@ def _plant(orders: list[_Order], rows: list[dict[str, Any]], seed: int, as_of: d
     r = rows[i]
     r["received_amount"] = round(r["amount"] * 0.5, 2)
     r["status"] = "已寄单"
+    r["reminder_date"] = as_of - timedelta(days=3)  # reminded at this level already
     P.record(i, "overdue", "received_amount", "O/A 30 days, half paid, 61–90 days overdue")
     i = P.pick(lambda i, r, o: o.method == "TT_BALANCE" and _paid(r)
                and (as_of - (r["bl_date"] + timedelta(days=7))).days > 100)

@@ -280,6 +280,16 @@ class PriceOutlier:
     ratio: float = 3.0
 
 
+#: The to-do rules' day counts (``settings.todo`` overrides any of them).
+TODO_DEFAULTS: Mapping[str, int] = {
+    "days": 7,  # the window: items due within this many days (``--days``)
+    "docs_after_bl_days": 7,  # documents sent to the buyer/bank within this many days of the B/L
+    "shipping_advice_days": 1,  # shipping advice to the buyer within this many days of the B/L
+    "shipping_advice_window_days": 14,  # after this long (or after the ETA) an advice is moot
+    "certificate_lead_days": 2,  # certificates ready this many days before the ETD
+}
+
+
 @dataclass(frozen=True)
 class DunningLevel:
     level: str
@@ -315,6 +325,8 @@ class Settings:
     price_outlier: PriceOutlier = PriceOutlier()
     #: certificate column key -> words that name it in a required-documents cell
     certificates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: day counts of the to-do rules (gendan.todo), see TODO_DEFAULTS
+    todo: Mapping[str, int] = field(default_factory=lambda: dict(TODO_DEFAULTS))
 
     _DAY_FIELDS = (
         "deposit_due_days", "grace_days", "collection_transit_days", "lc_transit_days",
@@ -695,7 +707,7 @@ _SETTINGS_INT = {
 }
 _SETTINGS_FLOAT = {"amount_tolerance", "weight_tolerance_pct", "kg_per_carton_tolerance", "overdue_threshold"}
 _SETTINGS_OTHER = {"aging_buckets", "dunning_levels", "customers", "severity", "disabled", "bank_charges",
-                   "price_outlier", "certificates"}
+                   "price_outlier", "certificates", "todo"}
 
 
 def _bank_charges(ctx: _Ctx, where: list[str | int], raw: Any) -> dict[str, BankCharge]:
@@ -815,4 +827,14 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
             raise ctx.fail(where + ["certificates"], "expected a mapping of column key → words",
                            "应为 列键 → 名称列表 的映射")
         kw["certificates"] = {str(k): _strs(ctx, where + ["certificates", str(k)], v) for k, v in certs.items()}
+    if "todo" in raw:
+        td = raw["todo"] or {}
+        tw = where + ["todo"]
+        if not isinstance(td, dict):
+            raise ctx.fail(tw, "expected a mapping of day counts", "应为天数设置的映射")
+        _no_unknown(ctx, tw, td, set(TODO_DEFAULTS))
+        for k, v in td.items():
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ctx.fail(tw + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数")
+        kw["todo"] = {**TODO_DEFAULTS, **td}
     return Settings(**kw)

@@ -40,6 +40,8 @@ __all__ = [
     "schema_path",
     "settings",
     "show_help",
+    "todo",
+    "mail_drafts",
 ]
 
 #: Where the user's own settings live when no other file is found (survives upgrades).
@@ -135,6 +137,65 @@ def overdue(host: Any = None, as_of: dt.date | None = None) -> list[Any]:
         else f"{len(items)} open orders, {late} overdue; see the 逾期催款 sheet."
     )
     return items
+
+
+def todo(host: Any = None, as_of: dt.date | None = None, days: int | None = None) -> list[Any]:
+    """今日待办 To-do: what is due (booking, L/C, documents, shipping advice, payments,
+    dunning) on a 今日待办 sheet, most urgent first, linked to the master cells - the same
+    list ``gendan todo`` prints, from the same engine function."""
+    from gendan.tables import load_tables
+    from gendan.todo import todo_items
+    from macros_py.todo_sheet import plan_todo
+
+    host = _host(host)
+    as_of = as_of or dt.date.today()
+    schema = _schema(host)
+    tables = load_tables(host.read(), schema)
+    items = todo_items(tables, schema, as_of, days)
+    window = schema.settings.todo.get("days", 7) if days is None else days
+    host.apply(plan_todo(items, as_of, window, _lang()))
+    late = sum(1 for t in items if t.days_left < 0)
+    host.tell(
+        f"{len(items)} 项待办，其中 {late} 项已逾期，详见「今日待办」。"
+        if _lang() != "en"
+        else f"{len(items)} things to do, {late} late; see the 今日待办 sheet."
+    )
+    return items
+
+
+def mail_drafts(host: Any = None, kind: str = "shipping-advice", as_of: dt.date | None = None) -> list[Path]:
+    """邮件草稿 Mail drafts: the .eml drafts (``gendan mail``) for the orders in the selected
+    rows, written to a gendan-mail folder beside the workbook; gendan never sends them."""
+    from gendan.mail import make_drafts, write_drafts
+    from gendan.tables import load_tables
+
+    host = _host(host)
+    schema = _schema(host)
+    tables = load_tables(host.read(), schema)
+    sheet, rows = host.selection()
+    m = tables.master
+    contracts = [
+        str(m.get("contract_no", i))
+        for i, r in enumerate(m.rows)
+        if r in rows and m.get("contract_no", i) and sheet in (None, m.sheet)
+    ]
+    folder = host.folder
+    if not contracts or folder is None:
+        host.tell(
+            "请先在「工作序列表」中选中订单所在的行（工作簿须已保存）。"
+            if _lang() != "en"
+            else "Select the rows of the orders on the master sheet first (the workbook must be saved)."
+        )
+        return []
+    drafts = make_drafts(tables, schema, as_of or dt.date.today(), kind, orders=contracts)
+    out = Path(folder) / "gendan-mail"
+    paths = write_drafts(drafts, out)
+    host.tell(
+        f"已写入 {len(paths)} 封邮件草稿到 {out}（gendan 不发送邮件）。"
+        if _lang() != "en"
+        else f"{len(paths)} e-mail drafts written to {out} (gendan never sends mail)."
+    )
+    return paths
 
 
 def _customer_languages(tables: Any) -> dict[str, str]:

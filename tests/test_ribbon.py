@@ -175,3 +175,47 @@ def test_run_logs_unexpected_errors(
 def test_as_of_defaults_to_today(host: FileHost) -> None:
     report = ribbon.check(host)
     assert report.stats["as_of"] == dt.date.today().isoformat()
+
+
+def test_todo_writes_the_same_list_as_the_cli(host: FileHost, sample: Path) -> None:
+    from gendan.check import load_book
+    from gendan.todo import todo_items
+    from macros_py.todo_sheet import TODO_SHEET
+
+    items = ribbon.todo(host, as_of=AS_OF, days=60)
+    tables, schema = load_book(sample)
+    assert [t.to_dict() for t in items] == [t.to_dict() for t in todo_items(tables, schema, AS_OF, 60)]
+    assert len({t.kind for t in items}) >= 9
+    ws = openpyxl.load_workbook(host.out)[TODO_SHEET]
+    assert ws["A2"].value == "合同号" and ws.max_row == len(items) + 2
+    for n, t in enumerate(items, start=3):
+        assert ws[f"A{n}"].value == t.contract_no
+        assert ws[f"E{n}"].value == t.days_left and ws[f"H{n}"].value == t.cell
+        assert ws[f"G{n}"].value == t.action_zh
+        assert ws[f"A{n}"].hyperlink.target == f"#'{t.sheet}'!{t.cell}"
+    assert [ws[f"E{n}"].value for n in range(3, len(items) + 3)] == sorted(t.days_left for t in items)
+    assert "今日待办" in host.messages[-1]
+    # the master is untouched
+    assert openpyxl.load_workbook(host.out)[MASTER].max_row == openpyxl.load_workbook(sample)[MASTER].max_row
+
+
+def test_mail_drafts_for_selected_rows(sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    monkeypatch.setenv("GENDAN_LANG", "en")
+    monkeypatch.delenv("GENDAN_SCHEMA", raising=False)
+    monkeypatch.setattr(ribbon, "USER_SCHEMA", tmp_path / "home" / ".gendan" / "gendan.yaml")
+    book = tmp_path / "book" / "sample.xlsx"
+    book.parent.mkdir()
+    book.write_bytes(sample.read_bytes())
+    ws = openpyxl.load_workbook(book)[MASTER]
+    shipped = [r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value][:2]
+    host = FileHost(book, tmp_path / "out.xlsx", selection=(MASTER, shipped))
+    paths = ribbon.mail_drafts(host, "shipping-advice", as_of=AS_OF)
+    assert [p.parent for p in paths] == [book.parent / "gendan-mail"] * 2
+    for p, r in zip(paths, shipped, strict=True):
+        msg = BytesParser(policy=policy.default).parsebytes(p.read_bytes())
+        assert str(ws.cell(row=r, column=1).value) in msg["Subject"]
+    assert "2 e-mail drafts" in host.messages[-1]
+    assert ribbon.mail_drafts(FileHost(book, tmp_path / "o2.xlsx"), "dunning") == []

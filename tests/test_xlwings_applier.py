@@ -547,3 +547,29 @@ def test_live_excel_round_trip() -> None:  # pragma: no cover - runs only where 
         assert book.sheets[0]["A1"].color == (255, 199, 206)
         assert book.sheets[0]["B1"].note.text.startswith(NOTE_PREFIX)
         book.close()
+
+
+def test_todo_button_end_to_end_on_the_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The To-do handler on the live path: the data start at B2, so the links to the
+    master cells must carry the used range's origin; the list is the engine's."""
+    from factory import clean_order, make_data
+
+    from gendan.schema import load_schema
+    from gendan.tables import load_tables
+    from gendan.todo import todo_items
+    from macros_py.todo_sheet import TODO_SHEET
+
+    monkeypatch.setenv("GENDAN_LANG", "en")
+    order = clean_order(1, bl_date=dt.date(2026, 5, 1), etd=dt.date(2026, 5, 1), docs_sent_date=None,
+                        dispatch_method=None, status="已装船")
+    data = make_data([order])
+    book = _book_from(data, origin=(2, 2))
+    items = ribbon.todo(XlwingsHost(book), as_of=dt.date(2026, 5, 2))
+    assert [(t.kind, t.days_left) for t in items] == [("shipping-advice", 0), ("docs-send", 6)]
+    schema = load_schema()
+    plain = todo_items(load_tables(data, schema), schema, dt.date(2026, 5, 2))
+    # same rule and due date as on the data read at A1; the cell moved by the origin
+    assert [(t.kind, t.due_date, t.days_left) for t in plain] == [(t.kind, t.due_date, t.days_left) for t in items]
+    assert items[0].cell != plain[0].cell
+    assert (TODO_SHEET, "A3", "add_hyperlink", (f"#'工作序列表'!{items[0].cell}", "GD26-001")) in book.calls
+    assert book.app_calls[-1][0] == "alert" and "2 things to do" in book.app_calls[-1][1]

@@ -1,0 +1,91 @@
+"""Plan the 今日待办 (to-do) sheet the To-do button writes: one row per item of
+:func:`gendan.todo.todo_items`, most urgent first, each contract number a link to the
+master cell the item is about.
+
+Pure planning over :class:`gendan.todo.TodoItem` records (no xlwings, no openpyxl), so the
+same plan goes to live Excel or to a file, and the sheet lists exactly what
+``gendan todo`` prints.  Cell text goes through ``SetValues``, which the appliers keep as
+text (a customer named ``=...`` never becomes a formula).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from gendan.plan import (
+    ColumnWidth,
+    Fill,
+    Font,
+    FreezePanes,
+    Hyperlink,
+    NewSheet,
+    NumberFormat,
+    Plan,
+    SetValues,
+)
+from gendan.todo import TodoItem, days_text
+
+TODO_SHEET = "今日待办"
+
+_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("合同号", "Contract No.", 14),
+    ("客户", "Customer", 16),
+    ("事项", "What", 14),
+    ("到期日", "Due", 12),
+    ("剩余天数", "Days Left", 10),
+    ("", "", 12),  # days left in words (今天 / 逾期 3 天)
+    ("下一步", "Next Action", 90),
+    ("单元格", "Cell", 9),
+)
+_LATE, _TODAY, _SOON = "F8CBAD", "FFEB9C", "DDEBF7"
+
+
+def plan_todo(items: Sequence[TodoItem], as_of: dt.date, window: int, lang: str = "zh") -> Plan:
+    """The 今日待办 sheet for ``items`` (already in urgency order: kept as given)."""
+    zh = lang != "en"
+    header = [c[0] if zh else c[1] for c in _COLUMNS]
+    header[5] = "说明" if zh else "When"
+    rows: list[list[object]] = [header]
+    links: list[Hyperlink] = []
+    fills: list[Fill] = []
+    for k, t in enumerate(items):
+        n = k + 3
+        rows.append(
+            [
+                t.contract_no or "",
+                t.customer or "",
+                t.label("zh" if zh else "en"),
+                t.due_date,
+                t.days_left,
+                days_text(t.days_left, "zh" if zh else "en"),
+                t.action_zh if zh else t.action_en,
+                t.cell,
+            ]
+        )
+        if t.sheet and t.cell:
+            target = "'" + t.sheet.replace("'", "''") + "'!" + t.cell
+            links.append(Hyperlink(TODO_SHEET, f"A{n}", target, t.contract_no or t.cell))
+        colour = _LATE if t.days_left < 0 else _TODAY if t.days_left == 0 else _SOON
+        fills.append(Fill(TODO_SHEET, f"D{n}:F{n}", colour))
+    late = sum(1 for t in items if t.days_left < 0)
+    title = (
+        f"今日待办（{as_of.isoformat()}）：{len(items)} 项，其中 {late} 项已逾期（{window} 天内到期及已逾期）"
+        if zh
+        else f"To do on {as_of.isoformat()}: {len(items)} items, {late} late (due within {window} days, or late)"
+    )
+    plan = Plan()
+    plan.add(NewSheet(TODO_SHEET, replace=True, tab_color="5B9BD5"))
+    plan.add(SetValues(TODO_SHEET, "A1", [[title]]))
+    plan.add(SetValues(TODO_SHEET, "A2", rows))
+    plan.add(Font(TODO_SHEET, "A1", bold=True, size=13))
+    plan.add(Font(TODO_SHEET, "A2:H2", bold=True))
+    plan.add(Fill(TODO_SHEET, "A2:H2", "D9E1F2"))
+    plan.add(FreezePanes(TODO_SHEET, "B3"))
+    if items:
+        plan.add(NumberFormat(TODO_SHEET, f"D3:D{len(items) + 2}", "yyyy-mm-dd"))
+    for j, (_zh, _en, width) in enumerate(_COLUMNS):
+        plan.add(ColumnWidth(TODO_SHEET, chr(ord("A") + j), width))
+    plan.add(*fills)
+    plan.add(*links)
+    return plan
