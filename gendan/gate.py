@@ -92,6 +92,9 @@ class Limits:
     max_sheet_cells: int = 16_000_000
     max_prolog_bytes: int = 64 * 1024
     max_workbook_xml_bytes: int = 32 * MiB
+    #: every ``<c>`` element (values or formatting only) an openpyxl rewrite would build:
+    #: the annotate fallback (gendan.apply_openpyxl) refuses beyond it (about 450 bytes each)
+    max_write_cells: int = 2_000_000
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Limits:
