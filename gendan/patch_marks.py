@@ -283,28 +283,60 @@ def _parse_comments(xml: str) -> tuple[list[str], list[_Comment]]:
     return authors, out
 
 
-_SHAPETYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
-              '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+_VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+           "x": "urn:schemas-microsoft-com:office:excel"}
 
 
-def _note_shape(spid: int, row0: int, col0: int) -> str:
+def _vml_prefixes(text: str) -> tuple[str, dict[str, str]]:
+    """The VML with every namespace a note needs declared, and the prefixes it uses for
+    them (Excel writes v/o/x; openpyxl ns0/ns1/ns2)."""
+    found: dict[str, str] = {}
+    for key, uri in _VML_NS.items():
+        m = re.search(r'xmlns:([\w.-]+)="' + re.escape(uri) + '"', text)
+        if m:
+            found[key] = m.group(1)
+    missing = [k for k in _VML_NS if k not in found]
+    if missing:
+        root = re.search(r"<xml\b", text)
+        if root is None:
+            raise Unsupported("VML drawing without an <xml> root")
+        decl = ""
+        for k in missing:
+            name = k if not re.search(rf'xmlns:{k}=', text) else f"gd{k}"
+            found[k] = name
+            decl += f' xmlns:{name}="{_VML_NS[k]}"'
+        text = text[:root.end()] + decl + text[root.end():]
+    return text, found
+
+
+def _shapetype(n: dict[str, str]) -> str:
+    v, o = n["v"], n["o"]
+    return (f'<{v}:shapetype id="_x0000_t202" coordsize="21600,21600" {o}:spt="202" '
+            f'path="m,l,21600r21600,l21600,xe"><{v}:stroke joinstyle="miter"/>'
+            f'<{v}:path gradientshapeok="t" {o}:connecttype="rect"/></{v}:shapetype>')
+
+
+def _note_shape(spid: int, row0: int, col0: int, n: dict[str, str]) -> str:
+    v, o, x = n["v"], n["o"], n["x"]
     anchor = f"{col0 + 1}, 15, {max(row0 - 1, 0)}, 10, {col0 + 4}, 15, {row0 + 6}, 4"
-    return (f'<v:shape id="_x0000_s{spid}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
+    return (f'<{v}:shape id="_x0000_s{spid}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
             f'margin-top:1.5pt;width:240pt;height:105pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" '
-            f'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
-            f'<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
-            f'<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
-            f"<x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
-            f"<x:Row>{row0}</x:Row><x:Column>{col0}</x:Column></x:ClientData></v:shape>")
+            f'{o}:insetmode="auto"><{v}:fill color2="#ffffe1"/><{v}:shadow on="t" color="black" obscured="t"/>'
+            f'<{v}:path {o}:connecttype="none"/><{v}:textbox style="mso-direction-alt:auto">'
+            f'<div style="text-align:left"></div></{v}:textbox><{x}:ClientData ObjectType="Note"><{x}:MoveWithCells/>'
+            f"<{x}:SizeWithCells/><{x}:Anchor>{anchor}</{x}:Anchor><{x}:AutoFill>False</{x}:AutoFill>"
+            f"<{x}:Row>{row0}</{x}:Row><{x}:Column>{col0}</{x}:Column></{x}:ClientData></{v}:shape>")
 
 
 def _new_vml(blocks: list[int]) -> str:
     return ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
             'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-            f'<o:idmap v:ext="edit" data="{",".join(map(str, blocks))}"/></o:shapelayout>{_SHAPETYPE}</xml>')
+            f'<o:idmap v:ext="edit" data="{",".join(map(str, blocks))}"/></o:shapelayout>'
+            f'{_shapetype({"v": "v", "o": "o", "x": "x"})}</xml>')
 
 
-_SHAPE = re.compile(r"<v:shape\b[^>]*?(?:/>|>.*?</v:shape>)", re.S)
+def _idmap(text: str) -> re.Match[str] | None:
+    return re.search(r'<[\w.-]+:idmap\b[^>]*?\bdata="([^"]*)"', text)
 
 
 # ----------------------------------------------------------------------------- the patch
@@ -648,33 +680,40 @@ class MarksPatch:
             vml_rid = pkg.add_rel(sp.part, VML_TYPE, _relative(sp.part, vml))
             self._add_legacy(sp, vml_rid)
 
+        text, ns = _vml_prefixes(text)
+        v, x = re.escape(ns["v"]), re.escape(ns["x"])
+        shape_re = re.compile(rf"<{v}:shape\b[^>]*?(?:/>|>.*?</{v}:shape>)", re.S)
+
         def keep(m: re.Match[str]) -> str:
             shape = m.group(0)
-            if 'ObjectType="Note"' not in shape:
+            if not re.search(r'ObjectType="Note"', shape):
                 return shape
-            rr = re.search(r"<x:Row>(\d+)</x:Row>", shape)
-            cc = re.search(r"<x:Column>(\d+)</x:Column>", shape)
+            rr = re.search(rf"<{x}:Row>\s*(\d+)\s*</{x}:Row>", shape)
+            cc = re.search(rf"<{x}:Column>\s*(\d+)\s*</{x}:Column>", shape)
             if rr and cc and (int(rr.group(1)), int(cc.group(1))) in gone:
                 return ""
             return shape
 
-        text = _SHAPE.sub(keep, text)
+        if gone:
+            text = shape_re.sub(keep, text)
         if add:
             if "_x0000_t202" not in text:
-                text = re.sub(r"(</o:shapelayout>)", r"\1" + _SHAPETYPE, text, count=1) if "</o:shapelayout>" in text \
-                    else text.replace("</xml>", _SHAPETYPE + "</xml>")
+                end = text.rfind("</xml>")
+                text = text[:end] + _shapetype(ns) + text[end:]
             ids = self._ids(text, len(add))
             shapes = []
             for n, spid in zip(add, ids[0], strict=True):
                 r, c = split_ref(n.cell)
-                shapes.append(_note_shape(spid, r - 1, c - 1))
-            text = re.sub(r'(<o:idmap\b[^>]*\bdata=")[^"]*(")', lambda m: m.group(1) + ",".join(map(str, ids[1])) + m.group(2),
-                          text, count=1)
+                shapes.append(_note_shape(spid, r - 1, c - 1, ns))
+            m = _idmap(text)
+            if m is None:
+                raise Unsupported("VML drawing without an idmap")
+            text = text[:m.start(1)] + ",".join(map(str, ids[1])) + text[m.end(1):]
             end = text.rfind("</xml>")
             if end < 0:
                 raise Unsupported("VML drawing without </xml>")
             text = text[:end] + "".join(shapes) + text[end:]
-        if not re.search(r"<v:shape\b", text) and not re.search(r"<\w+:(?:rect|oval|line|group|image)\b", text):
+        if not shape_re.search(text) and not re.search(r"<[\w.-]+:(?:rect|oval|line|group|image|roundrect|polyline|arc|curve)\b", text):
             pkg.put(vml, None)
             if vml_rid:
                 pkg.remove_rel(sp.part, vml_rid)
@@ -687,7 +726,7 @@ class MarksPatch:
         for n in self.pkg.names + [k for k, v in self.pkg.changed.items() if v is not None]:
             if n.lower().endswith(".vml") and self.pkg.has(n):
                 head = self.pkg.read(n)[:4000].decode("utf-8", "replace")
-                m = re.search(r'<o:idmap\b[^>]*\bdata="([^"]*)"', head)
+                m = _idmap(head)
                 if m:
                     used |= {int(x) for x in re.findall(r"\d+", m.group(1))}
         return used
@@ -697,7 +736,7 @@ class MarksPatch:
 
     def _ids(self, text: str, n: int) -> tuple[list[int], list[int]]:
         """``n`` unused shape ids for this VML and the idmap blocks that cover them."""
-        m = re.search(r'<o:idmap\b[^>]*\bdata="([^"]*)"', text)
+        m = _idmap(text)
         blocks = [int(x) for x in re.findall(r"\d+", m.group(1))] if m else []
         if not blocks:
             blocks = [self._free_block()]
