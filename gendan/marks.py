@@ -433,7 +433,7 @@ def apply_marks_openpyxl(
             flush()
             if action.sheet not in wb.sheetnames:
                 continue
-            cell = wb[action.sheet][action.cell]
+            cell = _anchor_cell(wb[action.sheet], action.cell)
             old = cell.comment
             if old is not None and not is_tool_note(old.text, old.author):
                 continue  # the user's note stays; the finding is on 检查结果
@@ -443,6 +443,16 @@ def apply_marks_openpyxl(
         else:
             pending.add(action)
     flush()
+
+
+def _anchor_cell(ws: Any, ref: str) -> Any:
+    """The cell that carries a note for ``ref``: a merged range's top-left cell."""
+    cell = ws[ref]
+    if type(cell).__name__ == "MergedCell":
+        for rng in ws.merged_cells.ranges:
+            if ref in rng:
+                return ws.cell(rng.min_row, rng.min_col)
+    return cell
 
 
 def fills_openpyxl(wb: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
@@ -524,10 +534,10 @@ def annotate_file(
     data = tables.data
     del tables  # the typed columns are not needed for writing
 
-    def patch(tmp: Path) -> None:
+    def patch(tmp: Path) -> set[str]:
         from gendan.patch_marks import annotate_package
 
-        annotate_package(src, tmp, report, data, lang, as_of)
+        return annotate_package(src, tmp, report, data, lang, as_of).dropped_notes
 
     def fallback(wb: Any) -> None:
         plan = plan_marks(report, data, lang, fills_openpyxl(wb, finding_cells(report)), as_of=as_of,
@@ -551,10 +561,10 @@ def clear_file(
 
     data = read_workbook(src)
 
-    def patch(tmp: Path) -> None:
+    def patch(tmp: Path) -> set[str]:
         from gendan.patch_marks import clear_package
 
-        clear_package(src, tmp, data, lang)
+        return clear_package(src, tmp, data, lang).dropped_notes
 
     def fallback(wb: Any) -> None:
         apply_marks_openpyxl(plan_clear(data, lang), wb)
@@ -567,22 +577,28 @@ def _write_marks(
     src: str | Path,
     out: str | Path | None,
     in_place: bool,
-    patch: Callable[[Path], None],
+    patch: Callable[[Path], set[str]],
     fallback: Callable[[Any], None],
 ) -> None:
-    """Write with ``patch``; a package it cannot handle goes to the openpyxl ``fallback``,
-    which must first prove that nothing would be lost."""
+    """Write with ``patch`` (which returns the tool's own earlier notes it took away: the
+    in-place guard is told they are the change's, not losses); a package it cannot handle
+    goes to the openpyxl ``fallback``, which must first prove that nothing would be lost."""
     from gendan.documents.inject import Unsupported
     from gendan.safe_write import atomic_write, write_in_place
 
     target = Path(src) if in_place and out is None else Path(out)  # type: ignore[arg-type]
     same = in_place and (out is None or _same(out, src))
     try:
+        named: set[str] = set()
+
+        def write(tmp: Path) -> None:
+            named.update(patch(tmp))
+
         if same:
-            write_in_place(src, patch)
+            write_in_place(src, write, named=lambda: named)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, patch, inputs=[src], allow_input=in_place)
+            atomic_write(target, write, inputs=[src], allow_input=in_place)
         return
     except Unsupported as exc:
         why = str(exc)

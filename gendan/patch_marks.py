@@ -352,6 +352,8 @@ class MarksPatch:
         self.sheets: dict[str, _SheetPatch] = {}
         self.marked: dict[tuple[str, str], tuple[str, str]] = {}
         self.notes_skipped = 0
+        #: the tool's earlier notes this patch took away, as parts_lost words them
+        self.dropped_notes: set[str] = set()
 
     # -- reading, before the plan
     def sheet(self, name: str) -> _SheetPatch | None:
@@ -605,6 +607,7 @@ class MarksPatch:
             xml = pkg.text(com[1])
             authors, comments = _parse_comments(xml)
         drop = [c for c in comments if clear and is_tool_note(c.text, c.author)]
+        self.dropped_notes |= {f"comment on {sp.name}!{c.ref}" for c in drop}
         users = {c.ref for c in comments if c not in drop}
         add = []
         for n in notes:
@@ -636,6 +639,7 @@ class MarksPatch:
             p = pm.group(1) if pm else ""
             for c in sorted(drop, key=lambda c: -c.span[0]):
                 xml = xml[:c.span[0]] + xml[c.span[1]:]
+            xml = _drop_tool_author(xml, p, authors, add)
             if add:
                 from gendan.plan import MARK_TAG
 
@@ -713,6 +717,9 @@ class MarksPatch:
             if end < 0:
                 raise Unsupported("VML drawing without </xml>")
             text = text[:end] + "".join(shapes) + text[end:]
+        if gone and not add and not re.search(r'type="#_x0000_t202"', text):
+            # gendan's notes were the only ones: their shape type goes with them
+            text = re.sub(rf"<{v}:shapetype\b[^>]*\bid=\"_x0000_t202\".*?</{v}:shapetype>", "", text, flags=re.S)
         if not shape_re.search(text) and not re.search(r"<[\w.-]+:(?:rect|oval|line|group|image|roundrect|polyline|arc|curve)\b", text):
             pkg.put(vml, None)
             if vml_rid:
@@ -824,6 +831,24 @@ class MarksPatch:
         from gendan.xlsx_patch import SheetEntry
 
         pkg.sheets.append(SheetEntry(t.name, part, rid, sheet_id, "hidden" if t.hidden else None, tag))
+
+
+def _drop_tool_author(xml: str, p: str, authors: list[str], add: list[Note]) -> str:
+    """Remove the ``gendan`` author when it is the last one and no note uses it any more
+    (so clearing gives the comments part back as it was)."""
+    from gendan.plan import MARK_TAG
+
+    if add or not authors or authors[-1] != MARK_TAG:
+        return xml
+    if re.search(rf'\bauthorId="{len(authors) - 1}"', xml):
+        return xml
+    m = None
+    for m in re.finditer(rf"<{re.escape(p)}author>{MARK_TAG}</{re.escape(p)}author>", xml):
+        pass
+    if m is None:
+        return xml
+    authors.pop()
+    return xml[:m.start()] + xml[m.end():]
 
 
 def _relative(source: str, target: str) -> str:

@@ -499,6 +499,7 @@ def write_in_place(
     *,
     backup: bool = True,
     now: _dt.datetime | None = None,
+    named: Callable[[], Iterable[str]] | None = None,
 ) -> Path | None:
     """Rewrite the workbook ``path`` itself, only if nothing it carries would be lost.
 
@@ -506,6 +507,9 @@ def write_in_place(
     package parts of both are compared (:func:`parts_lost`); if anything is missing the
     temporary file is discarded and OutputError lists the losses.  Otherwise a timestamped
     backup is made and the new file renamed over the old.  Returns the backup path.
+
+    ``named``, called after the writer, gives the losses the change itself names (as
+    :func:`parts_lost` words them): the annotate writer takes away its own earlier notes.
     """
     target = Path(path)
     check_not_locked(target)
@@ -521,6 +525,9 @@ def write_in_place(
                 f"the workbook was left unchanged.",
                 f"无法比较 {target.name} 与新版本（{type(exc).__name__}）；工作簿保持不变。",
             ) from None
+        if named is not None:
+            allowed = set(named())
+            lost = [x for x in lost if x not in allowed]
         if lost:
             shown = "; ".join(lost[:12]) + ("; ..." if len(lost) > 12 else "")
             raise OutputError(
