@@ -531,8 +531,8 @@ def annotate_file(
     tables, used = load_book(src, loaded)
     report = check_tables(tables, used, as_of)
     report.path = str(src)
-    data = tables.data
-    del tables  # the typed columns are not needed for writing
+    data = _slim(tables.data)
+    del tables  # the values are not needed for writing: free them before the package is read
 
     def patch(tmp: Path) -> set[str]:
         from gendan.patch_marks import annotate_package
@@ -546,6 +546,17 @@ def annotate_file(
 
     _write_marks(src, out, in_place, patch, fallback)
     return report
+
+
+def _slim(data: WorkbookData) -> WorkbookData:
+    """What writing marks needs of the workbook as read: the sheet names and the ledger."""
+    from gendan.grid import SheetGrid
+
+    return WorkbookData(
+        sheets=[s if s.name == LEDGER_SHEET else SheetGrid(s.name, (), hidden=s.hidden) for s in data.sheets],
+        path=data.path,
+        date1904=data.date1904,
+    )
 
 
 def clear_file(

@@ -125,7 +125,7 @@ class _SheetPatch:
     def load(self, ref: Ref) -> _Cell:
         got = self.state.get(ref)
         if got is None:
-            loc = self.cells.cells(ref[0]).get(ref[1])
+            loc = self.cells.cell(*ref)
             got = _Cell(loc is not None, loc.s if loc is not None else None)
             self.orig[ref] = _Cell(got.exists, got.s)
             self.state[ref] = got
@@ -133,7 +133,7 @@ class _SheetPatch:
 
     def inherited(self, ref: Ref) -> int:
         """The format an absent cell shows: its row's (customFormat), else its column's."""
-        row = self.cells.rows().get(ref[0])
+        row = self.cells.row(ref[0])
         if row is not None and row.style is not None:
             return row.style
         if self._cols is None:
@@ -148,7 +148,7 @@ class _SheetPatch:
 
     def row_present(self, r: int) -> bool:
         """The row will exist in the output without gendan's cell in it."""
-        if r not in self.cells.rows():
+        if self.cells.row(r) is None:
             return False
         return not any(c.drop_row for (rr, _c), c in self.state.items() if rr == r)
 
@@ -194,13 +194,18 @@ def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
     """A complete worksheet part for one of the tool's sheets (inline strings, so the
     shared-strings part is never touched)."""
     fmt: dict[Ref, int] = {}
+    memo: dict[tuple[Any, ...], int] = {}
     for ref in set(t.fonts) | set(t.fills) | set(t.links):
         f = t.fonts.get(ref, {})
         link = ref in t.links
-        font = styles.font(bold=bool(f.get("bold")), size=f.get("size"), color="0563C1" if link else f.get("color"),
-                           underline=link) if (f or link) else 0
-        fill = styles.solid_fill(t.fills[ref]) if ref in t.fills else 0
-        fmt[ref] = styles.cell_format(font, fill)
+        key = (f.get("bold"), f.get("size"), f.get("color"), link, t.fills.get(ref))
+        got = memo.get(key)
+        if got is None:
+            font = styles.font(bold=bool(f.get("bold")), size=f.get("size"),
+                               color="0563C1" if link else f.get("color"), underline=link) if (f or link) else 0
+            fill = styles.solid_fill(t.fills[ref]) if ref in t.fills else 0
+            got = memo[key] = styles.cell_format(font, fill)
+        fmt[ref] = got
     refs = sorted(set(t.values) | set(fmt))
     rows: dict[int, list[str]] = {}
     for r, c in refs:
@@ -522,14 +527,14 @@ class MarksPatch:
 
     def _cell_edits(self, sp: _SheetPatch) -> None:
         sc = sp.cells
-        rows = sc.rows()
         new_cells: dict[int, list[tuple[int, int]]] = {}
         for ref, cell in sp.state.items():
             o = sp.orig[ref]
             r, c = ref
             if o.exists and cell.exists:
                 if o.s != cell.s:
-                    loc = sc.cells(r)[c]
+                    loc = sc.cell(r, c)
+                    assert loc is not None
                     tag = sc.data[loc.start:loc.end]
                     if cell.s is None:
                         tag = re.sub(rb'\ss="\d+"', b"", tag, count=1)
@@ -541,8 +546,10 @@ class MarksPatch:
                         tag = re.sub(rb'\ss="\d+"', b' s="%d"' % cell.s, tag, count=1)
                     sc.edits.append((loc.start, loc.end, tag))
             elif o.exists and not cell.exists:
-                loc = sc.cells(r)[c]
-                row = rows[r]
+                loc = sc.cell(r, c)
+                assert loc is not None
+                row = sc.row(r)
+                assert row is not None
                 bare = loc.selfclosing and not re.search(rb'\s(?!r=|s=)[\w:]+=', sc.data[loc.start:loc.end])
                 if not bare:  # the user filled the cell since: keep it, with the format it inherits
                     s = sp.inherited(ref)
@@ -558,12 +565,11 @@ class MarksPatch:
         if not new_cells:
             return
         p = sc.p.decode()
-        order = sorted(rows)
         import bisect
 
         for r in sorted(new_cells):
             made = "".join(f'<{p}c r="{col_letter(c)}{r}" s="{s}"/>' for c, s in sorted(new_cells[r]))
-            row = rows.get(r)
+            row = sc.row(r)
             if row is not None:
                 if row.selfclosing:
                     tag = sc.data[row.start:row.end]
@@ -579,6 +585,8 @@ class MarksPatch:
                 for pos, xs in groups.items():
                     sc.edits.append((pos, pos, "".join(xs).encode()))
                 continue
+            rows = sc.rows()
+            order = sorted(rows)
             k = bisect.bisect_right(order, r)
             row_xml = f'<{p}row r="{r}">{made}</{p}row>'.encode()
             if k < len(order):

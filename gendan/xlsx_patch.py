@@ -25,11 +25,13 @@ and relationship helpers are gendan.documents.inject's (the ``docs`` grafting).
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from gendan.documents.inject import REL_NS, Unsupported, _copy, _rel_targets, _resolve, _unescape, workbook_part
@@ -62,8 +64,9 @@ def xstring(text: str) -> str:
 
     XML 1.0 cannot hold most control characters; Excel writes U+000B as ``_x000B_`` and
     protects a literal ``_x000B_`` typed by a user as ``_x005F_x000B_``."""
-    t = _ESCAPED.sub(r"_x005F_\1", text)
-    t = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", t)
+    t = _ESCAPED.sub(r"_x005F_\1", text) if "_x" in text else text
+    if _ILLEGAL.search(t):
+        t = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", t)
     return escape(t)
 
 
@@ -442,6 +445,13 @@ class Styles:
 
     def base_font(self) -> dict[str, str]:
         """name/family/charset/scheme/size of font 0, for the tool sheets' fonts."""
+        got = getattr(self, "_base_font", None)
+        if got is not None:
+            return got
+        self._base_font: dict[str, str] = self._font0()
+        return self._base_font
+
+    def _font0(self) -> dict[str, str]:
         fonts = self.items["fonts"]
         out = {"name": "Calibri", "sz": "11"}
         if fonts:
@@ -544,6 +554,11 @@ class SheetCells:
                 raise Unsupported("sheetData not closed")
             self.sd_close = close
         self._rows: dict[int, RowLoc] | None = None
+        self._row: dict[int, RowLoc | None] = {}
+        self._known: list[int] = []  # rows found directly, ascending
+        self._cells: dict[int, dict[int, CellLoc]] = {}
+        self._row_pat = re.compile(rb"<" + re.escape(self.p) + rb"row\b([^>]*?)(/?)>")
+        self._cell_pat = re.compile(rb"<" + re.escape(self.p) + rb"c\b([^>]*?)(/?)>")
         self._row_order: list[int] = []
         self.edits: list[tuple[int, int, bytes]] = []
 
@@ -582,26 +597,86 @@ class SheetCells:
         self._rows, self._row_order = rows, order
         return rows
 
+    def row(self, r: int) -> RowLoc | None:
+        """Row ``r``: found directly by its ``<row r="N"`` tag (one C-speed search; every
+        writer seen puts ``r`` first), else from the index of all rows."""
+        if self._rows is not None:
+            return self._rows.get(r)
+        if r in self._row:
+            return self._row[r]
+        # rows come in ascending order: search only between the nearest rows found so far
+        k = bisect.bisect_left(self._known, r)
+        lo = self._row[self._known[k - 1]].close if k > 0 else self.sd_tag[1]  # type: ignore[union-attr]
+        hi = self._row[self._known[k]].start if k < len(self._known) else self.sd_close  # type: ignore[union-attr]
+        i = self.data.find(b"<" + self.p + b'row r="%d"' % r, lo, hi)
+        if i < 0:
+            return self.rows().get(r)
+        m = self._row_pat.match(self.data, i)
+        if m is None:
+            return self.rows().get(r)
+        self._row[r] = loc = self._row_loc(m)
+        self._known.insert(k, r)
+        return loc
+
+    def _row_loc(self, m: re.Match[bytes]) -> RowLoc:
+        if m.group(2):
+            close = m.end()
+        else:
+            close = self.data.find(b"</" + self.p + b"row>", m.end(), self.sd_close)
+            if close < 0:
+                raise Unsupported("row not closed")
+        style = None
+        if re.search(rb'customFormat="(1|true)"', m.group(1)):
+            sm = _ATTR_S.search(m.group(1))
+            style = int(sm.group(1)) if sm else None
+        return RowLoc(m.start(), m.end(), close, bool(m.group(2)), style)
+
+    def cell(self, r: int, c: int) -> CellLoc | None:
+        """Cell (r, c): found directly by its ``<c r="REF"`` tag in its row, else from the
+        row's cells one by one (cells without ``r``, or a cell that is not there)."""
+        got = self._cells.get(r)
+        if got is not None:
+            return got.get(c)
+        row = self.row(r)
+        if row is None or row.selfclosing:
+            return None
+        i = self.data.find(b"<" + self.p + b'c r="%s%d"' % (col_letter(c).encode(), r), row.end, row.close)
+        m = self._cell_pat.match(self.data, i) if i >= 0 else None
+        if m is None:
+            return self.cells(r).get(c)
+        return self._cell_loc(m, 0, row.close)
+
+    def _cell_loc(self, m: re.Match[bytes], base: int, limit: int) -> CellLoc:
+        sm = _ATTR_S.search(m.group(1))
+        start, end = base + m.start(), base + m.end()
+        if m.group(2):
+            close = end
+        else:
+            ce = self.data.find(b"</" + self.p + b"c>", end, limit)
+            close = ce + len(self.p) + 4 if ce >= 0 else end
+        return CellLoc(start, end, int(sm.group(1)) if sm else None, bool(m.group(2)), close)
+
     def cells(self, row: int) -> dict[int, CellLoc]:
         """The cells of ``row`` by column (empty when the row is absent)."""
-        loc = self.rows().get(row)
+        got = self._cells.get(row)
+        if got is not None:
+            return got
+        got = self._cells[row] = self._find_cells(row)
+        return got
+
+    def _find_cells(self, row: int) -> dict[int, CellLoc]:
+        loc = self.row(row)
         if loc is None or loc.selfclosing:
             return {}
         out: dict[int, CellLoc] = {}
         p = re.escape(self.p)
         col = 0
         data = self.data
-        for m in re.finditer(rb"<" + p + rb"c\b([^>]*?)(/?)>", data[loc.end:loc.close]):
+        for m in self._cell_pat.finditer(data, loc.end, loc.close):
             rm = _ATTR_R.search(m.group(1))
             col = col_index(rm.group(1).decode()) if rm else col + 1
-            sm = _ATTR_S.search(m.group(1))
-            start, end = loc.end + m.start(), loc.end + m.end()
-            if m.group(2):
-                close = end
-            else:
-                ce = data.find(b"</" + self.p + b"c>", end, loc.close)
-                close = ce + len(self.p) + 4 if ce >= 0 else end
-            out[col] = CellLoc(start, end, int(sm.group(1)) if sm else None, bool(m.group(2)), close)
+            out[col] = self._cell_loc(m, 0, loc.close)
+        del p
         return out
 
     def cols_style(self) -> dict[int, int]:
@@ -626,14 +701,15 @@ class SheetCells:
         return out
 
     def result(self) -> list[bytes]:
-        """The part's bytes with the edits made, as slices (no copy of the whole part)."""
-        out: list[bytes] = []
+        """The part's bytes with the edits made, as slices (views: no copy of the part)."""
+        out: list[Any] = []
+        view = memoryview(self.data)
         pos = 0
         for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1])):
             if start < pos:
                 raise Unsupported("overlapping edits")
-            out.append(self.data[pos:start])
+            out.append(view[pos:start])
             out.append(new)
             pos = end
-        out.append(self.data[pos:])
+        out.append(view[pos:])
         return out
