@@ -329,9 +329,13 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
     reasons = _before_rewrite(src, why)
     if reasons:
         raise _refusal(src, reasons)
+    from gendan.errors import UnreadableWorkbook
     from gendan.marks import load_for_marks
 
-    wb = load_for_marks(src)
+    try:
+        wb = load_for_marks(src)
+    except UnreadableWorkbook:
+        raise _refusal(src, [f"its package is incomplete or unusual: {why}"]) from None
     apply(wb)
 
     def write(tmp: Path) -> None:

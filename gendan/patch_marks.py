@@ -79,6 +79,17 @@ WS_TYPE, COMMENTS_TYPE, VML_TYPE = _T + "worksheet", _T + "comments", _T + "vmlD
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 COMMENTS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+_DEFAULT_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/>'
+    '</font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill>'
+    '<patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/>'
+    '<bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
+    'borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" '
+    'xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
 _AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
                  "webPublishItems", "tableParts", "extLst")
 Ref = tuple[int, int]
@@ -352,8 +363,17 @@ class MarksPatch:
 
     def __init__(self, pkg: Package) -> None:
         self.pkg = pkg
-        self.styles_part = pkg.styles_part()
-        self.styles = Styles(pkg.text(self.styles_part))
+        try:
+            self.styles_part = pkg.styles_part()
+            self.styles = Styles(pkg.text(self.styles_part))
+            self.new_styles = False
+        except Unsupported:
+            if any(t.endswith("/styles") for _i, t, _x in pkg.rels(pkg.wb_part)):
+                raise  # a styles part that is there but odd: not ours to replace
+            # a package written without styles (minimal writers): the defaults Excel assumes
+            self.styles_part = pkg.free_name(pkg.base + "/styles%d.xml").replace("styles1.xml", "styles.xml")
+            self.styles = Styles(_DEFAULT_STYLES)
+            self.new_styles = True
         self.sheets: dict[str, _SheetPatch] = {}
         self.marked: dict[tuple[str, str], tuple[str, str]] = {}
         self.notes_skipped = 0
@@ -441,7 +461,12 @@ class MarksPatch:
             self._extend_ledger(ledger)
         for t in tools.values():
             self._write_tool_sheet(t)
-        if self.styles.dirty:
+        if self.new_styles:
+            pkg = self.pkg
+            pkg.add_rel(pkg.wb_part, _T + "styles", _relative(pkg.wb_part, self.styles_part))
+            pkg.wb_rels = pkg.text(pkg.rels_of(pkg.wb_part))
+            pkg.add_override(self.styles_part, STYLES_CT)
+        if self.styles.dirty or self.new_styles:
             self.pkg.put(self.styles_part, self.styles.to_xml())
 
     def _tool_action(self, t: _ToolSheet, a: Any) -> None:
