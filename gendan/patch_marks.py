@@ -35,13 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gendan.marks import (
-    LEDGER_HEADER,
     LEDGER_SHEET,
-    RESULTS_SHEET,
     LedgerEntry,
-    is_tool_note,
     ledger_from_rows,
 )
+from gendan.patch_notes import Notes
 from gendan.plan import (
     ClearMarks,
     ColumnWidth,
@@ -75,10 +73,8 @@ __all__ = ["LEDGER_EXTRA", "MarksPatch", "annotate_package", "clear_package", "l
 LEDGER_EXTRA = ("s_before", "s_mark")
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _T = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-WS_TYPE, COMMENTS_TYPE, VML_TYPE = _T + "worksheet", _T + "comments", _T + "vmlDrawing"
+WS_TYPE = _T + "worksheet"
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-COMMENTS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
-VML_CT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 _DEFAULT_STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -90,8 +86,6 @@ _DEFAULT_STYLES = (
     'xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
-_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
-                 "webPublishItems", "tableParts", "extLst")
 Ref = tuple[int, int]
 
 
@@ -184,7 +178,11 @@ def _cells_of(ref: str) -> list[Ref]:
     a, _, b = ref.partition(":")
     r1, c1 = split_ref(a)
     r2, c2 = split_ref(b) if b else (r1, c1)
-    return [(r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
+    return [
+        (r, c)
+        for r in range(min(r1, r2), max(r1, r2) + 1)
+        for c in range(min(c1, c2), max(c1, c2) + 1)
+    ]
 
 
 def _value_xml(ref: str, s: int, v: Any) -> str:
@@ -194,11 +192,17 @@ def _value_xml(ref: str, s: int, v: Any) -> str:
     if isinstance(v, bool):
         return f'<c r="{ref}"{st} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, (int, float)) and v == v and v not in (float("inf"), float("-inf")):
-        return f'<c r="{ref}"{st}><v>{v!r}</v></c>' if isinstance(v, float) else f'<c r="{ref}"{st}><v>{v}</v></c>'
+        return (
+            f'<c r="{ref}"{st}><v>{v!r}</v></c>'
+            if isinstance(v, float)
+            else f'<c r="{ref}"{st}><v>{v}</v></c>'
+        )
     text = str(v)
     if len(text) > 32767:
         text = text[:32767]
-    return f'<c r="{ref}"{st} t="inlineStr"><is><t xml:space="preserve">{xstring(text)}</t></is></c>'
+    return (
+        f'<c r="{ref}"{st} t="inlineStr"><is><t xml:space="preserve">{xstring(text)}</t></is></c>'
+    )
 
 
 def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
@@ -212,8 +216,16 @@ def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
         key = (f.get("bold"), f.get("size"), f.get("color"), link, t.fills.get(ref))
         got = memo.get(key)
         if got is None:
-            font = styles.font(bold=bool(f.get("bold")), size=f.get("size"),
-                               color="0563C1" if link else f.get("color"), underline=link) if (f or link) else 0
+            font = (
+                styles.font(
+                    bold=bool(f.get("bold")),
+                    size=f.get("size"),
+                    color="0563C1" if link else f.get("color"),
+                    underline=link,
+                )
+                if (f or link)
+                else 0
+            )
             fill = styles.solid_fill(t.fills[ref]) if ref in t.fills else 0
             got = memo[key] = styles.cell_format(font, fill)
         fmt[ref] = got
@@ -223,8 +235,10 @@ def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
         x = _value_xml(f"{col_letter(c)}{r}", fmt.get((r, c), 0), t.values.get((r, c)))
         if x:
             rows.setdefault(r, []).append(x)
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-           f'<worksheet xmlns="{MAIN}" xmlns:r="{REL_NS}">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{MAIN}" xmlns:r="{REL_NS}">',
+    ]
     if t.tab_color:
         out.append(f'<sheetPr><tabColor rgb="FF{t.tab_color.upper()}"/></sheetPr>')
     if refs:
@@ -241,8 +255,10 @@ def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
             pane.append(f'ySplit="{fr - 1}"')
         active = "bottomRight" if fr > 1 and fc > 1 else ("bottomLeft" if fr > 1 else "topRight")
         if pane:
-            out.append(f'<pane {" ".join(pane)} topLeftCell="{t.freeze}" activePane="{active}" state="frozen"/>'
-                       f'<selection pane="{active}" activeCell="{t.freeze}" sqref="{t.freeze}"/>')
+            out.append(
+                f'<pane {" ".join(pane)} topLeftCell="{t.freeze}" activePane="{active}" state="frozen"/>'
+                f'<selection pane="{active}" activeCell="{t.freeze}" sqref="{t.freeze}"/>'
+            )
     out.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
     if t.widths:
         out.append("<cols>")
@@ -257,102 +273,19 @@ def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
     if t.links:
         out.append("<hyperlinks>")
         for (r, c), target in sorted(t.links.items()):
-            ref = f"{col_letter(c)}{r}"
+            a1 = f"{col_letter(c)}{r}"
             shown = t.values.get((r, c))
-            out.append(f'<hyperlink ref="{ref}" location={attr(target.lstrip("#"))}'
-                       + (f" display={attr(str(shown))}" if shown else "") + "/>")
+            out.append(
+                f'<hyperlink ref="{a1}" location={attr(target.lstrip("#"))}'
+                + (f" display={attr(str(shown))}" if shown else "")
+                + "/>"
+            )
         out.append("</hyperlinks>")
-    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    out.append(
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    )
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
-
-
-# ----------------------------------------------------------------------------- notes
-
-
-@dataclass
-class _Comment:
-    ref: str
-    author: str
-    text: str
-    span: tuple[int, int]
-
-
-def _xml_text(s: str) -> str:
-    s = re.sub(r"<[^>]+>", "", s)
-    s = (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-         .replace("&amp;", "&"))
-    return s
-
-
-def _parse_comments(xml: str) -> tuple[list[str], list[_Comment]]:
-    authors = [_xml_text(a) for a in re.findall(r"<(?:\w+:)?author>(.*?)</(?:\w+:)?author>", xml, re.S)]
-    authors += [""] * 0
-    out = []
-    for m in re.finditer(r"<(?:\w+:)?comment\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?comment>)", xml, re.S):
-        ref = re.search(r'\bref="([^"]*)"', m.group(1))
-        aid = re.search(r'\bauthorId="(\d+)"', m.group(1))
-        k = int(aid.group(1)) if aid else -1
-        texts = re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", m.group(2) or "", re.S)
-        out.append(_Comment(ref.group(1).upper() if ref else "", authors[k] if 0 <= k < len(authors) else "",
-                            "".join(_xml_text(t) for t in texts), (m.start(), m.end())))
-    return authors, out
-
-
-_VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
-           "x": "urn:schemas-microsoft-com:office:excel"}
-
-
-def _vml_prefixes(text: str) -> tuple[str, dict[str, str]]:
-    """The VML with every namespace a note needs declared, and the prefixes it uses for
-    them (Excel writes v/o/x; openpyxl ns0/ns1/ns2)."""
-    found: dict[str, str] = {}
-    for key, uri in _VML_NS.items():
-        m = re.search(r'xmlns:([\w.-]+)="' + re.escape(uri) + '"', text)
-        if m:
-            found[key] = m.group(1)
-    missing = [k for k in _VML_NS if k not in found]
-    if missing:
-        root = re.search(r"<xml\b", text)
-        if root is None:
-            raise Unsupported("VML drawing without an <xml> root")
-        decl = ""
-        for k in missing:
-            name = k if not re.search(rf'xmlns:{k}=', text) else f"gd{k}"
-            found[k] = name
-            decl += f' xmlns:{name}="{_VML_NS[k]}"'
-        text = text[:root.end()] + decl + text[root.end():]
-    return text, found
-
-
-def _shapetype(n: dict[str, str]) -> str:
-    v, o = n["v"], n["o"]
-    return (f'<{v}:shapetype id="_x0000_t202" coordsize="21600,21600" {o}:spt="202" '
-            f'path="m,l,21600r21600,l21600,xe"><{v}:stroke joinstyle="miter"/>'
-            f'<{v}:path gradientshapeok="t" {o}:connecttype="rect"/></{v}:shapetype>')
-
-
-def _note_shape(spid: int, row0: int, col0: int, n: dict[str, str]) -> str:
-    v, o, x = n["v"], n["o"], n["x"]
-    anchor = f"{col0 + 1}, 15, {max(row0 - 1, 0)}, 10, {col0 + 4}, 15, {row0 + 6}, 4"
-    return (f'<{v}:shape id="_x0000_s{spid}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
-            f'margin-top:1.5pt;width:240pt;height:105pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" '
-            f'{o}:insetmode="auto"><{v}:fill color2="#ffffe1"/><{v}:shadow on="t" color="black" obscured="t"/>'
-            f'<{v}:path {o}:connecttype="none"/><{v}:textbox style="mso-direction-alt:auto">'
-            f'<div style="text-align:left"></div></{v}:textbox><{x}:ClientData ObjectType="Note"><{x}:MoveWithCells/>'
-            f"<{x}:SizeWithCells/><{x}:Anchor>{anchor}</{x}:Anchor><{x}:AutoFill>False</{x}:AutoFill>"
-            f"<{x}:Row>{row0}</{x}:Row><{x}:Column>{col0}</{x}:Column></{x}:ClientData></{v}:shape>")
-
-
-def _new_vml(blocks: list[int]) -> str:
-    return ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-            'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-            f'<o:idmap v:ext="edit" data="{",".join(map(str, blocks))}"/></o:shapelayout>'
-            f'{_shapetype({"v": "v", "o": "o", "x": "x"})}</xml>')
-
-
-def _idmap(text: str) -> re.Match[str] | None:
-    return re.search(r'<[\w.-]+:idmap\b[^>]*?\bdata="([^"]*)"', text)
 
 
 # ----------------------------------------------------------------------------- the patch
@@ -371,14 +304,19 @@ class MarksPatch:
             if any(t.endswith("/styles") for _i, t, _x in pkg.rels(pkg.wb_part)):
                 raise  # a styles part that is there but odd: not ours to replace
             # a package written without styles (minimal writers): the defaults Excel assumes
-            self.styles_part = pkg.free_name(pkg.base + "/styles%d.xml").replace("styles1.xml", "styles.xml")
+            self.styles_part = pkg.free_name(pkg.base + "/styles%d.xml").replace(
+                "styles1.xml", "styles.xml"
+            )
             self.styles = Styles(_DEFAULT_STYLES)
             self.new_styles = True
         self.sheets: dict[str, _SheetPatch] = {}
         self.marked: dict[tuple[str, str], tuple[str, str]] = {}
-        self.notes_skipped = 0
-        #: the tool's earlier notes this patch took away, as parts_lost words them
-        self.dropped_notes: set[str] = set()
+        self.notes = Notes(pkg)
+
+    @property
+    def dropped_notes(self) -> set[str]:
+        """The tool's earlier notes this patch took away, as parts_lost words them."""
+        return self.notes.dropped_notes
 
     # -- reading, before the plan
     def sheet(self, name: str) -> _SheetPatch | None:
@@ -389,13 +327,25 @@ class MarksPatch:
                 return None
             if not re.search(r"worksheet\+xml", self._content_type(entry.part)):
                 return None  # a chart sheet or a dialog sheet carries no cells
-            sp = self.sheets[name] = _SheetPatch(name, entry.part, SheetCells(self.pkg.read(entry.part)))
+            sp = self.sheets[name] = _SheetPatch(
+                name, entry.part, SheetCells(self.pkg.read(entry.part))
+            )
         return sp
 
     def _content_type(self, part: str) -> str:
-        m = re.search(r'<(?:\w+:)?Override\b[^>]*PartName="/' + re.escape(part) + r'"[^>]*ContentType="([^"]*)"',
-                      self.pkg.ct, re.I) or re.search(
-            r'<(?:\w+:)?Override\b[^>]*ContentType="([^"]*)"[^>]*PartName="/' + re.escape(part) + '"', self.pkg.ct, re.I)
+        m = re.search(
+            r'<(?:\w+:)?Override\b[^>]*PartName="/'
+            + re.escape(part)
+            + r'"[^>]*ContentType="([^"]*)"',
+            self.pkg.ct,
+            re.I,
+        ) or re.search(
+            r'<(?:\w+:)?Override\b[^>]*ContentType="([^"]*)"[^>]*PartName="/'
+            + re.escape(part)
+            + '"',
+            self.pkg.ct,
+            re.I,
+        )
         return m.group(1) if m else "worksheet+xml"
 
     def anchors(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -454,8 +404,14 @@ class MarksPatch:
                 raise Unsupported(f"{type(a).__name__} on {sheet} is not a marks action")
         for name in dict.fromkeys(order):
             clear = name in clears
-            self._mark_sheet(name, [e for e in old if e.sheet == name] if clear else [], exact,
-                             fills.get(name, []), notes.get(name, []), clear)
+            self._mark_sheet(
+                name,
+                [e for e in old if e.sheet == name] if clear else [],
+                exact,
+                fills.get(name, []),
+                notes.get(name, []),
+                clear,
+            )
         ledger = tools.get(LEDGER_SHEET)
         if ledger is not None:
             self._extend_ledger(ledger)
@@ -503,8 +459,15 @@ class MarksPatch:
                     t.values[(r, 5)], t.values[(r, 6)] = got
 
     # -- one marked sheet
-    def _mark_sheet(self, name: str, old: list[LedgerEntry], exact: Mapping[tuple[str, str], tuple[str, str]],
-                    fills: list[Fill], notes: list[Note], clear: bool) -> None:
+    def _mark_sheet(
+        self,
+        name: str,
+        old: list[LedgerEntry],
+        exact: Mapping[tuple[str, str], tuple[str, str]],
+        fills: list[Fill],
+        notes: list[Note],
+        clear: bool,
+    ) -> None:
         sp = self.sheet(name)
         if sp is None:
             return
@@ -526,11 +489,13 @@ class MarksPatch:
             cell.exists, cell.s, cell.drop_row = True, s, False
             self.marked[(name, f.ref.upper())] = (before, str(s))
         self._cell_edits(sp)
-        self._notes(sp, notes, clear)
+        self.notes.apply(sp, notes, clear)
         if sp.cells.edits:
             self.pkg.put(sp.part, sp.cells.result())
 
-    def _restore(self, sp: _SheetPatch, ref: Ref, e: LedgerEntry, exact: tuple[str, str] | None) -> None:
+    def _restore(
+        self, sp: _SheetPatch, ref: Ref, e: LedgerEntry, exact: tuple[str, str] | None
+    ) -> None:
         st = self.styles
         cell = sp.load(ref)
         now = sp.effective(ref)
@@ -560,7 +525,7 @@ class MarksPatch:
                 if o.s != cell.s:
                     loc = sc.cell(r, c)
                     assert loc is not None
-                    tag = sc.data[loc.start:loc.end]
+                    tag = sc.data[loc.start : loc.end]
                     if cell.s is None:
                         tag = re.sub(rb'\ss="\d+"', b"", tag, count=1)
                     elif o.s is None:
@@ -575,12 +540,23 @@ class MarksPatch:
                 assert loc is not None
                 row = sc.row(r)
                 assert row is not None
-                bare = loc.selfclosing and not re.search(rb'\s(?!r=|s=)[\w:]+=', sc.data[loc.start:loc.end])
+                bare = loc.selfclosing and not re.search(
+                    rb"\s(?!r=|s=)[\w:]+=", sc.data[loc.start : loc.end]
+                )
                 if not bare:  # the user filled the cell since: keep it, with the format it inherits
                     s = sp.inherited(ref)
-                    tag = re.sub(rb'\ss="\d+"', b"" if not s else b' s="%d"' % s, sc.data[loc.start:loc.end], count=1)
+                    tag = re.sub(
+                        rb'\ss="\d+"',
+                        b"" if not s else b' s="%d"' % s,
+                        sc.data[loc.start : loc.end],
+                        count=1,
+                    )
                     sc.edits.append((loc.start, loc.end, tag))
-                elif cell.drop_row and sc.data[row.end:row.close].strip() == sc.data[loc.start:loc.close].strip():
+                elif (
+                    cell.drop_row
+                    and sc.data[row.end : row.close].strip()
+                    == sc.data[loc.start : loc.close].strip()
+                ):
                     end = row.close + len(sc.p) + 6
                     sc.edits.append((row.start, end, b""))
                 else:
@@ -593,12 +569,20 @@ class MarksPatch:
         import bisect
 
         for r in sorted(new_cells):
-            made = "".join(f'<{p}c r="{col_letter(c)}{r}" s="{s}"/>' for c, s in sorted(new_cells[r]))
+            made = "".join(
+                f'<{p}c r="{col_letter(c)}{r}" s="{s}"/>' for c, s in sorted(new_cells[r])
+            )
             row = sc.row(r)
             if row is not None:
                 if row.selfclosing:
-                    tag = sc.data[row.start:row.end]
-                    sc.edits.append((row.start, row.end, tag[:-2].rstrip() + b">" + made.encode() + f"</{p}row>".encode()))
+                    tag = sc.data[row.start : row.end]
+                    sc.edits.append(
+                        (
+                            row.start,
+                            row.end,
+                            tag[:-2].rstrip() + b">" + made.encode() + f"</{p}row>".encode(),
+                        )
+                    )
                     continue
                 cells = sc.cells(r)
                 firsts = sorted(cells)
@@ -619,213 +603,21 @@ class MarksPatch:
                 sc.edits.append((pos, pos, row_xml))
             elif sc.sd_tag[2]:
                 start, end, _ = sc.sd_tag
-                sc.edits.append((start, end, sc.data[start:end - 2].rstrip() + b">" + row_xml + f"</{p}sheetData>".encode()))
+                sc.edits.append(
+                    (
+                        start,
+                        end,
+                        sc.data[start : end - 2].rstrip()
+                        + b">"
+                        + row_xml
+                        + f"</{p}sheetData>".encode(),
+                    )
+                )
                 sc.sd_tag = (start, end, False)  # later rows join this insertion
             else:
                 sc.edits.append((sc.sd_close, sc.sd_close, row_xml))
         # insertions at one place keep their order (rows, then cells, ascending)
         sc.edits = _merge_same_place(sc.edits)
-
-    # -- notes
-    def _notes(self, sp: _SheetPatch, notes: list[Note], clear: bool) -> None:
-        pkg = self.pkg
-        rels = pkg.rels(sp.part)
-        com = next(((i, t) for i, typ, t in rels if typ == COMMENTS_TYPE and pkg.has(t)), None)
-        if com is None and not notes:
-            return
-        authors: list[str] = []
-        comments: list[_Comment] = []
-        xml = ""
-        if com is not None:
-            xml = pkg.text(com[1])
-            authors, comments = _parse_comments(xml)
-        drop = [c for c in comments if clear and is_tool_note(c.text, c.author)]
-        self.dropped_notes |= {f"comment on {sp.name}!{c.ref}" for c in drop}
-        users = {c.ref for c in comments if c not in drop}
-        add = []
-        for n in notes:
-            if n.cell.upper() in users:
-                self.notes_skipped += 1
-                continue
-            add.append(n)
-        if not drop and not add:
-            return
-        keep = len(comments) - len(drop)
-        sx = sp.cells.data
-        lm = re.search(rb"<(?:\w+:)?legacyDrawing\b[^>]*?\b(?:\w+:)?id=\"([^\"]*)\"[^>]*/>", sx[sp.cells.sd_close:])
-        vml_rid = lm.group(1).decode() if lm else None
-        vml = next((t for i, _typ, t in rels if i == vml_rid), None) if vml_rid else None
-        # comments part
-        if keep == 0 and not add:
-            pkg.put(com[1], None)  # type: ignore[index]
-            pkg.remove_rel(sp.part, com[0])  # type: ignore[index]
-            pkg.remove_override(com[1])  # type: ignore[index]
-        else:
-            if com is None:
-                xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{MAIN}">'
-                       f"<authors></authors><commentList></commentList></comments>")
-                part = pkg.free_name(pkg.base + "/comments%d.xml")
-                pkg.add_rel(sp.part, COMMENTS_TYPE, _relative(sp.part, part))
-                pkg.add_override(part, COMMENTS_CT)
-                com = ("", part)
-            pm = re.search(r"<((?:\w+:)?)comments\b", xml)
-            p = pm.group(1) if pm else ""
-            for c in sorted(drop, key=lambda c: -c.span[0]):
-                xml = xml[:c.span[0]] + xml[c.span[1]:]
-            xml = _drop_tool_author(xml, p, authors, add)
-            if add:
-                from gendan.plan import MARK_TAG
-
-                if MARK_TAG not in authors:
-                    if re.search(rf"<{re.escape(p)}authors\s*/>", xml):
-                        xml = re.sub(rf"<{re.escape(p)}authors\s*/>", f"<{p}authors></{p}authors>", xml)
-                    end = xml.find(f"</{p}authors>")
-                    if end < 0:
-                        raise Unsupported("comments part without authors")
-                    xml = xml[:end] + f"<{p}author>{MARK_TAG}</{p}author>" + xml[end:]
-                    authors.append(MARK_TAG)
-                aid = authors.index(MARK_TAG)
-                made = "".join(f'<{p}comment ref="{n.cell.upper()}" authorId="{aid}"><{p}text><{p}t xml:space="preserve">'
-                               f"{xstring(n.text)}</{p}t></{p}text></{p}comment>" for n in add)
-                if re.search(rf"<{re.escape(p)}commentList\s*/>", xml):
-                    xml = re.sub(rf"<{re.escape(p)}commentList\s*/>", f"<{p}commentList></{p}commentList>", xml)
-                end = xml.rfind(f"</{p}commentList>")
-                if end < 0:
-                    raise Unsupported("comments part without commentList")
-                xml = xml[:end] + made + xml[end:]
-            pkg.put(com[1], xml)
-        self._vml(sp, vml_rid, vml, drop, add)
-
-    def _vml(self, sp: _SheetPatch, vml_rid: str | None, vml: str | None, drop: list[_Comment],
-             add: list[Note]) -> None:
-        pkg = self.pkg
-        if vml is None and not add:
-            return
-        gone = set()
-        for c in drop:
-            try:
-                r, col = split_ref(c.ref)
-            except Unsupported:
-                continue
-            gone.add((r - 1, col - 1))
-        if vml is not None and pkg.has(vml):
-            text = pkg.text(vml)
-        else:
-            text = _new_vml([self._free_block()])
-            vml = pkg.free_name(pkg.base + "/drawings/vmlDrawing%d.vml")
-            pkg.add_default("vml", VML_CT)
-            vml_rid = pkg.add_rel(sp.part, VML_TYPE, _relative(sp.part, vml))
-            self._add_legacy(sp, vml_rid)
-
-        text, ns = _vml_prefixes(text)
-        v, x = re.escape(ns["v"]), re.escape(ns["x"])
-        shape_re = re.compile(rf"<{v}:shape\b[^>]*?(?:/>|>.*?</{v}:shape>)", re.S)
-
-        def keep(m: re.Match[str]) -> str:
-            shape = m.group(0)
-            if not re.search(r'ObjectType="Note"', shape):
-                return shape
-            rr = re.search(rf"<{x}:Row>\s*(\d+)\s*</{x}:Row>", shape)
-            cc = re.search(rf"<{x}:Column>\s*(\d+)\s*</{x}:Column>", shape)
-            if rr and cc and (int(rr.group(1)), int(cc.group(1))) in gone:
-                return ""
-            return shape
-
-        if gone:
-            text = shape_re.sub(keep, text)
-        if add:
-            if "_x0000_t202" not in text:
-                end = text.rfind("</xml>")
-                text = text[:end] + _shapetype(ns) + text[end:]
-            ids = self._ids(text, len(add))
-            shapes = []
-            for n, spid in zip(add, ids[0], strict=True):
-                r, c = split_ref(n.cell)
-                shapes.append(_note_shape(spid, r - 1, c - 1, ns))
-            m = _idmap(text)
-            if m is None:
-                raise Unsupported("VML drawing without an idmap")
-            text = text[:m.start(1)] + ",".join(map(str, ids[1])) + text[m.end(1):]
-            end = text.rfind("</xml>")
-            if end < 0:
-                raise Unsupported("VML drawing without </xml>")
-            text = text[:end] + "".join(shapes) + text[end:]
-        if gone and not add and not re.search(r'type="#_x0000_t202"', text):
-            # gendan's notes were the only ones: their shape type goes with them
-            text = re.sub(rf"<{v}:shapetype\b[^>]*\bid=\"_x0000_t202\".*?</{v}:shapetype>", "", text, flags=re.S)
-        if not shape_re.search(text) and not re.search(r"<[\w.-]+:(?:rect|oval|line|group|image|roundrect|polyline|arc|curve)\b", text):
-            pkg.put(vml, None)
-            if vml_rid:
-                pkg.remove_rel(sp.part, vml_rid)
-            self._remove_legacy(sp, vml_rid)
-            return
-        pkg.put(vml, text)
-
-    def _all_blocks(self) -> set[int]:
-        used: set[int] = set()
-        for n in self.pkg.names + [k for k, v in self.pkg.changed.items() if v is not None]:
-            if n.lower().endswith(".vml") and self.pkg.has(n):
-                head = self.pkg.read(n)[:4000].decode("utf-8", "replace")
-                m = _idmap(head)
-                if m:
-                    used |= {int(x) for x in re.findall(r"\d+", m.group(1))}
-        return used
-
-    def _free_block(self) -> int:
-        return max(self._all_blocks() | {0}) + 1
-
-    def _ids(self, text: str, n: int) -> tuple[list[int], list[int]]:
-        """``n`` unused shape ids for this VML and the idmap blocks that cover them."""
-        m = _idmap(text)
-        blocks = [int(x) for x in re.findall(r"\d+", m.group(1))] if m else []
-        if not blocks:
-            blocks = [self._free_block()]
-        used = {int(x) for x in re.findall(r"_x0000_s(\d+)", text)}
-        out: list[int] = []
-        bi = 0
-        taken_blocks = self._all_blocks()
-        while len(out) < n:
-            if bi >= len(blocks):
-                nb = max(taken_blocks | set(blocks)) + 1
-                blocks.append(nb)
-            b = blocks[bi]
-            for spid in range(b * 1024 + 1, b * 1024 + 1024):
-                if spid not in used:
-                    out.append(spid)
-                    used.add(spid)
-                    if len(out) == n:
-                        break
-            bi += 1
-        return out, blocks
-
-    def _add_legacy(self, sp: _SheetPatch, rid: str) -> None:
-        sc = sp.cells
-        data = sc.data
-        root = re.search(rb"<(?:\w+:)?worksheet\b[^>]*>", data[:4096])
-        assert root is not None
-        rp = re.search(rb'xmlns:(\w+)="' + REL_NS.encode() + b'"', root.group(0))
-        p = sc.p.decode()
-        el = (f'<{p}legacyDrawing {rp.group(1).decode()}:id="{rid}"/>' if rp
-              else f'<{p}legacyDrawing xmlns:r="{REL_NS}" r:id="{rid}"/>').encode()
-        tail = sc.sd_close
-        pos = None
-        for name in _AFTER_LEGACY:
-            m = re.compile(rb"<" + re.escape(sc.p) + name.encode() + rb"\b").search(data, tail)
-            if m and (pos is None or m.start() < pos):
-                pos = m.start()
-        if pos is None:
-            pos = data.rfind(b"</" + sc.p + b"worksheet>")
-            if pos < 0:
-                raise Unsupported("worksheet not closed")
-        sc.edits.append((pos, pos, el))
-
-    def _remove_legacy(self, sp: _SheetPatch, rid: str | None) -> None:
-        sc = sp.cells
-        m = re.compile(rb"<(?:\w+:)?legacyDrawing\b[^>]*/>").search(sc.data, sc.sd_close)
-        if m:
-            sc.edits.append((m.start(), m.end(), b""))
-        else:  # inserted in this run
-            sc.edits = [e for e in sc.edits if b"legacyDrawing" not in e[2]]
 
     # -- tool sheets
     def _write_tool_sheet(self, t: _ToolSheet) -> None:
@@ -849,7 +641,7 @@ class MarksPatch:
             raise Unsupported("workbook part does not declare the relationships namespace")
         part = pkg.free_name(pkg.base + "/worksheets/sheet%d.xml")
         pkg.put(part, xml)
-        rel_target = part[len(pkg.base) + 1:] if pkg.base else part
+        rel_target = part[len(pkg.base) + 1 :] if pkg.base else part
         rid = pkg.add_rel(pkg.wb_part, WS_TYPE, rel_target)
         pkg.wb_rels = pkg.text(pkg.rels_of(pkg.wb_part))
         pkg.add_override(part, WS_CT)
@@ -860,28 +652,12 @@ class MarksPatch:
         m = re.search(rf"</{p}sheets>", pkg.wb)
         if m is None:
             raise Unsupported("no sheets element")
-        pkg.wb = pkg.wb[:m.start()] + tag + pkg.wb[m.start():]
+        pkg.wb = pkg.wb[: m.start()] + tag + pkg.wb[m.start() :]
         from gendan.xlsx_patch import SheetEntry
 
-        pkg.sheets.append(SheetEntry(t.name, part, rid, sheet_id, "hidden" if t.hidden else None, tag))
-
-
-def _drop_tool_author(xml: str, p: str, authors: list[str], add: list[Note]) -> str:
-    """Remove the ``gendan`` author when it is the last one and no note uses it any more
-    (so clearing gives the comments part back as it was)."""
-    from gendan.plan import MARK_TAG
-
-    if add or not authors or authors[-1] != MARK_TAG:
-        return xml
-    if re.search(rf'\bauthorId="{len(authors) - 1}"', xml):
-        return xml
-    m = None
-    for m in re.finditer(rf"<{re.escape(p)}author>{MARK_TAG}</{re.escape(p)}author>", xml):
-        pass
-    if m is None:
-        return xml
-    authors.pop()
-    return xml[:m.start()] + xml[m.end():]
+        pkg.sheets.append(
+            SheetEntry(t.name, part, rid, sheet_id, "hidden" if t.hidden else None, tag)
+        )
 
 
 def _relative(source: str, target: str) -> str:
@@ -906,8 +682,15 @@ def _merge_same_place(edits: list[tuple[int, int, bytes]]) -> list[tuple[int, in
 # ----------------------------------------------------------------------------- entry points
 
 
-def annotate_package(src: Any, out: Any, report: Any, data: Any, lang: str = "zh",
-                     as_of: dt.date | None = None, compresslevel: int | None = 1) -> MarksPatch:
+def annotate_package(
+    src: Any,
+    out: Any,
+    report: Any,
+    data: Any,
+    lang: str = "zh",
+    as_of: dt.date | None = None,
+    compresslevel: int | None = 1,
+) -> MarksPatch:
     """Write ``src`` with ``report``'s marks to ``out`` (a new file).  ``data`` is the
     workbook as read (sheet names and the old ledger).  Raises Unsupported for a package
     this patching does not handle."""
@@ -927,7 +710,9 @@ def annotate_package(src: Any, out: Any, report: Any, data: Any, lang: str = "zh
     return patch
 
 
-def clear_package(src: Any, out: Any, data: Any, lang: str = "zh", compresslevel: int | None = 1) -> MarksPatch:
+def clear_package(
+    src: Any, out: Any, data: Any, lang: str = "zh", compresslevel: int | None = 1
+) -> MarksPatch:
     """Write ``src`` without the tool's marks to ``out`` (see :func:`gendan.marks.plan_clear`)."""
     from gendan.marks import plan_clear
 

@@ -34,7 +34,15 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from gendan.documents.inject import REL_NS, Unsupported, _copy, _rel_targets, _resolve, _unescape, workbook_part
+from gendan.documents.inject import (
+    REL_NS,
+    Unsupported,
+    _copy,
+    _rel_targets,
+    _resolve,
+    _unescape,
+    workbook_part,
+)
 
 __all__ = [
     "Package",
@@ -72,7 +80,15 @@ def xstring(text: str) -> str:
 
 def attr(text: str) -> str:
     """``text`` as a double-quoted attribute value (control characters escaped as above)."""
-    return '"' + xstring(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
+    return (
+        '"'
+        + xstring(text)
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+        + '"'
+    )
 
 
 def col_letter(index: int) -> str:
@@ -102,7 +118,10 @@ def split_ref(ref: str) -> tuple[int, int]:
 
 
 def _attrs(tag: str) -> dict[str, str]:
-    return {k.split(":")[-1] if not k.startswith("xmlns") else k: _unescape(v) for k, v in re.findall(r'([\w:]+)\s*=\s*"([^"]*)"', tag)}
+    return {
+        k.split(":")[-1] if not k.startswith("xmlns") else k: _unescape(v)
+        for k, v in re.findall(r'([\w:]+)\s*=\s*"([^"]*)"', tag)
+    }
 
 
 # ----------------------------------------------------------------------------- package
@@ -209,8 +228,16 @@ class Package:
         for m in re.finditer(rf"<{re.escape(self.p)}sheet\b[^>]*>", self.wb):
             a = _attrs(m.group(0))
             rid = a.get("id", "")
-            out.append(SheetEntry(a.get("name", ""), targets.get(rid, ""), rid, int(a.get("sheetId", "0") or 0),
-                                  a.get("state"), m.group(0)))
+            out.append(
+                SheetEntry(
+                    a.get("name", ""),
+                    targets.get(rid, ""),
+                    rid,
+                    int(a.get("sheetId", "0") or 0),
+                    a.get("state"),
+                    m.group(0),
+                )
+            )
         return out
 
     def sheet(self, name: str) -> SheetEntry | None:
@@ -229,7 +256,9 @@ class Package:
     def free_name(self, pattern: str) -> str:
         """The first ``pattern % k`` (k = 1, 2, ...) that is no part of the package."""
         k = 1
-        low = {n.lower() for n in self.names} | {n.lower() for n, d in self.changed.items() if d is not None}
+        low = {n.lower() for n in self.names} | {
+            n.lower() for n, d in self.changed.items() if d is not None
+        }
         while (pattern % k).lower() in low:
             k += 1
         return pattern % k
@@ -238,23 +267,41 @@ class Package:
         if re.search(r'PartName="/' + re.escape(part) + '"', self.ct, re.I):
             return
         end = self.ct.rfind("</")
-        self.ct = self.ct[:end] + f'<Override PartName="/{part}" ContentType="{content_type}"/>' + self.ct[end:]
+        self.ct = (
+            self.ct[:end]
+            + f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+            + self.ct[end:]
+        )
 
     def remove_override(self, part: str) -> None:
-        self.ct = re.sub(r'<(?:\w+:)?Override\b[^>]*PartName="/' + re.escape(part) + r'"[^>]*/>', "", self.ct, flags=re.I)
+        self.ct = re.sub(
+            r'<(?:\w+:)?Override\b[^>]*PartName="/' + re.escape(part) + r'"[^>]*/>',
+            "",
+            self.ct,
+            flags=re.I,
+        )
 
     def add_default(self, ext: str, content_type: str) -> None:
         if re.search(r'<(?:\w+:)?Default\b[^>]*Extension="' + re.escape(ext) + '"', self.ct, re.I):
             return
         end = self.ct.rfind("</")
-        self.ct = self.ct[:end] + f'<Default Extension="{ext}" ContentType="{content_type}"/>' + self.ct[end:]
+        self.ct = (
+            self.ct[:end]
+            + f'<Default Extension="{ext}" ContentType="{content_type}"/>'
+            + self.ct[end:]
+        )
 
     def add_rel(self, part: str, rtype: str, target: str) -> str:
         """Add a relationship from ``part`` (target relative to it); returns its Id."""
         rp = self.rels_of(part)
-        xml = self.text(rp) if self.has(rp) else (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+        xml = (
+            self.text(rp)
+            if self.has(rp)
+            else (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
+            )
+        )
         ids = set(re.findall(r'\bId="([^"]*)"', xml))
         k = 1
         while f"rIdG{k}" in ids:
@@ -262,8 +309,12 @@ class Package:
         rid = f"rIdG{k}"
         rel = f'<Relationship Id="{rid}" Type="{rtype}" Target="{escape(target)}"/>'
         end = xml.rfind("</")
-        if xml.rstrip().endswith("/>") and "</" not in xml[xml.find("<Relationships"):]:
-            xml = re.sub(r"<((?:\w+:)?)Relationships\b([^>]*)/>", rf"<\1Relationships\2>{rel}</\1Relationships>", xml)
+        if xml.rstrip().endswith("/>") and "</" not in xml[xml.find("<Relationships") :]:
+            xml = re.sub(
+                r"<((?:\w+:)?)Relationships\b([^>]*)/>",
+                rf"<\1Relationships\2>{rel}</\1Relationships>",
+                xml,
+            )
         else:
             xml = xml[:end] + rel + xml[end:]
         self.put(rp, xml)
@@ -273,7 +324,9 @@ class Package:
         rp = self.rels_of(part)
         if not self.has(rp):
             return
-        xml = re.sub(r'<(?:\w+:)?Relationship\b[^>]*\bId="' + re.escape(rid) + r'"[^>]*/>', "", self.text(rp))
+        xml = re.sub(
+            r'<(?:\w+:)?Relationship\b[^>]*\bId="' + re.escape(rid) + r'"[^>]*/>', "", self.text(rp)
+        )
         if not re.search(r"<(?:\w+:)?Relationship\b", xml):
             self.put(rp, None)  # no relationships left: the part goes (gendan had made it)
         else:
@@ -377,7 +430,7 @@ class Styles:
         close = xml.find(f"</{t}>", m.end())
         if close < 0:
             return None
-        return m.start(), close + len(t) + 3, m.group(1), xml[m.end():close]
+        return m.start(), close + len(t) + 3, m.group(1), xml[m.end() : close]
 
     def find(self, plural: str, item: str) -> int | None:
         return self.found[plural].get(item)
@@ -415,8 +468,10 @@ class Styles:
     def solid_fill_xml(self, rgb: str) -> str:
         p = self.p
         argb = "FF" + rgb.upper()
-        return (f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{argb}"/>'
-                f'<{p}bgColor rgb="{argb}"/></{p}patternFill></{p}fill>')
+        return (
+            f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{argb}"/>'
+            f'<{p}bgColor rgb="{argb}"/></{p}patternFill></{p}fill>'
+        )
 
     def solid_fill(self, rgb: str) -> int:
         return self.index("fills", self.solid_fill_xml(rgb))
@@ -461,12 +516,22 @@ class Styles:
                     out[key] = m.group(1)
         return out
 
-    def font(self, bold: bool = False, size: float | None = None, color: str | None = None,
-             underline: bool = False) -> int:
+    def font(
+        self,
+        bold: bool = False,
+        size: float | None = None,
+        color: str | None = None,
+        underline: bool = False,
+    ) -> int:
         p, b = self.p, self.base_font()
         sz = f"{size:g}" if size is not None else b["sz"]
-        parts = [f"<{p}b/>" if bold else "", f"<{p}u/>" if underline else "", f'<{p}sz val="{sz}"/>',
-                 f'<{p}color rgb="FF{color}"/>' if color else "", f'<{p}name val="{escape(b["name"])}"/>']
+        parts = [
+            f"<{p}b/>" if bold else "",
+            f"<{p}u/>" if underline else "",
+            f'<{p}sz val="{sz}"/>',
+            f'<{p}color rgb="FF{color}"/>' if color else "",
+            f'<{p}name val="{escape(b["name"])}"/>',
+        ]
         if "family" in b:
             parts.append(f'<{p}family val="{b["family"]}"/>')
         if "charset" in b:
@@ -493,10 +558,13 @@ class Styles:
             blk = self._block(plural, out)
             assert blk is not None
             attrs = blk[2]
-            attrs = (re.sub(r'\bcount="\d+"', f'count="{len(self.items[plural])}"', attrs)
-                     if re.search(r'\bcount="\d+"', attrs) else f'{attrs} count="{len(self.items[plural])}"')
+            attrs = (
+                re.sub(r'\bcount="\d+"', f'count="{len(self.items[plural])}"', attrs)
+                if re.search(r'\bcount="\d+"', attrs)
+                else f'{attrs} count="{len(self.items[plural])}"'
+            )
             t = self.p + plural
-            out = out[:blk[0]] + f"<{t}{attrs}>{''.join(self.items[plural])}</{t}>" + out[blk[1]:]
+            out = out[: blk[0]] + f"<{t}{attrs}>{''.join(self.items[plural])}</{t}>" + out[blk[1] :]
         return out
 
 
@@ -640,7 +708,9 @@ class SheetCells:
         row = self.row(r)
         if row is None or row.selfclosing:
             return None
-        i = self.data.find(b"<" + self.p + b'c r="%s%d"' % (col_letter(c).encode(), r), row.end, row.close)
+        i = self.data.find(
+            b"<" + self.p + b'c r="%s%d"' % (col_letter(c).encode(), r), row.end, row.close
+        )
         m = self._cell_pat.match(self.data, i) if i >= 0 else None
         if m is None:
             return self.cells(r).get(c)
@@ -693,9 +763,12 @@ class SheetCells:
 
     def merges(self) -> list[tuple[int, int, int, int]]:
         """Merged ranges as (r1, c1, r2, c2)."""
-        tail = self.data[self.sd_close:]
+        tail = self.data[self.sd_close :]
         out = []
-        for m in re.finditer(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="\$?([A-Za-z]+)\$?(\d+):\$?([A-Za-z]+)\$?(\d+)"', tail):
+        for m in re.finditer(
+            rb'<(?:\w+:)?mergeCell\b[^>]*\bref="\$?([A-Za-z]+)\$?(\d+):\$?([A-Za-z]+)\$?(\d+)"',
+            tail,
+        ):
             c1, r1, c2, r2 = m.groups()
             out.append((int(r1), col_index(c1.decode()), int(r2), col_index(c2.decode())))
         return out

@@ -53,12 +53,19 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def corpus_books() -> dict[str, Path]:
     corpus_root, cases = make_corpus.corpus_dir()
-    return {c.name: corpus_root / c.name for c in cases
-            if not c.refused and c.fmt in ("xlsx", "xlsm") and "slow" not in c.tags}
+    return {
+        c.name: corpus_root / c.name
+        for c in cases
+        if not c.refused and c.fmt in ("xlsx", "xlsm") and "slow" not in c.tags
+    }
 
 
 REAL = list(realworld.BUILDERS)
-CORPUS = [c.name for c in make_corpus.cases() if not c.refused and c.fmt in ("xlsx", "xlsm") and "slow" not in c.tags]
+CORPUS = [
+    c.name
+    for c in make_corpus.cases()
+    if not c.refused and c.fmt in ("xlsx", "xlsm") and "slow" not in c.tags
+]
 
 
 # ----------------------------------------------------------------------------- package facts
@@ -124,8 +131,11 @@ def _named(parts: dict[str, bytes], marked: set[str]) -> set[str]:
     for name, part in _sheets(parts).items():
         if name in marked or name in TOOL:
             named |= {part, _rels_of(part)}
-            named |= {_resolve(str(PurePosixPath(part).parent), t) for _i, typ, t in _rels(parts, part)
-                      if typ.endswith(("/comments", "/vmlDrawing"))}
+            named |= {
+                _resolve(str(PurePosixPath(part).parent), t)
+                for _i, typ, t in _rels(parts, part)
+                if typ.endswith(("/comments", "/vmlDrawing"))
+            }
     return named
 
 
@@ -145,18 +155,37 @@ def _cells(xml: bytes) -> dict[str, tuple[bytes, bytes]]:
 
 
 def _content_types(data: bytes) -> set[str]:
-    return {m.group(0).decode() for m in re.finditer(rb"<(?:\w+:)?(?:Default|Override)\b[^>]*>", data)}
+    return {
+        m.group(0).decode() for m in re.finditer(rb"<(?:\w+:)?(?:Default|Override)\b[^>]*>", data)
+    }
 
 
 def _ct_key(tag: str) -> str:
     attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag))
-    return f"{attrs.get('Extension') or attrs.get('PartName', '').lower()}={attrs.get('ContentType')}"
+    return (
+        f"{attrs.get('Extension') or attrs.get('PartName', '').lower()}={attrs.get('ContentType')}"
+    )
 
 
 def _check(path: Path, *extra: str) -> tuple[int, str, str]:
-    cp = subprocess.run([sys.executable, "-m", "gendan.cli", "check", str(path), "--format", "json",
-                         "--as-of", AS_OF.isoformat(), *extra], capture_output=True, text=True, cwd=REPO,
-                        timeout=120)
+    cp = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gendan.cli",
+            "check",
+            str(path),
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF.isoformat(),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     return cp.returncode, cp.stdout, cp.stderr
 
 
@@ -174,8 +203,9 @@ def assert_kept(before: Path, after: Path, marked: set[str]) -> set[str]:
     differ = set()
     for name, data in b.items():
         if name not in a:
-            assert name in named and (name in {_rels_of(p) for p in old_tool} or name.endswith((".vml", ".xml"))), \
-                f"{after.name}: {name} was lost"
+            assert name in named and (
+                name in {_rels_of(p) for p in old_tool} or name.endswith((".vml", ".xml"))
+            ), f"{after.name}: {name} was lost"
             differ.add(name)
             continue
         if a[name] != data:
@@ -193,7 +223,11 @@ def assert_kept(before: Path, after: Path, marked: set[str]) -> set[str]:
                     assert removed_target in named, f"{after.name}: relationship {rel} lost"
                     continue
                 assert rel in have, f"{after.name}: relationship {rel} of {src} lost"
-    cts = {_ct_key(t) for t in _content_types(a["[Content_Types].xml"])} if "[Content_Types].xml" in a else set()
+    cts = (
+        {_ct_key(t) for t in _content_types(a["[Content_Types].xml"])}
+        if "[Content_Types].xml" in a
+        else set()
+    )
     for t in _content_types(b.get("[Content_Types].xml", b"")):
         key = _ct_key(t)
         part = key.split("=", 1)[0].lstrip("/")
@@ -208,10 +242,18 @@ def assert_kept(before: Path, after: Path, marked: set[str]) -> set[str]:
         cb, ca = _cells(b[part]), _cells(a[sheets_a[name]])
         for ref, (attrs, content) in cb.items():
             assert ref in ca, f"{after.name}: {name}!{ref} lost"
-            assert ca[ref] == (attrs, content), f"{after.name}: {name}!{ref} changed: {ca[ref]} vs {(attrs, content)}"
-        formulas = [r for r, (_a, c) in cb.items() if re.search(rb"<(?:\w+:)?f\b", c) and re.search(rb"<(?:\w+:)?v>[^<]", c)]
+            assert ca[ref] == (attrs, content), (
+                f"{after.name}: {name}!{ref} changed: {ca[ref]} vs {(attrs, content)}"
+            )
+        formulas = [
+            r
+            for r, (_a, c) in cb.items()
+            if re.search(rb"<(?:\w+:)?f\b", c) and re.search(rb"<(?:\w+:)?v>[^<]", c)
+        ]
         for ref in formulas:
-            assert re.search(rb"<(?:\w+:)?v>[^<]", ca[ref][1]), f"{name}!{ref} lost its saved result"
+            assert re.search(rb"<(?:\w+:)?v>[^<]", ca[ref][1]), (
+                f"{name}!{ref} lost its saved result"
+            )
     return differ
 
 
@@ -267,30 +309,40 @@ def _run(book: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", REAL)
-def test_annotate_keeps_everything_realworld(books: dict[str, Path], tmp_path: Path, name: str) -> None:
+def test_annotate_keeps_everything_realworld(
+    books: dict[str, Path], tmp_path: Path, name: str
+) -> None:
     if name not in books:
         pytest.skip(f"{name} needs LibreOffice (soffice) to be built")
     _run(books[name], tmp_path)
 
 
 @pytest.mark.parametrize("name", CORPUS)
-def test_annotate_keeps_everything_corpus(corpus_books: dict[str, Path], tmp_path: Path, name: str) -> None:
+def test_annotate_keeps_everything_corpus(
+    corpus_books: dict[str, Path], tmp_path: Path, name: str
+) -> None:
     _run(corpus_books[name], tmp_path)
 
 
 # ----------------------------------------------------------------------------- specifics
 
 
-def test_threaded_comment_is_kept_and_not_duplicated(books: dict[str, Path], tmp_path: Path) -> None:
+def test_threaded_comment_is_kept_and_not_duplicated(
+    books: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "t.xlsx"
     annotate_file(books["rw-threaded.xlsx"], out, as_of=AS_OF)
     parts = _parts(out)
     ref = f"{realworld.letter('container_nos')}4"
-    comments = b"".join(d for n, d in parts.items() if re.search(r"xl/comments\d*\.xml$|xl/comments/", n))
+    comments = b"".join(
+        d for n, d in parts.items() if re.search(r"xl/comments\d*\.xml$|xl/comments/", n)
+    )
     assert comments.count(f'ref="{ref}"'.encode()) == 1  # the thread's note only, no second note
     assert b"[Threaded comment]" in comments
-    assert parts["xl/threadedComments/threadedComment1.xml"] == _parts(books["rw-threaded.xlsx"])[
-        "xl/threadedComments/threadedComment1.xml"]
+    assert (
+        parts["xl/threadedComments/threadedComment1.xml"]
+        == _parts(books["rw-threaded.xlsx"])["xl/threadedComments/threadedComment1.xml"]
+    )
 
 
 def test_merged_cell_is_marked_on_its_anchor(books: dict[str, Path], tmp_path: Path) -> None:
@@ -307,7 +359,9 @@ def test_merged_cell_is_marked_on_its_anchor(books: dict[str, Path], tmp_path: P
     assert ws[anchor].fill.fgColor.rgb.endswith("FFC7CE")
 
 
-def test_blank_required_cell_gets_a_cell_and_clear_takes_it_away(books: dict[str, Path], tmp_path: Path) -> None:
+def test_blank_required_cell_gets_a_cell_and_clear_takes_it_away(
+    books: dict[str, Path], tmp_path: Path
+) -> None:
     src = books["rw-features.xlsx"]
     out, cleared = tmp_path / "a.xlsx", tmp_path / "c.xlsx"
     annotate_file(src, out, as_of=AS_OF)
@@ -331,8 +385,20 @@ def test_control_characters_in_cells_and_messages(books: dict[str, Path], tmp_pa
     src = books["rw-features.xlsx"]
     data = read_workbook(src)
     bad = "x\x0by\x01z _x000B_ \ufffe end"
-    report = Report([Finding(code="amount-mismatch", severity="error", sheet="工作序列表", cell="R5", row=5,
-                             key="amount", value=bad, expected=bad)])  # type: ignore[arg-type]
+    report = Report(
+        [
+            Finding(
+                code="amount-mismatch",
+                severity="error",
+                sheet="工作序列表",
+                cell="R5",
+                row=5,
+                key="amount",
+                value=bad,
+                expected=bad,
+            )
+        ]
+    )  # type: ignore[arg-type]
     out = tmp_path / "cc.xlsx"
     annotate_package(src, out, report, data, "en")
     parts = _parts(out)
@@ -348,18 +414,37 @@ def test_unsupported_package_falls_back_only_when_nothing_is_lost(tmp_path: Path
     make_corpus.build(tmp_path, only={"master-ok.xlsx"})
 
     def strict(n: str, d: bytes) -> bytes:
-        return d.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-                         b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+        return d.replace(
+            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        )
 
     make_corpus._rewrite_zip(tmp_path / "master-ok.xlsx", src, strict)
-    cp = subprocess.run([sys.executable, "-m", "gendan.cli", "annotate", str(src), "--out", str(tmp_path / "o.xlsx"),
-                         "--as-of", AS_OF.isoformat()], capture_output=True, text=True, cwd=REPO, timeout=120)
+    cp = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gendan.cli",
+            "annotate",
+            str(src),
+            "--out",
+            str(tmp_path / "o.xlsx"),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert cp.returncode == 2, cp.stderr
     assert "Traceback" not in cp.stderr
     assert not (tmp_path / "o.xlsx").exists()
 
 
-def test_fallback_refuses_formulas_with_saved_results(books: dict[str, Path], tmp_path: Path) -> None:
+def test_fallback_refuses_formulas_with_saved_results(
+    books: dict[str, Path], tmp_path: Path
+) -> None:
     from gendan.apply_openpyxl import openpyxl_fallback
     from gendan.errors import OutputError
 
@@ -374,14 +459,16 @@ def test_fallback_writes_when_nothing_would_be_lost(tmp_path: Path) -> None:
     """A plain openpyxl-made workbook (no formulas, no extensions) may take the fallback,
     and the proof (rewrite_losses) finds nothing missing."""
     from gendan.apply_openpyxl import openpyxl_fallback, rewrite_losses
+    from gendan.check import check_data
     from gendan.marks import apply_marks_openpyxl, plan_marks
     from gendan.reader import read_workbook
-    from gendan.check import check_data
 
     make_corpus.build(tmp_path, only={"master-ok.xlsx"})
     src = tmp_path / "master-ok.xlsx"
     data = read_workbook(src)
     report = check_data(data, as_of=AS_OF)
     out = tmp_path / "fb.xlsx"
-    openpyxl_fallback(src, out, False, "test", lambda wb: apply_marks_openpyxl(plan_marks(report, data), wb))
+    openpyxl_fallback(
+        src, out, False, "test", lambda wb: apply_marks_openpyxl(plan_marks(report, data), wb)
+    )
     assert out.exists() and rewrite_losses(src, out) == []

@@ -17,7 +17,15 @@ from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles import Font as XFont
 
 from gendan.findings import Finding, Report
-from gendan.marks import LEDGER_SHEET, NOTE_PREFIX, RESULTS_SHEET, SEVERITY_FILL, annotate_file, clear_file, plan_marks
+from gendan.marks import (
+    LEDGER_SHEET,
+    NOTE_PREFIX,
+    RESULTS_SHEET,
+    SEVERITY_FILL,
+    annotate_file,
+    clear_file,
+    plan_marks,
+)
 from gendan.patch_marks import annotate_package, clear_package, ledger_styles
 from gendan.reader import read_workbook
 from gendan.xlsx_patch import SheetCells, Styles, xstring
@@ -27,9 +35,19 @@ MASTER = "工作序列表"
 RED = SEVERITY_FILL["error"]
 
 
-def _finding(cell: str, sheet: str = MASTER, code: str = "amount-mismatch", severity: str = "error") -> Finding:
-    return Finding(code=code, severity=severity, sheet=sheet, cell=cell, row=int(re.sub(r"\D", "", cell)),
-                   key="amount", value="1", expected="2")  # type: ignore[arg-type]
+def _finding(
+    cell: str, sheet: str = MASTER, code: str = "amount-mismatch", severity: str = "error"
+) -> Finding:
+    return Finding(
+        code=code,
+        severity=severity,
+        sheet=sheet,
+        cell=cell,
+        row=int(re.sub(r"\D", "", cell)),
+        key="amount",
+        value="1",
+        expected="2",
+    )  # type: ignore[arg-type]
 
 
 def _part(path: Path, sheet: str) -> bytes:
@@ -37,10 +55,12 @@ def _part(path: Path, sheet: str) -> bytes:
         wb = z.read("xl/workbook.xml").decode()
         rels = z.read("xl/_rels/workbook.xml.rels").decode()
         rid = re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="([^"]+)"', wb) or re.search(
-            rf'<sheet [^>]*r:id="([^"]+)"[^>]*name="{sheet}"', wb)
+            rf'<sheet [^>]*r:id="([^"]+)"[^>]*name="{sheet}"', wb
+        )
         assert rid
         target = re.search(rf'Id="{rid.group(1)}"[^>]*Target="([^"]+)"', rels) or re.search(
-            rf'Target="([^"]+)"[^>]*Id="{rid.group(1)}"', rels)
+            rf'Target="([^"]+)"[^>]*Id="{rid.group(1)}"', rels
+        )
         assert target
         t = target.group(1).lstrip("/")
         return z.read(t if t.startswith("xl/") else "xl/" + t)
@@ -66,16 +86,24 @@ def _annotate(src: Path, out: Path, *findings: Finding) -> None:
     annotate_package(src, out, Report(list(findings)), read_workbook(src), "en", AS_OF)
 
 
-def test_a_mark_keeps_the_cells_number_format_font_border_and_alignment(book: Path, tmp_path: Path) -> None:
+def test_a_mark_keeps_the_cells_number_format_font_border_and_alignment(
+    book: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "a.xlsx"
     _annotate(book, out, _finding("B4"))
     c = openpyxl.load_workbook(out)[MASTER]["B4"]
     assert c.fill.fgColor.rgb == "FF" + RED
     assert c.number_format == "0.000" and c.font.name == "Arial" and c.font.b and c.font.sz == 14
-    assert c.border.left.style == "thick" and c.alignment.horizontal == "center" and c.alignment.wrap_text
+    assert (
+        c.border.left.style == "thick"
+        and c.alignment.horizontal == "center"
+        and c.alignment.wrap_text
+    )
 
 
-def test_clear_gives_back_the_exact_format_index_and_the_sheet_bytes(book: Path, tmp_path: Path) -> None:
+def test_clear_gives_back_the_exact_format_index_and_the_sheet_bytes(
+    book: Path, tmp_path: Path
+) -> None:
     a, c = tmp_path / "a.xlsx", tmp_path / "c.xlsx"
     _annotate(book, a, _finding("B4"), _finding("C4"), _finding("D4"))
     assert _part(a, MASTER) != _part(book, MASTER)
@@ -86,7 +114,9 @@ def test_clear_gives_back_the_exact_format_index_and_the_sheet_bytes(book: Path,
     assert ws["D4"].comment.text == "user's own note"
 
 
-def test_the_users_note_is_never_replaced_and_the_finding_stays_listed(book: Path, tmp_path: Path) -> None:
+def test_the_users_note_is_never_replaced_and_the_finding_stays_listed(
+    book: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "a.xlsx"
     _annotate(book, out, _finding("D4"), _finding("E4"))
     wb = openpyxl.load_workbook(out)
@@ -97,11 +127,15 @@ def test_the_users_note_is_never_replaced_and_the_finding_stays_listed(book: Pat
     assert wb[RESULTS_SHEET]["C3"].value == f"{MASTER}!D4"
 
 
-def test_a_cell_the_user_recoloured_after_the_mark_is_left_alone(book: Path, tmp_path: Path) -> None:
+def test_a_cell_the_user_recoloured_after_the_mark_is_left_alone(
+    book: Path, tmp_path: Path
+) -> None:
     a, b, c = tmp_path / "a.xlsx", tmp_path / "b.xlsx", tmp_path / "c.xlsx"
     _annotate(book, a, _finding("E4"), _finding("F4"))
     wb = openpyxl.load_workbook(a)
-    wb[MASTER]["E4"].fill = PatternFill(fill_type="solid", fgColor="FF92D050")  # the user's green now
+    wb[MASTER]["E4"].fill = PatternFill(
+        fill_type="solid", fgColor="FF92D050"
+    )  # the user's green now
     wb.save(b)
     clear_package(b, c, read_workbook(b))
     ws = openpyxl.load_workbook(c)[MASTER]
@@ -109,7 +143,9 @@ def test_a_cell_the_user_recoloured_after_the_mark_is_left_alone(book: Path, tmp
     assert ws["F4"].fill.fill_type is None
 
 
-def test_annotating_twice_replaces_marks_and_does_not_grow_styles(book: Path, tmp_path: Path) -> None:
+def test_annotating_twice_replaces_marks_and_does_not_grow_styles(
+    book: Path, tmp_path: Path
+) -> None:
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     _annotate(book, a, _finding("B4"), _finding("C4"))
     _annotate(a, b, _finding("B4"), _finding("C4"))
@@ -124,9 +160,18 @@ def test_annotating_twice_replaces_marks_and_does_not_grow_styles(book: Path, tm
     assert blue[3] == "00B0F0"  # what lies under the mark is still the user's blue
 
 
-def test_a_missing_cell_and_a_missing_row_are_added_in_order_and_cleared_away(book: Path, tmp_path: Path) -> None:
+def test_a_missing_cell_and_a_missing_row_are_added_in_order_and_cleared_away(
+    book: Path, tmp_path: Path
+) -> None:
     a, c = tmp_path / "a.xlsx", tmp_path / "c.xlsx"
-    _annotate(book, a, _finding("AZ4"), _finding("C40"), _finding("B2", sheet="客户"), _finding("A30", sheet="客户"))
+    _annotate(
+        book,
+        a,
+        _finding("AZ4"),
+        _finding("C40"),
+        _finding("B2", sheet="客户"),
+        _finding("A30", sheet="客户"),
+    )
     sheet = _part(a, MASTER)
     refs = re.findall(rb'<c r="([A-Z]+)(\d+)"', sheet)
     rows = [int(r) for _c, r in refs]
@@ -160,40 +205,56 @@ def test_plan_marks_maps_merged_cells_to_their_anchor() -> None:
 
 
 def test_ledger_styles_reads_only_well_formed_rows() -> None:
-    rows = [("sheet", "cell", "mark", "prior", "s_before", "s_mark"), (MASTER, "b4", RED, None, "3", "12"),
-            (MASTER, "C4", RED, None, None, "13.0"), (MASTER, "D4", RED, None, "+", "x"), (MASTER, "E4", RED)]
+    rows = [
+        ("sheet", "cell", "mark", "prior", "s_before", "s_mark"),
+        (MASTER, "b4", RED, None, "3", "12"),
+        (MASTER, "C4", RED, None, None, "13.0"),
+        (MASTER, "D4", RED, None, "+", "x"),
+        (MASTER, "E4", RED),
+    ]
     assert ledger_styles(rows) == {(MASTER, "B4"): ("3", "12"), (MASTER, "C4"): ("", "13")}
 
 
 @pytest.mark.parametrize(
     ("text", "want"),
-    [("a\x0bb", "a_x000B_b"), ("_x000B_", "_x005F_x000B_"), ("<&>", "&lt;&amp;&gt;"), ("\ud800", "_xD800_"),
-     ("plain 中文", "plain 中文")],
+    [
+        ("a\x0bb", "a_x000B_b"),
+        ("_x000B_", "_x005F_x000B_"),
+        ("<&>", "&lt;&amp;&gt;"),
+        ("\ud800", "_xD800_"),
+        ("plain 中文", "plain 中文"),
+    ],
 )
 def test_xstring_escapes_as_excel_does(text: str, want: str) -> None:
     assert xstring(text) == want
 
 
 def test_styles_reuse_identical_items_and_count_them() -> None:
-    xml = ('<styleSheet xmlns="m"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-           '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
-           '</fill></fills><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-           '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1">'
-           '<alignment horizontal="center"/></xf></cellXfs></styleSheet>')
+    xml = (
+        '<styleSheet xmlns="m"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+        '</fill></fills><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1">'
+        '<alignment horizontal="center"/></xf></cellXfs></styleSheet>'
+    )
     st = Styles(xml)
     red = st.solid_fill(RED)
     s = st.with_fill(1, red)
     assert st.with_fill(1, st.solid_fill(RED)) == s and red == 2 and s == 2
     out = st.to_xml()
     assert 'cellXfs count="3"' in out and 'fills count="3"' in out
-    assert '<xf numFmtId="14" fontId="0" fillId="2" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1">' \
-           '<alignment horizontal="center"/></xf>' in out
+    assert (
+        '<xf numFmtId="14" fontId="0" fillId="2" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1">'
+        '<alignment horizontal="center"/></xf>' in out
+    )
     assert st.solid_rgb(s) == RED and st.solid_rgb(1) is None
 
 
 def test_sheet_cells_find_rows_and_cells_with_and_without_references() -> None:
-    xml = (b'<worksheet><sheetData><row r="2"><c r="A2" s="3"><v>1</v></c><c r="C2"/></row>'
-           b"<row><c><v>1</v></c><c s=\"5\"><v>2</v></c></row></sheetData></worksheet>")
+    xml = (
+        b'<worksheet><sheetData><row r="2"><c r="A2" s="3"><v>1</v></c><c r="C2"/></row>'
+        b'<row><c><v>1</v></c><c s="5"><v>2</v></c></row></sheetData></worksheet>'
+    )
     sc = SheetCells(xml)
     assert sc.cell(2, 1).s == 3 and sc.cell(2, 3).s is None and sc.cell(2, 2) is None  # type: ignore[union-attr]
     assert sc.cell(3, 2).s == 5  # type: ignore[union-attr]  # row 3 and column B implied by order
@@ -212,12 +273,17 @@ def test_clear_in_place_through_the_cli(book: Path) -> None:
     import sys
 
     annotate_file(book, None, as_of=AS_OF, in_place=True)
-    cp = subprocess.run([sys.executable, "-m", "gendan.cli", "annotate", str(book), "--in-place", "--clear"],
-                        capture_output=True, text=True)
+    cp = subprocess.run(
+        [sys.executable, "-m", "gendan.cli", "annotate", str(book), "--in-place", "--clear"],
+        capture_output=True,
+        text=True,
+    )
     assert cp.returncode == 0, cp.stderr
     assert len(list(book.parent.glob("master.backup-*.xlsx"))) == 2
     ws = openpyxl.load_workbook(book)[MASTER]
-    assert not any(c.comment and c.comment.text.startswith(NOTE_PREFIX) for row in ws.iter_rows() for c in row)
+    assert not any(
+        c.comment and c.comment.text.startswith(NOTE_PREFIX) for row in ws.iter_rows() for c in row
+    )
 
 
 def test_clear_file_on_a_copy(book: Path, tmp_path: Path) -> None:

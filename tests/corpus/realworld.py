@@ -60,7 +60,9 @@ def _orders() -> list[dict[str, Any]]:
         o = mc._order(i)
         o["remarks"] = ""
         out.append(o)
-    out[1]["container_nos"] = out[1]["container_nos"][:-1] + str((int(out[1]["container_nos"][-1]) + 1) % 10)
+    out[1]["container_nos"] = out[1]["container_nos"][:-1] + str(
+        (int(out[1]["container_nos"][-1]) + 1) % 10
+    )
     out[3]["customer"] = None  # required and blank: the cell is not in the XML
     out[4]["remarks"] = "vertical\x0btab and _x000B_ typed"  # a control character in a cell
     return out
@@ -83,9 +85,13 @@ def master(wb: Any, name: str = "工作序列表") -> Any:
             v = o.get(k)
             c = col(k)
             if k == "net_weight_kg":
-                ws.write_formula(r, c, f"={letter('cartons')}{r + 1}*{letter('kg_per_carton')}{r + 1}", None, v)
+                ws.write_formula(
+                    r, c, f"={letter('cartons')}{r + 1}*{letter('kg_per_carton')}{r + 1}", None, v
+                )
             elif k == "amount":
-                ws.write_formula(r, c, f"={letter('cartons')}{r + 1}*{letter('unit_price')}{r + 1}", money, v)
+                ws.write_formula(
+                    r, c, f"={letter('cartons')}{r + 1}*{letter('unit_price')}{r + 1}", money, v
+                )
             elif k in ("sales_manager", "product") and i == MERGED_ROW:
                 continue
             elif isinstance(v, dt.date):
@@ -96,8 +102,14 @@ def master(wb: Any, name: str = "工作序列表") -> Any:
             elif v is not None:
                 ws.write(r, c, v)
     r = 2 + MERGED_ROW
-    ws.merge_range(r, col("sales_manager"), r, col("product"), _orders()[MERGED_ROW]["sales_manager"],
-                   wb.add_format({"align": "center"}))
+    ws.merge_range(
+        r,
+        col("sales_manager"),
+        r,
+        col("product"),
+        _orders()[MERGED_ROW]["sales_manager"],
+        wb.add_format({"align": "center"}),
+    )
     ws.write_comment(f"A{3}", "首单 first order - the user's own note")
     ws.write_comment(f"{letter('container_nos')}{4}", "柜号待确认 (user's note on a finding cell)")
     ws.freeze_panes(2, 1)
@@ -122,7 +134,9 @@ def _xlsx(path: Path, extra: Callable[[Any, Any], None] | None = None, vba: bool
     return path
 
 
-def _surgery(src: Path, dest: Path, change: Callable[[str, bytes], bytes | None], extra: dict[str, bytes]) -> Path:
+def _surgery(
+    src: Path, dest: Path, change: Callable[[str, bytes], bytes | None], extra: dict[str, bytes]
+) -> Path:
     mc._rewrite_zip(src, dest, change, extra)
     return dest
 
@@ -138,17 +152,30 @@ def _sub(d: bytes, old: bytes, new: bytes) -> bytes:
 def features(path: Path) -> Path:
     def extra(wb: Any, ws: Any) -> None:
         last = 2 + N_ORDERS
-        ws.add_sparkline(f"AR3", {"range": f"'工作序列表'!{letter('cartons')}3:{letter('amount')}3"})
-        ws.conditional_format(f"{letter('cartons')}3:{letter('cartons')}{last}", {"type": "data_bar", "data_bar_2010": True})
+        ws.add_sparkline("AR3", {"range": f"'工作序列表'!{letter('cartons')}3:{letter('amount')}3"})
+        ws.conditional_format(
+            f"{letter('cartons')}3:{letter('cartons')}{last}",
+            {"type": "data_bar", "data_bar_2010": True},
+        )
         ws.insert_textbox("B20", "跟单备注 text box", {"width": 200, "height": 60})
         ws.insert_image("E20", "logo.png", {"image_data": io.BytesIO(mc.PNG_1x1)})
-        ws.ignore_errors({"number_stored_as_text": f"{letter('tracking_no')}3:{letter('tracking_no')}{last}"})
+        ws.ignore_errors(
+            {"number_stored_as_text": f"{letter('tracking_no')}3:{letter('tracking_no')}{last}"}
+        )
         ws.protect("", {"format_cells": True, "insert_rows": True})
-        ws.data_validation(f"{letter('container_type')}3:{letter('container_type')}100",
-                           {"validate": "list", "source": ["20RF", "40RH"]})
+        ws.data_validation(
+            f"{letter('container_type')}3:{letter('container_type')}100",
+            {"validate": "list", "source": ["20RF", "40RH"]},
+        )
         summary = wb.add_worksheet("汇总")
-        summary.add_table("A1:B4", {"name": "Summary", "columns": [{"header": "客户"}, {"header": "金额"}],
-                                    "data": [["FRESHMART", 1.0], ["B", 2.0], ["C", 3.0]]})
+        summary.add_table(
+            "A1:B4",
+            {
+                "name": "Summary",
+                "columns": [{"header": "客户"}, {"header": "金额"}],
+                "data": [["FRESHMART", 1.0], ["B", 2.0], ["C", 3.0]],
+            },
+        )
 
     return _xlsx(path, extra)
 
@@ -157,15 +184,20 @@ def macro_ribbon(path: Path) -> Path:
     tmp = path.with_suffix(".tmp.xlsm")
 
     def extra(wb: Any, ws: Any) -> None:
-        ws.insert_button("D20", {"macro": "Hello", "caption": "检查 Check", "width": 120, "height": 30})
+        ws.insert_button(
+            "D20", {"macro": "Hello", "caption": "检查 Check", "width": 120, "height": 30}
+        )
 
     _xlsx(tmp, extra, vba=True)
 
     def change(n: str, d: bytes) -> bytes:
         if n == "_rels/.rels":
-            return _sub(d, b"</Relationships>",
-                        b'<Relationship Id="rIdUI" Type="http://schemas.microsoft.com/office/2007/relationships/ui/'
-                        b'extensibility" Target="customUI/customUI14.xml"/></Relationships>')
+            return _sub(
+                d,
+                b"</Relationships>",
+                b'<Relationship Id="rIdUI" Type="http://schemas.microsoft.com/office/2007/relationships/ui/'
+                b'extensibility" Target="customUI/customUI14.xml"/></Relationships>',
+            )
         return d
 
     _surgery(tmp, path, change, {"customUI/customUI14.xml": mc.CUSTOM_UI.encode()})
@@ -199,9 +231,13 @@ def threaded(path: Path) -> Path:
     wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False})
     ws = master(wb)
     ref = f"{letter('container_nos')}4"
-    ws.write_comment(ref, "[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment; "
-                          "however, any edits to it will get removed if the file is opened in a newer version of Excel.\n"
-                          "Comment:\n    请核对柜号 please check", {"author": "tc={0F0F0F0F-0000-4000-8000-000000000001}"})
+    ws.write_comment(
+        ref,
+        "[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment; "
+        "however, any edits to it will get removed if the file is opened in a newer version of Excel.\n"
+        "Comment:\n    请核对柜号 please check",
+        {"author": "tc={0F0F0F0F-0000-4000-8000-000000000001}"},
+    )
     ws.set_paper(9)
     refs(wb)
     wb.close()
@@ -214,23 +250,37 @@ def threaded(path: Path) -> Path:
 
     def change(n: str, d: bytes) -> bytes:
         if n == "[Content_Types].xml":
-            return _sub(d, b"</Types>",
-                        b'<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings"/>'
-                        b'<Default Extension="jpeg" ContentType="image/jpeg"/>'
-                        b'<Override PartName="/xl/threadedComments/threadedComment1.xml" ContentType="application/vnd.ms-excel.threadedcomments+xml"/>'
-                        b'<Override PartName="/xl/persons/person.xml" ContentType="application/vnd.ms-excel.person+xml"/></Types>')
+            return _sub(
+                d,
+                b"</Types>",
+                b'<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings"/>'
+                b'<Default Extension="jpeg" ContentType="image/jpeg"/>'
+                b'<Override PartName="/xl/threadedComments/threadedComment1.xml" ContentType="application/vnd.ms-excel.threadedcomments+xml"/>'
+                b'<Override PartName="/xl/persons/person.xml" ContentType="application/vnd.ms-excel.person+xml"/></Types>',
+            )
         if n == "xl/worksheets/_rels/sheet1.xml.rels":
-            return _sub(d, b"</Relationships>",
-                        b'<Relationship Id="rIdTC" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment" Target="../threadedComments/threadedComment1.xml"/>'
-                        b'<Relationship Id="rIdPS" Type="' + CT_MAIN.encode() + b'/printerSettings" Target="../printerSettings/printerSettings1.bin"/></Relationships>')
+            return _sub(
+                d,
+                b"</Relationships>",
+                b'<Relationship Id="rIdTC" Type="http://schemas.microsoft.com/office/2017/10/relationships/threadedComment" Target="../threadedComments/threadedComment1.xml"/>'
+                b'<Relationship Id="rIdPS" Type="'
+                + CT_MAIN.encode()
+                + b'/printerSettings" Target="../printerSettings/printerSettings1.bin"/></Relationships>',
+            )
         if n == "xl/worksheets/sheet1.xml":
             return _sub(d, b'<pageSetup paperSize="9"', b'<pageSetup paperSize="9" r:id="rIdPS"')
         if n == "xl/_rels/workbook.xml.rels":
-            return _sub(d, b"</Relationships>",
-                        b'<Relationship Id="rIdPerson" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" Target="persons/person.xml"/></Relationships>')
+            return _sub(
+                d,
+                b"</Relationships>",
+                b'<Relationship Id="rIdPerson" Type="http://schemas.microsoft.com/office/2017/10/relationships/person" Target="persons/person.xml"/></Relationships>',
+            )
         if n == "_rels/.rels":
-            return _sub(d, b"</Relationships>",
-                        b'<Relationship Id="rIdThumb" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail" Target="docProps/thumbnail.jpeg"/></Relationships>')
+            return _sub(
+                d,
+                b"</Relationships>",
+                b'<Relationship Id="rIdThumb" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail" Target="docProps/thumbnail.jpeg"/></Relationships>',
+            )
         return d
 
     _surgery(tmp, path, change, extra)
@@ -258,10 +308,10 @@ def pivot(path: Path) -> Path:
         "</sharedItems></cacheField></cacheFields></pivotCacheDefinition>"
     ).encode()
     records = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<pivotCacheRecords xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1"><r><x v="0"/></r>'
-        "</pivotCacheRecords>"
-    ).encode()
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<pivotCacheRecords xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1"><r><x v="0"/></r>'
+        b"</pivotCacheRecords>"
+    )
     table = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<pivotTableDefinition xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" name="透视表1" '
@@ -274,27 +324,40 @@ def pivot(path: Path) -> Path:
         "xl/pivotCache/pivotCacheRecords1.xml": records,
         "xl/pivotCache/_rels/pivotCacheDefinition1.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{CT_MAIN}/pivotCacheRecords" Target="pivotCacheRecords1.xml"/></Relationships>').encode(),
+            f'<Relationship Id="rId1" Type="{CT_MAIN}/pivotCacheRecords" Target="pivotCacheRecords1.xml"/></Relationships>'
+        ).encode(),
         "xl/pivotTables/pivotTable1.xml": table,
         "xl/pivotTables/_rels/pivotTable1.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{CT_MAIN}/pivotCacheDefinition" Target="../pivotCache/pivotCacheDefinition1.xml"/></Relationships>').encode(),
+            f'<Relationship Id="rId1" Type="{CT_MAIN}/pivotCacheDefinition" Target="../pivotCache/pivotCacheDefinition1.xml"/></Relationships>'
+        ).encode(),
         "xl/worksheets/_rels/sheet2.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{CT_MAIN}/pivotTable" Target="../pivotTables/pivotTable1.xml"/></Relationships>').encode(),
+            f'<Relationship Id="rId1" Type="{CT_MAIN}/pivotTable" Target="../pivotTables/pivotTable1.xml"/></Relationships>'
+        ).encode(),
     }
 
     def change(n: str, d: bytes) -> bytes:
         if n == "[Content_Types].xml":
-            return _sub(d, b"</Types>",
-                        b'<Override PartName="/xl/pivotCache/pivotCacheDefinition1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml"/>'
-                        b'<Override PartName="/xl/pivotCache/pivotCacheRecords1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml"/>'
-                        b'<Override PartName="/xl/pivotTables/pivotTable1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.pivotTable+xml"/></Types>')
+            return _sub(
+                d,
+                b"</Types>",
+                b'<Override PartName="/xl/pivotCache/pivotCacheDefinition1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml"/>'
+                b'<Override PartName="/xl/pivotCache/pivotCacheRecords1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml"/>'
+                b'<Override PartName="/xl/pivotTables/pivotTable1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.pivotTable+xml"/></Types>',
+            )
         if n == "xl/_rels/workbook.xml.rels":
-            return _sub(d, b"</Relationships>",
-                        f'<Relationship Id="rIdPC" Type="{CT_MAIN}/pivotCacheDefinition" Target="pivotCache/pivotCacheDefinition1.xml"/></Relationships>'.encode())
+            return _sub(
+                d,
+                b"</Relationships>",
+                f'<Relationship Id="rIdPC" Type="{CT_MAIN}/pivotCacheDefinition" Target="pivotCache/pivotCacheDefinition1.xml"/></Relationships>'.encode(),
+            )
         if n == "xl/workbook.xml":
-            return _sub(d, b"</sheets>", b'</sheets><pivotCaches><pivotCache cacheId="7" r:id="rIdPC"/></pivotCaches>')
+            return _sub(
+                d,
+                b"</sheets>",
+                b'</sheets><pivotCaches><pivotCache cacheId="7" r:id="rIdPC"/></pivotCaches>',
+            )
         return d
 
     _surgery(tmp, path, change, extra_parts)
@@ -308,8 +371,12 @@ def wps(path: Path) -> Path:
     tmp = path.with_suffix(".tmp.xlsx")
 
     def extra(wb: Any, ws: Any) -> None:
-        ws.write_formula(f"{mc._col(len(KEYS) + 2)}3", '=_xlfn.DISPIMG("ID_5A1B2C3D4E5F",1)', None,
-                         '=DISPIMG("ID_5A1B2C3D4E5F",1)')
+        ws.write_formula(
+            f"{mc._col(len(KEYS) + 2)}3",
+            '=_xlfn.DISPIMG("ID_5A1B2C3D4E5F",1)',
+            None,
+            '=DISPIMG("ID_5A1B2C3D4E5F",1)',
+        )
 
     _xlsx(tmp, extra)
     cellimages = (
@@ -326,17 +393,25 @@ def wps(path: Path) -> Path:
         "xl/cellimages.xml": cellimages,
         "xl/_rels/cellimages.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{CT_MAIN}/image" Target="media/image1.png"/></Relationships>').encode(),
+            f'<Relationship Id="rId1" Type="{CT_MAIN}/image" Target="media/image1.png"/></Relationships>'
+        ).encode(),
         "xl/media/image1.png": mc.PNG_1x1,
     }
 
     def change(n: str, d: bytes) -> bytes:
         if n == "[Content_Types].xml":
-            return _sub(d, b"</Types>", b'<Default Extension="png" ContentType="image/png"/>'
-                                        b'<Override PartName="/xl/cellimages.xml" ContentType="application/vnd.wps-officedocument.cellimage+xml"/></Types>')
+            return _sub(
+                d,
+                b"</Types>",
+                b'<Default Extension="png" ContentType="image/png"/>'
+                b'<Override PartName="/xl/cellimages.xml" ContentType="application/vnd.wps-officedocument.cellimage+xml"/></Types>',
+            )
         if n == "xl/_rels/workbook.xml.rels":
-            return _sub(d, b"</Relationships>",
-                        b'<Relationship Id="rIdWPS" Type="http://www.wps.cn/officeDocument/2020/cellImage" Target="cellimages.xml"/></Relationships>')
+            return _sub(
+                d,
+                b"</Relationships>",
+                b'<Relationship Id="rIdWPS" Type="http://www.wps.cn/officeDocument/2020/cellImage" Target="cellimages.xml"/></Relationships>',
+            )
         return d
 
     _surgery(tmp, path, change, extra_parts)
@@ -358,35 +433,48 @@ def richvalue(path: Path) -> Path:
     rd = "http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"
     extra_parts = {
         "xl/metadata.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:xlrd="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"><metadataTypes count="1">'
-            '<metadataType name="XLRICHVALUE" minSupportedVersion="120000"/></metadataTypes><futureMetadata name="XLRICHVALUE" count="1">'
-            '<bk><extLst><ext uri="{3e2802c4-a4d2-4d8b-9148-e3be6c30e623}"><xlrd:rvb i="0"/></ext></extLst></bk></futureMetadata>'
-            '<valueMetadata count="1"><bk><rc t="1" v="0"/></bk></valueMetadata></metadata>').encode(),
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'xmlns:xlrd="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"><metadataTypes count="1">'
+            b'<metadataType name="XLRICHVALUE" minSupportedVersion="120000"/></metadataTypes><futureMetadata name="XLRICHVALUE" count="1">'
+            b'<bk><extLst><ext uri="{3e2802c4-a4d2-4d8b-9148-e3be6c30e623}"><xlrd:rvb i="0"/></ext></extLst></bk></futureMetadata>'
+            b'<valueMetadata count="1"><bk><rc t="1" v="0"/></bk></valueMetadata></metadata>'
+        ),
         "xl/richData/rdrichvalue.xml": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<rvData xmlns="{rd}" count="1"><rv s="0"><v>0</v><v>5</v></rv></rvData>').encode(),
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<rvData xmlns="{rd}" count="1"><rv s="0"><v>0</v><v>5</v></rv></rvData>'
+        ).encode(),
         "xl/richData/richValueRel.xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<richValueRels xmlns="http://schemas.microsoft.com/office/spreadsheetml/2022/richvaluerel" '
-            f'xmlns:r="{CT_MAIN}"><rel r:id="rId1"/></richValueRels>').encode(),
+            f'xmlns:r="{CT_MAIN}"><rel r:id="rId1"/></richValueRels>'
+        ).encode(),
         "xl/richData/_rels/richValueRel.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{CT_MAIN}/image" Target="../media/image1.png"/></Relationships>').encode(),
+            f'<Relationship Id="rId1" Type="{CT_MAIN}/image" Target="../media/image1.png"/></Relationships>'
+        ).encode(),
         "xl/media/image1.png": mc.PNG_1x1,
     }
 
     def change(n: str, d: bytes) -> bytes:
         if n == "[Content_Types].xml":
-            return _sub(d, b"</Types>", b'<Default Extension="png" ContentType="image/png"/>'
-                        b'<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"/>'
-                        b'<Override PartName="/xl/richData/rdrichvalue.xml" ContentType="application/vnd.ms-excel.rdrichvalue+xml"/>'
-                        b'<Override PartName="/xl/richData/richValueRel.xml" ContentType="application/vnd.ms-excel.richvaluerel+xml"/></Types>')
+            return _sub(
+                d,
+                b"</Types>",
+                b'<Default Extension="png" ContentType="image/png"/>'
+                b'<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"/>'
+                b'<Override PartName="/xl/richData/rdrichvalue.xml" ContentType="application/vnd.ms-excel.rdrichvalue+xml"/>'
+                b'<Override PartName="/xl/richData/richValueRel.xml" ContentType="application/vnd.ms-excel.richvaluerel+xml"/></Types>',
+            )
         if n == "xl/_rels/workbook.xml.rels":
-            return _sub(d, b"</Relationships>",
-                        f'<Relationship Id="rIdMeta" Type="{CT_MAIN}/sheetMetadata" Target="metadata.xml"/>'.encode()
-                        + b'<Relationship Id="rIdRV" Type="http://schemas.microsoft.com/office/2017/06/relationships/rdRichValue" Target="richData/rdrichvalue.xml"/>'
-                        b'<Relationship Id="rIdRVR" Type="http://schemas.microsoft.com/office/2022/10/relationships/richValueRel" Target="richData/richValueRel.xml"/></Relationships>')
+            return _sub(
+                d,
+                b"</Relationships>",
+                f'<Relationship Id="rIdMeta" Type="{CT_MAIN}/sheetMetadata" Target="metadata.xml"/>'.encode()
+                + b'<Relationship Id="rIdRV" Type="http://schemas.microsoft.com/office/2017/06/relationships/rdRichValue" Target="richData/rdrichvalue.xml"/>'
+                b'<Relationship Id="rIdRVR" Type="http://schemas.microsoft.com/office/2022/10/relationships/richValueRel" Target="richData/richValueRel.xml"/></Relationships>',
+            )
         if n == "xl/worksheets/sheet2.xml":
-            return _sub(d, b'<c r="B1" t="s">', b'<c r="B1" t="e" vm="1"><v>#VALUE!</v></c><c r="C1" t="s">')
+            return _sub(
+                d, b'<c r="B1" t="s">', b'<c r="B1" t="e" vm="1"><v>#VALUE!</v></c><c r="C1" t="s">'
+            )
         return d
 
     _surgery(tmp, path, change, extra_parts)
@@ -426,9 +514,21 @@ def libreoffice(path: Path) -> Path | None:
     with tempfile.TemporaryDirectory() as td:
         src = features(Path(td) / path.name)
         out = Path(td) / "out"
-        subprocess.run([soffice, f"-env:UserInstallation=file://{td}/profile", "--headless", "--convert-to",
-                        "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(src)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{td}/profile",
+                "--headless",
+                "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML",
+                "--outdir",
+                str(out),
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         shutil.move(str(out / path.name), path)
     return path
 
