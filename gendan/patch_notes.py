@@ -171,6 +171,14 @@ class Notes:
         drop = [c for c in comments if clear and is_tool_note(c.text, c.author)]
         self.dropped_notes |= {f"comment on {sp.name}!{c.ref}" for c in drop}
         users = {c.ref for c in comments if c not in drop}
+        for _i, typ, target in rels:  # a threaded comment is the user's, with or without its note
+            if typ.lower().endswith("/threadedcomment") and pkg.has(target):
+                users |= {
+                    r.upper()
+                    for r in re.findall(
+                        r'<(?:\w+:)?threadedComment\b[^>]*?\bref="([^"]+)"', pkg.text(target)
+                    )
+                }
         add = []
         for n in notes:
             if n.cell.upper() in users:

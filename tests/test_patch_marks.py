@@ -291,3 +291,34 @@ def test_clear_file_on_a_copy(book: Path, tmp_path: Path) -> None:
     annotate_file(book, a, as_of=AS_OF)
     clear_file(a, c)
     assert _part(c, MASTER) == _part(book, MASTER)
+
+
+def test_a_threaded_comment_without_its_note_still_keeps_the_tool_note_off(
+    book: Path, tmp_path: Path
+) -> None:
+    """Some writers keep a thread without the legacy note Excel adds: the cell is still the
+    user's conversation, so no second (tool) note goes on it."""
+    src = tmp_path / "tc.xlsx"
+    sheet_rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    thread = (
+        b'<ThreadedComments xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">'
+        b'<threadedComment ref="E4" personId="{1}" id="{2}"><text>check</text></threadedComment></ThreadedComments>'
+    )
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(src, "w") as zout:
+        names = zin.namelist()
+        for n in names:
+            d = zin.read(n)
+            if n == sheet_rels:
+                d = d.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdT" Type="http://schemas.microsoft.com/office/'
+                    b'2017/10/relationships/threadedComment" Target="../threadedComments/t1.xml"/></Relationships>',
+                )
+            zout.writestr(n, d)
+        assert sheet_rels in names
+        zout.writestr("xl/threadedComments/t1.xml", thread)
+    out = tmp_path / "a.xlsx"
+    _annotate(src, out, _finding("E4"), _finding("F4"))
+    ws = openpyxl.load_workbook(out)[MASTER]
+    assert ws["E4"].comment is None and ws["F4"].comment is not None
+    assert ws["E4"].fill.fgColor.rgb == "FF" + RED
