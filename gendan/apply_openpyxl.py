@@ -13,6 +13,7 @@ the cell's font name and size), so builders can layer a base font, a style and a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -322,7 +323,6 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
     nothing is written."""
     from pathlib import Path
 
-    from gendan.errors import OutputError
     from gendan.safe_write import atomic_write, write_in_place
 
     src, target = Path(src), Path(target)
@@ -335,7 +335,7 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
     try:
         wb = load_for_marks(src)
     except UnreadableWorkbook:
-        raise _refusal(src, [f"its package is incomplete or unusual: {why}"]) from None
+        raise _refusal(src, [(f"its package is incomplete or unusual: {why}", f"文件包不完整或不寻常：{why}")]) from None
     apply(wb)
 
     def write(tmp: Path) -> None:
@@ -344,44 +344,51 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
         if lost:
             raise _refusal(src, lost)
 
-    try:
-        if in_place:
-            write_in_place(src, write)
-        else:
-            atomic_write(target, write, inputs=[src], allow_input=False)
-    except OutputError:
-        raise
+    if in_place:
+        write_in_place(src, write)
+    else:
+        atomic_write(target, write, inputs=[src], allow_input=False)
 
 
-def _refusal(src: Any, reasons: list[str]) -> Any:
+Reason = tuple[str, str]  # (en, zh)
+
+
+def _refusal(src: Any, reasons: list[Reason] | list[str]) -> Any:
     from gendan.errors import OutputError
 
-    shown = "; ".join(reasons[:6]) + ("; ..." if len(reasons) > 6 else "")
+    en = [r if isinstance(r, str) else r[0] for r in reasons]
+    zh = [r if isinstance(r, str) else r[1] for r in reasons]
+    more = len(reasons) > 6
     return OutputError(
-        f"Marks cannot be written into {src.name} without losing part of it ({shown}); "
-        f"nothing was written.",
-        f"无法在不丢失内容的情况下把标记写入 {src.name}（{shown}）；未写入任何文件。",
+        f"Marks cannot be written into {src.name} without losing part of it "
+        f"({'; '.join(en[:6])}{'; ...' if more else ''}); nothing was written.",
+        f"无法在不丢失内容的情况下把标记写入 {src.name}（{'；'.join(zh[:6])}{'；……' if more else ''}）；未写入任何文件。",
     )
 
 
-def _before_rewrite(src: Any, why: str) -> list[str]:
+_NOT_XLSX = ("only .xlsx and .xlsm workbooks can carry marks: save it as .xlsx in Excel first",
+             "只有 .xlsx 和 .xlsm 工作簿可以写入标记：请先在 Excel 中另存为 .xlsx")
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
+
+
+def _before_rewrite(src: Any, why: str) -> list[Reason]:
     """What an openpyxl rewrite of ``src`` would lose, seen before loading it."""
-    import re
     import zipfile
 
     from gendan.gate import load_limits, open_checked
 
     if "Strict" in why:
-        return ["a Strict Open XML workbook; save it in Excel as an ordinary .xlsx"]
+        return [("it is a Strict Open XML workbook: save it in Excel as an ordinary .xlsx first",
+                 "这是 Strict Open XML 工作簿：请先在 Excel 中另存为普通 .xlsx")]
     if not zipfile.is_zipfile(src) or src.suffix.lower() not in (".xlsx", ".xlsm"):
-        return ["only .xlsx and .xlsm workbooks can carry marks; save it as .xlsx"]
+        return [_NOT_XLSX]
     info = open_checked(src)
     if info.format not in ("xlsx", "xlsm"):
-        return ["only .xlsx and .xlsm workbooks can carry marks; save it as .xlsx"]
-    out: list[str] = []
+        return [_NOT_XLSX]
+    out: list[Reason] = []
     kept = sum(s.formulas - s.formulas_without_value for s in info.sheets)
     if kept:
-        out.append(f"the saved results of {kept} formulas")
+        out.append((f"the saved results of {kept} formulas", f"{kept} 个公式的计算结果"))
     limit = load_limits().max_write_cells
     cells = 0
     ext = False
@@ -395,14 +402,17 @@ def _before_rewrite(src: Any, why: str) -> list[str]:
                 tail = b""
                 while chunk := fh.read(1 << 20):
                     buf = tail + chunk
-                    cells += len(re.findall(rb"<(?:\w+:)?c[\s>/]", buf[: len(buf) - 16])) if len(buf) > 16 else 0
+                    cut = buf.rfind(b"<")  # no cell tag is split at a '<'
+                    cut = cut if cut > 0 else len(buf)
+                    cells += len(_CELL_TAG.findall(buf, 0, cut))
                     ext = ext or b"extLst" in buf
-                    tail = buf[-16:]
-                cells += len(re.findall(rb"<(?:\w+:)?c[\s>/]", tail))
+                    tail = buf[cut:]
+                cells += len(_CELL_TAG.findall(tail))
     if ext:
-        out.append("worksheet extensions such as sparklines or data bars")
+        out.append(("worksheet extensions such as sparklines or data bars", "迷你图、数据条等工作表扩展"))
     if cells > limit:
-        out.append(f"{cells:,} cells are more than the {limit:,} (max_write_cells) a rewrite may build")
+        out.append((f"{cells:,} cells, more than the {limit:,} a rewrite may build (max_write_cells)",
+                    f"{cells:,} 个单元格，超过重写允许的 {limit:,} 个（max_write_cells）"))
     return out
 
 

@@ -608,7 +608,15 @@ def _write_marks(
         if same:
             write_in_place(src, write, named=lambda: named)
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                from gendan.errors import OutputError
+
+                raise OutputError(
+                    f"Cannot create the folder for {target.name}: {exc.strerror or exc}.",
+                    f"无法为 {target.name} 创建文件夹：{exc.strerror or exc}。",
+                ) from None
             atomic_write(target, write, inputs=[src], allow_input=in_place)
         return
     except Unsupported as exc:
