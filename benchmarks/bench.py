@@ -74,7 +74,13 @@ def run(cmd: list[str]) -> tuple[float, int]:
         raise Refused(err.strip().splitlines()[-1] if err.strip() else "exit 2")
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} exited {code}: {err.strip()[-500:]}")
+    LAST_CPU.append(usage.ru_utime + usage.ru_stime)
     return wall, usage.ru_maxrss // 1024
+
+
+#: CPU seconds (user + system, the process and the children it waited for) of each run, in
+#: order: on a shared machine wall times wander with the load, CPU times much less
+LAST_CPU: list[float] = []
 
 
 def have(module: str) -> bool:
@@ -169,6 +175,7 @@ def main() -> None:
     if args.excel_like:
         books += [(f"{n:>8,} excel-like", n, excel_like(p)) for _label, n, p in books]
     for label, _n, path in books:
+        cpus: dict[str, list[float]] = {k: [] for k in cmds}
         times: dict[str, list[float]] = {k: [] for k in cmds}
         mems: dict[str, list[int]] = {k: [] for k in cmds}
         refused: dict[str, str] = {}
@@ -183,13 +190,16 @@ def main() -> None:
                     continue
                 times[name].append(w)
                 mems[name].append(m)
+                cpus[name].append(LAST_CPU[-1])
         results[label] = {k: (statistics.median(times[k]), max(mems[k])) if times[k] else None for k in cmds}
         row = results[label]
         line = "  ".join(f"{k} {v[0]:.2f} s / {v[1]} MB" if v else f"{k} refused" for k, v in row.items())
         print(f"{label} orders: {line}")
         check, annotate = row.get("check"), row.get("annotate")
         if check and annotate:
-            print(f"{'':>17} annotate/check {annotate[0] / check[0]:.2f} (time), {annotate[1] / check[1]:.2f} (memory)")
+            c_cpu, a_cpu = statistics.median(cpus["check"]), statistics.median(cpus["annotate"])
+            print(f"{'':>17} annotate/check {annotate[0] / check[0]:.2f} (wall), {a_cpu / c_cpu:.2f} "
+                  f"(CPU: {a_cpu:.2f} s / {c_cpu:.2f} s), {annotate[1] / check[1]:.2f} (memory)")
         base = row.get("bare-calamine")
         fast = row.get("bare-fastexcel")
         for name in ("check",):
