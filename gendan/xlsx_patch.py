@@ -340,8 +340,6 @@ class Package:
             self.put(self.wb_part, self.wb)
         if self.ct != self.text(CT_PART):
             self.put(CT_PART, self.ct)
-        global _LEVEL
-        _LEVEL = compresslevel
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout:
             for info in self.zin.infolist():
                 name = info.filename
@@ -351,26 +349,23 @@ class Package:
                         zi = zipfile.ZipInfo(name, date_time=info.date_time)
                         zi.compress_type = zipfile.ZIP_DEFLATED
                         zi.external_attr = info.external_attr
-                        _write(zout, zi, data)
+                        _write(zout, zi, data, compresslevel)
                 else:
                     _copy(self.zin, zout, info)
             for name, data in self.changed.items():
                 if data is not None and name not in self._nameset:
                     zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                     zi.compress_type = zipfile.ZIP_DEFLATED
-                    _write(zout, zi, data)
+                    _write(zout, zi, data, compresslevel)
 
     def close(self) -> None:
         self.zin.close()
 
 
-_LEVEL: int | None = None
-
-
-def _write(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes]) -> None:
+def _write(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes], level: int | None) -> None:
     for slot in ("compress_level", "_compresslevel"):  # named so from Python 3.13 / before
         if slot in zipfile.ZipInfo.__slots__:
-            setattr(zi, slot, _LEVEL)
+            setattr(zi, slot, level)
             break
     if isinstance(data, bytes):
         zout.writestr(zi, data)
