@@ -468,6 +468,10 @@ class MarksPatch:
         notes: list[Note],
         clear: bool,
     ) -> None:
+        if not old and not fills and not notes and name not in self.sheets:
+            entry = self.pkg.sheet(name)
+            if entry is None or not self.notes.has_tool_notes(entry.part):
+                return  # nothing of the tool's on it: the sheet part is not even read
         sp = self.sheet(name)
         if sp is None:
             return

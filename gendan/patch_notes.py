@@ -156,6 +156,19 @@ class Notes:
         #: the tool's earlier notes taken away, as gendan.safe_write.parts_lost words them
         self.dropped_notes: set[str] = set()
 
+    def has_tool_notes(self, part: str) -> bool:
+        """Whether the sheet part ``part`` has notes the tool wrote (cheap: its comments
+        part only)."""
+        pkg = self.pkg
+        if not part or not pkg.has(pkg.rels_of(part)):
+            return False
+        for _i, typ, target in pkg.rels(part):
+            if typ == COMMENTS_TYPE and pkg.has(target):
+                authors, comments = _parse_comments(pkg.text(target))
+                if any(is_tool_note(c.text, c.author) for c in comments):
+                    return True
+        return False
+
     def apply(self, sp: Any, notes: list[Note], clear: bool) -> None:
         pkg = self.pkg
         rels = pkg.rels(sp.part)
