@@ -22,8 +22,16 @@ still listed, with its link, on the 检查结果 sheet).
 Plan order matters and :func:`plan_marks` keeps it: every ``ClearMarks`` first (they read
 the old ledger), then the new ledger sheet, then fills and notes, then 检查结果.
 
-This module only plans; :func:`annotate_file` applies with openpyxl, imported lazily, so
-the engine stays free of openpyxl at import time.
+This module plans.  :func:`annotate_file` and :func:`clear_file` carry a plan out on the
+file by patching its package (:mod:`gendan.patch_marks`: only the marked cells' formats,
+their notes, the styles part and the tool's two sheets change; every other part, formula
+results included, is copied) - in place only through the guarded, backed-up
+:func:`gendan.safe_write.write_in_place`.  The patch writer adds two columns to the ledger
+(``s_before``, ``s_mark``: the cell's format index before the mark and the mark's), so
+that clearing gives a cell its exact format back.  openpyxl (imported lazily: the engine
+stays free of it at import time) applies plans for the ribbon's file host, and writes a
+file only as a fallback that first proves nothing would be lost
+(:func:`gendan.apply_openpyxl.openpyxl_fallback`).
 """
 
 from __future__ import annotations
