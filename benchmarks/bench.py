@@ -13,7 +13,12 @@ commands run by run so that a busy machine hurts them alike:
     bare-fastexcel  fastexcel → Arrow of every sheet                    (if installed)
     check           gendan check BOOK --format json > /dev/null
     overdue         gendan overdue BOOK --format json > /dev/null
+    annotate        gendan annotate BOOK --out COPY (marks, notes, 检查结果)
 and, once, ``gendan docs --all`` on a 1,000-order workbook.
+
+The books get findings to mark (``--defects N``: every Nth order's container number gets a
+wrong ISO 6346 check digit, default 20 = 5 % of the orders), so that annotate has cells,
+notes and a 检查结果 sheet to write; ``--defects 0`` times the clean book.
 
 (The input gate is not timed apart any more: since the parallel read (gendan.split_read)
 the parse of a big sheet runs behind the gate's scan, so "the engine without the gate"
@@ -69,7 +74,13 @@ def run(cmd: list[str]) -> tuple[float, int]:
         raise Refused(err.strip().splitlines()[-1] if err.strip() else "exit 2")
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} exited {code}: {err.strip()[-500:]}")
+    LAST_CPU.append(usage.ru_utime + usage.ru_stime)
     return wall, usage.ru_maxrss // 1024
+
+
+#: CPU seconds (user + system, the process and the children it waited for) of each run, in
+#: order: on a shared machine wall times wander with the load, CPU times much less
+LAST_CPU: list[float] = []
 
 
 def have(module: str) -> bool:
@@ -84,6 +95,38 @@ def build(n: int, folder: Path) -> Path:
                        check=True, stdout=subprocess.DEVNULL)
         print(f"  built {path.name} in {time.perf_counter() - t0:.1f} s ({path.stat().st_size / 2**20:.1f} MiB)")
     return path
+
+
+def with_defects(path: Path, every: int) -> Path:
+    """``path`` with every ``every``-th order's container number one check digit off
+    (cached): the findings an annotate run writes."""
+    if every <= 0:
+        return path
+    out = path.with_name(f"{path.stem}-defects{every}.xlsx")
+    if out.exists():
+        return out
+    import re
+    import zipfile
+
+    from gendan.grid import column_letter
+    from gendan.schema import load_schema
+
+    keys = [c.key for c in load_schema().master.columns]
+    letters = column_letter(keys.index("container_nos") + 1).encode()
+    pat = re.compile(rb'(<c r="' + letters + rb'(\d+)"[^>]*><is><t>)([A-Z]{4}\d{6})(\d)')
+
+    def sub(m: re.Match[bytes]) -> bytes:
+        if int(m.group(2)) % every:
+            return m.group(0)
+        return m.group(1) + m.group(3) + str((int(m.group(4)) + 1) % 10).encode()
+
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = pat.sub(sub, data)
+            zout.writestr(info, data)
+    return out
 
 
 def excel_like(path: Path) -> Path:
@@ -109,6 +152,10 @@ def main() -> None:
     ap.add_argument("--docs-orders", type=int, default=1000)
     ap.add_argument("--excel-like", action="store_true",
                     help="also time each master re-saved by LibreOffice (shared strings)")
+    ap.add_argument("--defects", type=int, default=20,
+                    help="every Nth order gets a wrong container check digit (0: clean books)")
+    ap.add_argument("--only", nargs="+", metavar="CMD",
+                    help="time only these commands (e.g. check annotate)")
     args = ap.parse_args()
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
@@ -119,11 +166,16 @@ def main() -> None:
         cmds["bare-fastexcel"] = lambda p: [sys.executable, "-c", BARE_FASTEXCEL, str(p)]
     cmds["check"] = lambda p: gendan + ["check", str(p), "--format", "json", "--as-of", "2026-11-27"]
     cmds["overdue"] = lambda p: gendan + ["overdue", str(p), "--format", "json", "--as-of", "2026-11-27"]
+    cmds["annotate"] = lambda p: gendan + ["annotate", str(p), "--out", str(data / f"annotated-{p.name}"),
+                                           "--as-of", "2026-11-27"]
+    if args.only:
+        cmds = {k: v for k, v in cmds.items() if k in args.only}
     results: dict[str, dict[str, tuple[float, int] | None]] = {}
-    books = [(f"{n:>8,}", n, build(n, data)) for n in args.sizes]
+    books = [(f"{n:>8,}", n, with_defects(build(n, data), args.defects)) for n in args.sizes]
     if args.excel_like:
         books += [(f"{n:>8,} excel-like", n, excel_like(p)) for _label, n, p in books]
     for label, _n, path in books:
+        cpus: dict[str, list[float]] = {k: [] for k in cmds}
         times: dict[str, list[float]] = {k: [] for k in cmds}
         mems: dict[str, list[int]] = {k: [] for k in cmds}
         refused: dict[str, str] = {}
@@ -138,14 +190,20 @@ def main() -> None:
                     continue
                 times[name].append(w)
                 mems[name].append(m)
+                cpus[name].append(LAST_CPU[-1])
         results[label] = {k: (statistics.median(times[k]), max(mems[k])) if times[k] else None for k in cmds}
         row = results[label]
         line = "  ".join(f"{k} {v[0]:.2f} s / {v[1]} MB" if v else f"{k} refused" for k, v in row.items())
         print(f"{label} orders: {line}")
-        base = row["bare-calamine"]
+        check, annotate = row.get("check"), row.get("annotate")
+        if check and annotate:
+            c_cpu, a_cpu = statistics.median(cpus["check"]), statistics.median(cpus["annotate"])
+            print(f"{'':>17} annotate/check {annotate[0] / check[0]:.2f} (wall), {a_cpu / c_cpu:.2f} "
+                  f"(CPU: {a_cpu:.2f} s / {c_cpu:.2f} s), {annotate[1] / check[1]:.2f} (memory)")
+        base = row.get("bare-calamine")
         fast = row.get("bare-fastexcel")
         for name in ("check",):
-            got = row[name]
+            got = row.get(name)
             if got is None or base is None:
                 continue
             extra = f", {name}/fastexcel {got[0] / fast[0]:.2f}" if fast else ""
@@ -155,7 +213,7 @@ def main() -> None:
     sizes = sorted(args.sizes)
     for a, b in zip(sizes, sizes[1:], strict=False):
         for name in ("check", "bare-calamine"):
-            ra, rb = results[f"{a:>8,}"].get(name), results[f"{b:>8,}"].get(name)
+            ra, rb = results[f"{a:>8,}"].get(name), results[f"{b:>8,}"].get(name)  # type: ignore[union-attr]
             if ra and rb:
                 print(f"growth {a:,} → {b:,} orders ({b / a:.1f}×): {name} {rb[0] / ra[0]:.2f}×")
     # documents for 1,000 orders (--docs-orders 0 skips them)

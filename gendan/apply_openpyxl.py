@@ -13,6 +13,7 @@ the cell's font name and size), so builders can layer a base font, a style and a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -309,3 +310,148 @@ def apply_plan(plan: Plan | list[Any], wb: Any) -> Any:
         else:  # pragma: no cover - a new action type without an applier is a bug
             raise TypeError(f"apply_openpyxl: no applier for {type(a).__name__}")
     return wb
+
+
+# ----------------------------------------------------------------------------- fallback
+
+
+def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: Any) -> None:
+    """Write marks with openpyxl, for a package gendan.patch_marks does not handle (``why``).
+
+    An openpyxl round trip rewrites every part and drops what it does not model, so it is
+    allowed only when it provably loses nothing: before loading, the source may hold no
+    formula with a saved result (openpyxl writes formulas without them), no worksheet
+    extension (sparklines, data bars), and no more cells than ``max_write_cells``; after
+    writing, every part kind, relationship kind and content type of the source must still
+    be there (:func:`rewrite_losses`).  Otherwise OutputError (one sentence, zh + en) and
+    nothing is written."""
+    from pathlib import Path
+
+    from gendan.safe_write import atomic_write, write_in_place
+
+    src, target = Path(src), Path(target)
+    reasons = _before_rewrite(src, why)
+    if reasons:
+        raise _refusal(src, reasons)
+    from gendan.errors import UnreadableWorkbook
+    from gendan.marks import load_for_marks
+
+    try:
+        wb = load_for_marks(src)
+    except UnreadableWorkbook:
+        raise _refusal(src, [(f"its package is incomplete or unusual: {why}", f"文件包不完整或不寻常：{why}")]) from None
+    apply(wb)
+
+    def write(tmp: Path) -> None:
+        wb.save(str(tmp))
+        lost = rewrite_losses(src, tmp)
+        if lost:
+            raise _refusal(src, lost)
+
+    if in_place:
+        write_in_place(src, write)
+    else:
+        atomic_write(target, write, inputs=[src], allow_input=False)
+
+
+Reason = tuple[str, str]  # (en, zh)
+
+
+def _refusal(src: Any, reasons: list[Reason] | list[str]) -> Any:
+    from gendan.errors import OutputError
+
+    en = [r if isinstance(r, str) else r[0] for r in reasons]
+    zh = [r if isinstance(r, str) else r[1] for r in reasons]
+    more = len(reasons) > 6
+    return OutputError(
+        f"Marks cannot be written into {src.name} without losing part of it "
+        f"({'; '.join(en[:6])}{'; ...' if more else ''}); nothing was written.",
+        f"无法在不丢失内容的情况下把标记写入 {src.name}（{'；'.join(zh[:6])}{'；……' if more else ''}）；未写入任何文件。",
+    )
+
+
+_NOT_XLSX = ("only .xlsx and .xlsm workbooks can carry marks: save it as .xlsx in Excel first",
+             "只有 .xlsx 和 .xlsm 工作簿可以写入标记：请先在 Excel 中另存为 .xlsx")
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
+
+
+def _before_rewrite(src: Any, why: str) -> list[Reason]:
+    """What an openpyxl rewrite of ``src`` would lose, seen before loading it."""
+    import zipfile
+
+    from gendan.gate import load_limits, open_checked
+
+    if "Strict" in why:
+        return [("it is a Strict Open XML workbook: save it in Excel as an ordinary .xlsx first",
+                 "这是 Strict Open XML 工作簿：请先在 Excel 中另存为普通 .xlsx")]
+    if not zipfile.is_zipfile(src) or src.suffix.lower() not in (".xlsx", ".xlsm"):
+        return [_NOT_XLSX]
+    info = open_checked(src)
+    if info.format not in ("xlsx", "xlsm"):
+        return [_NOT_XLSX]
+    out: list[Reason] = []
+    kept = sum(s.formulas - s.formulas_without_value for s in info.sheets)
+    if kept:
+        out.append((f"the saved results of {kept} formulas", f"{kept} 个公式的计算结果"))
+    limit = load_limits().max_write_cells
+    cells = 0
+    ext = False
+    with zipfile.ZipFile(src) as z:
+        for s in info.sheets:
+            try:
+                fh = z.open(s.part)
+            except KeyError:
+                continue
+            with fh:
+                tail = b""
+                while chunk := fh.read(1 << 20):
+                    buf = tail + chunk
+                    cut = buf.rfind(b"<")  # no cell tag is split at a '<'
+                    cut = cut if cut > 0 else len(buf)
+                    cells += len(_CELL_TAG.findall(buf, 0, cut))
+                    ext = ext or b"extLst" in buf
+                    tail = buf[cut:]
+                cells += len(_CELL_TAG.findall(tail))
+    if ext:
+        out.append(("worksheet extensions such as sparklines or data bars", "迷你图、数据条等工作表扩展"))
+    if cells > limit:
+        out.append((f"{cells:,} cells, more than the {limit:,} a rewrite may build (max_write_cells)",
+                    f"{cells:,} 个单元格，超过重写允许的 {limit:,} 个（max_write_cells）"))
+    return out
+
+
+def rewrite_losses(before: Any, after: Any) -> list[str]:
+    """What ``after`` (a rewrite of ``before``) lacks: gendan.safe_write.parts_lost, plus
+    every content type and relationship type of ``before`` by count."""
+    import re
+    import zipfile
+    from collections import Counter
+
+    from gendan.safe_write import parts_lost
+
+    lost = list(parts_lost(before, after))
+
+    def kinds(path: Any) -> tuple[Counter[str], Counter[str]]:
+        types: Counter[str] = Counter()
+        rels: Counter[str] = Counter()
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            ct = z.read("[Content_Types].xml").decode("utf-8", "replace")
+            defaults = dict(re.findall(r'Extension="([^"]*)"\s+ContentType="([^"]*)"', ct))
+            overrides = {k.lstrip("/").lower(): v for k, v in re.findall(r'PartName="([^"]*)"\s+ContentType="([^"]*)"', ct)}
+            for n in names:
+                if n.endswith(".rels"):
+                    for t in re.findall(r'Type="([^"]*)"', z.read(n).decode("utf-8", "replace")):
+                        rels[t.rsplit("/", 1)[-1]] += 1
+                    continue
+                t = overrides.get(n.lower()) or defaults.get(n.rsplit(".", 1)[-1].lower(), "")
+                types[t.rsplit("/", 1)[-1]] += 1
+        return types, rels
+
+    bt, br = kinds(before)
+    at, ar = kinds(after)
+    for k, v in sorted((bt - at).items()):
+        lost.append(f"{v} part(s) of type {k}")
+    for k, v in sorted((br - ar).items()):
+        lost.append(f"{v} relationship(s) of type {k}")
+    return lost

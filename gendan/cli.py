@@ -383,7 +383,12 @@ def check_folder_out(folder: Path) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from gendan.marks import annotate_file
+    from gendan.marks import annotate_file, clear_file
+
+    if getattr(args, "clear", False):
+        written = clear_file(args.book, args.out, lang=_lang(args), in_place=args.in_place)
+        print(f"已清除标记：{written}" if _lang(args) == "zh" else f"Marks cleared: {written}")
+        return 0
 
     report = annotate_file(args.book, args.out, schema=_schema(args), as_of=_as_of(args.as_of),
                            in_place=args.in_place, lang=_lang(args))
@@ -550,6 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="the annotated copy")
     sp.add_argument("--in-place", action="store_true", help="mark the workbook itself (after a backup and a check that nothing is lost)")
     sp.add_argument("--as-of")
+    sp.add_argument("--clear", action="store_true", help="remove gendan's marks and notes instead (the user's stay)")
     common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_annotate)
 

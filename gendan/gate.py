@@ -92,6 +92,9 @@ class Limits:
     max_sheet_cells: int = 16_000_000
     max_prolog_bytes: int = 64 * 1024
     max_workbook_xml_bytes: int = 32 * MiB
+    #: every ``<c>`` element (values or formatting only) an openpyxl rewrite would build:
+    #: the annotate fallback (gendan.apply_openpyxl) refuses beyond it (about 450 bytes each)
+    max_write_cells: int = 2_000_000
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Limits:
@@ -1486,8 +1489,12 @@ class _XlsxScanner(_CellScanner):
             prefix = m.group(1)
             close = data.find(b"</" + prefix + b"c>", i, end)
             seg = data[i : close if close >= 0 else end]
-            cstart = data.rfind(b"<" + prefix + b"c ", start, i)
+            cstart = max(data.rfind(b"<" + prefix + b"c ", start, i), data.rfind(b"<" + prefix + b"c>", start, i))
             tag = data[cstart : data.find(b">", cstart, end) + 1] if cstart >= 0 else b""
+            if cstart >= 0 and (tag.endswith(b"/>") or data.find(b"</" + prefix + b"c>", cstart, i) >= 0):
+                continue  # not inside a cell: a sparkline's or an x14 rule's <xm:f> after the cells
+            if cstart < 0 and prefix:
+                continue
             tm = _ATTR_T.search(tag)
             rm = _ATTR_R_CELL.search(tag)
             has_value = bool(

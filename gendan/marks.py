@@ -22,8 +22,16 @@ still listed, with its link, on the 检查结果 sheet).
 Plan order matters and :func:`plan_marks` keeps it: every ``ClearMarks`` first (they read
 the old ledger), then the new ledger sheet, then fills and notes, then 检查结果.
 
-This module only plans; :func:`annotate_file` applies with openpyxl, imported lazily, so
-the engine stays free of openpyxl at import time.
+This module plans.  :func:`annotate_file` and :func:`clear_file` carry a plan out on the
+file by patching its package (:mod:`gendan.patch_marks`: only the marked cells' formats,
+their notes, the styles part and the tool's two sheets change; every other part, formula
+results included, is copied) - in place only through the guarded, backed-up
+:func:`gendan.safe_write.write_in_place`.  The patch writer adds two columns to the ledger
+(``s_before``, ``s_mark``: the cell's format index before the mark and the mark's), so
+that clearing gives a cell its exact format back.  openpyxl (imported lazily: the engine
+stays free of it at import time) applies plans for the ribbon's file host, and writes a
+file only as a fallback that first proves nothing would be lost
+(:func:`gendan.apply_openpyxl.openpyxl_fallback`).
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from gendan.plan import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from gendan.patch_marks import MarksPatch
     from gendan.schema import Schema
 
 __all__ = [
@@ -213,12 +222,15 @@ def plan_marks(
     lang: str = "zh",
     prior_fills: Mapping[tuple[str, str], object] | None = None,
     as_of: dt.date | None = None,
+    anchors: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan:
     """The plan that shows ``report`` in the workbook, replacing the tool's earlier marks.
 
     ``tables_or_data`` gives the sheet names (and, as WorkbookData, the current ledger).
     ``prior_fills`` maps ``(sheet, cell)`` to that cell's fill now, as the reader saw it;
     it lets clearing give the user's colour back.  ``lang``: ``zh``, ``en`` or ``both``.
+    ``anchors`` maps a cell inside a merged range to the range's top-left cell, which
+    carries the range's format and note (Excel shows nothing set on the other cells).
     """
     data = tables_or_data if isinstance(tables_or_data, WorkbookData) else None
     old = {(e.sheet, e.cell): e for e in read_ledger(data)}
@@ -229,7 +241,10 @@ def plan_marks(
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in report.findings:
         if f.cell and f.sheet in names and f.sheet not in _TOOL_SHEETS:
-            by_cell.setdefault((f.sheet, f.cell.upper()), []).append(f)
+            cell = f.cell.upper()
+            if anchors:
+                cell = anchors.get((f.sheet, cell), cell).upper()
+            by_cell.setdefault((f.sheet, cell), []).append(f)
 
     ledger_rows: list[list[str]] = [list(LEDGER_HEADER)]
     marks: list[Fill | Note] = []
@@ -506,15 +521,15 @@ def annotate_file(
 ) -> Report:
     """Check ``src`` and write a copy to ``out`` with the marks and the 检查结果 sheet.
 
-    Reads with the engine's reader, checks, plans with :func:`plan_marks`, applies with
-    openpyxl and saves atomically.  ``src`` is written only with ``in_place`` (then ``out``
-    may be None); otherwise ``out`` naming ``src`` is refused (OutputError)."""
-    if out is None:
-        if not in_place:
-            raise ValueError("annotate_file needs out, or in_place=True")
-        out = src
-    from gendan.check import check_data
-    from gendan.reader import read_workbook
+    Reads and checks as ``gendan check`` does, then patches the package
+    (:mod:`gendan.patch_marks`): only the marked cells' formats, their notes, the styles
+    part and the tool's two sheets change; every other part is copied as it is.  ``src``
+    is written only with ``in_place`` (then ``out`` may be None): through the guarded
+    in-place write, which proves nothing was lost and keeps a timestamped backup.
+    Otherwise ``out`` naming ``src`` is refused (OutputError)."""
+    if out is None and not in_place:
+        raise ValueError("annotate_file needs out, or in_place=True")
+    from gendan.check import check_tables, load_book
     from gendan.schema import Schema, load_schema
 
     loaded = (
@@ -522,10 +537,122 @@ def annotate_file(
         if isinstance(schema, Schema)
         else (load_schema(schema) if schema is not None else None)
     )
-    data = read_workbook(src)
-    report = check_data(data, schema=loaded, as_of=as_of)
-    wb = load_for_marks(src)
-    plan = plan_marks(report, data, lang, fills_openpyxl(wb, finding_cells(report)), as_of=as_of)
-    apply_marks_openpyxl(plan, wb)
-    save_atomic(wb, out, inputs=[src], allow_input=in_place)
+    tables, used = load_book(src, loaded)
+    report = check_tables(tables, used, as_of)
+    report.path = str(src)
+    data = _slim(tables.data)
+    del tables  # the values are not needed for writing: free them before the package is read
+
+    def patch(tmp: Path) -> MarksPatch:
+        from gendan.patch_marks import annotate_package
+
+        return annotate_package(src, tmp, report, data, lang, as_of)
+
+    def fallback(wb: Any) -> None:
+        plan = plan_marks(report, data, lang, fills_openpyxl(wb, finding_cells(report)), as_of=as_of,
+                          anchors=_merged_anchors_openpyxl(wb, finding_cells(report)))
+        apply_marks_openpyxl(plan, wb)
+
+    _write_marks(src, out, in_place, patch, fallback)
     return report
+
+
+def _slim(data: WorkbookData) -> WorkbookData:
+    """What writing marks needs of the workbook as read: the sheet names and the ledger."""
+    from gendan.grid import SheetGrid
+
+    return WorkbookData(
+        sheets=[s if s.name == LEDGER_SHEET else SheetGrid(s.name, (), hidden=s.hidden) for s in data.sheets],
+        path=data.path,
+        date1904=data.date1904,
+    )
+
+
+def clear_file(
+    src: str | Path, out: str | Path | None, lang: str = "zh", in_place: bool = False
+) -> Path:
+    """Remove the tool's marks (fills, notes) from ``src``, writing ``out`` (or ``src``
+    itself with ``in_place``, guarded and backed up as :func:`annotate_file`).  A cell
+    still showing the tool's mark gets its own format back; everything else is the user's
+    and stays.  Returns the path written."""
+    if out is None and not in_place:
+        raise ValueError("clear_file needs out, or in_place=True")
+    from gendan.reader import read_workbook
+
+    data = read_workbook(src)
+
+    def patch(tmp: Path) -> MarksPatch:
+        from gendan.patch_marks import clear_package
+
+        return clear_package(src, tmp, data, lang)
+
+    def fallback(wb: Any) -> None:
+        apply_marks_openpyxl(plan_clear(data, lang), wb)
+
+    _write_marks(src, out, in_place, patch, fallback)
+    return Path(src if in_place or out is None else out)
+
+
+def _write_marks(
+    src: str | Path,
+    out: str | Path | None,
+    in_place: bool,
+    patch: Callable[[Path], MarksPatch],
+    fallback: Callable[[Any], None],
+) -> None:
+    """Write with ``patch``; in place, the guard is told the parts it rewrote (every other
+    part must stay byte for byte) and the tool's own earlier notes it took away (the
+    change's, not losses).  A package it cannot handle goes to the openpyxl ``fallback``,
+    which must first prove that nothing would be lost."""
+    from gendan.documents.inject import Unsupported
+    from gendan.safe_write import atomic_write, write_in_place
+
+    target = Path(src) if in_place and out is None else Path(out)  # type: ignore[arg-type]
+    same = in_place and (out is None or _same(out, src))
+    try:
+        named: set[str] = set()
+        changed: set[str] = set()
+
+        def write(tmp: Path) -> None:
+            done = patch(tmp)
+            named.update(done.dropped_notes)
+            changed.update(done.pkg.changed)
+
+        if same:
+            write_in_place(src, write, named=lambda: named, changes=lambda: changed)
+        else:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                from gendan.errors import OutputError
+
+                raise OutputError(
+                    f"Cannot create the folder for {target.name}: {exc.strerror or exc}.",
+                    f"无法为 {target.name} 创建文件夹：{exc.strerror or exc}。",
+                ) from None
+            atomic_write(target, write, inputs=[src], allow_input=in_place)
+        return
+    except Unsupported as exc:
+        why = str(exc)
+    from gendan.apply_openpyxl import openpyxl_fallback
+
+    openpyxl_fallback(src, target, same, why, fallback)
+
+
+def _same(a: str | Path, b: str | Path) -> bool:
+    from gendan.safe_write import same_file
+
+    return Path(a).exists() and same_file(a, b)
+
+
+def _merged_anchors_openpyxl(wb: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for sheet, ref in cells:
+        if sheet not in wb.sheetnames:
+            continue
+        ws = wb[sheet]
+        for rng in ws.merged_cells.ranges:
+            if ref in rng and ref != rng.start_cell.coordinate:
+                out[(sheet, ref)] = rng.start_cell.coordinate
+                break
+    return out

@@ -678,7 +678,7 @@ def write_in_place(
     *,
     backup: bool = True,
     now: _dt.datetime | None = None,
-    changes: Iterable[str] | None = None,
+    changes: Iterable[str] | Callable[[], Iterable[str]] | None = None,
     inventory: bool = True,
     named: Callable[[], Iterable[str]] | None = None,
 ) -> Path | None:
@@ -688,7 +688,7 @@ def write_in_place(
     guard runs on it:
 
     * ``changes`` given (a writer that patches the package: the part names it rewrites,
-      adds or deletes): :func:`gendan.write_guard.package_changes` - every other part byte
+      adds or deletes; or a callable giving them once the writer has run): :func:`gendan.write_guard.package_changes` - every other part byte
       for byte (CRC-32 and size), every relationship and content type of the original
       still there, no relationship to a missing part;
     * ``inventory`` (default): :func:`parts_lost` - sheets, charts, images, names,
@@ -707,9 +707,9 @@ def write_in_place(
     given = Path(path)
     check_not_locked(target)
     holder: dict[str, Path | None] = {"backup": None}
-    allowed = None if changes is None else list(changes)
-
     def _guard(tmp: Path) -> None:
+        # a callable ``changes`` is asked after the writer ran (a patcher knows its parts then)
+        allowed = None if changes is None else list(changes() if callable(changes) else changes)
         try:
             lost: list[str] = []
             if allowed is not None:

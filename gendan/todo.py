@@ -208,7 +208,7 @@ def todo_items(
 
     def tt_paid_docs(i: int) -> bool:
         """A T/T order paid in full, shipped, documents neither dated nor marked sent."""
-        t = terms[i]
+        t, stage = terms[i], said[i]
         return (
             t is not None
             and t.method in _TT
@@ -216,7 +216,7 @@ def todo_items(
             and bl[i] is not None
             and bl[i] <= as_of
             and sent[i] is None
-            and (said[i] is None or said[i] < DOCS_SENT)
+            and (stage is None or stage < DOCS_SENT)
         )
 
     for i in range(m.n):

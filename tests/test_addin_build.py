@@ -15,9 +15,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from gendan.addin import build
 
 from gendan import addin_install
-from gendan.addin import build
 from macros_py import ribbon
 
 NS = {"ui": build.CUSTOM_UI_NS}
@@ -369,10 +369,10 @@ class _Recorder:
         self._path = path
         self.StartupPath = r"C:\Users\张三\AppData\Roaming\Microsoft\Excel\XLSTART"
 
-    def __getattr__(self, name: str) -> "_Recorder":
+    def __getattr__(self, name: str) -> _Recorder:
         return _Recorder(self._calls, f"{self._path}.{name}")
 
-    def __call__(self, *args: object, **kwargs: object) -> "_Recorder":
+    def __call__(self, *args: object, **kwargs: object) -> _Recorder:
         self._calls.append((self._path.removeprefix("Excel."), args, kwargs))
         if self._path.endswith(".VBComponents.Import"):
             data = Path(str(args[0])).read_bytes()

@@ -454,9 +454,8 @@ def test_cell_text_is_escaped_on_the_terminal(
 def test_control_characters_reach_an_issued_document_intact(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from python_calamine import CalamineWorkbook
-
     from factory import CUSTOMERS
+    from python_calamine import CalamineWorkbook
 
     name = "PT SEGAR_x001B_]0;x_x0007_"  # the buyer is in 客户 under the same odd name
     customers = [*CUSTOMERS, {**CUSTOMERS[0], "customer": name}]
