@@ -700,14 +700,26 @@ def _truncated_tail(p: Path) -> None:
     p.write_bytes(data[:-10])
 
 
-@case("bad-crc.xlsx", "one byte of the worksheet's compressed data flipped", reason="corrupt-part")
+@case("bad-crc.xlsx", "one digit of the stored worksheet changed: only its CRC-32 tells", reason="corrupt-part")
 def _bad_crc(p: Path) -> None:
+    # The sheet is stored (not deflated) and one digit of a cell value changes:
+    # the XML stays well-formed and the size stays right, so only the CRC-32 can tell; a
+    # flipped byte of deflated data could fail as a size or inflate error instead, by chance.
     _base_xlsx(p)
+    with zipfile.ZipFile(p) as z:
+        parts = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(p, "w") as z:
+        for info, body in parts:
+            stored = info.filename == "xl/worksheets/sheet1.xml"
+            z.writestr(info.filename, body, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
     data = bytearray(p.read_bytes())
     with zipfile.ZipFile(p) as z:
         info = z.getinfo("xl/worksheets/sheet1.xml")
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0x55
+    body = bytes(data[start : start + info.compress_size])
+    at = body.index(b"<v>") + 3  # the first digit of a cell value
+    assert chr(body[at]).isdigit()
+    data[start + at] ^= 0x01  # another digit: still the same XML, another CRC
     p.write_bytes(bytes(data))
 
 
