@@ -63,12 +63,13 @@ def write_formula_book(
     orders: list[dict[str, Any]],
     path: Path,
     amounts: dict[int, Amount] | None = None,
-    net_formula: str = "={cartons}*{kgc}",
+    net_factor: float = 1.0,
 ) -> dict[int, int]:
     """Write ``orders`` as ``factory.write_xlsx`` lays them out, but with xlsxwriter and
     the amount (and net weight) as formulas with saved results.  ``amounts`` overrides the
     amount cell of an order (by index): ``{"formula": "={cartons}*{price}*0.9", "value":
-    …}`` or ``{"typed": 12345.0}``.  Returns order index → Excel row number."""
+    …}`` or ``{"typed": 12345.0}``; ``net_factor`` other than 1 makes every net weight
+    formula ``=箱数*每箱净重*factor`` (a wrong one).  Returns order index → Excel row."""
     amounts = amounts or {}
     data = make_data(orders)
     master = data.sheets[0]
@@ -113,10 +114,8 @@ def write_formula_book(
                 formula = spec.get("formula", "={cartons}*{price}").format(**cells)
                 value = spec.get("value", round(o["cartons"] * o["unit_price"], 2))
                 ws.write_formula(r, col["amount"], formula, money_fmt, value)
-            net_value = eval(  # noqa: S307 - the test's own arithmetic, mirrored in Excel
-                net_formula.lstrip("=").format(cartons="c", kgc="k"),
-                {"c": o["cartons"], "k": o["kg_per_carton"]},
-            )
+            net_formula = "={kgc}*{cartons}" + ("" if net_factor == 1 else f"*{net_factor}")
+            net_value = o["cartons"] * o["kg_per_carton"] * net_factor
             ws.write_formula(r, col["net"], net_formula.format(**cells), None, net_value)
             excel_rows[order_no] = r + 1
             order_no += 1
@@ -199,8 +198,8 @@ def test_typed_amount_among_formula_rows_is_found(tmp_path: Path) -> None:
 def test_wrong_net_weight_formula_is_found(tmp_path: Path) -> None:
     orders = _orders(5)
     path = tmp_path / "net.xlsx"
-    # a net weight formula that uses the gross weight per carton: 19.4 instead of 18
-    rows = write_formula_book(orders, path, net_formula="={cartons}*{kgc}*19.4/18")
+    # a net weight formula 5 % high on every row (its saved results follow it)
+    rows = write_formula_book(orders, path, net_factor=1.05)
     report = check_workbook(path, SCHEMA, AS_OF)
     assert sorted(r for r, _ in _found(report, "weight-mismatch")) == sorted(rows.values())
     assert "amount-mismatch" not in report.codes()
@@ -223,6 +222,20 @@ def test_price_one_tenth_with_following_formula_is_a_price_outlier(tmp_path: Pat
     assert [f.row for f in outliers] == [rows[3]]
     assert outliers[0].severity == "warning"
     assert "23.5" in outliers[0].message_en or "23.50" in outliers[0].message_en
+
+
+def test_price_slip_with_too_little_history_is_not_judged(tmp_path: Path) -> None:
+    """Three other orders are too few (settings.price_outlier.min_others is 4): silence,
+    not a guess."""
+    assert SCHEMA.settings.price_outlier.min_others == 4
+    orders = _orders(4)
+    orders[0]["unit_price"] = 2.35
+    orders[0]["amount"] = round(orders[0]["cartons"] * 2.35, 2)
+    path = tmp_path / "few.xlsx"
+    write_formula_book(orders, path)
+    report = check_workbook(path, SCHEMA, AS_OF)
+    assert "price-outlier" not in report.codes()
+    assert "amount-mismatch" not in report.codes()
 
 
 def test_seasonal_rise_is_not_a_price_outlier(tmp_path: Path) -> None:
