@@ -51,6 +51,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gendan.output import terminal_safe
 from gendan.receivables import receivables_book
 from gendan.schema import TODO_DEFAULTS
 from gendan.stages import BOOKED, DOCS_SENT, SHIPPED, order_stages, status_stages
@@ -311,7 +312,7 @@ def todo_items(
                         f"寄单：提单日 {_d(bl[i])}，{n} 天内应寄出单据，尚未寄单。",
                         f"Send the documents: B/L date {_d(bl[i])}, due within {n} days; not sent yet.",
                     )
-        if stage < DOCS_SENT and certs[i]:
+        if stage < DOCS_SENT and certs and certs[i]:  # certs is empty when no row needs any
             ref = etd[i] or bl[i]
             if ref is not None:
                 ready_by = ref - dt.timedelta(days=conf["certificate_lead_days"])
@@ -387,7 +388,7 @@ def _money_items(
     """Instalments falling due in the window; overdue ones at a level not yet reminded of."""
     m = tables.master
     reminded = m.column("reminder_date")
-    for r in receivables_book(tables, schema, as_of).open:
+    for r in receivables_book(tables, schema, as_of).dunned():  # open lines and deposits due before shipment
         i = r.index
         if r.due_date is None or settled[i]:
             continue
@@ -431,22 +432,6 @@ def _money_items(
 # ----------------------------------------------------------------------------- output
 
 
-def terminal_text(value: object) -> str:
-    """Cell text made safe for a terminal: control characters (C0, DEL, C1 - escape
-    sequences that could move the cursor or recolour the screen) and bidirectional
-    overrides are shown as ``\\xNN`` / ``\\uNNNN``, never passed through raw."""
-    text = "" if value is None else str(value)
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat == "Cc" or (cat == "Cf" and ch not in "\u200d"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
@@ -487,7 +472,7 @@ def todo_table(items: Sequence[TodoItem], lang: str, as_of: dt.date, window: int
     widths = (10, 11, 13, 14, 16, 6)
     rows = [
         [
-            terminal_text(x)
+            terminal_safe(x)
             for x in (
                 t.due_date.isoformat(),
                 days_text(t.days_left, lang),

@@ -13,10 +13,11 @@ import pytest
 
 from gendan.check import load_book
 from gendan.cli import main
+from gendan.output import terminal_safe
 from gendan.sample import AS_OF, build_sample
 from gendan.schema import load_schema
 from gendan.tables import load_tables
-from gendan.todo import KINDS, TODO_FIELDS, TodoItem, terminal_text, todo_items, todo_table
+from gendan.todo import KINDS, TODO_FIELDS, TodoItem, todo_items, todo_table
 from tests.factory import CUSTOMERS, clean_order, make_data
 
 D = dt.date
@@ -283,7 +284,7 @@ def test_table_shows_control_characters_escaped() -> None:
     text = todo_table(found, "en", DUE, 7)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "ACME\\x1b[2J\\x07\\u202eX" in text
-    assert terminal_text("装船\t") == "装船\\x09"
+    assert terminal_safe("装船\t") == "装船\\x09"
 
 
 # ----------------------------------------------------------------------------- the sample
