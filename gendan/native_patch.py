@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from gendan.documents.inject import _resolve, _unescape
 from gendan.errors import OutputError
 from gendan.grid import column_index, column_letter
 from gendan.native_rules import HELPER_SHEET, ON, PREFIX, RuleSet, Typed, Validation
+from gendan.xlsx_patch import Package
 
 __all__ = [
     "LEGEND_SHEET",
@@ -149,28 +151,6 @@ def _rels(xml: str) -> list[dict[str, str]]:
     ]
 
 
-def _resolve(base: str, target: str) -> str:
-    return (
-        target.lstrip("/")
-        if target.startswith("/")
-        else posixpath.normpath(posixpath.join(base, target))
-    )
-
-
-def _rels_part(part: str) -> str:
-    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-
-
-def _unescape(s: str) -> str:
-    return (
-        s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-
-
 @dataclass
 class _Package:
     zin: zipfile.ZipFile
@@ -198,7 +178,7 @@ def _open(z: zipfile.ZipFile) -> _Package:
         raise _Odd("no officeDocument relationship")
     wb = _text(z, wb_part)
     base = posixpath.dirname(wb_part)
-    rels_part = _rels_part(wb_part)
+    rels_part = Package.rels_of(wb_part)
     rels = _text(z, rels_part)
     targets = {r.get("Id", ""): _resolve(base, r.get("Target", "")) for r in _rels(rels)}
     styles = next(
@@ -241,7 +221,7 @@ def read_extents(path: str | Path) -> dict[str, tuple[int, int, int]]:
             return out
         names = set(z.namelist())
         for sheet, part in pkg.sheets.items():
-            rp = _rels_part(part)
+            rp = Package.rels_of(part)
             if rp not in names:
                 continue
             for r in _rels(_text(z, rp)):

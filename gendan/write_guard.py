@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gendan.documents.inject import _unescape
 from gendan.errors import OutputError
 
 __all__ = [
@@ -105,16 +106,6 @@ def _attrs(text: str) -> dict[str, str]:
         m.group(1).split(":")[-1]: _unescape(m.group(2) if m.group(2) is not None else m.group(3))
         for m in _ATTR.finditer(text)
     }
-
-
-def _unescape(s: str) -> str:
-    return (
-        s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
 
 
 def _source_of(rels_part: str) -> str:

@@ -43,6 +43,8 @@ from gendan.documents.inject import (
     _unescape,
     workbook_part,
 )
+from gendan.grid import column_index as col_index
+from gendan.grid import column_letter as col_letter
 
 __all__ = [
     "Package",
@@ -89,21 +91,6 @@ def attr(text: str) -> str:
         .replace("\t", "&#9;")
         + '"'
     )
-
-
-def col_letter(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
