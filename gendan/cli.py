@@ -332,10 +332,15 @@ def cmd_mail(args: argparse.Namespace) -> int:
     tables, schema = load_book(args.book, _schema(args))
     drafts = make_drafts(tables, schema, as_of, args.kind, orders=args.order or (), customer=args.customer,
                          due=args.due)
+    notes: list[str] = []
+    if not args.no_pdf:  # the documents the letter speaks of, as PDFs (LibreOffice)
+        from gendan.mail_pdf import attach_pdfs
+
+        attached = attach_pdfs(drafts, tables)
+        drafts, notes = attached.drafts, attached.notes
     paths = write_drafts(drafts, args.out, inputs=[args.book])
-    for d in drafts:
-        for note in d.notes:
-            print(f"注意 note: {note}", file=sys.stderr)
+    for note in [n for d in drafts for n in d.notes] + notes:
+        print(f"注意 note: {note}", file=sys.stderr)
     zh = _lang(args) == "zh"
     print(f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）：" if zh else
           f"Wrote {len(paths)} e-mail drafts (gendan never sends mail):")
@@ -534,6 +539,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--due", action="store_true", help="everything the to-do list says is due")
     sp.add_argument("--out", metavar="DIR", help="folder for the .eml files")
     sp.add_argument("--as-of", help="date for due and overdue, YYYY-MM-DD (default: today)")
+    sp.add_argument("--no-pdf", action="store_true",
+                    help="do not attach the documents as PDFs (attaching needs LibreOffice)")
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_mail)
 

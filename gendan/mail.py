@@ -587,6 +587,7 @@ def _statement_xlsx(
 ) -> bytes:
     """The statement as a small workbook (values, never formulas; text stays text)."""
     import openpyxl
+    import openpyxl.utils
 
     from gendan.sanitize import openpyxl_set_text
 
@@ -606,6 +607,14 @@ def _statement_xlsx(
                     cell.number_format = "#,##0.00"
                 elif isinstance(v, dt.date):
                     cell.number_format = "yyyy-mm-dd"
+    # widths that hold a contract no., a date and an amount in the millions: the PDF made
+    # from this book prints what Excel shows, and a narrow column prints ###
+    for j, width in enumerate((16, 18, 12, 9, 15, 15, 15), start=1):
+        ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     n = len(rows) + 3
     for cur, t in sorted(totals.items()):
         openpyxl_set_text(ws.cell(row=n, column=4), cur)

@@ -163,10 +163,14 @@ def todo(host: Any = None, as_of: dt.date | None = None, days: int | None = None
     return items
 
 
-def mail_drafts(host: Any = None, kind: str = "shipping-advice", as_of: dt.date | None = None) -> list[Path]:
+def mail_drafts(
+    host: Any = None, kind: str = "shipping-advice", as_of: dt.date | None = None, pdf: bool = True
+) -> list[Path]:
     """邮件草稿 Mail drafts: the .eml drafts (``gendan mail``) for the orders in the selected
-    rows, written to a gendan-mail folder beside the workbook; gendan never sends them."""
+    rows, written to a gendan-mail folder beside the workbook, with the documents as PDFs
+    where LibreOffice is installed (else a note says why not); gendan never sends them."""
     from gendan.mail import make_drafts, write_drafts
+    from gendan.mail_pdf import attach_pdfs
     from gendan.tables import load_tables
 
     host = _host(host)
@@ -188,12 +192,14 @@ def mail_drafts(host: Any = None, kind: str = "shipping-advice", as_of: dt.date 
         )
         return []
     drafts = make_drafts(tables, schema, as_of or dt.date.today(), kind, orders=contracts)
+    attached = attach_pdfs(drafts, tables) if pdf else None
     out = Path(folder) / "gendan-mail"
-    paths = write_drafts(drafts, out)
+    paths = write_drafts(attached.drafts if attached else drafts, out)
+    why = "".join(f"\n{n}" for n in (attached.notes if attached else []))
     host.tell(
-        f"已写入 {len(paths)} 封邮件草稿到 {out}（gendan 不发送邮件）。"
+        f"已写入 {len(paths)} 封邮件草稿到 {out}（gendan 不发送邮件）。{why}"
         if _lang() != "en"
-        else f"{len(paths)} e-mail drafts written to {out} (gendan never sends mail)."
+        else f"{len(paths)} e-mail drafts written to {out} (gendan never sends mail).{why}"
     )
     return paths
 
