@@ -42,6 +42,8 @@ __all__ = [
     "show_help",
     "todo",
     "mail_drafts",
+    "mail_dunning",
+    "mail_statement",
 ]
 
 #: Where the user's own settings live when no other file is found (survives upgrades).
@@ -204,6 +206,16 @@ def mail_drafts(
     return paths
 
 
+def mail_dunning(host: Any = None, as_of: dt.date | None = None) -> list[Path]:
+    """催款邮件 Dunning: the dunning drafts of the customers of the selected rows."""
+    return mail_drafts(host, "dunning", as_of)
+
+
+def mail_statement(host: Any = None, as_of: dt.date | None = None) -> list[Path]:
+    """对账单邮件 Statement: the statement drafts (xlsx + PDF) of the selected rows' customers."""
+    return mail_drafts(host, "statement", as_of)
+
+
 def _customer_languages(tables: Any) -> dict[str, str]:
     c = getattr(tables, "customers", None)
     if c is None or not c.has("language"):
@@ -291,6 +303,8 @@ HELP_ZH = """跟单 Gendan
 逾期催款：应收账款、账龄、催款级别和催款草稿。
 清除标记：去掉本工具的标色和批注，恢复您原来的底色。
 本表自查：另存一份自带检查（条件格式、数据验证）的工作簿，WPS、Mac、网页版也能用。
+今日待办：今天到期和已逾期的事，写在「今日待办」表。
+装船通知 / 催款 / 对账单邮件：为选中行写 .eml 邮件草稿（附单据 PDF），放在工作簿旁的 gendan-mail 文件夹；不会自动发送。
 设置：打开规则/设置文件（YAML）。
 公式：GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
 GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK（任何打开的工作簿都可直接使用，见 docs/addin.md）。"""
@@ -301,7 +315,9 @@ on the 检查结果 sheet with links.  Documents: document sheets for the select
 Overdue: receivables with aging, dunning level and reminder drafts.  Clear marks: removes the
 tool's colours and notes and gives your own fills back.  Live checks: saves a copy that checks
 itself (conditional formats, validation), also in WPS, on a Mac and in Excel on the web.
-Settings: opens the YAML settings.
+To-do: what is due or late, on the 今日待办 sheet.  Shipping advice / Dunning / Statement:
+.eml drafts (documents attached as PDFs) for the selected rows, in a gendan-mail folder beside
+the workbook; gendan never sends them.  Settings: opens the YAML settings.
 Formulas: GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
 GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK (in every open workbook; see docs/addin.md)."""
 
@@ -323,6 +339,10 @@ BUTTONS: dict[str, Callable[..., Any]] = {
     "native_rules": native_rules,
     "settings": settings,
     "show_help": show_help,
+    "todo": todo,
+    "mail_drafts": mail_drafts,
+    "mail_dunning": mail_dunning,
+    "mail_statement": mail_statement,
 }
 
 

@@ -49,6 +49,10 @@ def test_every_button_id_has_a_function() -> None:
         "native_rules",
         "settings",
         "show_help",
+        "todo",
+        "mail_drafts",
+        "mail_dunning",
+        "mail_statement",
     }
     assert all(callable(f) for f in ribbon.BUTTONS.values())
 
