@@ -21,7 +21,7 @@ from gendan.mail import make_drafts
 from gendan.mail_pdf import ADVICE_DOCUMENTS, attach_pdfs, attachment_name
 from gendan.recalc import find_soffice
 from gendan.render_pdf import cjk_font_available
-from tests.factory import CUSTOMERS, clean_order
+from tests.factory import CUSTOMERS
 from tests.test_mail import SCHEMA, ZH_CUSTOMER, _oa, advice_order, tables_for
 
 D = dt.date
@@ -148,6 +148,9 @@ def test_cell_text_with_script_and_quotes_stays_data_in_html() -> None:
     )
     html = parse(d.as_bytes()).get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "<script" not in html and "<img" not in html and 'onload="' not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Neil &quot;Fresh&quot; &amp; Co" in html
+    assert (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Neil &quot;Fresh&quot; &amp; Co"
+        in html
+    )
     assert "&quot; onload=&quot;alert(1)" in html
     assert html.count("<script") == 0 and html.count("<p>") >= 3  # the letter's own markup stays
