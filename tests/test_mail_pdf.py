@@ -154,3 +154,32 @@ def test_cell_text_with_script_and_quotes_stays_data_in_html() -> None:
     )
     assert "&quot; onload=&quot;alert(1)" in html
     assert html.count("<script") == 0 and html.count("<p>") >= 3  # the letter's own markup stays
+
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
+def test_a_browser_runs_no_script_from_a_cell(tmp_path: Path) -> None:
+    """The HTML part opened in a real browser: a cell's <script> and quotes are text on the
+    page, the letter is all there (escaping removed, the script would empty the body)."""
+    attack = "<script>document.body.innerHTML='PWNED'</script>\"'><img src=x onerror=alert(1)>"
+    (d,) = make_drafts(
+        tables_for([advice_order(product=attack)]),
+        SCHEMA,
+        D(2026, 3, 27),
+        "shipping-advice",
+        orders=["GD26-001"],
+    )
+    body = parse(d.as_bytes()).get_body(("html",))
+    assert body is not None
+    page = tmp_path / "mail.html"
+    page.write_text(body.get_content(), encoding="utf-8")
+    dom = subprocess.run(
+        [str(_CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    assert "QDJKT260001" in dom and "王先生，您好" in dom and "此致" in dom
+    assert "<script>" not in dom and "<img" not in dom
+    assert "&lt;script&gt;document.body.innerHTML='PWNED'&lt;/script&gt;" in dom
