@@ -59,7 +59,7 @@ def page(msg: EmailMessage) -> str:
         ("Attachments", "  |  ".join(names)),
     ]
     strip = (
-        '<div style="font-family:Arial,\'Noto Sans CJK SC\',sans-serif;font-size:13px;'
+        "<div style=\"font-family:Arial,'Noto Sans CJK SC',sans-serif;font-size:13px;"
         'background:#f3f3f3;border-bottom:1px solid #ccc;padding:10px 14px;margin:-8px -8px 14px">'
         + "".join(
             f'<div><b style="display:inline-block;width:92px;color:#555">{html.escape(k)}</b>'

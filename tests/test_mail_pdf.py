@@ -156,7 +156,9 @@ def test_cell_text_with_script_and_quotes_stays_data_in_html() -> None:
     assert html.count("<script") == 0 and html.count("<p>") >= 3  # the letter's own markup stays
 
 
-_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+_CHROMIUM = (
+    shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+)
 
 
 @pytest.mark.skipif(_CHROMIUM is None, reason="needs headless Chromium")
