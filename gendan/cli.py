@@ -329,6 +329,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     if not Path(args.book).is_file():
         raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
+    check_folder_out(Path(args.out))  # before the PDFs are rendered, not after
     tables, schema = load_book(args.book, _schema(args))
     drafts = make_drafts(tables, schema, as_of, args.kind, orders=args.order or (), customer=args.customer,
                          due=args.due)

@@ -18,6 +18,8 @@ import pytest
 from gendan.cli import main
 from gendan.errors import InputError
 from gendan.mail import addresses, header_text, make_drafts, write_drafts
+from gendan.recalc import find_soffice
+from gendan.render_pdf import cjk_font_available
 from gendan.sample import AS_OF, build_sample
 from gendan.schema import load_schema
 from gendan.tables import load_tables
@@ -25,6 +27,8 @@ from tests.factory import CUSTOMERS, clean_order, make_data, write_xlsx
 
 D = dt.date
 SCHEMA = load_schema()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = find_soffice() is not None and cjk_font_available()  # else drafts come without PDFs
 COMPANY = {
     "seller_name": "ACME Fresh Fruit Co., Ltd.",
     "seller_name_zh": "烟台艾克美果业有限公司",
@@ -290,7 +294,23 @@ def test_every_draft_of_the_sample_parses(kind: str, sample: Path, tmp_path: Pat
             else ()
         ):
             assert no in text and no in html
+        types = [a.get_content_type() for a in msg.iter_attachments()]
+        want = {
+            "shipping-advice": ["application/pdf"] * 3 if PDF else [],
+            "dunning": [],
+            "statement": [XLSX, "application/pdf"] if PDF else [XLSX],
+        }[kind]
+        assert types == want, (f.name, types)
     assert sample.read_bytes() == before  # the book is only read
+
+
+def test_no_pdf_leaves_the_documents_out(sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    args = ["mail", str(sample), "--kind", "statement", "--customer", "PT SEGAR"]
+    assert main([*args, "--as-of", AS_OF.isoformat(), "--out", str(out), "--no-pdf"]) == 0
+    (f,) = out.glob("*.eml")
+    msg = parse(f.read_bytes())
+    assert [a.get_content_type() for a in msg.iter_attachments()] == [XLSX]
 
 
 def test_mail_bad_input_exits_2(
