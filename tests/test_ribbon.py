@@ -12,6 +12,8 @@ import pytest
 from gendan.check import check_workbook
 from gendan.errors import SchemaError
 from gendan.marks import LEDGER_SHEET, NOTE_PREFIX, RESULTS_SHEET, SEVERITY_FILL, norm_color
+from gendan.recalc import find_soffice
+from gendan.render_pdf import cjk_font_available
 from gendan.sample import AS_OF, build_sample
 from macros_py import ribbon
 from macros_py.hosts import FileHost
@@ -218,8 +220,30 @@ def test_mail_drafts_for_selected_rows(sample: Path, tmp_path: Path, monkeypatch
     host = FileHost(book, tmp_path / "out.xlsx", selection=(MASTER, shipped))
     paths = ribbon.mail_drafts(host, "shipping-advice", as_of=AS_OF)
     assert [p.parent for p in paths] == [book.parent / "gendan-mail"] * 2
+    pdf = find_soffice() is not None and cjk_font_available()
     for p, r in zip(paths, shipped, strict=True):
         msg = BytesParser(policy=policy.default).parsebytes(p.read_bytes())
         assert str(ws.cell(row=r, column=1).value) in msg["Subject"]
+        kinds = [a.get_content_type() for a in msg.iter_attachments()]
+        assert kinds == (["application/pdf"] * 3 if pdf else []), kinds
     assert "2 e-mail drafts" in host.messages[-1]
     assert ribbon.mail_drafts(FileHost(book, tmp_path / "o2.xlsx"), "dunning") == []
+
+
+def test_mail_buttons_for_dunning_and_statement(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENDAN_LANG", "en")
+    monkeypatch.delenv("GENDAN_SCHEMA", raising=False)
+    monkeypatch.setattr(ribbon, "USER_SCHEMA", tmp_path / "home" / ".gendan" / "gendan.yaml")
+    book = tmp_path / "book" / "sample.xlsx"
+    book.parent.mkdir()
+    book.write_bytes(sample.read_bytes())
+    ws = openpyxl.load_workbook(book)[MASTER]
+    late = next(r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == "YGO26-074")
+    host = FileHost(book, tmp_path / "out.xlsx", selection=(MASTER, [late]))
+    (dun,) = ribbon.mail_dunning(host, as_of=AS_OF)
+    assert dun.name.startswith("dunning-") and "1 e-mail drafts" in host.messages[-1]
+    monkeypatch.setattr("gendan.recalc.find_soffice", lambda: None)  # no LibreOffice here
+    (st,) = ribbon.mail_statement(host, as_of=AS_OF)
+    assert st.name.startswith("statement-") and "PDF" in host.messages[-1]  # says why no PDF
