@@ -563,7 +563,17 @@ def statement(
     bank = _bank(tables, c.lang)
     xlsx = Attachment(
         f"statement-{_slug(customer)}-{as_of.isoformat()}.xlsx",
-        _statement_xlsx(head, raw, totals, zh),
+        _statement_xlsx(
+            head,
+            raw,
+            totals,
+            zh,
+            [
+                tables.company.get("seller_name", ""),
+                "对账单 Statement of account" if zh else "Statement of account",
+                f"{c.full_name} - {'截至' if zh else 'as of'} {as_of.isoformat()}",
+            ],
+        ),
         "application",
         "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
@@ -583,9 +593,15 @@ def statement(
 
 
 def _statement_xlsx(
-    head: Sequence[str], rows: Sequence[Sequence[Any]], totals: dict[str, list[float]], zh: bool
+    head: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    totals: dict[str, list[float]],
+    zh: bool,
+    title: Sequence[str] = (),
 ) -> bytes:
-    """The statement as a small workbook (values, never formulas; text stays text)."""
+    """The statement as a small workbook (values, never formulas; text stays text).  The
+    table starts at A1 so the buyer's accountant can sort and filter it; who, what and as
+    of when (``title``) is the printed page header, so the PDF made from it says so."""
     import openpyxl
     import openpyxl.utils
 
@@ -594,8 +610,14 @@ def _statement_xlsx(
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "对账单" if zh else "Statement"
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
     for j, h in enumerate(head, start=1):
-        ws.cell(row=1, column=j, value=h)
+        cell = ws.cell(row=1, column=j, value=h)
+        cell.font = Font(name="Calibri", bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9E1F2")  # the HTML letter's header colour
+        cell.border = Border(bottom=Side(style="thin"))
+        cell.alignment = Alignment(horizontal="right" if j >= 5 else "center" if j in (3, 4) else "left")
     for n, r in enumerate(rows, start=2):
         for j, v in enumerate(r, start=1):
             cell = ws.cell(row=n, column=j)
@@ -607,6 +629,8 @@ def _statement_xlsx(
                     cell.number_format = "#,##0.00"
                 elif isinstance(v, dt.date):
                     cell.number_format = "yyyy-mm-dd"
+            if j in (3, 4):
+                cell.alignment = Alignment(horizontal="center")
     # widths that hold a contract no., a date and an amount in the millions: the PDF made
     # from this book prints what Excel shows, and a narrow column prints ###
     for j, width in enumerate((16, 18, 12, 9, 15, 15, 15), start=1):
@@ -615,9 +639,19 @@ def _statement_xlsx(
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
+    # left, centre, right of the page header: & starts a header code, so a name like
+    # "Smith & Co" is written && to stay text; a line break would be saved as _x000a_
+    parts = (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)
+    for part, text in zip(parts, title, strict=False):
+        if header_text(text):
+            part.text = header_text(text).replace("&", "&&")[:80]
+    ws.oddFooter.right.text = "&P / &N"
     n = len(rows) + 3
     for cur, t in sorted(totals.items()):
+        openpyxl_set_text(ws.cell(row=n, column=1), "期末余额" if zh else "Closing balance")
+        ws.cell(row=n, column=1).font = Font(name="Calibri", bold=True)
         openpyxl_set_text(ws.cell(row=n, column=4), cur)
+        ws.cell(row=n, column=4).alignment = Alignment(horizontal="center")
         for j, v in zip((5, 6, 7), t, strict=True):
             ws.cell(row=n, column=j, value=round(v, 2)).number_format = "#,##0.00"
         n += 1

@@ -92,6 +92,9 @@ def test_statement_gets_a_pdf_of_its_xlsx_and_english_names(tmp_path: Path) -> N
     text = pdf_text(pdf.get_content(), tmp_path, "st")
     assert "GD26-001" in text and "GD26-002" in text
     assert "15,850.00" in text and "41,700.00" in text and "###" not in text  # open, balance
+    # the printed page says whose statement it is, of when, and what the last line is
+    assert "Statement of account" in text and "as of 2026-06-01" in text
+    assert "ACME Fresh Fruit Co., Ltd." in text and "Closing balance" in text
     # the English letter's documents are named in English
     adv = attach_pdfs(
         make_drafts(tables, SCHEMA, D(2026, 6, 1), "shipping-advice", orders=["GD26-001"]), tables
