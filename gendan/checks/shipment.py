@@ -42,7 +42,6 @@ from gendan.stages import STAGE_INDEX
 
 if TYPE_CHECKING:
     from gendan.documents.layout import CellSpec, DocumentSpec, Layout
-    from gendan.tables import Table
 
 _THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 _SCOPE_TABLE = {"m": "master", "c": "customers", "p": "products"}
@@ -65,7 +64,11 @@ def _need_refs(text: str) -> tuple[tuple[str, str], ...]:
 
     out: list[tuple[str, str]] = []
     for node in ast.walk(expr.parse(text)):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "NEED":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "NEED"
+        ):
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name):
                     pair = (sub.value.id, sub.attr)
@@ -81,7 +84,9 @@ def document_needs(layout: Layout) -> tuple[tuple[DocumentSpec, tuple[Need, ...]
         if doc.needed_from is None:
             continue
         needs: list[Need] = []
-        cells = [(c, False) for c in doc.cells] + [(c, True) for c in (doc.repeat.cells if doc.repeat else ())]
+        cells = [(c, False) for c in doc.cells] + [
+            (c, True) for c in (doc.repeat.cells if doc.repeat else ())
+        ]
         for c, rep in cells:
             if c.need and c.source in _SOURCE_SCOPE:
                 needs.append(Need(c, ((_SOURCE_SCOPE[c.source], c.arg),), rep))
@@ -139,7 +144,11 @@ def document_values(ctx: Context) -> Iterator[Finding]:
         order = Order(ctx.tables, i, types=types)
         where: dict[tuple[str, str], list[DocumentSpec]] = {}
         for doc, needs in per_doc:
-            if doc.needed_from is None or not st.reached(i, doc.needed_from) or not doc.applies(methods[i]):
+            if (
+                doc.needed_from is None
+                or not st.reached(i, doc.needed_from)
+                or not doc.applies(methods[i])
+            ):
                 continue
             builder: Builder | None = None
             for n in needs:
@@ -152,7 +161,9 @@ def document_values(ctx: Context) -> Iterator[Finding]:
                 if builder is None:
                     builder = Builder(layout, doc, order, ISSUED, cache=cache)
                 reps = range(1, builder.n + 1) if n.repeated else (0,)
-                if not any(layout.missing_text in str(builder.value(n.cell, k) or "") for k in reps):
+                if not any(
+                    layout.missing_text in str(builder.value(n.cell, k) or "") for k in reps
+                ):
                     continue  # a branch that does not print it for this order (IF …)
                 for r in blank:
                     docs = where.setdefault(r, [])
@@ -183,16 +194,23 @@ def layout_missing_text() -> str:
     return load_layout().missing_text
 
 
-def _finding(ctx: Context, order: object, scope: str, key: str, i: int, docs: list[DocumentSpec]) -> Finding:
+def _finding(
+    ctx: Context, order: object, scope: str, key: str, i: int, docs: list[DocumentSpec]
+) -> Finding:
     from gendan.documents.build import Order
 
     assert isinstance(order, Order)
-    stage = next(s for s in ctx.schema.stages if s.key == min(
-        (d.needed_from for d in docs if d.needed_from), key=STAGE_INDEX.__getitem__))
+    stage = next(
+        s
+        for s in ctx.schema.stages
+        if s.key == min((d.needed_from for d in docs if d.needed_from), key=STAGE_INDEX.__getitem__)
+    )
     params = {
         "documents_zh": "、".join(f"「{d.title_zh}」" for d in docs),
         "documents_en": ", ".join(d.title_en.title() for d in docs),
-        "stage_zh": stage.zh, "stage_en": stage.en, "missing": layout_missing_text(),
+        "stage_zh": stage.zh,
+        "stage_en": stage.en,
+        "missing": layout_missing_text(),
         "contract": ctx.contract_no(ctx.master, i) or "",
     }
     if scope == "m":
@@ -220,7 +238,9 @@ def _container_numbers(ctx: Context) -> list[list[str] | None]:
     if got is None:
         m = ctx.master
         col = m.column("container_nos") if m.has("container_nos") else [None] * m.n
-        got = ctx.cache["container_numbers"] = [None if t is None else iso6346.split_numbers(str(t)) for t in col]
+        got = ctx.cache["container_numbers"] = [
+            None if t is None else iso6346.split_numbers(str(t)) for t in col
+        ]
     return got  # type: ignore[no-any-return]
 
 
@@ -241,17 +261,35 @@ def container_cartons(ctx: Context) -> Iterator[Finding]:
         n = _container_count(ctx, i, numbers[i])
         if n is not None and len(items) != n:
             reason = "thousands" if _THOUSANDS.search(str(text)) else "count"
-            yield ctx.finding("container-cartons", m, "container_cartons", i, value=text, reason=reason,
-                              items=len(items), containers=n)
+            yield ctx.finding(
+                "container-cartons",
+                m,
+                "container_cartons",
+                i,
+                value=text,
+                reason=reason,
+                items=len(items),
+                containers=n,
+            )
             continue
         counts = [int(x) for x in items if x.isdigit() and int(x) > 0]
         if len(counts) != len(items):
-            yield ctx.finding("container-cartons", m, "container_cartons", i, value=text, reason="form")
+            yield ctx.finding(
+                "container-cartons", m, "container_cartons", i, value=text, reason="form"
+            )
             continue
         c = cartons[i]
         if c is not None and sum(counts) != c:
-            yield ctx.finding("container-cartons", m, "container_cartons", i, value=text,
-                              expected=c, total=sum(counts), cartons=c)
+            yield ctx.finding(
+                "container-cartons",
+                m,
+                "container_cartons",
+                i,
+                value=text,
+                expected=c,
+                total=sum(counts),
+                cartons=c,
+            )
 
 
 @check("seals", codes=("seal-number",))
@@ -273,8 +311,16 @@ def seals(ctx: Context) -> Iterator[Finding]:
         nos = numbers[i] or []
         n = _container_count(ctx, i, numbers[i])
         if n is not None and len(items) != n:
-            yield ctx.finding("seal-number", m, "seal_nos", i, value=text, reason="count",
-                              items=len(items), containers=n)
+            yield ctx.finding(
+                "seal-number",
+                m,
+                "seal_nos",
+                i,
+                value=text,
+                reason="count",
+                items=len(items),
+                containers=n,
+            )
         seen: set[str] = set()
         for k, seal in enumerate(items):
             box = nos[k] if k < len(nos) and len(items) == len(nos) else None
@@ -287,5 +333,13 @@ def seals(ctx: Context) -> Iterator[Finding]:
                 first[seal] = (i, box)
             elif box is None or other[1] is None or other[1] != box:
                 j = other[0]
-                yield ctx.finding("seal-number", m, "seal_nos", i, value=seal, reason="shared",
-                                  first_row=m.rows[j], first_contract=ctx.contract_no(m, j) or "")
+                yield ctx.finding(
+                    "seal-number",
+                    m,
+                    "seal_nos",
+                    i,
+                    value=seal,
+                    reason="shared",
+                    first_row=m.rows[j],
+                    first_contract=ctx.contract_no(m, j) or "",
+                )
