@@ -42,6 +42,7 @@ from gendan.stages import STAGE_INDEX
 
 if TYPE_CHECKING:
     from gendan.documents.layout import CellSpec, DocumentSpec, Layout
+    from gendan.tables import Table
 
 _THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 _SCOPE_TABLE = {"m": "master", "c": "customers", "p": "products"}
@@ -51,29 +52,36 @@ _SOURCE_SCOPE = {"master": "m", "customer": "c", "product": "p"}
 @dataclass(frozen=True, slots=True)
 class Need:
     """One cell of a document that can print the missing marker, and the book values
-    (scope ``m``/``c``/``p``, key) whose blank makes it do so."""
+    (scope ``m``/``c``/``p``, key) behind it: one group per ``NEED(...)`` of the cell (a
+    ``need: true`` cell: one group of its own value).  A group can print the marker only
+    when every value in it is blank (COALESCE(m.notify_party, c.notify_party): both)."""
 
     cell: CellSpec
-    refs: tuple[tuple[str, str], ...]
+    groups: tuple[tuple[tuple[str, str], ...], ...]
     repeated: bool
+    #: a plain ``need: true`` value: blank means the marker, nothing to evaluate
+    plain: bool
 
 
-def _need_refs(text: str) -> tuple[tuple[str, str], ...]:
-    """The (scope, key) names read inside the NEED(...) calls of a calc expression."""
+def _need_groups(text: str) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Per NEED(...) call of a calc expression, the (scope, key) names read inside it."""
     from gendan.documents import expr
 
-    out: list[tuple[str, str]] = []
+    out: list[tuple[tuple[str, str], ...]] = []
     for node in ast.walk(expr.parse(text)):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id == "NEED"
         ):
+            refs: list[tuple[str, str]] = []
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name):
                     pair = (sub.value.id, sub.attr)
-                    if pair[0] in _SCOPE_TABLE and pair not in out:
-                        out.append(pair)
+                    if pair[0] in _SCOPE_TABLE and pair not in refs:
+                        refs.append(pair)
+            if refs and tuple(refs) not in out:
+                out.append(tuple(refs))
     return tuple(out)
 
 
@@ -89,24 +97,73 @@ def document_needs(layout: Layout) -> tuple[tuple[DocumentSpec, tuple[Need, ...]
         ]
         for c, rep in cells:
             if c.need and c.source in _SOURCE_SCOPE:
-                needs.append(Need(c, ((_SOURCE_SCOPE[c.source], c.arg),), rep))
+                needs.append(Need(c, (((_SOURCE_SCOPE[c.source], c.arg),),), rep, True))
             elif c.source == "calc" and "NEED(" in c.arg:
-                refs = _need_refs(c.arg)
-                if refs:
-                    needs.append(Need(c, refs, rep))
+                groups = _need_groups(c.arg)
+                if groups:
+                    needs.append(Need(c, groups, rep, False))
         if needs:
             out.append((doc, tuple(needs)))
     return tuple(out)
 
 
+def _table(ctx: Context, scope: str) -> Table | None:
+    return {"m": ctx.master, "c": ctx.tables.customers, "p": ctx.tables.products}[scope]
+
+
 def _checkable(ctx: Context, scope: str, key: str) -> bool:
-    """A value the check may report: its sheet has the column, and no required rule of
-    its own covers it."""
-    t = {"m": ctx.master, "c": ctx.tables.customers, "p": ctx.tables.products}[scope]
+    """A value the check may report: its sheet has the column, the book uses it (some row
+    has a value: a column nobody fills is a practice, not a defect per order — the
+    template has every column), and no required rule of its own covers it."""
+    t = _table(ctx, scope)
     if t is None or not t.has(key) or not t.spec.has(key):
         return False
     col = t.spec.column(key)
-    return not (col.required or col.required_when)
+    if col.required or col.required_when:
+        return False
+    return any(v is not None for v in t.column(key)) or bool(t.bad.get(key))
+
+
+class _Rows:
+    """The 客户 and 产品 row of each master row (the documents' own lookups, memoised per
+    distinct name: a master names a few dozen buyers and products)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._c: dict[object, int | None] = {}
+        self._p: dict[tuple[object, object], int | None] = {}
+
+    def customer(self, i: int) -> int | None:
+        t, name = self.ctx.tables.customers, self.ctx.master.get("customer", i)
+        if t is None or name is None:
+            return None
+        if name not in self._c:
+            self._c[name] = t.find("customer", name)
+        return self._c[name]
+
+    def product(self, i: int) -> int | None:
+        from gendan.documents.build import _find_product
+
+        t, m = self.ctx.tables.products, self.ctx.master
+        key = (m.get("product", i), m.get("spec", i))
+        if t is None or key[0] is None:
+            return None
+        if key not in self._p:
+            self._p[key] = _find_product(t, *key)
+        return self._p[key]
+
+
+def _blank(ctx: Context, rows: _Rows, ref: tuple[str, str], i: int) -> bool:
+    """Is the book value blank for master row ``i`` (a bad value is not: it has its own
+    finding; an unknown buyer or product neither: its own finding too)?"""
+    scope, key = ref
+    t = _table(ctx, scope)
+    if t is None or not t.has(key):
+        return True
+    j = i if scope == "m" else rows.customer(i) if scope == "c" else rows.product(i)
+    if j is None:
+        return False
+    return t.get(key, j) is None and not t.is_bad(key, j)
 
 
 @check("document-values", codes=("doc-value-missing",), cost=2)
@@ -117,31 +174,29 @@ def document_values(ctx: Context) -> Iterator[Finding]:
 
     layout = load_layout()
     per_doc = document_needs(layout)
-    if not per_doc:
-        return
-    m, st = ctx.master, ctx.stages
     checkable: dict[tuple[str, str], bool] = {}
     for _doc, needs in per_doc:
         for n in needs:
-            for ref in n.refs:
-                if ref not in checkable:
-                    checkable[ref] = _checkable(ctx, *ref)
+            for g in n.groups:
+                for ref in g:
+                    if ref not in checkable:
+                        checkable[ref] = _checkable(ctx, *ref)
     if not any(checkable.values()):
         return
+    m, st = ctx.master, ctx.stages
     first = min(STAGE_INDEX[doc.needed_from] for doc, _ in per_doc if doc.needed_from)
-    master_refs = sorted({k for (s, k), ok in checkable.items() if ok and s == "m"})
-    cols = {k: m.column(k) for k in master_refs}
-    other_refs = any(ok and s != "m" for (s, _k), ok in checkable.items())
     methods = ctx.methods()
+    rows = _Rows(ctx)
     cache: dict[object, object] = {}
     types: dict[str, str | None] = {}
+    reported: set[tuple[str, str, int | None]] = set()
+    names = {doc.key: doc.sheet for doc, _ in per_doc}
+    said: dict[tuple[str, ...], dict[str, str]] = {}
     for i in range(m.n):
         if st.settled[i] or st.stage[i] < first:
             continue
-        # most rows have every master value a document needs: nothing can be missing there
-        if not other_refs and all(cols[k][i] is not None or m.is_bad(k, i) for k in master_refs):
-            continue
-        order = Order(ctx.tables, i, types=types)
+        blank: dict[tuple[str, str], bool] = {}
+        order: Order | None = None
         where: dict[tuple[str, str], list[DocumentSpec]] = {}
         for doc, needs in per_doc:
             if (
@@ -152,73 +207,72 @@ def document_values(ctx: Context) -> Iterator[Finding]:
                 continue
             builder: Builder | None = None
             for n in needs:
-                refs = [r for r in n.refs if checkable[r]]
-                if not refs:
-                    continue
-                blank = [r for r in refs if _blank_ref(ctx, order, r)]
-                if not blank:
-                    continue
-                if builder is None:
-                    builder = Builder(layout, doc, order, ISSUED, cache=cache)
-                reps = range(1, builder.n + 1) if n.repeated else (0,)
-                if not any(
-                    layout.missing_text in str(builder.value(n.cell, k) or "") for k in reps
-                ):
-                    continue  # a branch that does not print it for this order (IF …)
-                for r in blank:
-                    docs = where.setdefault(r, [])
-                    if doc not in docs:
-                        docs.append(doc)
+                for g in n.groups:
+                    if not any(checkable[r] for r in g):
+                        continue
+                    if not all(
+                        blank[r] if r in blank else blank.setdefault(r, _blank(ctx, rows, r, i))
+                        for r in g
+                    ):
+                        continue
+                    if not n.plain:
+                        # printed only on some branch (the L/C clause of a draft …): ask the
+                        # document itself, as `gendan docs` would build it
+                        if builder is None:
+                            # (named sheets: the builder need not make a sheet name)
+                            order = order or Order(ctx.tables, i, types=types, sheet_names=names)
+                            builder = Builder(layout, doc, order, ISSUED, cache=cache)
+                        reps = range(1, builder.n + 1) if n.repeated else (0,)
+                        if not any(
+                            layout.missing_text in str(builder.value(n.cell, k) or "") for k in reps
+                        ):
+                            continue
+                    for r in g:
+                        if checkable[r] and doc not in (docs := where.setdefault(r, [])):
+                            docs.append(doc)
         for (scope, key), docs in where.items():
-            yield _finding(ctx, order, scope, key, i, docs)
+            if scope != "m":  # a 客户/产品 cell: once, for the first order that needs it
+                j = rows.customer(i) if scope == "c" else rows.product(i)
+                if (scope, key, j) in reported:
+                    continue
+                reported.add((scope, key, j))
+            words = said.get(tuple(d.key for d in docs))
+            if words is None:
+                words = said[tuple(d.key for d in docs)] = _words(ctx, docs, layout.missing_text)
+            yield _finding(ctx, rows, scope, key, i, words)
 
 
-def _blank_ref(ctx: Context, order: object, ref: tuple[str, str]) -> bool:
-    """Is the book value blank (and not a bad value, which has its own finding)?"""
-    from gendan.documents.build import Order
-
-    assert isinstance(order, Order)
-    scope, key = ref
-    if scope == "m":
-        return ctx.master.get(key, order.index) is None and not ctx.master.is_bad(key, order.index)
-    t = ctx.tables.customers if scope == "c" else ctx.tables.products
-    j = order.customer_index if scope == "c" else order.product_index
-    if t is None or j is None:
-        return False  # unknown customer / product: its own finding
-    return t.get(key, j) is None and not t.is_bad(key, j)
-
-
-def layout_missing_text() -> str:
-    from gendan.documents.layout import load_layout
-
-    return load_layout().missing_text
-
-
-def _finding(
-    ctx: Context, order: object, scope: str, key: str, i: int, docs: list[DocumentSpec]
-) -> Finding:
-    from gendan.documents.build import Order
-
-    assert isinstance(order, Order)
-    stage = next(
-        s
-        for s in ctx.schema.stages
-        if s.key == min((d.needed_from for d in docs if d.needed_from), key=STAGE_INDEX.__getitem__)
-    )
-    params = {
+def _words(ctx: Context, docs: list[DocumentSpec], missing: str) -> dict[str, str]:
+    """How a finding names the documents that need the value and the stage they need it from."""
+    stage_key = min((d.needed_from for d in docs if d.needed_from), key=STAGE_INDEX.__getitem__)
+    stage = next(s for s in ctx.schema.stages if s.key == stage_key)
+    return {
         "documents_zh": "、".join(f"「{d.title_zh}」" for d in docs),
         "documents_en": ", ".join(d.title_en.title() for d in docs),
         "stage_zh": stage.zh,
         "stage_en": stage.en,
-        "missing": layout_missing_text(),
-        "contract": ctx.contract_no(ctx.master, i) or "",
+        "missing": missing,
     }
+
+
+def _finding(
+    ctx: Context, rows: _Rows, scope: str, key: str, i: int, words: dict[str, str]
+) -> Finding:
     if scope == "m":
-        return ctx.finding("doc-value-missing", ctx.master, key, i, value=None, **params)
-    t = ctx.tables.customers if scope == "c" else ctx.tables.products
-    j = order.customer_index if scope == "c" else order.product_index
+        return ctx.finding("doc-value-missing", ctx.master, key, i, value=None, **words)
+    t = _table(ctx, scope)
+    j = rows.customer(i) if scope == "c" else rows.product(i)
     assert t is not None and j is not None
-    return ctx.finding("doc-value-missing", t, key, j, value=None, reason="reference", **params)
+    return ctx.finding(
+        "doc-value-missing",
+        t,
+        key,
+        j,
+        value=None,
+        reason="reference",
+        contract=ctx.contract_no(ctx.master, i) or "",
+        **words,
+    )
 
 
 # ----------------------------------------------------------------------------- per container
