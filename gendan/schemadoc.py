@@ -115,7 +115,7 @@ CODE_DOCS: dict[str, str] = {
     "doc-mismatch": "an issued document sheet disagrees with the master row",
     "doc-missing": "status says documents were sent but a document or its number is missing",
     "doc-value-missing": "a value a document needs (it would print 〔缺 MISSING〕) is blank once the order has "
-                         "reached the document's stage (shipped), until it is settled; columns the book lacks "
+                         "reached the document's stage (shipped), until it is settled; columns the book does not keep "
                          "are not reported (docs/documents.md)",
     "container-cartons": "cartons per container: not one whole number per container, or not adding up to the "
                          "cartons",
