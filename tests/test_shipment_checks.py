@@ -247,3 +247,8 @@ def test_a_seal_shared_with_another_orders_container() -> None:
     assert "GD26-001" in render(fs[0], "en")
     # two contracts loaded in the same container share its seal: no finding
     assert findings(shipped(1), shipped(2)) == []
+
+
+def test_one_container_typed_as_a_number() -> None:
+    assert findings(shipped(1, container_cartons=1100), OTHER) == []
+    assert [f.reason for f in findings(shipped(1, container_cartons=1099), OTHER)] == [None]
