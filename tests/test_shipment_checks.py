@@ -252,3 +252,17 @@ def test_a_seal_shared_with_another_orders_container() -> None:
 def test_one_container_typed_as_a_number() -> None:
     assert findings(shipped(1, container_cartons=1100), OTHER) == []
     assert [f.reason for f in findings(shipped(1, container_cartons=1099), OTHER)] == [None]
+
+
+def test_needed_from_must_name_a_stage() -> None:
+    import pytest
+    import yaml
+
+    from gendan.documents.layout import default_layout_path, parse_layout
+    from gendan.errors import SchemaError
+
+    raw = yaml.safe_load(default_layout_path().read_text(encoding="utf-8"))
+    assert {d["key"]: d.get("needed_from") for d in raw["documents"]}["packing_list"] == "shipped"
+    raw["documents"][0]["needed_from"] = "loaded"
+    with pytest.raises(SchemaError, match="needed_from"):
+        parse_layout(raw)
