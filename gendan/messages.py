@@ -42,6 +42,9 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "certificate-missing": "error",
     "doc-mismatch": "error",
     "doc-missing": "error",
+    "doc-value-missing": "warning",
+    "container-cartons": "error",
+    "seal-number": "error",
 }
 KNOWN_CODES = frozenset(DEFAULT_SEVERITY)
 
@@ -216,6 +219,50 @@ TEMPLATES: dict[tuple[str, str | None], tuple[str, str]] = {
     ("doc-missing", None): (
         "状态为已寄单，但缺少{label}。",
         "Status says documents were sent, but {label} is missing.",
+    ),
+    ("doc-value-missing", None): (
+        "「{label}」为空：订单已到「{stage_zh}」阶段，{documents_zh}需要它，现在会印成 {missing}。",
+        "{label} is blank, but the order has reached '{stage_en}' and the {documents_en} need it: it would "
+        "print as {missing}.",
+    ),
+    ("doc-value-missing", "reference"): (
+        "「{label}」为空：订单 {contract} 已到「{stage_zh}」阶段，{documents_zh}需要它，现在会印成 {missing}。",
+        "{label} is blank, but order {contract} has reached '{stage_en}' and its {documents_en} need it: it "
+        "would print as {missing}.",
+    ),
+    ("container-cartons", None): (
+        "每柜箱数 {value} 合计 {total}，不等于箱数 {cartons}：装箱单各柜件数会与总件数对不上。",
+        "Cartons per container {value} add up to {total}, not the order's {cartons} cartons: the packing "
+        "list's container rows would not add up to its total.",
+    ),
+    ("container-cartons", "count"): (
+        "每柜箱数“{value}”有 {items} 项，但有 {containers} 个柜：请按柜号顺序每柜写一个数，如 1080 / 960。",
+        "Cartons per container '{value}' gives {items} figures for {containers} containers: write one "
+        "number per container, in the order of the container numbers, e.g. 1080 / 960.",
+    ),
+    ("container-cartons", "thousands"): (
+        "每柜箱数“{value}”中的千位逗号会被当作分隔符（读出 {items} 项，而有 {containers} 个柜）：请写 1080 / 960，不要写 1,080。",
+        "The thousands commas in cartons per container '{value}' read as separators ({items} figures for "
+        "{containers} containers): write 1080 / 960, not 1,080 / 960.",
+    ),
+    ("container-cartons", "form"): (
+        "每柜箱数“{value}”应为每柜一个正整数，用 / 分开，如 1080 / 960。",
+        "Cartons per container '{value}' should be one whole number per container separated by /, e.g. "
+        "1080 / 960.",
+    ),
+    ("seal-number", "count"): (
+        "封号有 {items} 个，柜却有 {containers} 个：每个柜一个封号，按柜号顺序填写。",
+        "There are {items} seal numbers for {containers} containers: one seal per container, in the order "
+        "of the container numbers.",
+    ),
+    ("seal-number", "repeated"): (
+        "封号 {value} 在本订单中出现了两次：每个柜有自己的封号。",
+        "Seal {value} appears twice in this order: each container has its own seal.",
+    ),
+    ("seal-number", "shared"): (
+        "封号 {value} 已用在第 {first_row} 行（{first_contract}）的另一个柜上：一个封号只属于一个柜，请对照装柜记录核对。",
+        "Seal {value} is already on another container in row {first_row} ({first_contract}): a seal belongs "
+        "to one container; check it against the loading record.",
     ),
 }
 

@@ -882,9 +882,11 @@ _CIF_TT_CUSTOMER = "AL NOOR"
 def _add_document_details(orders: list[_Order], rows: list[dict[str, Any]], defects: Sequence[PlantedDefect],
                           seed: int) -> None:
     """Fill the optional document columns of every row (see ``_TRANSIT_DAYS``); rows with a
-    planted defect get none of the per-container lists (seals, cartons), so no new finding
-    can land on them."""
+    planted defect get no cartons per container, and their seals (one per container number
+    typed) come from a random stream of their own, so every other row is as before and no
+    new finding lands on them (a shipped order without seals is a doc-value-missing)."""
     rng = random.Random(seed + 15)
+    rng_bad = random.Random(seed + 16)
     bad = {d.contract_no for d in defects}
     cif_done = False
     for o, r in zip(orders, rows, strict=True):
@@ -918,7 +920,13 @@ def _add_document_details(orders: list[_Order], rows: list[dict[str, Any]], defe
                 and r["status"] in ("已收款", "已结案") and r.get("remarks") is None):
             r["incoterm"] = "CIF"
             cif_done = True
-        if r["container_nos"] is None or r["contract_no"] in bad or not isinstance(r["cartons"], int):
+        if r["container_nos"] is not None and (r["contract_no"] in bad or not isinstance(r["cartons"], int)):
+            nos = [x for x in re.split(r"\s*/\s*", r["container_nos"]) if x]
+            r["seal_nos"] = " / ".join(f"{(r['bl_no'] or 'SEAL')[:4]}{_digits(rng_bad, 7)}" for _ in nos)
+            if isinstance(r["cartons"], int):
+                r["measurement_cbm"] = round(r["cartons"] * _CBM_PER_CARTON.get(r["kg_per_carton"], 0.052), 3)
+            continue
+        if r["container_nos"] is None:
             continue
         nos = [x for x in re.split(r"\s*/\s*", r["container_nos"]) if x]
         r["seal_nos"] = " / ".join(f"{r['bl_no'][:4]}{_digits(rng, 7)}" for _ in nos)

@@ -114,6 +114,13 @@ CODE_DOCS: dict[str, str] = {
                            "no number once the documents are sent",
     "doc-mismatch": "an issued document sheet disagrees with the master row",
     "doc-missing": "status says documents were sent but a document or its number is missing",
+    "doc-value-missing": "a value a document needs (it would print 〔缺 MISSING〕) is blank once the order has "
+                         "reached the document's stage (shipped), until it is settled; columns the book does not keep "
+                         "are not reported (docs/documents.md)",
+    "container-cartons": "cartons per container: not one whole number per container, or not adding up to the "
+                         "cartons",
+    "seal-number": "seal numbers: not one per container, the same seal twice in an order, or on another "
+                   "container of another order",
 }
 
 _METHOD_DOCS: tuple[tuple[str, str, str], ...] = (

@@ -17,6 +17,7 @@ from gendan import yamldata
 from gendan.documents import expr
 from gendan.errors import SchemaError
 from gendan.grid import column_index, column_letter
+from gendan.schema import STAGE_KEYS
 
 SOURCES = ("text", "master", "customer", "product", "company", "template", "calc",
            "words_en", "words_zh", "container_no")
@@ -26,7 +27,7 @@ _CELL_KEYS = set(SOURCES) | {"at", "to", "col", "to_col", "style", "format", "na
 _NEED_SOURCES = ("master", "customer", "product", "company", "calc")
 _STYLE_KEYS = {"bold", "italic", "size", "color", "font", "horizontal", "vertical", "wrap", "fill",
                "border", "border_style"}
-_DOC_KEYS = {"key", "sheet", "title", "number", "when", "blocks", "cells", "row_heights"}
+_DOC_KEYS = {"key", "sheet", "title", "number", "when", "blocks", "cells", "row_heights", "needed_from"}
 _ADDR = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 _PLACEHOLDER = re.compile(r"\{(m|c|p|co|doc)\.([A-Za-z0-9_]+)\}")
 
@@ -118,6 +119,10 @@ class DocumentSpec:
     cells: tuple[CellSpec, ...]
     repeat: RepeatSpec | None = None
     row_heights: dict[int, float] = field(default_factory=dict)
+    #: the order stage from which the document is needed: `gendan check` reports a value it
+    #: needs (need: true, NEED(x)) that is blank from then on (gendan.checks.shipment);
+    #: None: never reported
+    needed_from: str | None = None
 
     def applies(self, method: str | None) -> bool:
         return not self.terms or method in self.terms
@@ -291,11 +296,16 @@ def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
         _check_names(src, key, cells + list(repeat.cells if repeat else ()))
         title = d.get("title") or {}
         when = d.get("when") or {}
+        needed_from = d.get("needed_from")
+        if needed_from is not None and needed_from not in STAGE_KEYS:
+            raise _fail(src, f"{key}.needed_from", f"{needed_from!r} is not one of {', '.join(STAGE_KEYS)}",
+                        f"{needed_from!r} 不是 {'、'.join(STAGE_KEYS)} 之一")
         docs.append(DocumentSpec(
             key=key, sheet=str(d.get("sheet") or key), title_zh=str(title.get("zh", key)),
             title_en=str(title.get("en", key)), number=d.get("number"),
             terms=tuple(when.get("terms") or ()), cells=tuple(cells), repeat=repeat,
             row_heights={int(r): float(h) for r, h in (d.get("row_heights") or {}).items()},
+            needed_from=None if needed_from is None else str(needed_from),
         ))
     margins = tuple(float(m) for m in page.get("margins_cm", (1.5, 1.2, 1.2, 1.5)))
     return Layout(
