@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pytest
 from factory import clean_order, make_data
 
 from gendan.check import check_data
@@ -42,7 +43,7 @@ def per_row(data: WorkbookData, as_of: dt.date):
     return sorted(found)
 
 
-def test_sample_columnar_equals_row_by_row():
+def test_sample_columnar_equals_row_by_row() -> None:
     import tempfile
     from pathlib import Path
 
@@ -90,7 +91,7 @@ def _random_orders(rng: random.Random, n: int) -> list[dict]:
     return orders
 
 
-def test_randomised_sheets_columnar_equals_row_by_row():
+def test_randomised_sheets_columnar_equals_row_by_row() -> None:
     rng = random.Random(20261127)
     for _sheet in range(6):
         data = make_data(_random_orders(rng, 25))
@@ -99,7 +100,7 @@ def test_randomised_sheets_columnar_equals_row_by_row():
         assert _flat(whole) == per_row(data, as_of)
 
 
-def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch):
+def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole-sheet run with the numpy check digits forced on (they start at 50,000
     numbers) against the one-row run, which never reaches them."""
     from gendan import iso6346

@@ -14,6 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from factory import CUSTOMERS, clean_order, make_data, write_xlsx
 
 from gendan.cli import main
 from gendan.errors import InputError
@@ -21,7 +22,6 @@ from gendan.mail import addresses, header_text, make_drafts, write_drafts
 from gendan.sample import AS_OF, build_sample
 from gendan.schema import load_schema
 from gendan.tables import load_tables
-from tests.factory import CUSTOMERS, clean_order, make_data, write_xlsx
 
 D = dt.date
 SCHEMA = load_schema()

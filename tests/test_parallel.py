@@ -102,7 +102,7 @@ def test_no_fork_while_other_threads_run() -> None:
         t.join()
 
 
-def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from gendan.cli import main
 
     monkeypatch.setitem(parallel._STATE, "enabled", True)

@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -237,7 +238,7 @@ def _flat(found: Iterator[Finding]) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_fast_rules_equal_their_plain_versions(seed, monkeypatch):
+def test_fast_rules_equal_their_plain_versions(seed, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(1000 + seed)
     if seed % 2:
         monkeypatch.setattr(iso6346, "NUMPY_FROM", 0)  # numpy check digits on a small sheet too
@@ -251,7 +252,7 @@ def test_fast_rules_equal_their_plain_versions(seed, monkeypatch):
         assert got == want, fast.__name__
 
 
-def test_the_sample_gives_the_same_findings_both_ways(tmp_path):
+def test_the_sample_gives_the_same_findings_both_ways(tmp_path: Path) -> None:
     from gendan.reader import read_workbook
     from gendan.sample import build_sample
 
@@ -276,7 +277,7 @@ def _random_number(rng: random.Random) -> str:
     return "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 3, 10, 11, 11, 11, 12])))
 
 
-def test_numpy_check_digits_equal_the_plain_ones(monkeypatch):
+def test_numpy_check_digits_equal_the_plain_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(6346)
     numbers = [_random_number(rng) for _ in range(20_000)] + ["CSQU3054383", "CSQU3054384", "MSKU9070323"]
     want = [iso6346.problem(n) for n in numbers]
@@ -290,7 +291,7 @@ def test_numpy_check_digits_equal_the_plain_ones(monkeypatch):
 # ----------------------------------------------------------------------------- typing
 
 
-def test_integer_fast_pass_equals_parse_integer():
+def test_integer_fast_pass_equals_parse_integer() -> None:
     from gendan.tables import _PENDING, _fast_pass
 
     values: list[Any] = [0.0, -0.0, 1.0, 1100.0, 1e20, -5.0, 1100.5, 1.0000000001, float("nan"), float("inf"),
@@ -311,7 +312,7 @@ ODD = ["USD", "usd", " USD ", "美元", "RMB", "CHF", "XXX", "", "  ", "#N/A", 1
 
 
 @pytest.mark.parametrize("key", ["currency", "incoterm", "status", "payment_terms", "container_type"])
-def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch):
+def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch: pytest.MonkeyPatch) -> None:
     import gendan.tables as tables_mod
 
     rng = random.Random(key)
@@ -333,7 +334,7 @@ def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch):
 # ----------------------------------------------------------------------------- the collector
 
 
-def test_collector_is_paused_and_given_back(tmp_path):
+def test_collector_is_paused_and_given_back(tmp_path: Path) -> None:
     from gendan.reader import collector_paused
 
     assert gc.isenabled()
@@ -352,7 +353,7 @@ def test_collector_is_paused_and_given_back(tmp_path):
     assert gc.isenabled()
 
 
-def test_a_big_read_is_frozen_and_the_next_read_unfreezes(tmp_path):
+def test_a_big_read_is_frozen_and_the_next_read_unfreezes(tmp_path: Path) -> None:
     import gendan.reader as reader
 
     before = gc.get_freeze_count()
@@ -366,7 +367,7 @@ def test_a_big_read_is_frozen_and_the_next_read_unfreezes(tmp_path):
     assert gc.get_freeze_count() == 0  # a small stretch freezes nothing
 
 
-def test_split_numbers_shortcut_equals_the_full_split(monkeypatch):
+def test_split_numbers_shortcut_equals_the_full_split(monkeypatch: pytest.MonkeyPatch) -> None:
     import re
 
     rng = random.Random(11)

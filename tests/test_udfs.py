@@ -5,6 +5,7 @@ floats for dates (serial numbers) or datetimes, 2-D lists for ranges, None for b
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from factory import CUSTOMERS, clean_order
@@ -27,7 +28,7 @@ from macros_py.udfs import (
 
 
 @pytest.fixture(autouse=True)
-def _default_settings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _default_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """GD_ROW_CHECK reads the user's settings file when there is one; these tests use the defaults."""
     from macros_py import ribbon
 
@@ -207,7 +208,7 @@ def test_every_formula_has_the_gd_prefix_and_is_exported() -> None:
     assert all(n.isidentifier() and "." not in n for n in names)  # VBA wrapper names
 
 
-def test_row_check_follows_the_settings_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_row_check_follows_the_settings_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A GENDAN_SCHEMA that switches a check off switches it off in the formula too."""
     from gendan.schema import default_schema_path
 
