@@ -906,7 +906,7 @@ def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim:
         return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise _refuse("doctype", name, part=info.filename) from None
-    except Exception:  # noqa: BLE001 - any parse failure of untrusted XML is "damaged"
+    except Exception:  # any parse failure of untrusted XML is "damaged"
         raise _refuse("corrupt-part", name, part=info.filename) from None
 
 

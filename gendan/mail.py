@@ -202,7 +202,7 @@ class _Customer:
 def _customer(tables: Tables, name: str) -> _Customer:
     c = tables.customers
     i = c.find("customer", name) if c is not None else None
-    get = (lambda k: c.get(k, i)) if c is not None and i is not None else (lambda k: None)  # noqa: E731
+    get = (lambda k: c.get(k, i)) if c is not None and i is not None else (lambda k: None)
     lang = str(get("language") or "en").strip().lower()
     lang = "zh" if lang.startswith("zh") or lang in ("中文", "cn") else "en"
     contact = header_text(get("contact") or "")

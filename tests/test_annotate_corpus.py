@@ -33,11 +33,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
-import realworld  # noqa: E402
+import make_corpus
+import realworld
 
-from gendan.errors import GendanError  # noqa: E402
-from gendan.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file  # noqa: E402
+from gendan.errors import GendanError
+from gendan.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file
 
 AS_OF = dt.date(2026, 11, 27)
 REPO = Path(__file__).resolve().parents[1]

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
+import make_corpus
 
-from gendan.errors import SchemaError, UnreadableWorkbook  # noqa: E402
-from gendan.gate import (  # noqa: E402
+from gendan.errors import SchemaError, UnreadableWorkbook
+from gendan.gate import (
     NOTE_MESSAGES,
     GateRefusal,
     Limits,

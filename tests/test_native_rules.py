@@ -34,7 +34,7 @@ from gendan.sample import build_sample
 from gendan.schema import load_schema
 
 sys.path.insert(0, str(Path(__file__).parent))
-from factory import clean_order, make_data, write_xlsx  # noqa: E402
+from factory import clean_order, make_data, write_xlsx
 
 SCHEMA = load_schema()
 #: functions of Excel 2010 the rules may use; anything else (LET, LAMBDA, XLOOKUP, FILTER,

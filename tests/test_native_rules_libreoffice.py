@@ -26,8 +26,8 @@ from gendan.sample import build_sample
 from gendan.template import write_template
 
 sys.path.insert(0, str(Path(__file__).parent))
-from factory import PRODUCTS, clean_order, make_data, write_xlsx  # noqa: E402
-from native_agreement import add_probes, engine_flags, native_flags, recalc_many  # noqa: E402
+from factory import PRODUCTS, clean_order, make_data, write_xlsx
+from native_agreement import add_probes, engine_flags, native_flags, recalc_many
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 

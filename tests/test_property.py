@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
+import make_corpus
 
-from gendan.check import check_data  # noqa: E402
-from gendan.errors import InputError  # noqa: E402
-from gendan.grid import SheetGrid, WorkbookData  # noqa: E402
-from gendan.schema import load_schema  # noqa: E402
+from gendan.check import check_data
+from gendan.errors import InputError
+from gendan.grid import SheetGrid, WorkbookData
+from gendan.schema import load_schema
 
 HEADER = make_corpus.master_header()
 KEYS = make_corpus.master_keys()

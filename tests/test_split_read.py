@@ -30,7 +30,7 @@ from gendan.tables import EarlyTyping, load_tables
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
+import make_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 

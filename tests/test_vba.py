@@ -156,7 +156,7 @@ def _parse_errors(text: str) -> list[str]:
         def __init__(self) -> None:
             self.errors: list[str] = []
 
-        def syntaxError(self, recognizer, symbol, line, column, msg, e):  # type: ignore[no-untyped-def]  # noqa: N802
+        def syntaxError(self, recognizer, symbol, line, column, msg, e):  # type: ignore[no-untyped-def]
             self.errors.append(f"{line}:{column} {msg}")
 
     errors = Collect()
