@@ -35,7 +35,7 @@ def _as_of(text: str | None) -> dt.date:
     from gendan.values import parse_date
 
     p = parse_date(text)
-    if not p.ok or p.value is None:
+    if not p.ok or not isinstance(p.value, dt.date):
         raise _UsageError(f"--as-of '{text}' is not a date (use YYYY-MM-DD).",
                           f"--as-of '{text}' 不是日期（请用 YYYY-MM-DD）。")
     return p.value

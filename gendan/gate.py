@@ -1775,8 +1775,8 @@ class _Cfb:
         mshift = struct.unpack_from("<H", data, 0x20)[0]
         if shift not in (9, 12) or mshift != 6:
             raise _CfbError("sector size")
-        self.ssz = 1 << shift
-        self.mssz = 1 << mshift
+        self.ssz: int = 1 << shift
+        self.mssz: int = 1 << mshift
         n_fat = struct.unpack_from("<I", data, 0x2C)[0]
         first_dir = struct.unpack_from("<I", data, 0x30)[0]
         self.cutoff = struct.unpack_from("<I", data, 0x38)[0]

@@ -311,7 +311,10 @@ def _draft(
 def shipping_advice(tables: Tables, i: int) -> Draft:
     """The shipping advice (装船通知) of master row ``i``."""
     m = tables.master
-    g = lambda k: m.get(k, i)  # noqa: E731
+
+    def g(k: str) -> Any:
+        return m.get(k, i)
+
     c = _customer(tables, str(g("customer") or ""))
     zh = c.lang == "zh"
     no = str(g("contract_no") or "")
@@ -522,7 +525,10 @@ def statement(
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     raw: list[list[Any]] = []
     for i in idx:
-        g = lambda k, i=i: m.get(k, i)  # noqa: E731
+
+        def g(k: str, i: int = i) -> Any:
+            return m.get(k, i)
+
         amount, got, owed = (
             float(g("amount")),
             float(g("received_amount") or 0.0),
@@ -591,7 +597,7 @@ def _statement_xlsx(
     from gendan.sanitize import openpyxl_set_text
 
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook: its one (active) sheet
     ws.title = "对账单" if zh else "Statement"
     for j, h in enumerate(head, start=1):
         ws.cell(row=1, column=j, value=h)

@@ -34,7 +34,8 @@ from xml.sax.saxutils import escape, quoteattr
 from gendan.documents.inject import _resolve, _unescape
 from gendan.errors import OutputError
 from gendan.grid import column_index, column_letter
-from gendan.native_rules import HELPER_SHEET, ON, PREFIX, RuleSet, Typed, Validation
+from gendan.native_rules import HELPER_SHEET, ON, RuleSet, Typed, Validation
+from gendan.native_terms import PREFIX
 from gendan.xlsx_patch import Package
 
 __all__ = [
@@ -774,7 +775,7 @@ def rules_for_book(path: str | Path, schema: object = None, ahead: int = 1000) -
         for t in (tables.master, tables.customers, tables.products):
             if t is not None and t.sheet == sheet and t.header_row == head:
                 extents[sheet] = (first, max(last, first))
-    return build_rules(schema, layout_from_tables(tables, ahead=ahead, extents=extents))  # type: ignore[arg-type]
+    return build_rules(schema, layout_from_tables(tables, ahead=ahead, extents=extents))
 
 
 def write_rules(

@@ -686,7 +686,7 @@ class _Builder(TermsFormulas):
                 lambda c: (
                     f"ISNUMBER({c['kg_per_carton']}),{PREFIX}prow>0,ISNUMBER({kg}),ABS({c['kg_per_carton']}-{kg})>{tol}"
                 ),
-                f"{L('master', 'kg_per_carton')}与「{self.book.products.sheet}」表不符",  # type: ignore[union-attr]
+                f"{L('master', 'kg_per_carton')}与「{self.book.products.sheet}」表不符",
                 "Net kg per carton differs from the Products sheet",
                 id="weight-mismatch:kg",
             )
@@ -890,8 +890,8 @@ class _Builder(TermsFormulas):
                 "master",
                 "product",
                 lambda c: f"LEN(TRIM({c['product']}))>0,{prow}=0",
-                f"{L('master', 'product')}+{L('master', 'spec')}不在「{self.book.products.sheet}」表中",  # type: ignore[union-attr]
-                f"Product and spec not in the {self.book.products.sheet} sheet",  # type: ignore[union-attr]
+                f"{L('master', 'product')}+{L('master', 'spec')}不在「{self.book.products.sheet}」表中",
+                f"Product and spec not in the {self.book.products.sheet} sheet",
                 check=lambda c: f'SUMPRODUCT(--({pk}=SUBSTITUTE({c["product"]}," ","")))>0',
             )
             lo, hi = self.product_fact("temp_min_c"), self.product_fact("temp_max_c")

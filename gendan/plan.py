@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
+
+#: Border line weights every applier draws (openpyxl's Side.style, xlwings' weight).
+BorderStyle = Literal["thin", "medium", "thick"]
+BORDER_STYLES: tuple[str, ...] = get_args(BorderStyle)
 
 #: The author/tag written on every note and mark the tool makes, so it can find its own.
 MARK_TAG = "gendan"
@@ -90,7 +94,7 @@ class Border:
     sheet: str
     ref: str
     edges: tuple[str, ...] = ("top", "bottom", "left", "right")
-    style: str = "thin"
+    style: BorderStyle = "thin"
 
 
 @dataclass(frozen=True)

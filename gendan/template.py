@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -56,6 +56,11 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+#: The Excel validation types and comparison operators the template uses (openpyxl's names).
+ValidationKind = Literal["list", "date", "whole", "decimal"]
+Operator = Literal["between", "greaterThan", "greaterThanOrEqual", "lessThanOrEqual"]
+
+
 @dataclass(frozen=True)
 class ValidationSpec:
     """One Excel data validation on one column, as plain data.
@@ -65,10 +70,10 @@ class ValidationSpec:
 
     sheet: str
     key: str
-    kind: str
+    kind: ValidationKind
     values: tuple[str, ...] = ()
     source: str | None = None
-    operator: str | None = None
+    operator: Operator | None = None
     formula1: str | None = None
     formula2: str | None = None
     strict: bool = True  # stop (True) or warning (False) when a value is outside
@@ -80,7 +85,7 @@ def _serial(d: date) -> int:
     return (d - date(1899, 12, 30)).days
 
 
-def _bound(col: ColumnSpec) -> tuple[str, str] | None:
+def _bound(col: ColumnSpec) -> tuple[Operator, str] | None:
     """(operator, formula) for a numeric column's lower/upper bound, None when unbounded."""
     lo = col.gt if col.gt is not None else col.min
     if lo is not None and col.max is not None:
@@ -277,7 +282,7 @@ def write_template(path: str | Path, schema: Schema | None = None, rows: int = D
     for v in rules.validations(typed, lists):
         native.setdefault(v.role, set()).add(v.key)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook: its one (active) sheet
     master = schema.master
     ws.title = master.names[0]
     alt = f"  {master.names[1]}" if len(master.names) > 1 else ""
