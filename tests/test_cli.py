@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from factory import clean_order, make_data, write_xlsx
+from factory import active_sheet, clean_order, make_data, write_xlsx
 
 from gendan.cli import main
 from gendan.findings import FIELDS
@@ -80,8 +80,8 @@ def test_missing_master_sheet_lists_the_sheets(tmp_path: Path, capsys: pytest.Ca
     import openpyxl
 
     wb = openpyxl.Workbook()
-    wb.active.title = "Sheet1"
-    wb.active.append(["hello", "world"])
+    active_sheet(wb).title = "Sheet1"
+    active_sheet(wb).append(["hello", "world"])
     p = tmp_path / "other.xlsx"
     wb.save(p)
     assert main(["check", str(p)]) == 2

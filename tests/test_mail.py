@@ -14,7 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from factory import CUSTOMERS, clean_order, make_data, write_xlsx
+from factory import CUSTOMERS, active_sheet, clean_order, make_data, write_xlsx
 
 from gendan.cli import main
 from gendan.errors import InputError
@@ -237,7 +237,7 @@ def test_statement_of_account_balances_and_attaches_xlsx() -> None:
     assert "期末余额 USD: 41,700.00" in text and "41,700.00" in html  # 15,850 + 25,850 + 0
     (att,) = list(msg.iter_attachments())
     assert att.get_filename() == "statement-PT_SEGAR-2026-06-01.xlsx"
-    ws = openpyxl.load_workbook(io.BytesIO(att.get_content())).active
+    ws = active_sheet(openpyxl.load_workbook(io.BytesIO(att.get_content())))
     assert [ws.cell(row=r, column=1).value for r in (2, 3, 4)] == [
         "GD26-001",
         "GD26-002",

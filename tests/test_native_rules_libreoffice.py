@@ -26,7 +26,7 @@ from gendan.sample import build_sample
 from gendan.template import write_template
 
 sys.path.insert(0, str(Path(__file__).parent))
-from factory import PRODUCTS, clean_order, make_data, write_xlsx
+from factory import PRODUCTS, active_sheet, clean_order, make_data, write_xlsx
 from native_agreement import add_probes, engine_flags, native_flags, recalc_many
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
@@ -163,7 +163,7 @@ def _check_digit_book(path: Path) -> tuple[Path, list[str]]:
         p += "".join(rng.choice("0123456789") for _ in range(6))
         prefixes.append(p.lower() if rng.random() < 0.2 else p)
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     for i, p in enumerate(prefixes, start=1):
         ws.cell(row=i, column=1, value=p)
         ws.cell(row=i, column=2, value="=" + check_digit_formula(f"A{i}"))

@@ -190,7 +190,7 @@ def test_random_workbooks_through_reader_and_rules(
         from openpyxl import Workbook
 
         wb = Workbook()
-        ws = wb.active
+        ws = active_sheet(wb)
         ws.title = "工作序列表"
         ws.append(HEADER)
         for r, row in enumerate(rows, start=2):
@@ -216,7 +216,7 @@ def test_random_workbooks_through_reader_and_rules(
 
 import re  # noqa: E402
 
-from factory import clean_order, make_data  # noqa: E402
+from factory import active_sheet, clean_order, make_data  # noqa: E402
 
 from gendan.receivables import add_banking_days  # noqa: E402
 from gendan.values import money  # noqa: E402

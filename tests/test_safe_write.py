@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factory import active_sheet
 
 import gendan.safe_write as sw
 from gendan.errors import OutputError
@@ -175,9 +176,9 @@ def test_atomic_save_openpyxl(tmp_path: Path) -> None:
     from openpyxl import Workbook, load_workbook
 
     wb = Workbook()
-    wb.active["A1"] = "合同号"
+    active_sheet(wb)["A1"] = "合同号"
     out = atomic_save_openpyxl(wb, tmp_path / "o.xlsx")
-    assert load_workbook(out).active["A1"].value == "合同号"
+    assert active_sheet(load_workbook(out))["A1"].value == "合同号"
     assert _leftovers(tmp_path) == []
 
 
@@ -356,7 +357,7 @@ def test_full_disk_is_one_sentence_without_a_zipfile_traceback(tmp_path: Path, m
     monkeypatch.setattr(zipfile_mod.io, "open", fake_open)
     wb = Workbook()
     for r in range(2000):
-        wb.active.append([f"row {r} text that takes room {r * 7919}", r, r * 1.5])
+        active_sheet(wb).append([f"row {r} text that takes room {r * 7919}", r, r * 1.5])
     with pytest.raises(OutputError) as info:
         atomic_save_openpyxl(wb, tmp_path / "big.xlsx")
     gc.collect()
@@ -543,21 +544,21 @@ def test_in_place_losses_the_change_names_are_not_losses(tmp_path: Path) -> None
 
     book = tmp_path / "book.xlsx"
     wb = openpyxl.Workbook()
-    wb.active["A1"] = "x"
-    wb.active["A1"].comment = Comment("[gendan] old mark", "gendan")
-    wb.active["B1"].comment = Comment("the user's note", "user")
+    active_sheet(wb)["A1"] = "x"
+    active_sheet(wb)["A1"].comment = Comment("[gendan] old mark", "gendan")
+    active_sheet(wb)["B1"].comment = Comment("the user's note", "user")
     wb.save(book)
 
     def drop(cells: tuple[str, ...]) -> Any:
         def writer(tmp: Path) -> None:
             w = openpyxl.load_workbook(book)
             for ref in cells:
-                w.active[ref].comment = None
+                active_sheet(w)[ref].comment = None
             w.save(tmp)
         return writer
 
     backup = write_in_place(book, drop(("A1",)), named=lambda: {"comment on Sheet!A1"})
-    assert backup is not None and openpyxl.load_workbook(book).active["A1"].comment is None
+    assert backup is not None and active_sheet(openpyxl.load_workbook(book))["A1"].comment is None
     before = book.read_bytes()
     with pytest.raises(OutputError) as info:
         write_in_place(book, drop(("B1",)), named=lambda: {"comment on Sheet!A1"})

@@ -17,7 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from factory import make_data, write_xlsx
+from factory import active_sheet, make_data, write_xlsx
 from test_columnar_vs_row import _random_orders
 
 from gendan.check import check_data
@@ -67,7 +67,7 @@ def test_sample_workbook_is_read_in_pieces_and_identically(tmp_path: Path) -> No
 def _random_book(path: Path, seed: int) -> None:
     rnd = random.Random(seed)
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     r0, c0 = rnd.randint(1, 4), rnd.randint(1, 3)
     for i in range(rnd.randint(200, 600)):

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from factory import active_sheet
 
 from gendan.schema import load_schema
 from gendan.words import (
@@ -146,7 +147,7 @@ def test_formulas_match_python_in_libreoffice(tmp_path) -> None:  # type: ignore
     values += [round(rng.uniform(0, 10 ** rng.randint(1, 12)), 2) for _ in range(200)]
     codes = list(CURRENCIES) + ["XYZ"]
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     cases = []
     for r, v in enumerate(values, start=1):
         cur = codes[r % len(codes)]

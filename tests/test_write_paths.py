@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factory import clean_order, make_data, write_xlsx
+from factory import active_sheet, clean_order, make_data, write_xlsx
 
 from gendan.cli import main
 from gendan.documents.inject import WORKBOOK_SEQUENCE, sheet_names
@@ -542,7 +542,7 @@ def test_an_openpyxl_copy_that_lost_a_sheet_is_refused(tmp_path: Path) -> None:
 
     src = tmp_path / "src.xlsx"
     wb = openpyxl.Workbook()
-    wb.active.title = "工作序列表"
+    active_sheet(wb).title = "工作序列表"
     wb.create_sheet("客户")
     wb.save(src)
     thin = tmp_path / "thin.xlsx"

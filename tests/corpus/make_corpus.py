@@ -227,7 +227,7 @@ def _write_openpyxl(
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the new workbook's one sheet
     ws.title = master_name
     for _ in range(title_rows):
         ws.append([TITLE])
