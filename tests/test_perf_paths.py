@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from factory import clean_order, make_data
 
 from gendan import iso6346
 from gendan.checks import cells, orders, payments
-from gendan.checks.base import Context
+from gendan.checks.base import Context, reference_tables
 from gendan.findings import Finding
 from gendan.normalize import norm
 from gendan.receivables import receivables_book, unsettled_lines
@@ -51,7 +51,7 @@ def ref_required(ctx: Context) -> Iterator[Finding]:
             return [method[i] in couriers and reached[i] for i in range(t.n)]
         return reached if cond.stage is not None else [False] * t.n
 
-    for t in cells.reference_tables(ctx):
+    for t in reference_tables(ctx):
         couriers = cells.courier_values(t)
         for col in t.spec.columns:
             if not (col.required or col.required_when):
@@ -233,12 +233,12 @@ def random_data(rng: random.Random, n: int):  # type: ignore[no-untyped-def]
     return make_data(rows)
 
 
-def _flat(found: Iterator[Finding]) -> list[tuple[Any, ...]]:
+def _flat(found: Iterable[Finding]) -> list[tuple[Any, ...]]:
     return [(f.code, f.sheet, f.cell, f.row, f.contract_no, f.value, f.expected, f.reason, f.params) for f in found]
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_fast_rules_equal_their_plain_versions(seed, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_rules_equal_their_plain_versions(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(1000 + seed)
     if seed % 2:
         monkeypatch.setattr(iso6346, "NUMPY_FROM", 0)  # numpy check digits on a small sheet too
@@ -312,7 +312,7 @@ ODD = ["USD", "usd", " USD ", "美元", "RMB", "CHF", "XXX", "", "  ", "#N/A", 1
 
 
 @pytest.mark.parametrize("key", ["currency", "incoterm", "status", "payment_terms", "container_type"])
-def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_typing_by_distinct_value_equals_cell_by_cell(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import gendan.tables as tables_mod
 
     rng = random.Random(key)

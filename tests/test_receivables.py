@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any, TypedDict
 
 import pytest
 from factory import clean_order, make_data, write_xlsx
@@ -16,7 +17,17 @@ from gendan.tables import load_tables
 
 D = dt.date
 AS_OF = D(2026, 11, 27)
-BASE = dict(contract_date=D(2026, 3, 2), etd=D(2026, 3, 20), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
+class _Shipped(TypedDict):
+    contract_date: dt.date
+    bl_date: dt.date
+    docs_sent_date: dt.date
+
+
+class _Dates(_Shipped):
+    etd: dt.date
+
+
+BASE = _Dates(contract_date=D(2026, 3, 2), etd=D(2026, 3, 20), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
 
 # (terms, expected due date) with the default settings: grace 7, transit 14, L/C 5 banking days + 7
 METHOD_CASES = [
@@ -34,7 +45,7 @@ METHOD_CASES = [
 
 
 @pytest.mark.parametrize("terms,due", METHOD_CASES)
-def test_due_date_per_method(terms, due) -> None:
+def test_due_date_per_method(terms: str, due: dt.date | None) -> None:
     assert due_date(terms, **BASE) == due
 
 
@@ -54,7 +65,7 @@ def test_banking_days_skip_weekends() -> None:
 @pytest.mark.parametrize("days,bucket", [(None, "unknown"), (-3, "current"), (0, "current"), (1, "1-30"),
                                          (30, "1-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"), (90, "61-90"),
                                          (91, ">90")])
-def test_aging_buckets(days, bucket) -> None:
+def test_aging_buckets(days: int | None, bucket: str) -> None:
     assert aging_bucket(days) == bucket
 
 
@@ -65,7 +76,7 @@ def test_dunning_levels() -> None:
     assert dunning_level(5, (DunningLevel("call", 3),)) == "call"
 
 
-def _orders():
+def _orders() -> list[dict[str, Any]]:
     common = dict(collecting_bank=None, dispatch_method="DHL", tracking_no="1234567890")
     return [
         clean_order(1, payment_terms="T/T in advance", **common),
@@ -102,7 +113,7 @@ EXPECTED = {  # contract → (due, outstanding, days overdue, bucket, level)
 def test_receivables_list_every_open_order_exactly() -> None:
     schema = load_schema()
     tables = load_tables(make_data(_orders()), schema)
-    got = {r.contract_no: (r.due_date.isoformat(), r.outstanding, r.days_overdue, r.bucket, r.level)
+    got = {r.contract_no: (r.due_date and r.due_date.isoformat(), r.outstanding, r.days_overdue, r.bucket, r.level)
            for r in receivables(tables, schema, AS_OF)}
     assert got == EXPECTED
 
@@ -152,15 +163,16 @@ def test_per_customer_grace_days(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- what a manager signs
 
-from gendan.receivables import receivables_book  # noqa: E402
+from gendan.receivables import ReceivablesBook, receivables_book  # noqa: E402
+from gendan.schema import Schema  # noqa: E402
 
 
-def _book(orders, as_of=AS_OF, schema=None):
+def _book(orders: list[dict[str, Any]], as_of: dt.date = AS_OF, schema: Schema | None = None) -> ReceivablesBook:
     schema = schema or load_schema()
     return receivables_book(load_tables(make_data(orders), schema), schema, as_of)
 
 
-def _unshipped(n, **kw):
+def _unshipped(n: int, **kw: Any) -> dict[str, Any]:
     blank = dict(bl_no=None, bl_date=None, vessel_voyage=None, docs_sent_date=None, container_nos=None,
                  invoice_no=None, dispatch_method=None, etd=None, received_amount=None, status="已签约")
     return clean_order(n, **{**blank, **kw})
@@ -216,7 +228,7 @@ def test_a_paid_status_does_not_hide_money_that_is_missing() -> None:
 
 
 def test_eta_moves_a_dp_or_da_due_date_to_arrival() -> None:
-    kw = dict(contract_date=D(2026, 3, 2), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
+    kw = _Shipped(contract_date=D(2026, 3, 2), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
     assert due_date("D/P at sight", **kw) == D(2026, 4, 8)
     assert due_date("D/P at sight", eta=D(2026, 4, 2), **kw) == D(2026, 4, 8)   # arrives before presentation
     assert due_date("D/P at sight", eta=D(2026, 4, 20), **kw) == D(2026, 4, 20)
