@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 #: Border line weights every applier draws (openpyxl's Side.style, xlwings' weight).
 BorderStyle = Literal["thin", "medium", "thick"]
 BORDER_STYLES: tuple[str, ...] = get_args(BorderStyle)
+
+_A = TypeVar("_A")
 
 #: The author/tag written on every note and mark the tool makes, so it can find its own.
 MARK_TAG = "gendan"
@@ -230,5 +232,5 @@ class Plan:
     def __len__(self) -> int:
         return len(self.actions)
 
-    def of_type(self, kind: type) -> list[Any]:
+    def of_type(self, kind: type[_A]) -> list[_A]:
         return [a for a in self.actions if isinstance(a, kind)]

@@ -8,7 +8,7 @@ import hashlib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from factory import PRODUCTS, clean_order, make_data, write_xlsx
@@ -18,7 +18,7 @@ from gendan.documents.build import DRAFT, ISSUED, MARKER, Order, build_document,
 from gendan.documents.check import check_documents, read_block, same
 from gendan.documents.layout import load_layout, parse_layout
 from gendan.errors import InputError, SchemaError
-from gendan.plan import HideColumns, Merge, PageSetup, SetFormula, SetValues
+from gendan.plan import HideColumns, Merge, PageSetup, Plan, SetFormula, SetValues
 from gendan.schema import load_schema
 from gendan.tables import load_tables
 
@@ -81,7 +81,10 @@ def _order(tables, no: str) -> Order:  # type: ignore[no-untyped-def]
     return Order(tables, i)
 
 
-def _at(plan, kind, cell):  # type: ignore[no-untyped-def]
+_A = TypeVar("_A")
+
+
+def _at(plan: Plan, kind: type[_A], cell: str) -> _A:
     found = [a for a in plan.of_type(kind) if getattr(a, "cell", None) == cell]
     assert found, f"no {kind.__name__} at {cell}"
     return found[-1]
@@ -290,7 +293,8 @@ def test_apply_openpyxl_keeps_text_and_page_setup(tables, layout, tmp_path) -> N
     assert ws["C33"].value == '=HYPERLINK("http://x","y")' and ws["C33"].data_type == "s"
     assert "C33:H34" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.column_dimensions["P"].hidden
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    setup = ws.sheet_properties.pageSetUpPr
+    assert ws.page_setup.fitToWidth == 1 and setup is not None and setup.fitToPage
     assert ws.page_setup.paperSize == 9
     assert ws.print_area == f"'{sheet.sheet}'!$A$1:$H${sheet.last_row}"
     assert round(ws.page_margins.left * 2.54, 2) == layout.margins_cm[0]
@@ -388,7 +392,8 @@ def test_issued_documents_agree_until_the_master_changes(tmp_path) -> None:  # t
     f = next(f for f in _check(changed) if f.sheet == "发票-GD26-001" and f.key == "unit_price")
     assert (f.cell, f.value, f.expected, f.contract_no) == ("F15", "23.50", "25", "GD26-001")
     t = load_tables(make_data(orders(), customers=CUSTOMERS, products=PRODUCTS, company=COMPANY), load_schema())
-    assert (f.ref_sheet, f.ref_cell) == ("工作序列表", t.master.cell("unit_price", t.master.find("contract_no", "GD26-001")))
+    i = t.master.find("contract_no", "GD26-001")
+    assert i is not None and (f.ref_sheet, f.ref_cell) == ("工作序列表", t.master.cell("unit_price", i))
     assert "25" in f.message_zh and "单价" in f.message_zh and "Unit Price" in f.message_en
 
 
