@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
 D = dt.date
 
-CUSTOMERS = [
+CUSTOMERS: list[dict[str, Any]] = [
     {"customer": "PT SEGAR", "full_name": "PT Segar Buah Indonesia", "country": "ID", "language": "en"},
     {"customer": "VINAFRUIT", "full_name": "Vinafruit Co., Ltd.", "country": "VN", "language": "en"},
 ]
-PRODUCTS = [
+PRODUCTS: list[dict[str, Any]] = [
     {"product": "Fuji Apple", "spec": "80#", "kg_per_carton": 18.0, "cartons_per_20RF": 540, "cartons_per_40RH": 1100,
      "temp_min_c": -1.0, "temp_max_c": 1.0, "ventilation": "15 CBM/H", "hs_code": "0808100000"},
     {"product": "Fuji Apple", "spec": "100#", "kg_per_carton": 20.0, "cartons_per_20RF": 500, "cartons_per_40RH": 1050,

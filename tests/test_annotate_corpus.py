@@ -398,7 +398,7 @@ def test_control_characters_in_cells_and_messages(books: dict[str, Path], tmp_pa
                 expected=bad,
             )
         ]
-    )  # type: ignore[arg-type]
+    )
     out = tmp_path / "cc.xlsx"
     annotate_package(src, out, report, data, "en")
     parts = _parts(out)

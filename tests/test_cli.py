@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from factory import active_sheet, clean_order, make_data, write_xlsx
@@ -16,7 +17,7 @@ from gendan.cli import main
 from gendan.findings import FIELDS
 
 
-def _book(tmp_path: Path, *orders, name="book.xlsx"):
+def _book(tmp_path: Path, *orders: dict[str, Any], name: str = "book.xlsx") -> Path:
     return write_xlsx(make_data(list(orders)), tmp_path / name)
 
 

@@ -291,7 +291,12 @@ SHEET = (
 )
 
 
-def _scan(data: bytes, sizes: list[int]) -> tuple:
+#: rows, cols, first row, first col, formulas, formulas without value, the first of them,
+#: error cells, the first of them: what the scanner learned about one sheet
+Facts = tuple[int, int, int, int, int, int, str | None, int, str | None]
+
+
+def _scan(data: bytes, sizes: list[int]) -> Facts:
     sc = _XlsxScanner("S", "p")
     i = 0
     k = 0
@@ -426,7 +431,7 @@ def _big_sheet(
     )
 
 
-def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
+def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple[Facts, int]:
     """Scanner facts with the claim path on or off (off = every block exact)."""
     import gendan.gate as gate
 
@@ -437,9 +442,9 @@ def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
         calls = 0
         original = sc._claimed_block
 
-        def counting(*a: object) -> bool:
+        def counting(data: bytes, start: int, end: int) -> bool:
             nonlocal calls
-            ok = original(*a)  # type: ignore[arg-type]
+            ok = original(data, start, end)
             calls += ok
             return ok
 
@@ -449,7 +454,7 @@ def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
         s = sc.finish()[0]
     finally:
         gate._CLAIM_MIN_BLOCK = saved
-    facts = (s.rows, s.cols, s.first_row, s.first_col, s.formulas, s.formulas_without_value,
+    facts: Facts = (s.rows, s.cols, s.first_row, s.first_col, s.formulas, s.formulas_without_value,
              s.first_formula_without_value, s.error_cells, s.first_error_cell)  # fmt: skip
     return facts, calls
 

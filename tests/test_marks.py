@@ -17,7 +17,7 @@ from openpyxl.styles import PatternFill
 
 from gendan.check import check_data
 from gendan.errors import OutputError
-from gendan.findings import Finding, Report
+from gendan.findings import Finding, Report, Severity
 from gendan.grid import SheetGrid, WorkbookData
 from gendan.marks import (
     LEDGER_HEADER,
@@ -43,7 +43,7 @@ RED, YELLOW = SEVERITY_FILL["error"], SEVERITY_FILL["warning"]
 
 
 def _finding(
-    code: str, cell: str, severity: str = "error", sheet: str = MASTER, row: int = 4
+    code: str, cell: str, severity: Severity = "error", sheet: str = MASTER, row: int = 4
 ) -> Finding:
     return Finding(
         code=code,
@@ -51,7 +51,7 @@ def _finding(
         sheet=sheet,
         cell=cell,
         row=row,
-        key="amount",  # type: ignore[arg-type]
+        key="amount",
         value="1",
         expected="2",
     )
@@ -180,7 +180,7 @@ def test_restore_only_where_the_mark_is_still_there() -> None:
 
 
 def test_ledger_rows_skip_nonsense() -> None:
-    rows = [
+    rows: list[list[object]] = [
         list(LEDGER_HEADER),
         [MASTER, "a1", RED, None],
         ["", "B1", RED, ""],

@@ -16,7 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles import Font as XFont
 
-from gendan.findings import Finding, Report
+from gendan.findings import Finding, Report, Severity
 from gendan.marks import (
     LEDGER_SHEET,
     NOTE_PREFIX,
@@ -36,7 +36,7 @@ RED = SEVERITY_FILL["error"]
 
 
 def _finding(
-    cell: str, sheet: str = MASTER, code: str = "amount-mismatch", severity: str = "error"
+    cell: str, sheet: str = MASTER, code: str = "amount-mismatch", severity: Severity = "error"
 ) -> Finding:
     return Finding(
         code=code,
@@ -47,7 +47,7 @@ def _finding(
         key="amount",
         value="1",
         expected="2",
-    )  # type: ignore[arg-type]
+    )
 
 
 def _part(path: Path, sheet: str) -> bytes:

@@ -29,7 +29,7 @@ def test_default_schema_has_the_spec_columns_in_order() -> None:
     assert s.settings.grace_days == 7 and s.settings.collection_transit_days == 14 and s.settings.lc_transit_days == 7
 
 
-def _write(tmp_path: Path, old, new):
+def _write(tmp_path: Path, old: str, new: str) -> Path:
     text = default_schema_path().read_text(encoding="utf-8")
     assert old in text
     p = tmp_path / "my.yaml"

@@ -326,7 +326,9 @@ def test_docs_on_a_strict_workbook_keeps_every_sheet(
     before = sheet_names(strict)
     out = tmp_path / "strict-docs.xlsx"
     assert main(["docs", str(strict), "--all", "--out", str(out)]) == 0
-    made = int(re.search(r"(\d+) document sheets", capsys.readouterr().out)[1])
+    said = re.search(r"(\d+) document sheets", capsys.readouterr().out)
+    assert said is not None
+    made = int(said[1])
     names = CalamineWorkbook.from_path(str(out)).sheet_names
     assert made >= 12  # two orders, six or seven documents each
     assert names[: len(before)] == before and len(names) == len(before) + made
