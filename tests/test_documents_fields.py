@@ -315,6 +315,7 @@ def test_issued_bill_of_exchange_is_checked(tmp_path) -> None:  # type: ignore[n
     assert check(out) == []
     t = load_tables(read_workbook(out), load_schema())
     i = t.master.find("contract_no", "GD26-002")
+    assert i is not None
     wb = openpyxl.load_workbook(out)
     ws = wb[t.master.sheet]
     ws[t.master.cell("issuing_bank", i)] = "KASIKORNBANK PCL"

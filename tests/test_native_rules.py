@@ -133,7 +133,7 @@ def test_the_patch_changes_nothing_else(sample: Path, ruled: Path) -> None:
     wb = openpyxl.load_workbook(ruled)
     assert LEGEND_SHEET in wb.sheetnames and wb["_gendan"].sheet_state == "hidden"
     legend = [c for row in wb[LEGEND_SHEET].iter_rows(values_only=True) for c in row if c]
-    assert legend[0].startswith("跟单 gendan") and {"amount-mismatch", "overdue", "doc-mismatch"} <= set(legend)
+    assert isinstance(legend[0], str) and legend[0].startswith("跟单 gendan") and {"amount-mismatch", "overdue", "doc-mismatch"} <= set(legend)
     helper = wb["_gendan"]
     assert helper["B1"].value == "gd_t" and helper["A1"].value.startswith("跟单 gendan")
     assert any(ON in (r.formula or [""])[0] for cf in wb.worksheets[0].conditional_formatting for r in cf.rules)
@@ -142,7 +142,8 @@ def test_the_patch_changes_nothing_else(sample: Path, ruled: Path) -> None:
 def test_a_second_run_replaces_the_first_and_keeps_the_users(sample: Path, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(sample)
     ws = wb.worksheets[0]
-    ws.conditional_formatting.add("A4:A20", FormulaRule(formula=['$A4="YGO26-001"'], fill=PatternFill("solid", bgColor="00FF00")))
+    users = FormulaRule(formula=['$A4="YGO26-001"'], fill=PatternFill("solid", bgColor="00FF00"))  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
+    ws.conditional_formatting.add("A4:A20", users)
     dv = DataValidation(type="list", formula1='"USD,EUR"', allow_blank=True)
     dv.add("P4:P200")  # the user's own currency list
     ws.add_data_validation(dv)

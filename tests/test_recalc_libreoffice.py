@@ -56,7 +56,8 @@ def _eq(got: Any, want: Any) -> bool:
         got = got.date()
     if isinstance(want, int | float) and not isinstance(want, bool):
         return isinstance(got, int | float) and math.isclose(got, want, abs_tol=1e-6)
-    return got == want
+    same: bool = got == want
+    return same
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,9 @@ def test_every_document_shows_the_master_values(sample, generated) -> None:  # t
             for v in row:
                 assert not (isinstance(v, str) and v.startswith(_ERRORS)), (name, v)
     t = load_tables(read_workbook(path), load_schema())
-    order = Order(t, t.master.find("contract_no", contract))
+    i = t.master.find("contract_no", contract)
+    assert i is not None
+    order = Order(t, i)
     layout = load_layout()
     # every cell LibreOffice computed equals the value Python gives the issued form
     for doc in layout.documents:
@@ -151,6 +154,7 @@ def test_a_new_unit_price_flows_into_contract_and_invoice(sample, generated, tmp
     result, _ = generated
     t = load_tables(read_workbook(result.out), load_schema())
     i = t.master.find("contract_no", contract)
+    assert i is not None
     cartons = t.master.get("cartons", i)
     old = t.master.get("unit_price", i)
     new = round(old + 1.37, 2)

@@ -152,7 +152,7 @@ def _parse_errors(text: str) -> list[str]:
     vba_parser = pytest.importorskip("antlr4_vba.vbaParser")
     from antlr4.error.ErrorListener import ErrorListener
 
-    class Collect(ErrorListener):
+    class Collect(ErrorListener):  # type: ignore[misc]  # antlr4 ships no types
         def __init__(self) -> None:
             self.errors: list[str] = []
 
@@ -188,13 +188,13 @@ def test_ribbon_module_parses_as_vba() -> None:
 # ----------------------------------------------------------------------------- project
 
 
-def _project(xlam: Path) -> olefile.OleFileIO:
+def _project(xlam: Path) -> olefile.OleFileIO[str]:
     with zipfile.ZipFile(xlam) as z:
         name = next(n for n in z.namelist() if n.endswith("vbaProject.bin"))
         return olefile.OleFileIO(io.BytesIO(z.read(name)))
 
 
-def dir_records(ole: olefile.OleFileIO) -> list[tuple[int, bytes]]:
+def dir_records(ole: olefile.OleFileIO[str]) -> list[tuple[int, bytes]]:
     """[MS-OVBA] 2.3.4.2: the dir stream's records (Id, data), in order.  Every record is
     Id(2) Size(4) Data(Size) except PROJECTVERSION (0x0009), whose Size field says 4 but
     which holds 6 bytes."""
