@@ -152,7 +152,7 @@ def _parse_errors(text: str) -> list[str]:
     vba_parser = pytest.importorskip("antlr4_vba.vbaParser")
     from antlr4.error.ErrorListener import ErrorListener
 
-    class Collect(ErrorListener):  # type: ignore[misc]  # antlr4 ships no types
+    class Collect(ErrorListener):
         def __init__(self) -> None:
             self.errors: list[str] = []
 
