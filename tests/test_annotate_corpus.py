@@ -37,6 +37,7 @@ import make_corpus
 import realworld
 
 from gendan.errors import GendanError
+from gendan.findings import Report
 from gendan.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file
 
 AS_OF = dt.date(2026, 11, 27)
@@ -260,7 +261,7 @@ def assert_kept(before: Path, after: Path, marked: set[str]) -> set[str]:
 # ----------------------------------------------------------------------------- the tests
 
 
-def _marked_sheets(report) -> set[str]:  # type: ignore[no-untyped-def]
+def _marked_sheets(report: Report) -> set[str]:
     return {f.sheet for f in report.findings if f.cell}
 
 

@@ -14,6 +14,7 @@ import pytest
 from factory import clean_order, make_data, write_xlsx
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from gendan.check import check_data
 from gendan.errors import OutputError
@@ -204,7 +205,7 @@ def test_marks_module_does_not_import_openpyxl() -> None:
 # ----------------------------------------------------------------------------- files
 
 
-def _fill(ws, ref: str) -> str | None:  # type: ignore[no-untyped-def]
+def _fill(ws: Worksheet, ref: str) -> str | None:
     f = ws[ref].fill
     return norm_color(f.fgColor.rgb) if f.fill_type == "solid" else None
 

@@ -28,7 +28,7 @@ from gendan.native_patch import (
     typed_checks,
     write_rules,
 )
-from gendan.native_rules import MAX_FORMULA, ON, build_rules, template_layout
+from gendan.native_rules import MAX_FORMULA, ON, RuleSet, build_rules, template_layout
 from gendan.safe_write import package_inventory, parts_lost
 from gendan.sample import build_sample
 from gendan.schema import load_schema
@@ -60,7 +60,7 @@ def ruled(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _all_formulas(rs) -> list[str]:  # type: ignore[no-untyped-def]
+def _all_formulas(rs: RuleSet) -> list[str]:
     typed, lists = typed_checks(rs.schema)
     return ([rs.cf_formula(r) for r in rs.rules] + [v.formula for v in rs.validations(typed, lists)]
             + list(rs.names.values()) + list(rs.helper.values()))

@@ -24,6 +24,7 @@ from gendan import iso6346
 from gendan.checks import cells, orders, payments
 from gendan.checks.base import Context, reference_tables
 from gendan.findings import Finding
+from gendan.grid import WorkbookData
 from gendan.normalize import norm
 from gendan.receivables import receivables_book, unsettled_lines
 from gendan.schema import load_schema
@@ -223,7 +224,7 @@ MUTATIONS: list[tuple[str, Any]] = [
 ]
 
 
-def random_data(rng: random.Random, n: int):  # type: ignore[no-untyped-def]
+def random_data(rng: random.Random, n: int) -> WorkbookData:
     rows = []
     for k in range(1, n + 1):
         o = clean_order(k, container_nos=rng.choice(CONTAINERS[:3]))

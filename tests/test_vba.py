@@ -156,7 +156,9 @@ def _parse_errors(text: str) -> list[str]:
         def __init__(self) -> None:
             self.errors: list[str] = []
 
-        def syntaxError(self, recognizer, symbol, line, column, msg, e):  # type: ignore[no-untyped-def]
+        def syntaxError(  # the name antlr4 calls
+            self, recognizer: object, symbol: object, line: int, column: int, msg: str, e: object
+        ) -> None:
             self.errors.append(f"{line}:{column} {msg}")
 
     errors = Collect()

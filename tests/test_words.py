@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from factory import active_sheet
@@ -117,7 +119,7 @@ _ALLOWED = {"IF", "ISNUMBER", "TEXT", "ROUND", "ABS", "OR", "AND", "MID", "LEFT"
 
 
 @pytest.mark.parametrize("builder", [words_en_formula, words_zh_formula])
-def test_formulas_use_only_old_functions_and_fit_excel_limits(builder) -> None:  # type: ignore[no-untyped-def]
+def test_formulas_use_only_old_functions_and_fit_excel_limits(builder: Callable[..., str]) -> None:
     for digits in (None, "$Q$7"):
         f = builder("$G$15", "$Q$6", digits=digits)
         assert f.startswith("=")
@@ -132,7 +134,7 @@ def test_digits_formula_shape() -> None:
 
 
 @pytest.mark.libreoffice
-def test_formulas_match_python_in_libreoffice(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_formulas_match_python_in_libreoffice(tmp_path: Path) -> None:
     from gendan.recalc import find_soffice, recalculate
 
     if find_soffice() is None:
