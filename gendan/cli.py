@@ -13,9 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gendan.errors import GendanError, InputError
+
+if TYPE_CHECKING:  # the schema module loads on first use (a fast --help)
+    from gendan.schema import Schema
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 #: names a text report (--format json/csv/table --out) must not have: Excel would try to
@@ -41,7 +44,7 @@ def _as_of(text: str | None) -> dt.date:
     return p.value
 
 
-def _schema(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _schema(args: argparse.Namespace) -> Schema:
     from gendan.schema import load_schema
 
     return load_schema(args.schema)

@@ -21,6 +21,7 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -165,7 +166,7 @@ def _list_formula(values: Sequence[str]) -> str | None:
 
 
 def _apply_validations(wb: Workbook, ws: Any, sheet: SheetSpec, specs: list[ValidationSpec],
-                       first: int, last: int, native: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                       first: int, last: int, native: AbstractSet[str] = frozenset()) -> None:
     """Excel validations for ``specs``; a column in ``native`` gets the native rules'
     validation instead (gendan.native_rules), which includes the same type check."""
     letters = {c.key: get_column_letter(j) for j, c in enumerate(sheet.columns, start=1)}
@@ -207,7 +208,7 @@ def _cell_format(col: ColumnSpec) -> str | None:
 
 
 def _table_sheet(wb: Workbook, ws: Any, schema: Schema, sheet: SheetSpec, header_row: int,
-                 n_rows: int, native: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                 n_rows: int, native: AbstractSet[str] = frozenset()) -> None:
     """Header, notes, widths, formats, validations, freeze panes and filter for one table."""
     first, last = header_row + 1, header_row + n_rows
     for j, col in enumerate(sheet.columns, start=1):
