@@ -10,6 +10,7 @@ import shutil
 import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import openpyxl
 import pytest
@@ -224,8 +225,9 @@ def test_disabled_codes_and_changed_settings_follow_the_schema(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("module", [native_rules_module, native_patch_module])
-def test_source_has_no_header_or_enum_literals(module: object) -> None:
-    source = Path(module.__file__).read_text(encoding="utf-8")  # type: ignore[attr-defined]
+def test_source_has_no_header_or_enum_literals(module: ModuleType) -> None:
+    assert module.__file__ is not None
+    source = Path(module.__file__).read_text(encoding="utf-8")
     literals = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     names: set[str] = set()
     for spec in SCHEMA.sheets.values():
