@@ -309,6 +309,7 @@ def _run(book: Path, tmp_path: Path) -> None:
         assert c.get(name) == data, f"{name} differs after annotate + clear"
 
 
+@pytest.mark.slow  # ~10 books, each annotated and compared part by part: ~1 min in all
 @pytest.mark.parametrize("name", REAL)
 def test_annotate_keeps_everything_realworld(
     books: dict[str, Path], tmp_path: Path, name: str
@@ -318,6 +319,7 @@ def test_annotate_keeps_everything_realworld(
     _run(books[name], tmp_path)
 
 
+@pytest.mark.slow  # every corpus book annotated and compared part by part: minutes in all
 @pytest.mark.parametrize("name", CORPUS)
 def test_annotate_keeps_everything_corpus(
     corpus_books: dict[str, Path], tmp_path: Path, name: str

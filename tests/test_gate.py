@@ -322,6 +322,7 @@ def test_scanner_is_chunking_invariant(sizes: list[int]) -> None:
     assert _scan(SHEET, sizes) == _scan(SHEET, [])
 
 
+@pytest.mark.slow  # 60 chunkings of the sheet through the byte-level scanner: ~30 s
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=1, max_value=64), min_size=1, max_size=8))
 def test_slow_path_is_chunking_invariant(sizes: list[int]) -> None:
