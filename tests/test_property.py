@@ -103,6 +103,7 @@ def test_random_rows_never_crash(rows: list[list[Any]], date1904: bool) -> None:
     _exercise(rows, date1904)
 
 
+@pytest.mark.slow  # 150 full checks of a workbook: ~20 s
 @settings(
     max_examples=150,
     deadline=None,
