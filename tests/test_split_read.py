@@ -177,6 +177,7 @@ def _outcome(path: Path, split: SplitReader) -> Any:
         return ("unreadable", type(exc).__name__)
 
 
+@pytest.mark.slow  # every corpus book read whole and in small pieces: ~20 s
 def test_every_corpus_file_same_outcome_in_pieces() -> None:
     """Bombs, damaged and odd files: refused, unreadable or read exactly as before."""
     root, cases = make_corpus.corpus_dir()
