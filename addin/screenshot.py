@@ -44,7 +44,9 @@ def _view(annotated: Path, keep: str, dest: Path, rows: int, keep_cols: set[int]
     ws.print_area = f"A1:{column_letter(last_col)}{rows}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    setup = ws.sheet_properties.pageSetUpPr
+    assert setup is not None  # openpyxl gives every sheet one
+    setup.fitToPage = True
     ws.print_options.gridLines = True
     wb.save(dest)
     return dest

@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 BARE_CALAMINE = """
@@ -161,7 +162,7 @@ def main() -> None:
     data.mkdir(parents=True, exist_ok=True)
     gendan = [sys.executable, "-m", "gendan.cli"]
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    cmds = {"bare-calamine": lambda p: [sys.executable, "-c", BARE_CALAMINE, str(p)]}
+    cmds: dict[str, Callable[[Path], list[str]]] = {"bare-calamine": lambda p: [sys.executable, "-c", BARE_CALAMINE, str(p)]}
     if have("fastexcel"):
         cmds["bare-fastexcel"] = lambda p: [sys.executable, "-c", BARE_FASTEXCEL, str(p)]
     cmds["check"] = lambda p: gendan + ["check", str(p), "--format", "json", "--as-of", "2026-11-27"]
@@ -213,7 +214,7 @@ def main() -> None:
     sizes = sorted(args.sizes)
     for a, b in zip(sizes, sizes[1:], strict=False):
         for name in ("check", "bare-calamine"):
-            ra, rb = results[f"{a:>8,}"].get(name), results[f"{b:>8,}"].get(name)  # type: ignore[union-attr]
+            ra, rb = results[f"{a:>8,}"].get(name), results[f"{b:>8,}"].get(name)
             if ra and rb:
                 print(f"growth {a:,} → {b:,} orders ({b / a:.1f}×): {name} {rb[0] / ra[0]:.2f}×")
     # documents for 1,000 orders (--docs-orders 0 skips them)

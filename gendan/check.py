@@ -91,7 +91,7 @@ def _all_findings(ctx: Context, fork_rows: int) -> list[Finding]:
     return [f for s in specs for f in found[s.name]] + documents
 
 
-def _document_findings(tables: Tables, schema: Schema) -> list:
+def _document_findings(tables: Tables, schema: Schema) -> list[Finding]:
     """doc-mismatch / doc-missing from the issued document sheets (gendan.documents)."""
     from gendan.documents import check_documents
 

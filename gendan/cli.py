@@ -13,9 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gendan.errors import GendanError, InputError
+
+if TYPE_CHECKING:  # the schema module loads on first use (a fast --help)
+    from gendan.schema import Schema
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 #: names a text report (--format json/csv/table --out) must not have: Excel would try to
@@ -35,13 +38,13 @@ def _as_of(text: str | None) -> dt.date:
     from gendan.values import parse_date
 
     p = parse_date(text)
-    if not p.ok or p.value is None:
+    if not p.ok or not isinstance(p.value, dt.date):
         raise _UsageError(f"--as-of '{text}' is not a date (use YYYY-MM-DD).",
                           f"--as-of '{text}' 不是日期（请用 YYYY-MM-DD）。")
     return p.value
 
 
-def _schema(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _schema(args: argparse.Namespace) -> Schema:
     from gendan.schema import load_schema
 
     return load_schema(args.schema)

@@ -906,7 +906,7 @@ def _parse_small_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim:
         return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise _refuse("doctype", name, part=info.filename) from None
-    except Exception:  # noqa: BLE001 - any parse failure of untrusted XML is "damaged"
+    except Exception:  # any parse failure of untrusted XML is "damaged"
         raise _refuse("corrupt-part", name, part=info.filename) from None
 
 
@@ -1775,8 +1775,8 @@ class _Cfb:
         mshift = struct.unpack_from("<H", data, 0x20)[0]
         if shift not in (9, 12) or mshift != 6:
             raise _CfbError("sector size")
-        self.ssz = 1 << shift
-        self.mssz = 1 << mshift
+        self.ssz: int = 1 << shift
+        self.mssz: int = 1 << mshift
         n_fat = struct.unpack_from("<I", data, 0x2C)[0]
         first_dir = struct.unpack_from("<I", data, 0x30)[0]
         self.cutoff = struct.unpack_from("<I", data, 0x38)[0]

@@ -202,7 +202,7 @@ class _Customer:
 def _customer(tables: Tables, name: str) -> _Customer:
     c = tables.customers
     i = c.find("customer", name) if c is not None else None
-    get = (lambda k: c.get(k, i)) if c is not None and i is not None else (lambda k: None)  # noqa: E731
+    get = (lambda k: c.get(k, i)) if c is not None and i is not None else (lambda k: None)
     lang = str(get("language") or "en").strip().lower()
     lang = "zh" if lang.startswith("zh") or lang in ("中文", "cn") else "en"
     contact = header_text(get("contact") or "")
@@ -311,7 +311,10 @@ def _draft(
 def shipping_advice(tables: Tables, i: int) -> Draft:
     """The shipping advice (装船通知) of master row ``i``."""
     m = tables.master
-    g = lambda k: m.get(k, i)  # noqa: E731
+
+    def g(k: str) -> Any:
+        return m.get(k, i)
+
     c = _customer(tables, str(g("customer") or ""))
     zh = c.lang == "zh"
     no = str(g("contract_no") or "")
@@ -522,7 +525,10 @@ def statement(
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     raw: list[list[Any]] = []
     for i in idx:
-        g = lambda k, i=i: m.get(k, i)  # noqa: E731
+
+        def g(k: str, i: int = i) -> Any:
+            return m.get(k, i)
+
         amount, got, owed = (
             float(g("amount")),
             float(g("received_amount") or 0.0),
@@ -608,7 +614,7 @@ def _statement_xlsx(
     from gendan.sanitize import openpyxl_set_text
 
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook: its one (active) sheet
     ws.title = "对账单" if zh else "Statement"
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 

@@ -29,13 +29,20 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from gendan.documents.inject import _resolve, _unescape
 from gendan.errors import OutputError
 from gendan.grid import column_index, column_letter
-from gendan.native_rules import HELPER_SHEET, ON, PREFIX, RuleSet, Typed, Validation
+from gendan.native_rules import HELPER_SHEET, ON, RuleSet, Typed, Validation
+from gendan.native_terms import PREFIX
 from gendan.xlsx_patch import Package
+
+if TYPE_CHECKING:
+    from gendan.native_rules import Cells
+    from gendan.schema import Schema
+    from gendan.template import ValidationSpec
 
 __all__ = [
     "LEGEND_SHEET",
@@ -732,7 +739,7 @@ def strip_rules(src: str | Path, out: str | Path) -> RulesResult:
 _OPS = {"greaterThan": ">", "greaterThanOrEqual": ">=", "lessThanOrEqual": "<="}
 
 
-def typed_checks(schema: object) -> tuple[dict[tuple[str, str], Typed], set[tuple[str, str]]]:
+def typed_checks(schema: Schema) -> tuple[dict[tuple[str, str], Typed], set[tuple[str, str]]]:
     """The template's own type checks (dates, numbers with bounds) as formulas the native
     validations include, and the columns whose template validation is a dropdown list."""
     from gendan.template import template_validations
@@ -740,21 +747,21 @@ def typed_checks(schema: object) -> tuple[dict[tuple[str, str], Typed], set[tupl
     typed: dict[tuple[str, str], Typed] = {}
     lists: set[tuple[str, str]] = set()
     for role in ("master", "customers", "products"):
-        spec = schema.sheets[role]  # type: ignore[attr-defined]
-        for v in template_validations(schema, spec):  # type: ignore[arg-type]
+        spec = schema.sheets[role]
+        for v in template_validations(schema, spec):
             if v.kind == "list":
                 lists.add((role, v.key))
                 continue
 
-            def check(c: object, v: object = v) -> str:
-                x = c[v.key]  # type: ignore[attr-defined,index]
+            def check(c: Cells, v: ValidationSpec = v) -> str:
+                x = c[v.key]
                 parts = [f"ISNUMBER({x})"]
-                if v.kind == "whole":  # type: ignore[attr-defined]
+                if v.kind == "whole":
                     parts.append(f"INT({x})={x}")
-                if v.operator == "between":  # type: ignore[attr-defined]
-                    parts += [f"{x}>={v.formula1}", f"{x}<={v.formula2}"]  # type: ignore[attr-defined]
-                elif v.operator in _OPS:  # type: ignore[attr-defined]
-                    parts.append(f"{x}{_OPS[v.operator]}{v.formula1}")  # type: ignore[attr-defined]
+                if v.operator == "between":
+                    parts += [f"{x}>={v.formula1}", f"{x}<={v.formula2}"]
+                elif v.operator in _OPS:
+                    parts.append(f"{x}{_OPS[v.operator]}{v.formula1}")
                 return "AND(" + ",".join(parts) + ")"
 
             zh, en = v.error.split("\n", 1) if "\n" in v.error else (v.error, v.error)
@@ -762,19 +769,19 @@ def typed_checks(schema: object) -> tuple[dict[tuple[str, str], Typed], set[tupl
     return typed, lists
 
 
-def rules_for_book(path: str | Path, schema: object = None, ahead: int = 1000) -> RuleSet:
+def rules_for_book(path: str | Path, schema: Schema | None = None, ahead: int = 1000) -> RuleSet:
     """The rules for the book at ``path``: its own header rows and column order, as the
     engine reads them; an Excel Table's own extent where the data is one."""
     from gendan.check import load_book
     from gendan.native_rules import build_rules, layout_from_tables
 
-    tables, schema = load_book(path, schema)  # type: ignore[arg-type]
+    tables, schema = load_book(path, schema)
     extents = {}
     for sheet, (head, first, last) in read_extents(path).items():
         for t in (tables.master, tables.customers, tables.products):
             if t is not None and t.sheet == sheet and t.header_row == head:
                 extents[sheet] = (first, max(last, first))
-    return build_rules(schema, layout_from_tables(tables, ahead=ahead, extents=extents))  # type: ignore[arg-type]
+    return build_rules(schema, layout_from_tables(tables, ahead=ahead, extents=extents))
 
 
 def write_rules(
@@ -782,7 +789,7 @@ def write_rules(
     out: str | Path | None = None,
     *,
     in_place: bool = False,
-    schema: object = None,
+    schema: Schema | None = None,
     ahead: int = 1000,
 ) -> RulesResult:
     """``gendan rules``: add or refresh the native rules in a copy (``out``) or in the book

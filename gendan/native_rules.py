@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gendan.checks.orders import _DATE_ORDER
 from gendan.gate import NATIVE_HELPER_SHEET
@@ -49,6 +50,9 @@ from gendan.marks import SEVERITY_FILL
 from gendan.native_terms import _MCODE, PREFIX, TermsFormulas, _num, _slug, _strlist
 from gendan.schema import ColumnSpec, Condition, Schema, SheetSpec
 from gendan.terms import LC_METHODS
+
+if TYPE_CHECKING:  # the engine's tables are read, never imported at run time here
+    from gendan.tables import Table, Tables
 
 __all__ = [
     "ON",
@@ -131,7 +135,7 @@ def template_layout(schema: Schema, header_row: int, rows: int, ref_rows: int) -
 
 
 def layout_from_tables(
-    tables: object,
+    tables: Tables,
     ahead: int = 1000,
     ref_ahead: int = 200,
     extents: dict[str, tuple[int, int]] | None = None,
@@ -142,19 +146,19 @@ def layout_from_tables(
     Excel Table) replaces that for a sheet whose data is an Excel Table."""
     extents = extents or {}
 
-    def lay(t: object, more: int) -> Layout:
-        rows = list(t.rows)  # type: ignore[attr-defined]
-        hr = int(t.header_row)  # type: ignore[attr-defined]
+    def lay(t: Table, more: int) -> Layout:
+        rows = list(t.rows)
+        hr = int(t.header_row)
         first = rows[0] if rows else hr + 1
         last = max(rows[-1] if rows else first, first) + more
-        if t.sheet in extents:  # type: ignore[attr-defined]
-            first, last = extents[t.sheet]  # type: ignore[attr-defined]
-        cols = dict(t.col)  # type: ignore[attr-defined]
-        every = list(cols.values()) + list(t.extra.values())  # type: ignore[attr-defined]
-        return Layout(t.spec.role, t.sheet, hr, first, last, cols, (min(every), max(every)))  # type: ignore[attr-defined]
+        if t.sheet in extents:
+            first, last = extents[t.sheet]
+        cols = dict(t.col)
+        every = list(cols.values()) + list(t.extra.values())
+        return Layout(t.spec.role, t.sheet, hr, first, last, cols, (min(every), max(every)))
 
-    m = tables.master  # type: ignore[attr-defined]
-    c, p = tables.customers, tables.products  # type: ignore[attr-defined]
+    m = tables.master
+    c, p = tables.customers, tables.products
     return BookLayout(
         lay(m, ahead),
         lay(c, ref_ahead) if c is not None else None,
@@ -686,7 +690,7 @@ class _Builder(TermsFormulas):
                 lambda c: (
                     f"ISNUMBER({c['kg_per_carton']}),{PREFIX}prow>0,ISNUMBER({kg}),ABS({c['kg_per_carton']}-{kg})>{tol}"
                 ),
-                f"{L('master', 'kg_per_carton')}与「{self.book.products.sheet}」表不符",  # type: ignore[union-attr]
+                f"{L('master', 'kg_per_carton')}与「{self.book.products.sheet}」表不符",
                 "Net kg per carton differs from the Products sheet",
                 id="weight-mismatch:kg",
             )
@@ -890,8 +894,8 @@ class _Builder(TermsFormulas):
                 "master",
                 "product",
                 lambda c: f"LEN(TRIM({c['product']}))>0,{prow}=0",
-                f"{L('master', 'product')}+{L('master', 'spec')}不在「{self.book.products.sheet}」表中",  # type: ignore[union-attr]
-                f"Product and spec not in the {self.book.products.sheet} sheet",  # type: ignore[union-attr]
+                f"{L('master', 'product')}+{L('master', 'spec')}不在「{self.book.products.sheet}」表中",
+                f"Product and spec not in the {self.book.products.sheet} sheet",
                 check=lambda c: f'SUMPRODUCT(--({pk}=SUBSTITUTE({c["product"]}," ","")))>0',
             )
             lo, hi = self.product_fact("temp_min_c"), self.product_fact("temp_max_c")

@@ -52,7 +52,9 @@ def _strlist(values: Iterable[str]) -> str:
 def _trailing_digits(x: str) -> str:
     """How many digits (0-3) end the text ``x``: one character converts to a number only
     when it is a digit (a whole "30%" or "1E5" would convert too)."""
-    d = lambda k: f"ISNUMBER(-MID({x},LEN({x})-{k},1))"  # noqa: E731
+    def d(k: int) -> str:
+        return f"ISNUMBER(-MID({x},LEN({x})-{k},1))"
+
     return f"{d(0)}*(1+{d(1)}*(1+{d(2)}))"
 
 
@@ -84,7 +86,10 @@ class TermsFormulas:
 
         def word(w: str) -> str:
             at = f'SEARCH("{w}",{t})'
-            nl = lambda p: f"OR(CODE(MID({t},{p},1))<65,CODE(MID({t},{p},1))>90)"  # noqa: E731
+
+            def nl(p: str) -> str:
+                return f"OR(CODE(MID({t},{p},1))<65,CODE(MID({t},{p},1))>90)"
+
             name = f"{PREFIX}w_{_slug(w)}"
             n[name] = f"IFERROR(AND({nl(at + '-1')},{nl(at + f'+{len(w)}')}),FALSE)"
             return name
@@ -101,7 +106,10 @@ class TermsFormulas:
         )
         n[f"{PREFIX}dg"] = _strlist("0123456789")
         n[f"{PREFIX}q"] = f"MIN(IFERROR(FIND({PREFIX}dg,{t}),999))"
-        dig = lambda k: f"ISNUMBER(-MID({t},{PREFIX}q+{k},1))"  # noqa: E731  one character: a digit
+
+        def dig(k: int) -> str:  # one character: a digit
+            return f"ISNUMBER(-MID({t},{PREFIX}q+{k},1))"
+
         n[f"{PREFIX}k"] = f"1+{dig(1)}*(1+{dig(2)})"
         after = f"MID({t},{PREFIX}q+{PREFIX}k,1)"
         n[f"{PREFIX}n"] = (

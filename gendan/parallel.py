@@ -71,7 +71,7 @@ def fork_call(fn: Callable[[], T]) -> Callable[[], T | None] | None:
             payload: Any = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as out:
                 out.write(payload)
-        except BaseException:  # noqa: BLE001 - any failure: the parent runs fn itself
+        except BaseException:  # any failure: the parent runs fn itself
             code = 1
         finally:
             os._exit(code)
@@ -83,7 +83,7 @@ def fork_call(fn: Callable[[], T]) -> Callable[[], T | None] | None:
         _pid, status = os.waitpid(pid, 0)
         if status != 0 or not data:
             return None
-        value: T = pickle.loads(data)  # noqa: S301 - our own child's output
+        value: T = pickle.loads(data)  # our own child's output
         return value
 
     return result

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gendan.documents.inject import REL_NS
 from gendan.marks import (
     LEDGER_SHEET,
     LedgerEntry,
@@ -53,7 +54,6 @@ from gendan.plan import (
     SetValues,
 )
 from gendan.xlsx_patch import (
-    REL_NS,
     Package,
     SheetCells,
     Styles,

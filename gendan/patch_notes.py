@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from gendan.documents.inject import REL_NS
 from gendan.marks import is_tool_note
 from gendan.plan import MARK_TAG, Note
-from gendan.xlsx_patch import REL_NS, Package, Unsupported, split_ref, xstring
+from gendan.xlsx_patch import Package, Unsupported, split_ref, xstring
 
 __all__ = ["Notes"]
 

@@ -11,9 +11,15 @@ as text by every applier, never as a formula.  Formulas exist only as ``SetFormu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
+
+#: Border line weights every applier draws (openpyxl's Side.style, xlwings' weight).
+BorderStyle = Literal["thin", "medium", "thick"]
+BORDER_STYLES: tuple[str, ...] = get_args(BorderStyle)
+
+_A = TypeVar("_A")
 
 #: The author/tag written on every note and mark the tool makes, so it can find its own.
 MARK_TAG = "gendan"
@@ -90,7 +96,7 @@ class Border:
     sheet: str
     ref: str
     edges: tuple[str, ...] = ("top", "bottom", "left", "right")
-    style: str = "thin"
+    style: BorderStyle = "thin"
 
 
 @dataclass(frozen=True)
@@ -220,11 +226,11 @@ class Plan:
     def add(self, *actions: Action) -> None:
         self.actions.extend(actions)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)
 
     def __len__(self) -> int:
         return len(self.actions)
 
-    def of_type(self, kind: type) -> list[Any]:
+    def of_type(self, kind: type[_A]) -> list[_A]:
         return [a for a in self.actions if isinstance(a, kind)]

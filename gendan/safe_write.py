@@ -721,7 +721,7 @@ def write_in_place(
                 lost += [x for x in parts_lost(target, tmp) if x not in lost and x not in allowed_losses]
         except OutputError:
             raise
-        except Exception as exc:  # noqa: BLE001 - hostile XML etc: refuse, never half-write
+        except Exception as exc:  # hostile XML etc: refuse, never half-write
             raise OutputError(
                 f"Cannot compare {given.name} with the new version ({type(exc).__name__}); "
                 f"the workbook was left unchanged.",

@@ -580,7 +580,9 @@ def _plant(orders: list[_Order], rows: list[dict[str, Any]], seed: int, as_of: d
     """Change one thing per chosen row so that exactly one code fires for it."""
     P = _Planter(orders, rows, random.Random(seed + 1), as_of)
     rng = P.rng
-    fmt = lambda d: f"{d.year}/{d.month}/{d.day}"  # noqa: E731  the way people type dates
+
+    def fmt(d: date) -> str:  # the way people type dates
+        return f"{d.year}/{d.month}/{d.day}"
 
     # required: an L/C order without its L/C number; a D/P order without the collecting bank
     i = P.pick(lambda i, r, o: o.method in ("LC_SIGHT", "LC_USANCE") and _paid(r))
@@ -948,7 +950,7 @@ def build_sample(path: str | Path, seed: int = 2026, n_orders: int = 120,
     for r in rows:
         r.pop("_reserved", None)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook: its one (active) sheet
     ws.title = schema.master.names[0]
     t1, t2 = _titles(schema, n_orders, as_of)
     ws.cell(row=1, column=1, value=t1).font = _TITLE_FONT

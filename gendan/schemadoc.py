@@ -230,7 +230,7 @@ def _setting_value(value: object) -> str:
     if isinstance(value, dict) and value and all(isinstance(v, tuple) for v in value.values()):
         return "; ".join(f"{k}: {', '.join(v)}" for k, v in value.items())
     if isinstance(value, tuple) and value and hasattr(value[0], "level"):
-        return ", ".join(f"{lv.level} from {lv.from_days}" for lv in value)  # type: ignore[attr-defined]
+        return ", ".join(f"{lv.level} from {lv.from_days}" for lv in value)
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value) or "(none)"
     if isinstance(value, dict) or hasattr(value, "items"):

@@ -410,7 +410,7 @@ def _parse_piece(
                     z.writestr(name, data)
                 z.writestr("xl/worksheets/sheet1.xml", b"".join(sheet))
             return pc.CalamineWorkbook.from_path(path).get_sheet_by_index(0)
-    except BaseException as exc:  # incl. calamine's PanicException  # noqa: BLE001
+    except BaseException as exc:  # incl. calamine's PanicException
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         return None

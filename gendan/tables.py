@@ -14,7 +14,7 @@ list and the column map, so no object is made per cell.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, compress, repeat
 from operator import is_
@@ -661,7 +661,8 @@ def _type_by_distinct(table: Table, col: ColumnSpec, date1904: bool) -> bool:
     return True
 
 
-def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None, slow: Any) -> Parsed:
+def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None,
+               slow: Callable[[Any], Parsed]) -> Parsed:
     if v == "" or (isinstance(v, str) and not v.strip()):
         return Parsed(None, True)  # blank
     if ctype == "date":
@@ -679,7 +680,7 @@ def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None
     return slow(v)
 
 
-_SLOW = {"text": parse_text, "number": parse_number, "integer": parse_integer, "date": parse_date,
+_SLOW: dict[str, Callable[[Any], Parsed]] = {"text": parse_text, "number": parse_number, "integer": parse_integer, "date": parse_date,
          "enum": parse_text, "terms": parse_text}
 
 

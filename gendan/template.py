@@ -21,10 +21,11 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -56,6 +57,11 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+#: The Excel validation types and comparison operators the template uses (openpyxl's names).
+ValidationKind = Literal["list", "date", "whole", "decimal"]
+Operator = Literal["between", "greaterThan", "greaterThanOrEqual", "lessThanOrEqual"]
+
+
 @dataclass(frozen=True)
 class ValidationSpec:
     """One Excel data validation on one column, as plain data.
@@ -65,10 +71,10 @@ class ValidationSpec:
 
     sheet: str
     key: str
-    kind: str
+    kind: ValidationKind
     values: tuple[str, ...] = ()
     source: str | None = None
-    operator: str | None = None
+    operator: Operator | None = None
     formula1: str | None = None
     formula2: str | None = None
     strict: bool = True  # stop (True) or warning (False) when a value is outside
@@ -80,7 +86,7 @@ def _serial(d: date) -> int:
     return (d - date(1899, 12, 30)).days
 
 
-def _bound(col: ColumnSpec) -> tuple[str, str] | None:
+def _bound(col: ColumnSpec) -> tuple[Operator, str] | None:
     """(operator, formula) for a numeric column's lower/upper bound, None when unbounded."""
     lo = col.gt if col.gt is not None else col.min
     if lo is not None and col.max is not None:
@@ -160,7 +166,7 @@ def _list_formula(values: Sequence[str]) -> str | None:
 
 
 def _apply_validations(wb: Workbook, ws: Any, sheet: SheetSpec, specs: list[ValidationSpec],
-                       first: int, last: int, native: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                       first: int, last: int, native: AbstractSet[str] = frozenset()) -> None:
     """Excel validations for ``specs``; a column in ``native`` gets the native rules'
     validation instead (gendan.native_rules), which includes the same type check."""
     letters = {c.key: get_column_letter(j) for j, c in enumerate(sheet.columns, start=1)}
@@ -202,7 +208,7 @@ def _cell_format(col: ColumnSpec) -> str | None:
 
 
 def _table_sheet(wb: Workbook, ws: Any, schema: Schema, sheet: SheetSpec, header_row: int,
-                 n_rows: int, native: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                 n_rows: int, native: AbstractSet[str] = frozenset()) -> None:
     """Header, notes, widths, formats, validations, freeze panes and filter for one table."""
     first, last = header_row + 1, header_row + n_rows
     for j, col in enumerate(sheet.columns, start=1):
@@ -277,7 +283,7 @@ def write_template(path: str | Path, schema: Schema | None = None, rows: int = D
     for v in rules.validations(typed, lists):
         native.setdefault(v.role, set()).add(v.key)
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook: its one (active) sheet
     master = schema.master
     ws.title = master.names[0]
     alt = f"  {master.names[1]}" if len(master.names) > 1 else ""

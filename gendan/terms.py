@@ -128,7 +128,9 @@ def parse_terms(text: object) -> PaymentTerms | None:
         return None
     s = unicodedata.normalize("NFKC", raw).upper()
     s = _SLASH.sub(r"\1\2", s)
-    word = lambda w: _has(rf"(?<![A-Z]){w}(?![A-Z])", s)  # noqa: E731
+
+    def word(w: str) -> bool:
+        return _has(rf"(?<![A-Z]){w}(?![A-Z])", s)
 
     if word("LC") or word("L C") or any(w in s for w in LC_WORDS):
         days = _tenor(_TT_PART.sub(" ", s))

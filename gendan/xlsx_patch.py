@@ -482,7 +482,7 @@ class Styles:
 
     def base_font(self) -> dict[str, str]:
         """name/family/charset/scheme/size of font 0, for the tool sheets' fonts."""
-        got = getattr(self, "_base_font", None)
+        got: dict[str, str] | None = getattr(self, "_base_font", None)
         if got is not None:
             return got
         self._base_font: dict[str, str] = self._font0()

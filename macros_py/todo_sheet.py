@@ -44,7 +44,7 @@ _LATE, _TODAY, _SOON = "F8CBAD", "FFEB9C", "DDEBF7"
 def plan_todo(items: Sequence[TodoItem], as_of: dt.date, window: int, lang: str = "zh") -> Plan:
     """The 今日待办 sheet for ``items`` (already in urgency order: kept as given)."""
     zh = lang != "en"
-    header = [c[0] if zh else c[1] for c in _COLUMNS]
+    header: list[object] = [c[0] if zh else c[1] for c in _COLUMNS]
     header[5] = "说明" if zh else "When"
     rows: list[list[object]] = [header]
     links: list[Hyperlink] = []

@@ -119,7 +119,8 @@ def _date(v: Any, what: str) -> dt.date | None:
     p = parse_date(v)
     if not p.ok:
         raise UdfError(f"{what} is not a date: {v!r}")
-    return p.value
+    value: dt.date | None = p.value  # parse_date: a date, or None for a blank
+    return value
 
 
 def _number(v: Any, what: str, default: float | None = None) -> float | None:

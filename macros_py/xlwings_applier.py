@@ -146,7 +146,7 @@ class XlwingsApplier:
             self.apply_one(a)
             i += 1
 
-    def apply_one(self, a: Any) -> None:  # noqa: C901 - one branch per action kind
+    def apply_one(self, a: Any) -> None:  # one branch per action kind
         if isinstance(a, NewSheet):
             self._new_sheet(a)
         elif isinstance(a, SetValues):

@@ -9,18 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gendan.grid import SheetGrid, WorkbookData
 from gendan.schema import Schema, load_schema
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
 D = dt.date
 
-CUSTOMERS = [
+CUSTOMERS: list[dict[str, Any]] = [
     {"customer": "PT SEGAR", "full_name": "PT Segar Buah Indonesia", "country": "ID", "language": "en"},
     {"customer": "VINAFRUIT", "full_name": "Vinafruit Co., Ltd.", "country": "VN", "language": "en"},
 ]
-PRODUCTS = [
+PRODUCTS: list[dict[str, Any]] = [
     {"product": "Fuji Apple", "spec": "80#", "kg_per_carton": 18.0, "cartons_per_20RF": 540, "cartons_per_40RH": 1100,
      "temp_min_c": -1.0, "temp_max_c": 1.0, "ventilation": "15 CBM/H", "hs_code": "0808100000"},
     {"product": "Fuji Apple", "spec": "100#", "kg_per_carton": 20.0, "cartons_per_20RF": 500, "cartons_per_40RH": 1050,
@@ -93,7 +97,8 @@ def _plain(name: str, columns: Any, records: list[dict[str, Any]]) -> SheetGrid:
     return SheetGrid(name=name, rows=[[c.zh for c in columns]] + [[r.get(k, "") for k in keys] for r in records])
 
 
-def make_data(orders: list[dict[str, Any]], *, schema: Schema | None = None, customers=None, products=None,
+def make_data(orders: list[dict[str, Any]], *, schema: Schema | None = None,
+              customers: list[dict[str, Any]] | None = None, products: list[dict[str, Any]] | None = None,
               shuffle: bool = True, blank_row: bool = True, company: dict[str, str] | None = None) -> WorkbookData:
     """The master (header in row 3, shuffled, a blank row after the first order) plus 客户/产品/公司."""
     schema = schema or load_schema()
@@ -108,12 +113,22 @@ def make_data(orders: list[dict[str, Any]], *, schema: Schema | None = None, cus
     return WorkbookData(sheets=tuple(sheets), path="<memory>")
 
 
+def active_sheet(wb: Workbook) -> Worksheet:
+    """``wb.active``, typed: openpyxl may answer None or a chart sheet; the books these
+    tests make and read always have a worksheet there."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    return ws
+
+
 def write_xlsx(data: WorkbookData, path: Path) -> Path:
     """The same workbook as a real .xlsx file (openpyxl), dates as real dates."""
     import openpyxl
 
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the new workbook's one sheet
     for g in data.sheets:
         ws = wb.create_sheet(g.name)
         for r in g.rows:

@@ -11,13 +11,15 @@ import re
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
-from gendan.addin import build
 
 from gendan import addin_install
+from gendan.addin import build
 from macros_py import ribbon
 
 NS = {"ui": build.CUSTOM_UI_NS}
@@ -65,7 +67,7 @@ def test_custom_ui_is_wired_in_the_package_rels(committed: zipfile.ZipFile) -> N
     rels = ET.fromstring(committed.read("_rels/.rels"))
     ui = [r for r in rels.iter(f"{REL_NS}Relationship") if r.get("Type") == build.CUSTOM_UI_REL]
     assert len(ui) == 1  # "at most one" customUI part, and it is the target of a package rel
-    target = ui[0].get("Target").lstrip("/")
+    target = ui[0].get("Target", "").lstrip("/")
     assert target in committed.namelist()
     # [MS-CUSTOMUI2]: this relationship type goes with the 2009/07 namespace
     root = ET.fromstring(committed.read(target))
@@ -81,13 +83,13 @@ def test_custom_ui_structure_and_ids() -> None:
     root = _ui()
     tabs = root.findall("ui:ribbon/ui:tabs/ui:tab", NS)
     assert [t.get("label") for t in tabs] == ["跟单 Gendan"]
-    ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
+    ids = [i for e in root.iter() if (i := e.get("id")) is not None]
     assert len(ids) == len(set(ids)), "ST_UniqueID: ids unique within the document"
     assert all(NCNAME.match(i) and 1 <= len(i) <= 1024 for i in ids)
     for e in root.iter():
         for attr in ("label", "screentip", "supertip", "onAction"):
             if e.get(attr) is not None:
-                assert 1 <= len(e.get(attr)) <= 1024, (e.get("id"), attr)  # ST_String / ST_Delegate
+                assert 1 <= len(e.get(attr, "")) <= 1024, (e.get("id"), attr)  # ST_String / ST_Delegate
         if e.tag.endswith("}button"):
             assert e.get("size") in (None, "normal", "large")
     for group in root.iter(f"{{{build.CUSTOM_UI_NS}}}group"):
@@ -156,11 +158,11 @@ def test_custom_ui_attributes_are_the_documented_ones() -> None:
         if local in ALLOWED:
             assert set(e.attrib) <= ALLOWED[local], (local, set(e.attrib) - ALLOWED[local])
             if e.get("keytip") is not None:
-                assert 1 <= len(e.get("keytip")) <= 3  # ST_Keytip
+                assert 1 <= len(e.get("keytip", "")) <= 3  # ST_Keytip
 
 
 def test_every_button_maps_to_a_ribbon_function() -> None:
-    buttons = [b.get("id") for b in _ui().iter(f"{{{build.CUSTOM_UI_NS}}}button")]
+    buttons = [b.get("id", "") for b in _ui().iter(f"{{{build.CUSTOM_UI_NS}}}button")]
     assert sorted(buttons) == sorted(ribbon.BUTTONS)
     assert {"check", "documents", "overdue", "clear_marks", "native_rules", "settings", "show_help", "todo",
             "mail_drafts", "mail_dunning", "mail_statement"} == set(buttons)
@@ -243,10 +245,24 @@ def test_the_add_in_sheet_is_readable_xml(committed: zipfile.ZipFile) -> None:
 # ----------------------------------------------------------------------------- install
 
 
+def _recording(ran: list[tuple[str, ...]], code: int = 0) -> Callable[[Sequence[str]], int]:
+    """A ``run`` for addin_install.install that records each command and answers ``code``."""
+
+    def run(c: Sequence[str]) -> int:
+        ran.append(tuple(c))
+        return code
+
+    return run
+
+
+def _must_not_run(c: Sequence[str]) -> int:
+    raise AssertionError(f"ran {list(c)}")
+
+
 def test_install_on_linux_says_so_and_does_nothing(tmp_path: Path) -> None:
     said: list[str] = []
-    ran: list[object] = []
-    code = addin_install.install(platform="linux", run=ran.append, echo=said.append, home=tmp_path)
+    ran: list[tuple[str, ...]] = []
+    code = addin_install.install(platform="linux", run=_recording(ran), echo=said.append, home=tmp_path)
     assert code == 2 and ran == [] and said == [addin_install.LINUX_MESSAGE]
     assert "gendan annotate" in said[0] and not list(tmp_path.iterdir())
 
@@ -260,7 +276,7 @@ def test_install_steps_and_conf(platform: str, tmp_path: Path) -> None:
     conf.write_text('"LICENSE_KEY","keep-me"\n"UDF MODULES","old"\n', encoding="utf-8")
     code = addin_install.install(
         platform=platform,
-        run=lambda c: ran.append(tuple(c)) or 0,
+        run=_recording(ran),
         echo=said.append,
         home=tmp_path,
         encoding="utf-8",
@@ -287,7 +303,7 @@ def test_install_stops_at_a_failed_step(tmp_path: Path) -> None:
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     said: list[str] = []
     code = addin_install.install(
-        platform="darwin", dry_run=True, run=lambda c: 1 / 0, echo=said.append, home=tmp_path
+        platform="darwin", dry_run=True, run=_must_not_run, echo=said.append, home=tmp_path
     )
     assert code == 0 and all(s.startswith(("would run", "would write")) for s in said)
     assert "Containers/com.microsoft.Excel/Data/xlwings.conf" in said[-1]
@@ -297,7 +313,7 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
 def test_without_xlwings_install_says_what_to_install(tmp_path: Path) -> None:
     said: list[str] = []
     code = addin_install.install(
-        platform="win32", run=lambda c: 1 / 0, echo=said.append, home=tmp_path, have_xlwings=False
+        platform="win32", run=_must_not_run, echo=said.append, home=tmp_path, have_xlwings=False
     )
     assert code == 2 and said == [addin_install.NO_XLWINGS_MESSAGE]
     assert 'pip install "gendan[excel]"' in said[0] and "xlwings" in said[0].splitlines()[0]
@@ -365,7 +381,7 @@ class _Recorder:
     package Excel would (the shipped add-in without its ribbon part, which Excel's object
     model cannot add)."""
 
-    def __init__(self, calls: list[tuple], path: str = "Excel") -> None:
+    def __init__(self, calls: list[tuple[Any, ...]], path: str = "Excel") -> None:
         self._calls = calls
         self._path = path
         self.StartupPath = r"C:\Users\张三\AppData\Roaming\Microsoft\Excel\XLSTART"
@@ -397,7 +413,7 @@ class _Recorder:
 def test_build_in_excel_makes_the_com_calls_and_adds_the_ribbon(tmp_path: Path) -> None:
     from gendan.addin import excel_build
 
-    calls: list[tuple] = []
+    calls: list[tuple[Any, ...]] = []
     out = excel_build.build_with_excel(_Recorder(calls), tmp_path / "gendan.xlam")
     names = [c[0] for c in calls]
     assert names == [
@@ -424,14 +440,19 @@ def test_build_in_excel_makes_the_com_calls_and_adds_the_ribbon(tmp_path: Path) 
 def test_install_build_in_excel_installs_the_built_file(tmp_path: Path) -> None:
     ran: list[tuple[str, ...]] = []
     built: list[Path] = []
+
+    def builder(p: Path) -> Path:
+        built.append(p)
+        return p
+
     code = addin_install.install(
         platform="win32",
-        run=lambda c: ran.append(tuple(c)) or 0,
+        run=_recording(ran),
         echo=lambda s: None,
         home=tmp_path,
         encoding="utf-8",
         build_in_excel=True,
-        excel_builder=lambda p: built.append(p) or p,
+        excel_builder=builder,
     )
     assert code == 0
     assert built == [tmp_path / ".gendan" / "gendan.xlam"]

@@ -33,11 +33,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
-import realworld  # noqa: E402
+import make_corpus
+import realworld
 
-from gendan.errors import GendanError  # noqa: E402
-from gendan.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file  # noqa: E402
+from gendan.errors import GendanError
+from gendan.findings import Report
+from gendan.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file
 
 AS_OF = dt.date(2026, 11, 27)
 REPO = Path(__file__).resolve().parents[1]
@@ -260,7 +261,7 @@ def assert_kept(before: Path, after: Path, marked: set[str]) -> set[str]:
 # ----------------------------------------------------------------------------- the tests
 
 
-def _marked_sheets(report) -> set[str]:  # type: ignore[no-untyped-def]
+def _marked_sheets(report: Report) -> set[str]:
     return {f.sheet for f in report.findings if f.cell}
 
 
@@ -308,6 +309,7 @@ def _run(book: Path, tmp_path: Path) -> None:
         assert c.get(name) == data, f"{name} differs after annotate + clear"
 
 
+@pytest.mark.slow  # ~10 books, each annotated and compared part by part: ~1 min in all
 @pytest.mark.parametrize("name", REAL)
 def test_annotate_keeps_everything_realworld(
     books: dict[str, Path], tmp_path: Path, name: str
@@ -317,6 +319,7 @@ def test_annotate_keeps_everything_realworld(
     _run(books[name], tmp_path)
 
 
+@pytest.mark.slow  # every corpus book annotated and compared part by part: minutes in all
 @pytest.mark.parametrize("name", CORPUS)
 def test_annotate_keeps_everything_corpus(
     corpus_books: dict[str, Path], tmp_path: Path, name: str
@@ -398,7 +401,7 @@ def test_control_characters_in_cells_and_messages(books: dict[str, Path], tmp_pa
                 expected=bad,
             )
         ]
-    )  # type: ignore[arg-type]
+    )
     out = tmp_path / "cc.xlsx"
     annotate_package(src, out, report, data, "en")
     parts = _parts(out)

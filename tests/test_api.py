@@ -11,7 +11,7 @@ ENGINE_MODULES = ["gendan.check", "gendan.tables", "gendan.reader", "gendan.chec
                   "gendan.schema", "gendan.values", "gendan.terms", "gendan.findings", "gendan.plan", "gendan.cli"]
 
 
-def test_public_api():
+def test_public_api() -> None:
     assert sorted(gendan.__all__) == sorted([
         "Finding", "GendanError", "InputError", "PaymentTerms", "Report", "SchemaError", "SheetGrid",
         "WorkbookData", "check_data", "check_workbook", "due_date", "load_schema", "parse_terms"])
@@ -19,7 +19,7 @@ def test_public_api():
         assert getattr(gendan, name) is not None
 
 
-def test_engine_never_imports_excel_libraries():
+def test_engine_never_imports_excel_libraries() -> None:
     code = ("import sys\n" + "".join(f"import {m}\n" for m in ENGINE_MODULES) +
             "bad = [m for m in ('xlwings', 'openpyxl') if m in sys.modules]\nprint(','.join(bad))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from factory import CUSTOMERS, PRODUCTS, clean_order
+from factory import CUSTOMERS, PRODUCTS, active_sheet, clean_order
 
 from gendan.check import check_workbook
 from gendan.cli import main
@@ -99,7 +99,7 @@ def _codes(report: Any, sheet: str | None = None) -> list[tuple[str, int, str]]:
 
 def _two_years(tmp_path: Path) -> Path:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "2025年"
     _sheet(
         ws,
@@ -181,7 +181,7 @@ def test_overdue_covers_every_master_sheet(
 
 def test_a_hidden_copy_is_named_not_checked(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     _sheet(ws, KEYS, [clean_order(1)])
     old = wb.create_sheet("备份")
@@ -202,7 +202,7 @@ def test_a_hidden_copy_is_named_not_checked(tmp_path: Path) -> None:
 
 def test_reference_sheets_are_found_by_their_headers(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "订单"
     _sheet(
         ws,
@@ -232,7 +232,7 @@ def test_a_missing_reference_sheet_says_which_checks_were_skipped(
     tmp_path: Path, lang: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     _sheet(ws, KEYS, [clean_order(1, customer="NOBODY")])
     _refs(wb, products=None)
@@ -248,7 +248,7 @@ def test_a_missing_reference_sheet_says_which_checks_were_skipped(
 
 def test_a_merged_cell_holds_for_every_row_it_covers(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     rows = [clean_order(1), clean_order(2), clean_order(3, amount=5.0), clean_order(4)]
     for r in rows[1:]:
@@ -300,7 +300,7 @@ PAID_TT = dict(
 
 def test_everyday_spellings_are_read(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     rows = [
         clean_order(1, container_type="40RF"),
@@ -387,7 +387,7 @@ def test_docs_refuse_an_order_without_buyer_or_product(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     _sheet(
         ws,
@@ -415,7 +415,7 @@ def test_docs_on_a_book_without_customers_sheet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     _sheet(ws, KEYS, [clean_order(1)])
     _refs(wb, customers=None)
@@ -504,7 +504,7 @@ def test_xls_formula_note_counts_only_formulas_without_a_value(tmp_path: Path) -
 
 def test_a_master_without_a_known_contract_header_is_still_found(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "Sheet1"
     keys = ["customer", "product", "spec", "cartons", "unit_price", "amount", "currency"]
     _sheet(ws, keys, [clean_order(1), clean_order(2, amount=3.0)])
@@ -521,7 +521,7 @@ def test_merges_survive_the_read_in_pieces(tmp_path: Path) -> None:
     from gendan.split_read import SplitReader
 
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     rows = [clean_order(n) for n in range(1, 301)]
     h = _sheet(ws, KEYS, rows, title="ACME 2026")

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 from factory import clean_order, make_data
 
 from gendan.check import check_data
+from gendan.findings import Report
 from gendan.grid import SheetGrid, WorkbookData
 from gendan.reader import read_workbook
 from gendan.schema import load_schema
@@ -17,19 +21,23 @@ from gendan.tables import find_header, locate_sheet
 
 CROSS_ROW = {"duplicate"}  # needs the other rows: not a per-row rule
 
+#: row, cell, code, key, value, expected of one finding
+Flat = tuple[int, str, str, str, str | None, str | None]
 
-def _flat(report):
+
+def _flat(report: Report) -> list[Flat]:
     return sorted((f.row, f.cell, f.code, f.key, f.value, f.expected) for f in report if f.code not in CROSS_ROW
                   and f.sheet == report.stats.get("sheet"))
 
 
-def per_row(data: WorkbookData, as_of: dt.date):
+def per_row(data: WorkbookData, as_of: dt.date) -> list[Flat]:
     """Check each master row on its own: header + that row, at its own worksheet row."""
     schema = load_schema()
     master = locate_sheet(data, schema.master, required=True)
+    assert master is not None  # required: a missing sheet raises
     hi, _ = find_header(master, schema.master)
     header = master.rows[hi]
-    found = []
+    found: list[Flat] = []
     for i in range(hi + 1, len(master.rows)):
         row = master.rows[i]
         if not any(v not in (None, "") for v in row):
@@ -42,7 +50,7 @@ def per_row(data: WorkbookData, as_of: dt.date):
     return sorted(found)
 
 
-def test_sample_columnar_equals_row_by_row():
+def test_sample_columnar_equals_row_by_row() -> None:
     import tempfile
     from pathlib import Path
 
@@ -57,7 +65,7 @@ def test_sample_columnar_equals_row_by_row():
     assert len(_flat(whole)) > 15  # the sample's planted defects are in there
 
 
-MUTATIONS = [
+MUTATIONS: list[tuple[str, Callable[[dict[str, Any], random.Random], Any]]] = [
     ("amount", lambda r, rng: r["amount"] + rng.choice([1.0, -0.5, 100.0])),
     ("cartons", lambda r, rng: rng.choice(["1,100", "1100 箱", 0, -5, 1100.5])),
     ("net_weight_kg", lambda r, rng: r["net_weight_kg"] * rng.choice([0.9, 1.002, 1.1])),
@@ -79,7 +87,7 @@ MUTATIONS = [
 ]
 
 
-def _random_orders(rng: random.Random, n: int) -> list[dict]:
+def _random_orders(rng: random.Random, n: int) -> list[dict[str, Any]]:
     """``n`` clean orders, each with up to four random mutations from MUTATIONS."""
     orders = []
     for i in range(1, n + 1):
@@ -90,7 +98,7 @@ def _random_orders(rng: random.Random, n: int) -> list[dict]:
     return orders
 
 
-def test_randomised_sheets_columnar_equals_row_by_row():
+def test_randomised_sheets_columnar_equals_row_by_row() -> None:
     rng = random.Random(20261127)
     for _sheet in range(6):
         data = make_data(_random_orders(rng, 25))
@@ -99,7 +107,7 @@ def test_randomised_sheets_columnar_equals_row_by_row():
         assert _flat(whole) == per_row(data, as_of)
 
 
-def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch):
+def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole-sheet run with the numpy check digits forced on (they start at 50,000
     numbers) against the one-row run, which never reaches them."""
     from gendan import iso6346

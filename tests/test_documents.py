@@ -8,7 +8,7 @@ import hashlib
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from factory import PRODUCTS, clean_order, make_data, write_xlsx
@@ -16,11 +16,11 @@ from factory import PRODUCTS, clean_order, make_data, write_xlsx
 from gendan.documents import expr
 from gendan.documents.build import DRAFT, ISSUED, MARKER, Order, build_document, sheet_name
 from gendan.documents.check import check_documents, read_block, same
-from gendan.documents.layout import load_layout, parse_layout
+from gendan.documents.layout import Layout, load_layout, parse_layout
 from gendan.errors import InputError, SchemaError
-from gendan.plan import HideColumns, Merge, PageSetup, SetFormula, SetValues
+from gendan.plan import HideColumns, Merge, PageSetup, Plan, SetFormula, SetValues
 from gendan.schema import load_schema
-from gendan.tables import load_tables
+from gendan.tables import Tables, load_tables
 
 NOW = dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
 COMPANY = {
@@ -65,23 +65,26 @@ def book(path: Path, rows: list[dict[str, Any]] | None = None) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tables():  # type: ignore[no-untyped-def]
+def tables() -> Tables:
     data = make_data(orders(), customers=CUSTOMERS, products=PRODUCTS, company=COMPANY)
     return load_tables(data, load_schema())
 
 
 @pytest.fixture(scope="module")
-def layout():  # type: ignore[no-untyped-def]
+def layout() -> Layout:
     return load_layout()
 
 
-def _order(tables, no: str) -> Order:  # type: ignore[no-untyped-def]
+def _order(tables: Tables, no: str) -> Order:
     i = tables.master.find("contract_no", no)
     assert i is not None
     return Order(tables, i)
 
 
-def _at(plan, kind, cell):  # type: ignore[no-untyped-def]
+_A = TypeVar("_A")
+
+
+def _at(plan: Plan, kind: type[_A], cell: str) -> _A:
     found = [a for a in plan.of_type(kind) if getattr(a, "cell", None) == cell]
     assert found, f"no {kind.__name__} at {cell}"
     return found[-1]
@@ -90,7 +93,7 @@ def _at(plan, kind, cell):  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------- layout
 
 
-def test_layout_has_the_seven_documents(layout) -> None:  # type: ignore[no-untyped-def]
+def test_layout_has_the_seven_documents(layout: Layout) -> None:
     assert [d.key for d in layout.documents] == [
         "sales_contract", "shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice",
         "collection_instruction", "bill_of_exchange",
@@ -121,9 +124,14 @@ def test_layout_errors_name_the_place() -> None:
     bad_placeholder = {"documents": [{"key": "x", "cells": [{"at": "A1", "template": "{m.cartons} {cartons}"}]}]}
     with pytest.raises(SchemaError, match="template"):
         parse_layout(bad_placeholder)
+    # a border weight neither applier draws (openpyxl and Excel would disagree, or fail)
+    dashed = {"styles": {"box": {"border": ["top"], "border_style": "dashed"}},
+              "documents": [{"key": "x", "cells": [{"at": "A1", "text": "t", "style": "box"}]}]}
+    with pytest.raises(SchemaError, match="border_style.*dashed"):
+        parse_layout(dashed)
 
 
-def test_adding_a_field_is_a_yaml_edit(tables, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_adding_a_field_is_a_yaml_edit(tables: Tables, tmp_path: Path) -> None:
     text = Path(load_layout().source).read_text(encoding="utf-8")
     marker = "      - {at: A4, to: H4, text: 商业发票, style: title_zh}\n"
     assert marker in text
@@ -170,7 +178,7 @@ def test_calc_has_excel_semantics(text: str, value: Any) -> None:
 # ----------------------------------------------------------------------------- fragments
 
 
-def test_draft_fields_are_index_match_on_the_contract_number(tables, layout) -> None:  # type: ignore[no-untyped-def]
+def test_draft_fields_are_index_match_on_the_contract_number(tables: Tables, layout: Layout) -> None:
     order = _order(tables, "GD26-001")
     sheet = build_document(layout, layout.document("commercial_invoice"), order, DRAFT)
     plan = sheet.plan
@@ -193,7 +201,7 @@ def test_draft_fields_are_index_match_on_the_contract_number(tables, layout) -> 
     assert "'客户'!$B:$B,$Q$4" in buyer
 
 
-def test_issued_sheet_holds_values_and_provenance(tables, layout) -> None:  # type: ignore[no-untyped-def]
+def test_issued_sheet_holds_values_and_provenance(tables: Tables, layout: Layout) -> None:
     sheet = build_document(layout, layout.document("commercial_invoice"), _order(tables, "GD26-001"), ISSUED, NOW)
     plan = sheet.plan
     assert not plan.of_type(SetFormula)
@@ -214,7 +222,7 @@ def test_issued_sheet_holds_values_and_provenance(tables, layout) -> None:  # ty
     assert HideColumns(sheet.sheet, "P:S") in plan.of_type(HideColumns)
 
 
-def test_text_from_cells_stays_text(tables, layout) -> None:  # type: ignore[no-untyped-def]
+def test_text_from_cells_stays_text(tables: Tables, layout: Layout) -> None:
     order = _order(tables, "GD26-002")
     issued = build_document(layout, layout.document("shipping_instruction"), order, ISSUED, NOW)
     assert _at(issued.plan, SetValues, "C33").values == [['=HYPERLINK("http://x","y")']]
@@ -223,7 +231,7 @@ def test_text_from_cells_stays_text(tables, layout) -> None:  # type: ignore[no-
     assert "HYPERLINK" not in f and f.startswith("=IFERROR(IF(INDEX(")
 
 
-def test_lc_number_shows_only_for_lc_orders(tables, layout) -> None:  # type: ignore[no-untyped-def]
+def test_lc_number_shows_only_for_lc_orders(tables: Tables, layout: Layout) -> None:
     inv = layout.document("commercial_invoice")
     lc = build_document(layout, inv, _order(tables, "GD26-002"), ISSUED, NOW)
     assert (lc.values["E7"], lc.values["G7"]) == ("信用证号 L/C No.:", "LC0002")
@@ -231,7 +239,7 @@ def test_lc_number_shows_only_for_lc_orders(tables, layout) -> None:  # type: ig
     assert (dp.values["E7"], dp.values["G7"]) == (None, None)
 
 
-def test_packing_list_has_a_row_per_container(tables, layout) -> None:  # type: ignore[no-untyped-def]
+def test_packing_list_has_a_row_per_container(tables: Tables, layout: Layout) -> None:
     sheet = build_document(layout, layout.document("packing_list"), _order(tables, "GD26-002"), ISSUED, NOW)
     v = sheet.values
     assert (v["B16"], v["B17"]) == ("CSQU3054383", "MSKU1234565")
@@ -246,7 +254,7 @@ def test_packing_list_has_a_row_per_container(tables, layout) -> None:  # type: 
     assert 'REPT(" ",99)),100,99)' in f and '"/"' in f
 
 
-def test_collection_instruction_is_for_dp_and_da_only(tables, layout) -> None:  # type: ignore[no-untyped-def]
+def test_collection_instruction_is_for_dp_and_da_only(tables: Tables, layout: Layout) -> None:
     doc = layout.document("collection_instruction")
     assert doc.applies(_order(tables, "GD26-001").method)
     assert not doc.applies(_order(tables, "GD26-002").method)
@@ -258,7 +266,7 @@ def test_collection_instruction_is_for_dp_and_da_only(tables, layout) -> None:  
     assert v["C15"] == "SAY US DOLLARS TWENTY-FIVE THOUSAND EIGHT HUNDRED FIFTY ONLY"
 
 
-def test_page_is_one_a4_page_wide(tables, layout) -> None:  # type: ignore[no-untyped-def]
+def test_page_is_one_a4_page_wide(tables: Tables, layout: Layout) -> None:
     for doc in layout.documents:
         sheet = build_document(layout, doc, _order(tables, "GD26-001"), DRAFT)
         (ps,) = sheet.plan.of_type(PageSetup)
@@ -276,7 +284,7 @@ def test_sheet_names_are_safe() -> None:
 # ----------------------------------------------------------------------------- applier
 
 
-def test_apply_openpyxl_keeps_text_and_page_setup(tables, layout, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_apply_openpyxl_keeps_text_and_page_setup(tables: Tables, layout: Layout, tmp_path: Path) -> None:
     import openpyxl
 
     from gendan.apply_openpyxl import apply_plan
@@ -290,7 +298,8 @@ def test_apply_openpyxl_keeps_text_and_page_setup(tables, layout, tmp_path) -> N
     assert ws["C33"].value == '=HYPERLINK("http://x","y")' and ws["C33"].data_type == "s"
     assert "C33:H34" in {str(r) for r in ws.merged_cells.ranges}
     assert ws.column_dimensions["P"].hidden
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    setup = ws.sheet_properties.pageSetUpPr
+    assert ws.page_setup.fitToWidth == 1 and setup is not None and setup.fitToPage
     assert ws.page_setup.paperSize == 9
     assert ws.print_area == f"'{sheet.sheet}'!$A$1:$H${sheet.last_row}"
     assert round(ws.page_margins.left * 2.54, 2) == layout.margins_cm[0]
@@ -299,7 +308,7 @@ def test_apply_openpyxl_keeps_text_and_page_setup(tables, layout, tmp_path) -> N
 # ----------------------------------------------------------------------------- generate
 
 
-def test_generate_adds_sheets_and_leaves_the_input_alone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_generate_adds_sheets_and_leaves_the_input_alone(tmp_path: Path) -> None:
     import openpyxl
 
     from gendan.documents import generate
@@ -327,7 +336,7 @@ def test_generate_adds_sheets_and_leaves_the_input_alone(tmp_path) -> None:  # t
     assert wb2["发票-GD26-001"]["G15"].value == 25850
 
 
-def test_generate_refuses_unknown_orders_and_odd_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_generate_refuses_unknown_orders_and_odd_files(tmp_path: Path) -> None:
     from gendan.documents import generate
 
     src = book(tmp_path / "master.xlsx")
@@ -367,7 +376,7 @@ def _check(path: Path) -> list[Any]:
     return check_documents(data, load_tables(data, schema), schema)
 
 
-def test_issued_documents_agree_until_the_master_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_issued_documents_agree_until_the_master_changes(tmp_path: Path) -> None:
     from gendan.documents import generate
 
     src = book(tmp_path / "master.xlsx")
@@ -388,11 +397,12 @@ def test_issued_documents_agree_until_the_master_changes(tmp_path) -> None:  # t
     f = next(f for f in _check(changed) if f.sheet == "发票-GD26-001" and f.key == "unit_price")
     assert (f.cell, f.value, f.expected, f.contract_no) == ("F15", "23.50", "25", "GD26-001")
     t = load_tables(make_data(orders(), customers=CUSTOMERS, products=PRODUCTS, company=COMPANY), load_schema())
-    assert (f.ref_sheet, f.ref_cell) == ("工作序列表", t.master.cell("unit_price", t.master.find("contract_no", "GD26-001")))
+    i = t.master.find("contract_no", "GD26-001")
+    assert i is not None and (f.ref_sheet, f.ref_cell) == ("工作序列表", t.master.cell("unit_price", i))
     assert "25" in f.message_zh and "单价" in f.message_zh and "Unit Price" in f.message_en
 
 
-def test_hand_edited_issued_cell_is_a_mismatch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_hand_edited_issued_cell_is_a_mismatch(tmp_path: Path) -> None:
     import openpyxl
 
     from gendan.documents import generate
@@ -406,7 +416,7 @@ def test_hand_edited_issued_cell_is_a_mismatch(tmp_path) -> None:  # type: ignor
     assert found == [("D17", "cartons_per_container[2]", "1,000", "1,100")]
 
 
-def test_drafts_are_not_compared(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_are_not_compared(tmp_path: Path) -> None:
     from gendan.documents import generate
 
     out = generate(book(tmp_path / "m.xlsx"), tmp_path / "d.xlsx", orders=["GD26-001"]).out
@@ -414,7 +424,7 @@ def test_drafts_are_not_compared(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert [f for f in _check(changed) if f.code == "doc-mismatch"] == []
 
 
-def test_doc_missing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_doc_missing(tmp_path: Path) -> None:
     from gendan.documents import generate
 
     rows = orders()
@@ -451,7 +461,7 @@ def test_check_path_does_not_import_openpyxl() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_an_issued_document_of_a_deleted_order_is_a_mismatch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_issued_document_of_a_deleted_order_is_a_mismatch(tmp_path: Path) -> None:
     from gendan.documents import generate
 
     out = generate(book(tmp_path / "m.xlsx"), tmp_path / "i.xlsx", orders=["GD26-003"], issue=True,
@@ -464,7 +474,7 @@ def test_an_issued_document_of_a_deleted_order_is_a_mismatch(tmp_path) -> None: 
 # ----------------------------------------------------------------------------- grafting
 
 
-def test_graft_keeps_every_part_of_the_package(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_graft_keeps_every_part_of_the_package(tmp_path: Path) -> None:
     import zipfile
 
     from gendan.documents import generate
@@ -524,7 +534,7 @@ def test_merge_styles_appends_and_remaps() -> None:
     assert '<xf numFmtId="165" fontId="1" fillId="1" borderId="1" xfId="0"/>' in out
 
 
-def test_pdf_without_libreoffice_says_what_to_install(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_without_libreoffice_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gendan.recalc
     import gendan.render_pdf
     from gendan.documents import generate

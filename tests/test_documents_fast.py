@@ -51,6 +51,7 @@ def _compare(a: dict[str, Any], b: dict[str, Any]) -> None:
         assert a["sheets"][name] == b["sheets"][name], name
 
 
+@pytest.mark.slow  # every document of the sample made twice and compared cell by cell: minutes
 @pytest.mark.parametrize("issue", [False, True])
 def test_fast_path_equals_per_order_path_on_the_sample(issue: bool, tmp_path: Path) -> None:
     slow, fast = _both(ROOT / "xlsx" / "sample.xlsx", tmp_path, all=True, issue=issue)

@@ -21,7 +21,7 @@ from test_documents import COMPANY, NOW
 
 from gendan.documents import expr
 from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
-from gendan.documents.layout import load_layout
+from gendan.documents.layout import Layout, load_layout
 from gendan.plan import SetFormula
 from gendan.schema import load_schema
 from gendan.tables import Tables, load_tables
@@ -87,7 +87,7 @@ def t() -> Tables:
 
 
 @pytest.fixture(scope="module")
-def layout():  # type: ignore[no-untyped-def]
+def layout() -> Layout:
     return load_layout()
 
 
@@ -97,7 +97,7 @@ def order(t: Tables, n: int) -> Order:
     return Order(t, i)
 
 
-def doc(t: Tables, layout, key: str, n: int, status: str = ISSUED) -> DocumentSheet:  # type: ignore[no-untyped-def]
+def doc(t: Tables, layout: Layout, key: str, n: int, status: str = ISSUED) -> DocumentSheet:
     return build_document(layout, layout.document(key), order(t, n), status, NOW)
 
 
@@ -141,7 +141,7 @@ def test_text_functions_evaluate_as_excel_would() -> None:
 # ----------------------------------------------------------------------------- per document
 
 
-def test_shipping_instruction_carries_the_booking(t, layout) -> None:  # type: ignore[no-untyped-def]
+def test_shipping_instruction_carries_the_booking(t: Tables, layout: Layout) -> None:
     v = doc(t, layout, "shipping_instruction", 2).values
     o = order(t, 2)
     assert (v["C21"], v["C22"]) == (o.m("consignee"), o.m("notify_party"))
@@ -157,7 +157,7 @@ def test_shipping_instruction_carries_the_booking(t, layout) -> None:  # type: i
     assert fob["C22"] == CUSTOMERS[0]["notify_party"]
 
 
-def test_what_is_missing_shows_as_missing(t, layout) -> None:  # type: ignore[no-untyped-def]
+def test_what_is_missing_shows_as_missing(t: Tables, layout: Layout) -> None:
     missing = layout.missing_text
     si = doc(t, layout, "shipping_instruction", 4)
     assert [si.values[a] for a in ("C21", "C19", "G19", "C15", "H15")] == [missing] * 5
@@ -171,7 +171,7 @@ def test_what_is_missing_shows_as_missing(t, layout) -> None:  # type: ignore[no
     assert (ci["C13"], ci["H13"]) == (CUSTOMERS[0]["collecting_bank_address"], "BMRIIDJA")
 
 
-def test_packing_list_from_the_real_containers(t, layout) -> None:  # type: ignore[no-untyped-def]
+def test_packing_list_from_the_real_containers(t: Tables, layout: Layout) -> None:
     v = doc(t, layout, "packing_list", 2).values
     assert (v["B16"], v["C16"], v["D16"]) == ("CSQU3054383", "TH001", 1200.0)
     assert (v["B17"], v["C17"], v["D17"]) == ("MSKU1234565", "TH002", 1000.0)  # as loaded, not 1100 each
@@ -184,7 +184,7 @@ def test_packing_list_from_the_real_containers(t, layout) -> None:  # type: igno
     assert garlic["C18"].startswith("1400 MESH BAGS ONLY") and garlic["C16"] == "SEAL001"
 
 
-def test_shipping_advice_eta_waybill_and_insurance(t, layout) -> None:  # type: ignore[no-untyped-def]
+def test_shipping_advice_eta_waybill_and_insurance(t: Tables, layout: Layout) -> None:
     cif = doc(t, layout, "shipping_advice", 3).values
     assert (cif["C21"], cif["G21"], cif["C23"]) == (D(2026, 3, 30), 57.2, "SEAL003")
     assert cif["C25"] == "已由 DHL 寄出 SENT BY DHL, WAYBILL NO. 1234567890"
@@ -194,7 +194,7 @@ def test_shipping_advice_eta_waybill_and_insurance(t, layout) -> None:  # type: 
     assert cfr["C25"] == "经银行寄送 THROUGH THE BANKS"
 
 
-def test_lc_invoice_names_the_credit(t, layout) -> None:  # type: ignore[no-untyped-def]
+def test_lc_invoice_names_the_credit(t: Tables, layout: Layout) -> None:
     sheet = doc(t, layout, "commercial_invoice", 2)
     v = sheet.values
     assert (v["G7"], v["C13"], v["G13"]) == ("LC0002", ISSUER, D(2026, 3, 6))
@@ -206,7 +206,7 @@ def test_lc_invoice_names_the_credit(t, layout) -> None:  # type: ignore[no-unty
     assert dp["B15"].startswith("Garlic 5.0CM\n")
 
 
-def test_contract_clauses(t, layout) -> None:  # type: ignore[no-untyped-def]
+def test_contract_clauses(t: Tables, layout: Layout) -> None:
     v = doc(t, layout, "sales_contract", 2).values
     assert v["C21"] == "PARTIAL SHIPMENTS NOT ALLOWED; TRANSHIPMENT ALLOWED"
     assert "5% MORE OR LESS" in v["C24"] and "CIETAC" in v["C31"] and "CHINA CUSTOMS" in v["C30"]
@@ -229,7 +229,7 @@ def test_contract_clauses(t, layout) -> None:  # type: ignore[no-untyped-def]
       "DRAWN UNDER CONTRACT NO. GD26-004, INVOICE NO. INV26-004, FOR COLLECTION, DOCUMENTS AGAINST ACCEPTANCE (D/A)"),
      (2, "AT 90 DAYS AFTER B/L DATE", ISSUER, f"DRAWN UNDER {ISSUER} L/C NO. LC0002 DATED 2026-03-06")],
 )
-def test_bill_of_exchange(t, layout, n: int, tenor: str, drawee: str, drawn: str) -> None:  # type: ignore[no-untyped-def]
+def test_bill_of_exchange(t: Tables, layout: Layout, n: int, tenor: str, drawee: str, drawn: str) -> None:
     sheet = doc(t, layout, "bill_of_exchange", n)
     f = fields(sheet)
     o = order(t, n)
@@ -248,7 +248,7 @@ def test_bill_of_exchange(t, layout, n: int, tenor: str, drawee: str, drawn: str
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
-def test_every_document_of_an_order_says_the_same(t, layout, n: int) -> None:  # type: ignore[no-untyped-def]
+def test_every_document_of_an_order_says_the_same(t: Tables, layout: Layout, n: int) -> None:
     """What a bank compares between the documents it is given: one goods description,
     marks, quantity, weights, B/L number, L/C number and amount wherever they appear."""
     o = order(t, n)
@@ -295,7 +295,7 @@ def test_every_document_of_an_order_says_the_same(t, layout, n: int) -> None:  #
         assert set(cbm.values()) == {o.m("measurement_cbm")}, cbm
 
 
-def test_issued_bill_of_exchange_is_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_issued_bill_of_exchange_is_checked(tmp_path: Path) -> None:
     import openpyxl
 
     from gendan.documents import generate
@@ -315,6 +315,7 @@ def test_issued_bill_of_exchange_is_checked(tmp_path) -> None:  # type: ignore[n
     assert check(out) == []
     t = load_tables(read_workbook(out), load_schema())
     i = t.master.find("contract_no", "GD26-002")
+    assert i is not None
     wb = openpyxl.load_workbook(out)
     ws = wb[t.master.sheet]
     ws[t.master.cell("issuing_bank", i)] = "KASIKORNBANK PCL"
@@ -335,7 +336,7 @@ def _script(path: Path, out: str) -> str:
     return str(path)
 
 
-def test_cjk_font_is_found_or_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cjk_font_is_found_or_named(tmp_path: Path) -> None:
     from gendan.render_pdf import cjk_font_available
 
     if os.name != "posix" or not Path("/bin/sh").exists():  # pragma: no cover
@@ -351,7 +352,7 @@ def test_cjk_font_is_found_or_named(tmp_path) -> None:  # type: ignore[no-untype
     assert cjk_font_available("", font_dirs=[str(empty)])
 
 
-def test_pdf_without_a_chinese_font_stops_with_the_package_to_install(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_without_a_chinese_font_stops_with_the_package_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gendan.recalc
     import gendan.render_pdf
     from gendan.cli import main
@@ -366,7 +367,7 @@ def test_pdf_without_a_chinese_font_stops_with_the_package_to_install(tmp_path, 
     assert not (tmp_path / "pdf").exists() or not any((tmp_path / "pdf").iterdir())
 
 
-def test_cjk_message(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cjk_message(capsys: pytest.CaptureFixture[str]) -> None:
     from gendan.render_pdf import CJKFontMissing
 
     exc = CJKFontMissing()

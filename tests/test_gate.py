@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
+import make_corpus
 
-from gendan.errors import SchemaError, UnreadableWorkbook  # noqa: E402
-from gendan.gate import (  # noqa: E402
+from gendan.errors import SchemaError, UnreadableWorkbook
+from gendan.gate import (
     NOTE_MESSAGES,
     GateRefusal,
     Limits,
@@ -291,7 +291,12 @@ SHEET = (
 )
 
 
-def _scan(data: bytes, sizes: list[int]) -> tuple:
+#: rows, cols, first row, first col, formulas, formulas without value, the first of them,
+#: error cells, the first of them: what the scanner learned about one sheet
+Facts = tuple[int, int, int, int, int, int, str | None, int, str | None]
+
+
+def _scan(data: bytes, sizes: list[int]) -> Facts:
     sc = _XlsxScanner("S", "p")
     i = 0
     k = 0
@@ -317,6 +322,7 @@ def test_scanner_is_chunking_invariant(sizes: list[int]) -> None:
     assert _scan(SHEET, sizes) == _scan(SHEET, [])
 
 
+@pytest.mark.slow  # 60 chunkings of the sheet through the byte-level scanner: ~30 s
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=1, max_value=64), min_size=1, max_size=8))
 def test_slow_path_is_chunking_invariant(sizes: list[int]) -> None:
@@ -426,7 +432,7 @@ def _big_sheet(
     )
 
 
-def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
+def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple[Facts, int]:
     """Scanner facts with the claim path on or off (off = every block exact)."""
     import gendan.gate as gate
 
@@ -437,9 +443,9 @@ def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
         calls = 0
         original = sc._claimed_block
 
-        def counting(*a: object) -> bool:
+        def counting(data: bytes, start: int, end: int) -> bool:
             nonlocal calls
-            ok = original(*a)  # type: ignore[arg-type]
+            ok = original(data, start, end)
             calls += ok
             return ok
 
@@ -449,7 +455,7 @@ def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
         s = sc.finish()[0]
     finally:
         gate._CLAIM_MIN_BLOCK = saved
-    facts = (s.rows, s.cols, s.first_row, s.first_col, s.formulas, s.formulas_without_value,
+    facts: Facts = (s.rows, s.cols, s.first_row, s.first_col, s.formulas, s.formulas_without_value,
              s.first_formula_without_value, s.error_cells, s.first_error_cell)  # fmt: skip
     return facts, calls
 

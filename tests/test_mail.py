@@ -14,6 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from factory import CUSTOMERS, active_sheet, clean_order, make_data, write_xlsx
 
 from gendan.cli import main
 from gendan.errors import InputError
@@ -23,7 +24,6 @@ from gendan.render_pdf import cjk_font_available
 from gendan.sample import AS_OF, build_sample
 from gendan.schema import load_schema
 from gendan.tables import load_tables
-from tests.factory import CUSTOMERS, clean_order, make_data, write_xlsx
 
 D = dt.date
 SCHEMA = load_schema()
@@ -154,7 +154,7 @@ def test_cell_text_is_escaped_in_html_and_cannot_inject_headers() -> None:
         orders=["GD26-001"],
     )
     msg = parse(d.as_bytes())
-    assert msg["Bcc"] is None and len(msg.get_all("Subject")) == 1
+    assert msg["Bcc"] is None and len(msg.get_all("Subject") or []) == 1
     assert "\n" not in msg["Subject"] and "Bcc: x@y.z" in msg["Subject"]  # kept as text, one line
     assert [a.addr_spec for a in msg["To"].addresses] == ["wang@segar.example.id"]
     _, html = parts(msg)
@@ -241,7 +241,7 @@ def test_statement_of_account_balances_and_attaches_xlsx() -> None:
     assert "期末余额 USD: 41,700.00" in text and "41,700.00" in html  # 15,850 + 25,850 + 0
     (att,) = list(msg.iter_attachments())
     assert att.get_filename() == "statement-PT_SEGAR-2026-06-01.xlsx"
-    ws = openpyxl.load_workbook(io.BytesIO(att.get_content())).active
+    ws = active_sheet(openpyxl.load_workbook(io.BytesIO(att.get_content())))
     assert [ws.cell(row=r, column=1).value for r in (2, 3, 4)] == [
         "GD26-001",
         "GD26-002",

@@ -14,10 +14,11 @@ import pytest
 from factory import clean_order, make_data, write_xlsx
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from gendan.check import check_data
 from gendan.errors import OutputError
-from gendan.findings import Finding, Report
+from gendan.findings import Finding, Report, Severity
 from gendan.grid import SheetGrid, WorkbookData
 from gendan.marks import (
     LEDGER_HEADER,
@@ -43,7 +44,7 @@ RED, YELLOW = SEVERITY_FILL["error"], SEVERITY_FILL["warning"]
 
 
 def _finding(
-    code: str, cell: str, severity: str = "error", sheet: str = MASTER, row: int = 4
+    code: str, cell: str, severity: Severity = "error", sheet: str = MASTER, row: int = 4
 ) -> Finding:
     return Finding(
         code=code,
@@ -51,7 +52,7 @@ def _finding(
         sheet=sheet,
         cell=cell,
         row=row,
-        key="amount",  # type: ignore[arg-type]
+        key="amount",
         value="1",
         expected="2",
     )
@@ -180,7 +181,7 @@ def test_restore_only_where_the_mark_is_still_there() -> None:
 
 
 def test_ledger_rows_skip_nonsense() -> None:
-    rows = [
+    rows: list[list[object]] = [
         list(LEDGER_HEADER),
         [MASTER, "a1", RED, None],
         ["", "B1", RED, ""],
@@ -204,7 +205,7 @@ def test_marks_module_does_not_import_openpyxl() -> None:
 # ----------------------------------------------------------------------------- files
 
 
-def _fill(ws, ref: str) -> str | None:  # type: ignore[no-untyped-def]
+def _fill(ws: Worksheet, ref: str) -> str | None:
     f = ws[ref].fill
     return norm_color(f.fgColor.rgb) if f.fill_type == "solid" else None
 

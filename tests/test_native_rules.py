@@ -10,6 +10,7 @@ import shutil
 import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import openpyxl
 import pytest
@@ -28,13 +29,13 @@ from gendan.native_patch import (
     typed_checks,
     write_rules,
 )
-from gendan.native_rules import MAX_FORMULA, ON, build_rules, template_layout
+from gendan.native_rules import MAX_FORMULA, ON, RuleSet, build_rules, template_layout
 from gendan.safe_write import package_inventory, parts_lost
 from gendan.sample import build_sample
 from gendan.schema import load_schema
 
 sys.path.insert(0, str(Path(__file__).parent))
-from factory import clean_order, make_data, write_xlsx  # noqa: E402
+from factory import clean_order, make_data, write_xlsx
 
 SCHEMA = load_schema()
 #: functions of Excel 2010 the rules may use; anything else (LET, LAMBDA, XLOOKUP, FILTER,
@@ -60,7 +61,7 @@ def ruled(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _all_formulas(rs) -> list[str]:  # type: ignore[no-untyped-def]
+def _all_formulas(rs: RuleSet) -> list[str]:
     typed, lists = typed_checks(rs.schema)
     return ([rs.cf_formula(r) for r in rs.rules] + [v.formula for v in rs.validations(typed, lists)]
             + list(rs.names.values()) + list(rs.helper.values()))
@@ -133,7 +134,7 @@ def test_the_patch_changes_nothing_else(sample: Path, ruled: Path) -> None:
     wb = openpyxl.load_workbook(ruled)
     assert LEGEND_SHEET in wb.sheetnames and wb["_gendan"].sheet_state == "hidden"
     legend = [c for row in wb[LEGEND_SHEET].iter_rows(values_only=True) for c in row if c]
-    assert legend[0].startswith("跟单 gendan") and {"amount-mismatch", "overdue", "doc-mismatch"} <= set(legend)
+    assert isinstance(legend[0], str) and legend[0].startswith("跟单 gendan") and {"amount-mismatch", "overdue", "doc-mismatch"} <= set(legend)
     helper = wb["_gendan"]
     assert helper["B1"].value == "gd_t" and helper["A1"].value.startswith("跟单 gendan")
     assert any(ON in (r.formula or [""])[0] for cf in wb.worksheets[0].conditional_formatting for r in cf.rules)
@@ -142,7 +143,8 @@ def test_the_patch_changes_nothing_else(sample: Path, ruled: Path) -> None:
 def test_a_second_run_replaces_the_first_and_keeps_the_users(sample: Path, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(sample)
     ws = wb.worksheets[0]
-    ws.conditional_formatting.add("A4:A20", FormulaRule(formula=['$A4="YGO26-001"'], fill=PatternFill("solid", bgColor="00FF00")))
+    users = FormulaRule(formula=['$A4="YGO26-001"'], fill=PatternFill("solid", bgColor="00FF00"))  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
+    ws.conditional_formatting.add("A4:A20", users)
     dv = DataValidation(type="list", formula1='"USD,EUR"', allow_blank=True)
     dv.add("P4:P200")  # the user's own currency list
     ws.add_data_validation(dv)
@@ -223,8 +225,9 @@ def test_disabled_codes_and_changed_settings_follow_the_schema(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("module", [native_rules_module, native_patch_module])
-def test_source_has_no_header_or_enum_literals(module: object) -> None:
-    source = Path(module.__file__).read_text(encoding="utf-8")  # type: ignore[attr-defined]
+def test_source_has_no_header_or_enum_literals(module: ModuleType) -> None:
+    assert module.__file__ is not None
+    source = Path(module.__file__).read_text(encoding="utf-8")
     literals = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     names: set[str] = set()
     for spec in SCHEMA.sheets.values():

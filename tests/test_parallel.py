@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from test_columnar_vs_row import _random_orders
 from gendan import parallel
 from gendan.check import _all_findings
 from gendan.checks.base import Context
+from gendan.findings import Finding
+from gendan.grid import WorkbookData
 from gendan.reader import read_workbook
 from gendan.schema import load_schema
 from gendan.tables import load_tables
@@ -27,12 +30,12 @@ linux_fork = pytest.mark.skipif(
 )
 
 
-def _ctx(data, as_of: dt.date) -> Context:
+def _ctx(data: WorkbookData, as_of: dt.date) -> Context:
     schema = load_schema()
     return Context(tables=load_tables(data, schema), schema=schema, as_of=as_of)
 
 
-def _both(ctx: Context) -> tuple[list, list]:
+def _both(ctx: Context) -> tuple[list[Finding], list[Finding]]:
     return _all_findings(ctx, fork_rows=0), _all_findings(ctx, fork_rows=10**9)
 
 
@@ -58,7 +61,9 @@ def test_fork_call_returns_the_childs_result_and_none_on_failure() -> None:
     parent = os.getpid()
     wait = parallel.fork_call(lambda: ("child", os.getpid()))
     assert wait is not None
-    who, pid = wait()
+    got = wait()
+    assert got is not None
+    who, pid = got
     assert who == "child" and pid != parent
 
     def boom() -> None:
@@ -73,7 +78,7 @@ def test_a_failing_child_costs_time_not_findings(monkeypatch: pytest.MonkeyPatch
     ctx = _ctx(read_workbook(REPO / "xlsx" / "sample.xlsx"), dt.date(2026, 11, 27))
     single = _all_findings(ctx, fork_rows=10**9)
 
-    def failed_child(fn):
+    def failed_child(fn: Callable[[], object]) -> Callable[[], None]:
         return lambda: None
 
     monkeypatch.setattr(parallel, "fork_call", failed_child)
@@ -102,7 +107,7 @@ def test_no_fork_while_other_threads_run() -> None:
         t.join()
 
 
-def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from gendan.cli import main
 
     monkeypatch.setitem(parallel._STATE, "enabled", True)

@@ -16,7 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles import Font as XFont
 
-from gendan.findings import Finding, Report
+from gendan.findings import Finding, Report, Severity
 from gendan.marks import (
     LEDGER_SHEET,
     NOTE_PREFIX,
@@ -36,7 +36,7 @@ RED = SEVERITY_FILL["error"]
 
 
 def _finding(
-    cell: str, sheet: str = MASTER, code: str = "amount-mismatch", severity: str = "error"
+    cell: str, sheet: str = MASTER, code: str = "amount-mismatch", severity: Severity = "error"
 ) -> Finding:
     return Finding(
         code=code,
@@ -47,7 +47,7 @@ def _finding(
         key="amount",
         value="1",
         expected="2",
-    )  # type: ignore[arg-type]
+    )
 
 
 def _part(path: Path, sheet: str) -> bytes:
@@ -256,8 +256,9 @@ def test_sheet_cells_find_rows_and_cells_with_and_without_references() -> None:
         b'<row><c><v>1</v></c><c s="5"><v>2</v></c></row></sheetData></worksheet>'
     )
     sc = SheetCells(xml)
-    assert sc.cell(2, 1).s == 3 and sc.cell(2, 3).s is None and sc.cell(2, 2) is None  # type: ignore[union-attr]
-    assert sc.cell(3, 2).s == 5  # type: ignore[union-attr]  # row 3 and column B implied by order
+    a2, c2, b3 = sc.cell(2, 1), sc.cell(2, 3), sc.cell(3, 2)  # row 3, column B: implied by order
+    assert a2 is not None and c2 is not None and b3 is not None and sc.cell(2, 2) is None
+    assert a2.s == 3 and c2.s is None and b3.s == 5
 
 
 def test_in_place_keeps_a_byte_identical_backup(book: Path, tmp_path: Path) -> None:

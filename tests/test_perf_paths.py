@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +22,9 @@ from factory import clean_order, make_data
 
 from gendan import iso6346
 from gendan.checks import cells, orders, payments
-from gendan.checks.base import Context
+from gendan.checks.base import Context, reference_tables
 from gendan.findings import Finding
+from gendan.grid import WorkbookData
 from gendan.normalize import norm
 from gendan.receivables import receivables_book, unsettled_lines
 from gendan.schema import load_schema
@@ -50,7 +52,7 @@ def ref_required(ctx: Context) -> Iterator[Finding]:
             return [method[i] in couriers and reached[i] for i in range(t.n)]
         return reached if cond.stage is not None else [False] * t.n
 
-    for t in cells.reference_tables(ctx):
+    for t in reference_tables(ctx):
         couriers = cells.courier_values(t)
         for col in t.spec.columns:
             if not (col.required or col.required_when):
@@ -222,7 +224,7 @@ MUTATIONS: list[tuple[str, Any]] = [
 ]
 
 
-def random_data(rng: random.Random, n: int):  # type: ignore[no-untyped-def]
+def random_data(rng: random.Random, n: int) -> WorkbookData:
     rows = []
     for k in range(1, n + 1):
         o = clean_order(k, container_nos=rng.choice(CONTAINERS[:3]))
@@ -232,12 +234,12 @@ def random_data(rng: random.Random, n: int):  # type: ignore[no-untyped-def]
     return make_data(rows)
 
 
-def _flat(found: Iterator[Finding]) -> list[tuple[Any, ...]]:
+def _flat(found: Iterable[Finding]) -> list[tuple[Any, ...]]:
     return [(f.code, f.sheet, f.cell, f.row, f.contract_no, f.value, f.expected, f.reason, f.params) for f in found]
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_fast_rules_equal_their_plain_versions(seed, monkeypatch):
+def test_fast_rules_equal_their_plain_versions(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(1000 + seed)
     if seed % 2:
         monkeypatch.setattr(iso6346, "NUMPY_FROM", 0)  # numpy check digits on a small sheet too
@@ -251,7 +253,7 @@ def test_fast_rules_equal_their_plain_versions(seed, monkeypatch):
         assert got == want, fast.__name__
 
 
-def test_the_sample_gives_the_same_findings_both_ways(tmp_path):
+def test_the_sample_gives_the_same_findings_both_ways(tmp_path: Path) -> None:
     from gendan.reader import read_workbook
     from gendan.sample import build_sample
 
@@ -276,7 +278,7 @@ def _random_number(rng: random.Random) -> str:
     return "".join(rng.choice(alphabet) for _ in range(rng.choice([0, 3, 10, 11, 11, 11, 12])))
 
 
-def test_numpy_check_digits_equal_the_plain_ones(monkeypatch):
+def test_numpy_check_digits_equal_the_plain_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(6346)
     numbers = [_random_number(rng) for _ in range(20_000)] + ["CSQU3054383", "CSQU3054384", "MSKU9070323"]
     want = [iso6346.problem(n) for n in numbers]
@@ -290,7 +292,7 @@ def test_numpy_check_digits_equal_the_plain_ones(monkeypatch):
 # ----------------------------------------------------------------------------- typing
 
 
-def test_integer_fast_pass_equals_parse_integer():
+def test_integer_fast_pass_equals_parse_integer() -> None:
     from gendan.tables import _PENDING, _fast_pass
 
     values: list[Any] = [0.0, -0.0, 1.0, 1100.0, 1e20, -5.0, 1100.5, 1.0000000001, float("nan"), float("inf"),
@@ -311,7 +313,7 @@ ODD = ["USD", "usd", " USD ", "美元", "RMB", "CHF", "XXX", "", "  ", "#N/A", 1
 
 
 @pytest.mark.parametrize("key", ["currency", "incoterm", "status", "payment_terms", "container_type"])
-def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch):
+def test_typing_by_distinct_value_equals_cell_by_cell(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import gendan.tables as tables_mod
 
     rng = random.Random(key)
@@ -333,7 +335,7 @@ def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch):
 # ----------------------------------------------------------------------------- the collector
 
 
-def test_collector_is_paused_and_given_back(tmp_path):
+def test_collector_is_paused_and_given_back(tmp_path: Path) -> None:
     from gendan.reader import collector_paused
 
     assert gc.isenabled()
@@ -352,7 +354,7 @@ def test_collector_is_paused_and_given_back(tmp_path):
     assert gc.isenabled()
 
 
-def test_a_big_read_is_frozen_and_the_next_read_unfreezes(tmp_path):
+def test_a_big_read_is_frozen_and_the_next_read_unfreezes(tmp_path: Path) -> None:
     import gendan.reader as reader
 
     before = gc.get_freeze_count()
@@ -366,7 +368,7 @@ def test_a_big_read_is_frozen_and_the_next_read_unfreezes(tmp_path):
     assert gc.get_freeze_count() == 0  # a small stretch freezes nothing
 
 
-def test_split_numbers_shortcut_equals_the_full_split(monkeypatch):
+def test_split_numbers_shortcut_equals_the_full_split(monkeypatch: pytest.MonkeyPatch) -> None:
     import re
 
     rng = random.Random(11)

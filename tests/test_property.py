@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
+import make_corpus
 
-from gendan.check import check_data  # noqa: E402
-from gendan.errors import InputError  # noqa: E402
-from gendan.grid import SheetGrid, WorkbookData  # noqa: E402
-from gendan.schema import load_schema  # noqa: E402
+from gendan.check import check_data
+from gendan.errors import InputError
+from gendan.grid import SheetGrid, WorkbookData
+from gendan.schema import load_schema
 
 HEADER = make_corpus.master_header()
 KEYS = make_corpus.master_keys()
@@ -103,6 +103,7 @@ def test_random_rows_never_crash(rows: list[list[Any]], date1904: bool) -> None:
     _exercise(rows, date1904)
 
 
+@pytest.mark.slow  # 150 full checks of a workbook: ~20 s
 @settings(
     max_examples=150,
     deadline=None,
@@ -190,7 +191,7 @@ def test_random_workbooks_through_reader_and_rules(
         from openpyxl import Workbook
 
         wb = Workbook()
-        ws = wb.active
+        ws = active_sheet(wb)
         ws.title = "工作序列表"
         ws.append(HEADER)
         for r, row in enumerate(rows, start=2):
@@ -216,7 +217,7 @@ def test_random_workbooks_through_reader_and_rules(
 
 import re  # noqa: E402
 
-from factory import clean_order, make_data  # noqa: E402
+from factory import active_sheet, clean_order, make_data  # noqa: E402
 
 from gendan.receivables import add_banking_days  # noqa: E402
 from gendan.values import money  # noqa: E402

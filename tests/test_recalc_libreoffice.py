@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from gendan.documents.gendocs import GenerateResult
 from gendan.recalc import find_soffice
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
@@ -56,7 +57,8 @@ def _eq(got: Any, want: Any) -> bool:
         got = got.date()
     if isinstance(want, int | float) and not isinstance(want, bool):
         return isinstance(got, int | float) and math.isclose(got, want, abs_tol=1e-6)
-    return got == want
+    same: bool = got == want
+    return same
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def generated(sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def generated(sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerateResult, Path]:
     from gendan.documents import generate
     from gendan.recalc import recalculate
 
@@ -89,7 +91,7 @@ def generated(sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
     return result, recalculate(result.out, folder / "recalc")
 
 
-def test_every_document_shows_the_master_values(sample, generated) -> None:  # type: ignore[no-untyped-def]
+def test_every_document_shows_the_master_values(sample: tuple[Path, str], generated: tuple[GenerateResult, Path]) -> None:
     from gendan.documents.build import ISSUED, Order, build_document
     from gendan.documents.layout import load_layout
     from gendan.reader import read_workbook
@@ -105,7 +107,9 @@ def test_every_document_shows_the_master_values(sample, generated) -> None:  # t
             for v in row:
                 assert not (isinstance(v, str) and v.startswith(_ERRORS)), (name, v)
     t = load_tables(read_workbook(path), load_schema())
-    order = Order(t, t.master.find("contract_no", contract))
+    i = t.master.find("contract_no", contract)
+    assert i is not None
+    order = Order(t, i)
     layout = load_layout()
     # every cell LibreOffice computed equals the value Python gives the issued form
     for doc in layout.documents:
@@ -138,7 +142,7 @@ def test_every_document_shows_the_master_values(sample, generated) -> None:  # t
     assert (_at(ci, "C12"), _at(ci, "C17")) == (m("collecting_bank") or order.c("collecting_bank"), m("payment_terms"))
 
 
-def test_a_new_unit_price_flows_into_contract_and_invoice(sample, generated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_unit_price_flows_into_contract_and_invoice(sample: tuple[Path, str], generated: tuple[GenerateResult, Path], tmp_path: Path) -> None:
     import openpyxl
 
     from gendan.reader import read_workbook
@@ -151,6 +155,7 @@ def test_a_new_unit_price_flows_into_contract_and_invoice(sample, generated, tmp
     result, _ = generated
     t = load_tables(read_workbook(result.out), load_schema())
     i = t.master.find("contract_no", contract)
+    assert i is not None
     cartons = t.master.get("cartons", i)
     old = t.master.get("unit_price", i)
     new = round(old + 1.37, 2)
@@ -168,7 +173,7 @@ def test_a_new_unit_price_flows_into_contract_and_invoice(sample, generated, tmp
     assert _at(inv, "C17") == _at(sc, "C15") == amount_in_words_en(amount, cur)
 
 
-def test_pdf_is_one_a4_page_per_document(sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_is_one_a4_page_per_document(sample: tuple[Path, str], tmp_path: Path) -> None:
     import subprocess
 
     from gendan.documents import generate
@@ -200,7 +205,7 @@ def _cjk_font(name: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def rich(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerateResult, Path]:
     """Every document of four orders that exercise the optional columns, recalculated."""
     import sys
 
@@ -217,7 +222,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     return src, result, recalculate(result.out, folder / "recalc")
 
 
-def test_optional_fields_compute_the_same_in_libreoffice(rich) -> None:  # type: ignore[no-untyped-def]
+def test_optional_fields_compute_the_same_in_libreoffice(rich: tuple[Path, GenerateResult, Path]) -> None:
     from gendan.documents.build import ISSUED, Order, build_document
     from gendan.documents.layout import load_layout
     from gendan.reader import read_workbook

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
+from typing import Any, TypedDict
 
 import pytest
 from factory import clean_order, make_data, write_xlsx
@@ -15,7 +17,17 @@ from gendan.tables import load_tables
 
 D = dt.date
 AS_OF = D(2026, 11, 27)
-BASE = dict(contract_date=D(2026, 3, 2), etd=D(2026, 3, 20), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
+class _Shipped(TypedDict):
+    contract_date: dt.date
+    bl_date: dt.date
+    docs_sent_date: dt.date
+
+
+class _Dates(_Shipped):
+    etd: dt.date
+
+
+BASE = _Dates(contract_date=D(2026, 3, 2), etd=D(2026, 3, 20), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
 
 # (terms, expected due date) with the default settings: grace 7, transit 14, L/C 5 banking days + 7
 METHOD_CASES = [
@@ -33,19 +45,19 @@ METHOD_CASES = [
 
 
 @pytest.mark.parametrize("terms,due", METHOD_CASES)
-def test_due_date_per_method(terms, due):
+def test_due_date_per_method(terms: str, due: dt.date | None) -> None:
     assert due_date(terms, **BASE) == due
 
 
-def test_deposit_due_date():
+def test_deposit_due_date() -> None:
     assert due_date("T/T 30% deposit, 70% against B/L copy", part="deposit", **BASE) == D(2026, 3, 9)
 
 
-def test_oa_falls_back_to_invoice_date():
+def test_oa_falls_back_to_invoice_date() -> None:
     assert due_date("O/A 30 days", contract_date=D(2026, 3, 2), invoice_date=D(2026, 5, 1)) == D(2026, 5, 31)
 
 
-def test_banking_days_skip_weekends():
+def test_banking_days_skip_weekends() -> None:
     assert add_banking_days(D(2026, 11, 27), 1) == D(2026, 11, 30)  # Friday → Monday
     assert add_banking_days(D(2026, 11, 27), 5) == D(2026, 12, 4)
 
@@ -53,18 +65,18 @@ def test_banking_days_skip_weekends():
 @pytest.mark.parametrize("days,bucket", [(None, "unknown"), (-3, "current"), (0, "current"), (1, "1-30"),
                                          (30, "1-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"), (90, "61-90"),
                                          (91, ">90")])
-def test_aging_buckets(days, bucket):
+def test_aging_buckets(days: int | None, bucket: str) -> None:
     assert aging_bucket(days) == bucket
 
 
-def test_dunning_levels():
+def test_dunning_levels() -> None:
     levels = load_schema().settings.dunning_levels
     assert [dunning_level(d, levels) for d in (-10, -7, 0, 1, 14, 15, 31, 61, 400)] == [
         None, "upcoming", "upcoming", "reminder", "reminder", "firm", "final", "escalate", "escalate"]
     assert dunning_level(5, (DunningLevel("call", 3),)) == "call"
 
 
-def _orders():
+def _orders() -> list[dict[str, Any]]:
     common = dict(collecting_bank=None, dispatch_method="DHL", tracking_no="1234567890")
     return [
         clean_order(1, payment_terms="T/T in advance", **common),
@@ -98,15 +110,15 @@ EXPECTED = {  # contract → (due, outstanding, days overdue, bucket, level)
 }
 
 
-def test_receivables_list_every_open_order_exactly():
+def test_receivables_list_every_open_order_exactly() -> None:
     schema = load_schema()
     tables = load_tables(make_data(_orders()), schema)
-    got = {r.contract_no: (r.due_date.isoformat(), r.outstanding, r.days_overdue, r.bucket, r.level)
+    got = {r.contract_no: (r.due_date and r.due_date.isoformat(), r.outstanding, r.days_overdue, r.bucket, r.level)
            for r in receivables(tables, schema, AS_OF)}
     assert got == EXPECTED
 
 
-def test_overdue_command_json(tmp_path, capsys):
+def test_overdue_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = write_xlsx(make_data(_orders()), tmp_path / "book.xlsx")
     assert main(["overdue", str(book), "--as-of", "2026-11-27", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -125,7 +137,7 @@ def test_overdue_command_json(tmp_path, capsys):
         "GD26-009", "balance", 18095.0, None)
 
 
-def test_overdue_table_sums_per_customer_and_currency(tmp_path, capsys):
+def test_overdue_table_sums_per_customer_and_currency(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     orders = [clean_order(1), clean_order(2, customer="VINAFRUIT", currency="EUR", container_nos="MSKU9070323"),
               clean_order(3, container_nos="TGHU1234567", received_amount=5850.0)]
     book = write_xlsx(make_data(orders), tmp_path / "b.xlsx")
@@ -136,7 +148,7 @@ def test_overdue_table_sums_per_customer_and_currency(tmp_path, capsys):
     assert "Total USD: 45,850.00" in out
 
 
-def test_per_customer_grace_days(tmp_path):
+def test_per_customer_grace_days(tmp_path: Path) -> None:
     text = (load_schema().source and open(load_schema().source, encoding="utf-8").read())
     text = text.replace("  customers: {}\n", "  customers: {PT SEGAR: {grace_days: 10}}\n")
     p = tmp_path / "s.yaml"
@@ -151,28 +163,29 @@ def test_per_customer_grace_days(tmp_path):
 
 # --------------------------------------------------------------------------- what a manager signs
 
-from gendan.receivables import receivables_book  # noqa: E402
+from gendan.receivables import ReceivablesBook, receivables_book  # noqa: E402
+from gendan.schema import Schema  # noqa: E402
 
 
-def _book(orders, as_of=AS_OF, schema=None):
+def _book(orders: list[dict[str, Any]], as_of: dt.date = AS_OF, schema: Schema | None = None) -> ReceivablesBook:
     schema = schema or load_schema()
     return receivables_book(load_tables(make_data(orders), schema), schema, as_of)
 
 
-def _unshipped(n, **kw):
+def _unshipped(n: int, **kw: Any) -> dict[str, Any]:
     blank = dict(bl_no=None, bl_date=None, vessel_voyage=None, docs_sent_date=None, container_nos=None,
                  invoice_no=None, dispatch_method=None, etd=None, received_amount=None, status="已签约")
     return clean_order(n, **{**blank, **kw})
 
 
-def test_short_by_bank_charges_is_a_line_of_its_own_not_a_debt():
+def test_short_by_bank_charges_is_a_line_of_its_own_not_a_debt() -> None:
     book = _book([clean_order(1, received_amount=25820.0, received_date=D(2026, 4, 6)),   # 30 short
                   clean_order(2, received_amount=25750.0, received_date=D(2026, 4, 6))])  # 100 short
     assert [(r.contract_no, r.outstanding, r.level) for r in book.bank_charges] == [("GD26-001", 30.0, None)]
     assert [(r.contract_no, r.outstanding, r.status) for r in book.open] == [("GD26-002", 100.0, "open")]
 
 
-def test_bank_charge_limits_hold_both_and_per_currency_and_customer(tmp_path):
+def test_bank_charge_limits_hold_both_and_per_currency_and_customer(tmp_path: Path) -> None:
     # 0.5 % of a small order is less than 50: 40 short on 5,000 is a debt
     small = clean_order(1, cartons=200, amount=4700.0, net_weight_kg=3600.0, gross_weight_kg=3900.0,
                         received_amount=4660.0)
@@ -189,7 +202,7 @@ def test_bank_charge_limits_hold_both_and_per_currency_and_customer(tmp_path):
     assert [r.outstanding for r in book.bank_charges] == [100.0] and book.open == []
 
 
-def test_a_deposit_short_by_fees_and_its_unpaid_balance():
+def test_a_deposit_short_by_fees_and_its_unpaid_balance() -> None:
     o = clean_order(1, payment_terms="T/T 30% deposit, 70% against B/L copy", collecting_bank=None,
                     received_amount=7730.0)  # the deposit 7,755 less 25 of fees
     book = _book([o])
@@ -198,7 +211,7 @@ def test_a_deposit_short_by_fees_and_its_unpaid_balance():
         ("balance", 18095.0, 18095.0, D(2026, 3, 28))]
 
 
-def test_closed_orders_owe_nothing_and_unshipped_contracts_are_not_receivables():
+def test_closed_orders_owe_nothing_and_unshipped_contracts_are_not_receivables() -> None:
     book = _book([clean_order(1, status="已结案"),                                # closed, nothing received
                   _unshipped(2),                                                 # D/P contract, not shipped
                   _unshipped(3, payment_terms="T/T in advance", etd=D(2026, 4, 1))])  # advance due at ETD
@@ -209,13 +222,13 @@ def test_closed_orders_owe_nothing_and_unshipped_contracts_are_not_receivables()
     assert all(r.contract_no != "GD26-001" for r in book.all())
 
 
-def test_a_paid_status_does_not_hide_money_that_is_missing():
+def test_a_paid_status_does_not_hide_money_that_is_missing() -> None:
     book = _book([clean_order(1, status="已收款", received_amount=20000.0)])
     assert [(r.outstanding, r.status) for r in book.open] == [(5850.0, "open")]
 
 
-def test_eta_moves_a_dp_or_da_due_date_to_arrival():
-    kw = dict(contract_date=D(2026, 3, 2), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
+def test_eta_moves_a_dp_or_da_due_date_to_arrival() -> None:
+    kw = _Shipped(contract_date=D(2026, 3, 2), bl_date=D(2026, 3, 21), docs_sent_date=D(2026, 3, 25))
     assert due_date("D/P at sight", **kw) == D(2026, 4, 8)
     assert due_date("D/P at sight", eta=D(2026, 4, 2), **kw) == D(2026, 4, 8)   # arrives before presentation
     assert due_date("D/P at sight", eta=D(2026, 4, 20), **kw) == D(2026, 4, 20)
@@ -225,7 +238,7 @@ def test_eta_moves_a_dp_or_da_due_date_to_arrival():
     assert (r.due_date, r.due_basis) == (D(2026, 4, 20), "eta")
 
 
-def test_overdue_totals_only_shipped_open_genuinely_short_balances(tmp_path, capsys):
+def test_overdue_totals_only_shipped_open_genuinely_short_balances(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     orders = [clean_order(1),                                                        # open: 25,850
               clean_order(2, received_amount=25820.0, container_nos="MSKU9070323"),  # bank charges
               clean_order(3, status="已结案", container_nos="TGHU1234567"),           # closed
@@ -245,7 +258,7 @@ def test_overdue_totals_only_shipped_open_genuinely_short_balances(tmp_path, cap
     assert sum(r["outstanding"] for r in rows if r["status"] == "open") == 31700.0
 
 
-def test_a_late_deposit_is_chased_but_not_in_the_receivables_totals(tmp_path, capsys):
+def test_a_late_deposit_is_chased_but_not_in_the_receivables_totals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     orders = [clean_order(1), _unshipped(2, payment_terms="T/T 30% deposit, 70% against B/L copy", status="生产中")]
     book = write_xlsx(make_data(orders), tmp_path / "b.xlsx")
     assert main(["overdue", str(book), "--as-of", "2026-11-27", "--lang", "en"]) == 0

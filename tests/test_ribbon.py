@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
 from gendan.check import check_workbook
 from gendan.errors import SchemaError
@@ -37,7 +38,7 @@ def host(sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileH
     return FileHost(sample, tmp_path / "work.xlsx")
 
 
-def _fill(ws, ref: str) -> str | None:  # type: ignore[no-untyped-def]
+def _fill(ws: Worksheet, ref: str) -> str | None:
     f = ws[ref].fill
     return norm_color(f.fgColor.rgb) if f.fill_type == "solid" else None
 

@@ -14,10 +14,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
+import make_corpus
 
-from gendan.errors import OutputError  # noqa: E402
-from gendan.safe_write import package_inventory, parts_lost, write_in_place  # noqa: E402
+from gendan.errors import OutputError
+from gendan.safe_write import package_inventory, parts_lost, write_in_place
 
 
 @pytest.fixture(scope="module")

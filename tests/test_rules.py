@@ -4,32 +4,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 from factory import clean_order, make_data
 
 from gendan.check import check_data
+from gendan.findings import Report
 from gendan.schema import load_schema
 
 D = dt.date
 AS_OF = D(2026, 3, 30)  # before the clean order's due date: no overdue noise
 
 
-def codes_for(*orders, **kw):
+def codes_for(*orders: dict[str, Any], **kw: Any) -> Report:
     report = check_data(make_data(list(orders), **kw), as_of=kw.pop("as_of", AS_OF) if "as_of" in kw else AS_OF)
     return report
 
 
-def run(*orders, as_of=AS_OF, **kw):
+def run(*orders: dict[str, Any], as_of: dt.date = AS_OF, **kw: Any) -> Report:
     return check_data(make_data(list(orders), **kw), as_of=as_of)
 
 
-def test_clean_rows_have_no_findings():
+def test_clean_rows_have_no_findings() -> None:
     report = run(clean_order(1), clean_order(2, container_nos="MSKU9070323"), clean_order(3, container_nos="TGHU1234567"))
     assert report.flatten(["row", "code"]) == []
 
 
-def test_rows_keep_their_worksheet_addresses():
+def test_rows_keep_their_worksheet_addresses() -> None:
     # header in row 3, first order row 4, blank row 5, second order row 6
     report = run(clean_order(1), clean_order(2, amount=1.0, container_nos="MSKU9070323"))
     assert report.flatten(["row", "code", "contract_no"]) == [[6, "amount-mismatch", "GD26-002"]]
@@ -85,29 +88,29 @@ CASES = [
 
 
 @pytest.mark.parametrize("code,overrides", CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(CASES)])
-def test_each_rule_fails_on_its_defect_only(code, overrides):
+def test_each_rule_fails_on_its_defect_only(code: str, overrides: dict[str, Any] | None) -> None:
     if code == "duplicate":
         report = run(clean_order(1), clean_order(2, invoice_no="INV26-001", container_nos="MSKU9070323"))
     else:
-        report = run(clean_order(1), clean_order(2, **{"container_nos": "MSKU9070323", **overrides}))
+        report = run(clean_order(1), clean_order(2, **{"container_nos": "MSKU9070323", **(overrides or {})}))
     found = report.flatten(["row", "code"])
     assert found == [[6, code]], found
 
 
-def test_duplicate_ignores_blanks():
+def test_duplicate_ignores_blanks() -> None:
     report = run(clean_order(1, bl_no=None, vessel_voyage=None, bl_date=None, docs_sent_date=None, status="已订舱"),
                  clean_order(2, bl_no=None, vessel_voyage=None, bl_date=None, docs_sent_date=None, status="已订舱",
                              container_nos="MSKU9070323"))
     assert "duplicate" not in report.codes()
 
 
-def test_a_bad_value_gives_one_finding_not_a_cascade():
+def test_a_bad_value_gives_one_finding_not_a_cascade() -> None:
     # cartons does not parse: amount, weight and capacity rules are skipped for the row
     report = run(clean_order(1, cartons="一千一百"))
     assert report.flatten(["row", "code", "key"]) == [[4, "type", "cartons"]]
 
 
-def test_overdue_on_the_as_of_date():
+def test_overdue_on_the_as_of_date() -> None:
     # D/P: docs sent 2026-03-25 + 14 days transit = due 2026-04-08
     assert "overdue" not in run(clean_order(1), as_of=D(2026, 4, 8)).codes()
     report = run(clean_order(1), as_of=D(2026, 4, 9))
@@ -116,26 +119,26 @@ def test_overdue_on_the_as_of_date():
     assert report.findings[0].severity == "warning"
 
 
-def test_paid_order_is_not_overdue():
+def test_paid_order_is_not_overdue() -> None:
     report = run(clean_order(1, received_amount=25850.0, received_date=D(2026, 4, 1), status="已收款"), as_of=D(2026, 11, 1))
     assert report.flatten() == []
 
 
-def test_lc_presentation_after_expiry_within_21_days():
+def test_lc_presentation_after_expiry_within_21_days() -> None:
     o = clean_order(1, payment_terms="L/C at sight", lc_no="LC9", latest_shipment=D(2026, 3, 31),
                     lc_expiry=D(2026, 4, 1), docs_sent_date=D(2026, 4, 3), collecting_bank=None)
     report = run(o)
     assert [(f.code, f.reason) for f in report] == [("lc-presentation", "after-expiry")]
 
 
-def test_tt_balance_originals_after_full_payment_are_fine():
+def test_tt_balance_originals_after_full_payment_are_fine() -> None:
     o = clean_order(1, payment_terms="T/T 30% deposit, 70% against B/L copy", collecting_bank=None,
                     dispatch_method="DHL", tracking_no="1234567890", received_amount=25850.0,
                     received_date=D(2026, 3, 24), status="已收款")
     assert run(o).flatten() == []
 
 
-def test_text_date_is_a_warning_and_its_value_is_used():
+def test_text_date_is_a_warning_and_its_value_is_used() -> None:
     report = run(clean_order(1, bl_date="2026年3月21日"))
     assert report.flatten(["code", "severity", "expected"]) == [["text-date", "warning", "2026-03-21"]]
     assert not report.has_errors
@@ -143,7 +146,7 @@ def test_text_date_is_a_warning_and_its_value_is_used():
 
 # --------------------------------------------------------------------------- the order's life
 
-def _unshipped(n: int = 1, **kw):
+def _unshipped(n: int = 1, **kw: Any) -> dict[str, Any]:
     """A contract not yet shipped: nothing of the B/L, the documents or the money."""
     blank = dict(bl_no=None, bl_date=None, vessel_voyage=None, docs_sent_date=None, container_nos=None,
                  phyto_cert_no=None, co_no=None, invoice_no=None, dispatch_method=None, collecting_bank=None,
@@ -151,13 +154,13 @@ def _unshipped(n: int = 1, **kw):
     return clean_order(n, **{**blank, **kw})
 
 
-def test_a_signed_contract_needs_nothing_of_later_stages():
+def test_a_signed_contract_needs_nothing_of_later_stages() -> None:
     report = run(_unshipped(1), _unshipped(2, payment_terms="L/C at sight"),
                  _unshipped(3, payment_terms="D/A 60 days", status="生产中"))
     assert report.flatten(["row", "code"]) == []
 
 
-def test_requirements_apply_from_their_stage():
+def test_requirements_apply_from_their_stage() -> None:
     # D/P: the collecting bank once the documents are sent, not before
     assert run(_unshipped(1, status="已订舱", vessel_voyage="WAN HAI 302 V.N123")).flatten() == []
     report = run(clean_order(1, collecting_bank=None))
@@ -169,7 +172,7 @@ def test_requirements_apply_from_their_stage():
     assert sorted(f.key for f in report) == ["latest_shipment", "lc_expiry", "lc_no"]
 
 
-def test_the_rows_evidence_wins_over_a_stale_status():
+def test_the_rows_evidence_wins_over_a_stale_status() -> None:
     # status still says signed, but the documents went out on 2026-03-25
     report = run(clean_order(1, status="已签约", collecting_bank=None))
     assert report.flatten(["code", "key"]) == [["required", "collecting_bank"]]
@@ -179,20 +182,21 @@ def test_the_rows_evidence_wins_over_a_stale_status():
         "bl_date", "bl_no", "collecting_bank", "vessel_voyage"]
 
 
-def test_real_book_status_words_are_stages():
+def test_real_book_status_words_are_stages() -> None:
     words = {"已出运": "shipped", "待收尾款": "shipped", "已交单": "docs_sent", "已结案": "closed",
              "已收款": "paid", "生产中": "production", "已订舱": "booked"}
-    from gendan.stages import STAGE_KEYS, status_stages
+    from gendan.schema import STAGE_KEYS
+    from gendan.stages import status_stages
     from gendan.tables import load_tables
 
     schema = load_schema()
     rows = [_unshipped(i + 1, status=w, contract_no=f"X{i}") for i, w in enumerate(words)]
     tables = load_tables(make_data(rows), schema)
-    assert [STAGE_KEYS[s] for s in status_stages(tables.master)] == list(words.values())
+    assert [None if s is None else STAGE_KEYS[s] for s in status_stages(tables.master)] == list(words.values())
     assert "enum" not in check_data(make_data(rows), as_of=AS_OF).codes()
 
 
-def test_a_closed_or_prepaid_contract_that_never_shipped_is_not_asked_for_shipping_data():
+def test_a_closed_or_prepaid_contract_that_never_shipped_is_not_asked_for_shipping_data() -> None:
     report = run(_unshipped(1, status="已结案"),
                  _unshipped(2, status="已收款", payment_terms="T/T in advance", received_amount=25850.0,
                             received_date=D(2026, 3, 5)))
@@ -204,7 +208,7 @@ TT = dict(payment_terms="T/T 30% deposit, 70% against B/L copy", collecting_bank
           unit_price=23.5, containers=2, container_nos="CSQU3054383 / MSKU9070323", container_type="40RH")
 
 
-def test_originals_before_a_balance_since_paid_are_a_warning_with_the_facts():
+def test_originals_before_a_balance_since_paid_are_a_warning_with_the_facts() -> None:
     """The issue's case: paid in full long ago, originals couriered 3 days before the balance."""
     o = clean_order(1, **TT, received_amount=36613.0, received_date=D(2026, 3, 28), status="已结案")
     report = run(o, as_of=D(2026, 11, 27))
@@ -215,7 +219,7 @@ def test_originals_before_a_balance_since_paid_are_a_warning_with_the_facts():
     assert not report.has_errors
 
 
-def test_originals_before_a_balance_still_open_are_an_error_that_agrees_with_its_figures():
+def test_originals_before_a_balance_still_open_are_an_error_that_agrees_with_its_figures() -> None:
     o = clean_order(1, **TT, received_amount=10983.9, received_date=D(2026, 3, 5), status="已寄单")
     report = run(o, as_of=D(2026, 3, 27))  # the balance falls due on 2026-03-28
     (f,) = report.findings
@@ -223,7 +227,7 @@ def test_originals_before_a_balance_still_open_are_an_error_that_agrees_with_its
     assert "10,983.90 of 36,613.00" in f.message_en
 
 
-def test_bank_charges_do_not_keep_a_balance_open():
+def test_bank_charges_do_not_keep_a_balance_open() -> None:
     # 30 short: the banks' fees; the balance arrived after the originals went: history
     o = clean_order(1, **TT, received_amount=36583.0, received_date=D(2026, 3, 28), status="已收款")
     report = run(o, as_of=D(2026, 11, 27))
@@ -234,7 +238,7 @@ def test_bank_charges_do_not_keep_a_balance_open():
     assert "Balance: 25,599.10 of 25,629.10 received: the USD 30.00 short" in note.message_en
 
 
-def test_closed_with_a_shortfall_is_a_warning_that_says_so():
+def test_closed_with_a_shortfall_is_a_warning_that_says_so() -> None:
     o = clean_order(1, **TT, received_amount=30000.0, received_date=D(2026, 3, 28), status="已结案")
     report = run(o, as_of=D(2026, 11, 27))
     assert report.flatten(["code", "severity", "reason"]) == [["dispatch-method", "warning", "settled-short"]]
@@ -245,14 +249,14 @@ LC = dict(payment_terms="L/C at sight", lc_no="LC001", collecting_bank=None, lat
           lc_expiry=D(2026, 4, 30))
 
 
-def test_late_shipment_says_what_the_bank_and_the_merchandiser_can_do():
+def test_late_shipment_says_what_the_bank_and_the_merchandiser_can_do() -> None:
     (f,) = run(clean_order(1, **LC)).findings
     assert (f.code, f.severity, f.expected) == ("late-shipment", "error", None)
     assert "2026-03-15" in f.message_en and "amend the L/C" in f.message_en and "waiver" in f.message_en
     assert "修改信用证" in f.message_zh
 
 
-def test_past_events_on_a_settled_order_are_warnings():
+def test_past_events_on_a_settled_order_are_warnings() -> None:
     paid = dict(received_amount=25850.0, received_date=D(2026, 4, 2), status="已收款")
     late = run(clean_order(1, **LC, **paid), as_of=D(2026, 11, 27))
     assert late.flatten(["code", "severity", "reason"]) == [["late-shipment", "warning", "settled"]]
@@ -266,33 +270,33 @@ def test_past_events_on_a_settled_order_are_warnings():
     assert run(clean_order(1, dispatch_method="DHL", tracking_no="1234567890")).flatten(["severity"]) == [["error"]]
 
 
-def test_a_wrong_check_digit_proposes_no_container_number():
+def test_a_wrong_check_digit_proposes_no_container_number() -> None:
     (f,) = run(clean_order(1, container_nos="CSQU3054384")).findings
     assert f.code == "container-check-digit" and f.expected is None
     assert "CSQU305438" in f.message_en and "check digit 3, not 4" in f.message_en
     assert "CSQU3054383" not in f.message_en + f.message_zh
 
 
-def test_a_late_deposit_names_the_deposit():
+def test_a_late_deposit_names_the_deposit() -> None:
     o = _unshipped(1, payment_terms="T/T 30% deposit, 70% against B/L copy", status="生产中")
     (f,) = run(o, as_of=D(2026, 3, 20)).findings  # deposit due 2026-03-09
     assert f.code == "overdue" and f.value == "7,755.00"
     assert "Deposit USD 7,755.00 was due on 2026-03-09" in f.message_en and "定金" in f.message_zh
 
 
-def test_a_genuinely_short_receipt_stays_a_debt():
+def test_a_genuinely_short_receipt_stays_a_debt() -> None:
     report = run(clean_order(1, received_amount=25500.0, received_date=D(2026, 4, 5)), as_of=D(2026, 5, 1))
     assert report.flatten(["code", "value"]) == [["overdue", "350.00"]]
 
 
 # --------------------------------------------------------------------------- price-outlier
 
-def _priced(n: int, price: float, **kw):
+def _priced(n: int, price: float, **kw: Any) -> dict[str, Any]:
     return clean_order(n, unit_price=price, amount=round(1100 * price, 2), bl_no=f"B{n}", invoice_no=f"I{n}",
                        container_nos="CSQU3054383", **kw)
 
 
-def test_a_price_one_tenth_of_the_customers_usual_is_an_outlier():
+def test_a_price_one_tenth_of_the_customers_usual_is_an_outlier() -> None:
     orders = [_priced(i, p) for i, p in enumerate((23.5, 24.0, 23.0, 25.5, 22.8), start=1)]
     report = run(*orders, _priced(6, 2.35))
     (f,) = report.findings
@@ -300,14 +304,14 @@ def test_a_price_one_tenth_of_the_customers_usual_is_an_outlier():
     assert "2.35" in f.message_en and "23.50" in f.message_en and "1/10.0 of" in f.message_en
 
 
-def test_few_prices_or_an_ordinary_rise_are_not_outliers():
+def test_few_prices_or_an_ordinary_rise_are_not_outliers() -> None:
     few = [_priced(i, p) for i, p in enumerate((23.5, 24.0, 23.0), start=1)]
     assert "price-outlier" not in run(*few, _priced(4, 2.35)).codes()
     usual = [_priced(i, p) for i, p in enumerate((23.5, 24.0, 23.0, 25.5, 22.8), start=1)]
     assert "price-outlier" not in run(*usual, _priced(6, 31.0)).codes()
 
 
-def test_a_customer_without_history_is_compared_with_the_products_prices():
+def test_a_customer_without_history_is_compared_with_the_products_prices() -> None:
     orders = [_priced(i, p) for i, p in enumerate((23.5, 24.0, 23.0, 25.5, 22.8), start=1)]
     report = run(*orders, _priced(6, 235.0, customer="VINAFRUIT"))
     (f,) = report.findings
@@ -316,13 +320,13 @@ def test_a_customer_without_history_is_compared_with_the_products_prices():
 
 # --------------------------------------------------------------------------- certificates
 
-def _customers(docs: str):
+def _customers(docs: str) -> list[dict[str, Any]]:
     from factory import CUSTOMERS
 
     return [dict(CUSTOMERS[0], required_documents=docs), CUSTOMERS[1]]
 
 
-def test_certificates_the_customer_requires_must_be_filled_in_once_documents_are_sent():
+def test_certificates_the_customer_requires_must_be_filled_in_once_documents_are_sent() -> None:
     report = run(clean_order(1, phyto_cert_no=None, co_no=None), customers=_customers("B/L, 植检证, Form E"))
     assert sorted((f.code, f.key) for f in report) == [("certificate-missing", "co_no"),
                                                        ("certificate-missing", "phyto_cert_no")]
@@ -335,7 +339,7 @@ def test_certificates_the_customer_requires_must_be_filled_in_once_documents_are
     assert run(clean_order(1, co_no=None), customers=_customers("3 COPY INVOICE")).flatten() == []
 
 
-def test_certificates_the_product_requires():
+def test_certificates_the_product_requires() -> None:
     from factory import PRODUCTS
 
     products = [dict(PRODUCTS[0], required_documents="Phytosanitary certificate"), PRODUCTS[1]]
@@ -344,7 +348,7 @@ def test_certificates_the_product_requires():
     assert "Fuji Apple 80#" in report.findings[0].message_en
 
 
-def test_the_stage_model_is_checked_when_the_schema_loads(tmp_path):
+def test_the_stage_model_is_checked_when_the_schema_loads(tmp_path: Path) -> None:
     from gendan.errors import SchemaError
 
     text = open(load_schema().source, encoding="utf-8").read()

@@ -6,11 +6,11 @@ import datetime as dt
 import os
 import shutil
 import stat
-import zipfile as zipfile_mod
 from pathlib import Path
 from typing import Any
 
 import pytest
+from factory import active_sheet
 
 import gendan.safe_write as sw
 from gendan.errors import OutputError
@@ -76,7 +76,12 @@ def test_interrupt_mid_write_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_temp_file_is_in_the_target_folder(tmp_path: Path) -> None:
     seen: list[Path] = []
-    atomic_write(tmp_path / "x.txt", lambda tmp: (seen.append(tmp), tmp.write_text("x")))
+
+    def write(tmp: Path) -> None:
+        seen.append(tmp)
+        tmp.write_text("x")
+
+    atomic_write(tmp_path / "x.txt", write)
     assert seen[0].parent == tmp_path and seen[0].name.startswith(".~gendan-")
 
 
@@ -175,9 +180,9 @@ def test_atomic_save_openpyxl(tmp_path: Path) -> None:
     from openpyxl import Workbook, load_workbook
 
     wb = Workbook()
-    wb.active["A1"] = "合同号"
+    active_sheet(wb)["A1"] = "合同号"
     out = atomic_save_openpyxl(wb, tmp_path / "o.xlsx")
-    assert load_workbook(out).active["A1"].value == "合同号"
+    assert active_sheet(load_workbook(out))["A1"].value == "合同号"
     assert _leftovers(tmp_path) == []
 
 
@@ -353,10 +358,10 @@ def test_full_disk_is_one_sentence_without_a_zipfile_traceback(tmp_path: Path, m
 
     unraisable: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-    monkeypatch.setattr(zipfile_mod.io, "open", fake_open)
+    monkeypatch.setattr("zipfile.io.open", fake_open)  # the io module zipfile writes through
     wb = Workbook()
     for r in range(2000):
-        wb.active.append([f"row {r} text that takes room {r * 7919}", r, r * 1.5])
+        active_sheet(wb).append([f"row {r} text that takes room {r * 7919}", r, r * 1.5])
     with pytest.raises(OutputError) as info:
         atomic_save_openpyxl(wb, tmp_path / "big.xlsx")
     gc.collect()
@@ -522,8 +527,8 @@ def test_in_place_refuses_what_the_change_does_not_name(tmp_path: Path, what: st
 
 @pytest.mark.skipif(os.name != "posix", reason="symlinks")
 def test_in_place_through_a_symlink_writes_the_target(tmp_path: Path) -> None:
-    real = _macro_package(tmp_path / "store" / "book.xlsm") if (tmp_path / "store").mkdir() is None else None
-    assert real is not None
+    (tmp_path / "store").mkdir()
+    real = _macro_package(tmp_path / "store" / "book.xlsm")
     before = real.read_bytes()
     link = tmp_path / "book.xlsm"
     link.symlink_to(real)
@@ -543,21 +548,21 @@ def test_in_place_losses_the_change_names_are_not_losses(tmp_path: Path) -> None
 
     book = tmp_path / "book.xlsx"
     wb = openpyxl.Workbook()
-    wb.active["A1"] = "x"
-    wb.active["A1"].comment = Comment("[gendan] old mark", "gendan")
-    wb.active["B1"].comment = Comment("the user's note", "user")
+    active_sheet(wb)["A1"] = "x"
+    active_sheet(wb)["A1"].comment = Comment("[gendan] old mark", "gendan")
+    active_sheet(wb)["B1"].comment = Comment("the user's note", "user")
     wb.save(book)
 
     def drop(cells: tuple[str, ...]) -> Any:
         def writer(tmp: Path) -> None:
             w = openpyxl.load_workbook(book)
             for ref in cells:
-                w.active[ref].comment = None
+                active_sheet(w)[ref].comment = None
             w.save(tmp)
         return writer
 
     backup = write_in_place(book, drop(("A1",)), named=lambda: {"comment on Sheet!A1"})
-    assert backup is not None and openpyxl.load_workbook(book).active["A1"].comment is None
+    assert backup is not None and active_sheet(openpyxl.load_workbook(book))["A1"].comment is None
     before = book.read_bytes()
     with pytest.raises(OutputError) as info:
         write_in_place(book, drop(("B1",)), named=lambda: {"comment on Sheet!A1"})

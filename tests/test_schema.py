@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gendan.errors import SchemaError
@@ -14,7 +16,7 @@ bl_date phyto_cert_no co_no invoice_no dispatch_method tracking_no docs_sent_dat
 received_amount received_date status remarks""".split()
 
 
-def test_default_schema_has_the_spec_columns_in_order():
+def test_default_schema_has_the_spec_columns_in_order() -> None:
     s = load_schema()
     keys = [c.key for c in s.master.columns]
     assert keys[: len(SPEC_KEYS)] == SPEC_KEYS
@@ -27,7 +29,7 @@ def test_default_schema_has_the_spec_columns_in_order():
     assert s.settings.grace_days == 7 and s.settings.collection_transit_days == 14 and s.settings.lc_transit_days == 7
 
 
-def _write(tmp_path, old, new):
+def _write(tmp_path: Path, old: str, new: str) -> Path:
     text = default_schema_path().read_text(encoding="utf-8")
     assert old in text
     p = tmp_path / "my.yaml"
@@ -35,7 +37,7 @@ def _write(tmp_path, old, new):
     return p
 
 
-def test_unknown_rule_names_file_line_and_key(tmp_path):
+def test_unknown_rule_names_file_line_and_key(tmp_path: Path) -> None:
     p = _write(tmp_path, "required: true, unique: true,", "required: true, unique: true, mandatory: yes,")
     with pytest.raises(SchemaError) as e:
         load_schema(p)
@@ -47,21 +49,21 @@ def test_unknown_rule_names_file_line_and_key(tmp_path):
     assert "未知" in e.value.message_zh
 
 
-def test_malformed_yaml_gives_the_line(tmp_path):
+def test_malformed_yaml_gives_the_line(tmp_path: Path) -> None:
     p = _write(tmp_path, "grace_days: 7 ", "grace_days: [7 ")
     with pytest.raises(SchemaError) as e:
         load_schema(p)
     assert "not valid YAML" in e.value.message_en and str(p) in e.value.message_en
 
 
-def test_yaml_tags_are_not_constructed(tmp_path):
+def test_yaml_tags_are_not_constructed(tmp_path: Path) -> None:
     p = tmp_path / "evil.yaml"
     p.write_text("!!python/object/apply:os.system ['echo pwned']\n", encoding="utf-8")
     with pytest.raises(SchemaError):
         load_schema(p)
 
 
-def test_renamed_header_and_alias_are_read(tmp_path):
+def test_renamed_header_and_alias_are_read(tmp_path: Path) -> None:
     from factory import clean_order, make_data
 
     from gendan.check import check_data

@@ -17,7 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from factory import make_data, write_xlsx
+from factory import active_sheet, make_data, write_xlsx
 from test_columnar_vs_row import _random_orders
 
 from gendan.check import check_data
@@ -30,7 +30,7 @@ from gendan.tables import EarlyTyping, load_tables
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
-import make_corpus  # noqa: E402
+import make_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,7 +67,7 @@ def test_sample_workbook_is_read_in_pieces_and_identically(tmp_path: Path) -> No
 def _random_book(path: Path, seed: int) -> None:
     rnd = random.Random(seed)
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     ws.title = "工作序列表"
     r0, c0 = rnd.randint(1, 4), rnd.randint(1, 3)
     for i in range(rnd.randint(200, 600)):
@@ -177,6 +177,7 @@ def _outcome(path: Path, split: SplitReader) -> Any:
         return ("unreadable", type(exc).__name__)
 
 
+@pytest.mark.slow  # every corpus book read whole and in small pieces: ~20 s
 def test_every_corpus_file_same_outcome_in_pieces() -> None:
     """Bombs, damaged and odd files: refused, unreadable or read exactly as before."""
     root, cases = make_corpus.corpus_dir()

@@ -68,12 +68,14 @@ def test_headers_are_the_schemas(book: openpyxl.Workbook) -> None:
     company = book[SCHEMA.company.names[0]]
     for i, f in enumerate(SCHEMA.company.fields, start=1):
         assert company.cell(row=i, column=1).value == f.zh
-        assert company.cell(row=i, column=1).comment.text == f.en
+        note = company.cell(row=i, column=1).comment
+        assert note is not None and note.text == f.en
         # nothing right of a label, or the reader would take it as the value
         assert company.cell(row=i, column=2).value is None and company.cell(row=i, column=3).value is None
     # the en header is in each header's note
     for j, col in enumerate(SCHEMA.master.columns, start=1):
-        assert ws.cell(row=HEADER_ROW, column=j).comment.text.startswith(col.en)
+        note = ws.cell(row=HEADER_ROW, column=j).comment
+        assert note is not None and note.text.startswith(col.en)
 
 
 def test_every_enum_column_has_its_dropdown(book: openpyxl.Workbook) -> None:

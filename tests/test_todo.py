@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factory import CUSTOMERS, clean_order, make_data
 
 from gendan.check import load_book
 from gendan.cli import main
@@ -18,7 +19,6 @@ from gendan.sample import AS_OF, build_sample
 from gendan.schema import load_schema
 from gendan.tables import load_tables
 from gendan.todo import KINDS, TODO_FIELDS, TodoItem, todo_items, todo_table
-from tests.factory import CUSTOMERS, clean_order, make_data
 
 D = dt.date
 DUE = D(2026, 6, 15)  # every rule's due date in these tests

@@ -5,11 +5,13 @@ floats for dates (serial numbers) or datetimes, 2-D lists for ranges, None for b
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 from factory import CUSTOMERS, clean_order
 
-from gendan.schema import load_schema
+from gendan.schema import Schema, load_schema
 from gendan.values import date_to_serial
 from macros_py import udfs
 from macros_py.udfs import (
@@ -27,7 +29,7 @@ from macros_py.udfs import (
 
 
 @pytest.fixture(autouse=True)
-def _default_settings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _default_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """GD_ROW_CHECK reads the user's settings file when there is one; these tests use the defaults."""
     from macros_py import ribbon
 
@@ -63,7 +65,7 @@ def test_serial_helper_is_excels() -> None:
         (None, {"bl_date": serial(2026, 3, 21)}, None),  # blank terms: blank
     ],
 )
-def test_due_date(terms: str | None, args: dict, want: dt.date | None) -> None:
+def test_due_date(terms: str | None, args: dict[str, Any], want: dt.date | None) -> None:
     assert GD_DUE_DATE(terms, **args) == want
 
 
@@ -168,7 +170,7 @@ def test_no_traceback_ever() -> None:
 # ----------------------------------------------------------------------------- row check
 
 
-def _row(order: dict, schema) -> list[list]:  # type: ignore[no-untyped-def]
+def _row(order: dict[str, Any], schema: Schema) -> list[list[Any]]:
     out = []
     for c in schema.master.columns:
         v = order.get(c.key)
@@ -207,7 +209,7 @@ def test_every_formula_has_the_gd_prefix_and_is_exported() -> None:
     assert all(n.isidentifier() and "." not in n for n in names)  # VBA wrapper names
 
 
-def test_row_check_follows_the_settings_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_row_check_follows_the_settings_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A GENDAN_SCHEMA that switches a check off switches it off in the formula too."""
     from gendan.schema import default_schema_path
 

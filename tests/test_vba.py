@@ -18,9 +18,9 @@ from pathlib import Path
 
 import olefile
 import pytest
-from gendan.addin import build, formulas
 from oletools.olevba import decompress_stream
 
+from gendan.addin import build, formulas
 from gendan.addin_install import xlam_path
 
 # [MS-VBAL] 3.3.5.2 Reserved Identifiers and IDENTIFIER, every production.
@@ -156,7 +156,9 @@ def _parse_errors(text: str) -> list[str]:
         def __init__(self) -> None:
             self.errors: list[str] = []
 
-        def syntaxError(self, recognizer, symbol, line, column, msg, e):  # type: ignore[no-untyped-def]  # noqa: N802
+        def syntaxError(  # the name antlr4 calls
+            self, recognizer: object, symbol: object, line: int, column: int, msg: str, e: object
+        ) -> None:
             self.errors.append(f"{line}:{column} {msg}")
 
     errors = Collect()
@@ -188,13 +190,13 @@ def test_ribbon_module_parses_as_vba() -> None:
 # ----------------------------------------------------------------------------- project
 
 
-def _project(xlam: Path) -> olefile.OleFileIO:
+def _project(xlam: Path) -> olefile.OleFileIO[str]:
     with zipfile.ZipFile(xlam) as z:
         name = next(n for n in z.namelist() if n.endswith("vbaProject.bin"))
         return olefile.OleFileIO(io.BytesIO(z.read(name)))
 
 
-def dir_records(ole: olefile.OleFileIO) -> list[tuple[int, bytes]]:
+def dir_records(ole: olefile.OleFileIO[str]) -> list[tuple[int, bytes]]:
     """[MS-OVBA] 2.3.4.2: the dir stream's records (Id, data), in order.  Every record is
     Id(2) Size(4) Data(Size) except PROJECTVERSION (0x0009), whose Size field says 4 but
     which holds 6 bytes."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from factory import active_sheet
 
 from gendan.schema import load_schema
 from gendan.words import (
@@ -116,7 +119,7 @@ _ALLOWED = {"IF", "ISNUMBER", "TEXT", "ROUND", "ABS", "OR", "AND", "MID", "LEFT"
 
 
 @pytest.mark.parametrize("builder", [words_en_formula, words_zh_formula])
-def test_formulas_use_only_old_functions_and_fit_excel_limits(builder) -> None:  # type: ignore[no-untyped-def]
+def test_formulas_use_only_old_functions_and_fit_excel_limits(builder: Callable[..., str]) -> None:
     for digits in (None, "$Q$7"):
         f = builder("$G$15", "$Q$6", digits=digits)
         assert f.startswith("=")
@@ -131,7 +134,7 @@ def test_digits_formula_shape() -> None:
 
 
 @pytest.mark.libreoffice
-def test_formulas_match_python_in_libreoffice(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_formulas_match_python_in_libreoffice(tmp_path: Path) -> None:
     from gendan.recalc import find_soffice, recalculate
 
     if find_soffice() is None:
@@ -146,7 +149,7 @@ def test_formulas_match_python_in_libreoffice(tmp_path) -> None:  # type: ignore
     values += [round(rng.uniform(0, 10 ** rng.randint(1, 12)), 2) for _ in range(200)]
     codes = list(CURRENCIES) + ["XYZ"]
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = active_sheet(wb)
     cases = []
     for r, v in enumerate(values, start=1):
         cur = codes[r % len(codes)]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factory import clean_order, make_data, write_xlsx
+from factory import active_sheet, clean_order, make_data, write_xlsx
 
 from gendan.cli import main
 from gendan.documents.inject import WORKBOOK_SEQUENCE, sheet_names
@@ -326,7 +326,9 @@ def test_docs_on_a_strict_workbook_keeps_every_sheet(
     before = sheet_names(strict)
     out = tmp_path / "strict-docs.xlsx"
     assert main(["docs", str(strict), "--all", "--out", str(out)]) == 0
-    made = int(re.search(r"(\d+) document sheets", capsys.readouterr().out)[1])
+    said = re.search(r"(\d+) document sheets", capsys.readouterr().out)
+    assert said is not None
+    made = int(said[1])
     names = CalamineWorkbook.from_path(str(out)).sheet_names
     assert made >= 12  # two orders, six or seven documents each
     assert names[: len(before)] == before and len(names) == len(before) + made
@@ -542,7 +544,7 @@ def test_an_openpyxl_copy_that_lost_a_sheet_is_refused(tmp_path: Path) -> None:
 
     src = tmp_path / "src.xlsx"
     wb = openpyxl.Workbook()
-    wb.active.title = "工作序列表"
+    active_sheet(wb).title = "工作序列表"
     wb.create_sheet("客户")
     wb.save(src)
     thin = tmp_path / "thin.xlsx"

@@ -58,6 +58,8 @@ class RecordingXlwingsStandIn:
             self.rng.sheet.notes_by_cell.pop(self.rng.address, None)
 
     class Font:
+        rng: RecordingXlwingsStandIn.Range  # set through object.__setattr__
+
         def __init__(self, rng: RecordingXlwingsStandIn.Range) -> None:
             object.__setattr__(self, "rng", rng)
 
@@ -90,6 +92,9 @@ class RecordingXlwingsStandIn:
             "column_width",
             "row_height",
         )
+        # set through object.__setattr__ (every other attribute set is a logged call)
+        sheet: RecordingXlwingsStandIn.Sheet
+        address: str
 
         def __init__(self, sheet: RecordingXlwingsStandIn.Sheet, address: str) -> None:
             object.__setattr__(self, "sheet", sheet)
@@ -182,6 +187,8 @@ class RecordingXlwingsStandIn:
             self.sheet.book.calls.append((self.sheet.name, cell, "freeze_panes.freeze_at", cell))
 
     class PageSetup:
+        sheet: Any  # set through object.__setattr__
+
         def __init__(self, sheet: Any) -> None:
             object.__setattr__(self, "sheet", sheet)
 
@@ -193,6 +200,14 @@ class RecordingXlwingsStandIn:
             raise AttributeError("no platform API in the stand-in")
 
     class Sheet:
+        # set through object.__setattr__ (setting another attribute is a logged call)
+        book: Any
+        name: str
+        colors: dict[str, Any]
+        notes_by_cell: dict[str, RecordingXlwingsStandIn.Note]
+        used_values: list[list[Any]]
+        origin: tuple[int, int]
+
         def __init__(
             self,
             book: Any,
@@ -241,7 +256,7 @@ class RecordingXlwingsStandIn:
         def api(self) -> Any:
             raise AttributeError("no platform API in the stand-in")
 
-    class Sheets(list):
+    class Sheets(list["RecordingXlwingsStandIn.Sheet"]):
         def __init__(self, book: Any) -> None:
             super().__init__()
             self.book = book
@@ -261,6 +276,10 @@ class RecordingXlwingsStandIn:
             return s
 
     class App:
+        # set through object.__setattr__ (setting another attribute is a logged call)
+        book: Any
+        screen_updating: bool
+
         def __init__(self, book: Any) -> None:
             object.__setattr__(self, "book", book)
             object.__setattr__(self, "screen_updating", True)
@@ -513,6 +532,7 @@ def test_check_button_end_to_end_on_the_stand_in(monkeypatch: pytest.MonkeyPatch
     col = "".join(ch for ch in amount.cell if ch.isalpha())
     row = int("".join(ch for ch in amount.cell if ch.isdigit()))
     grid = data.get("工作序列表")
+    assert grid is not None
     header_i = next(i for i, r in enumerate(grid.rows) if "金额" in r)
     assert row == 2 + header_i + 1 and column_index(col) == 2 + grid.rows[header_i].index("金额")
     assert ("工作序列表", amount.cell, "color", rgb(SEVERITY_FILL["error"])) in book.calls
@@ -545,7 +565,8 @@ def test_live_excel_round_trip() -> None:  # pragma: no cover - runs only where 
         )
         assert book.sheets[0]["A1:B1"].value == ["=1+1", "00123"]
         assert book.sheets[0]["A1"].color == (255, 199, 206)
-        assert book.sheets[0]["B1"].note.text.startswith(NOTE_PREFIX)
+        note = book.sheets[0]["B1"].note
+        assert note is not None and note.text.startswith(NOTE_PREFIX)
         book.close()
 
 

@@ -53,7 +53,7 @@ def _product_rows(ctx: Context, idx: dict[tuple[str, str], int]) -> list[int | N
         pairs = list(zip(m.column("product"), m.column("spec"), strict=True))
         memo = {pair: _product_lookup(idx, *pair) for pair in set(pairs)}
         cached = ctx.cache["product_rows"] = list(map(memo.__getitem__, pairs))
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 @check("references", codes=("unknown-customer", "unknown-product"))
@@ -96,7 +96,7 @@ def product_facts(ctx: Context) -> Iterator[Finding]:
     ref_kg = p.column("kg_per_carton")
     lo_c, hi_c = p.column("temp_min_c"), p.column("temp_max_c")
     labels = [f"{p.get('product', j)} {p.get('spec', j) or ''}".strip() for j in range(p.n)]
-    per_type: dict[str, list[object]] = {}
+    per_type: dict[str, list[float | None]] = {}
     for i, j in enumerate(rows):
         if j is None:
             continue
@@ -116,9 +116,9 @@ def product_facts(ctx: Context) -> Iterator[Finding]:
             if caps is None:
                 caps = per_type[ct] = [p.get(f"cartons_per_{ct}", jj) for jj in range(p.n)]
             per = caps[j]
-            if per is None or per <= 0:  # type: ignore[operator]
+            if per is None or per <= 0:
                 continue
-            cap = per * nc  # type: ignore[operator]
+            cap = per * nc
             if c > cap:
                 yield ctx.finding("container-overflow", m, "cartons", i, capacity=cap,
                                   containers=nc, container_type=ct)

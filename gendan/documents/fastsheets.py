@@ -111,7 +111,8 @@ def _content(kind: Any, v: Any) -> str:
         return f"<v>{_number(v)}</v>"
     from openpyxl.utils.datetime import to_excel
 
-    return f"<v>{_number(to_excel(v))}</v>"
+    serial: float = to_excel(v)  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
+    return f"<v>{_number(serial)}</v>"
 
 
 @dataclass
@@ -288,7 +289,7 @@ def scratch_bytes(templates: Sequence[DocumentSheet]) -> bytes:
     from gendan.apply_openpyxl import apply_plan
 
     wb = openpyxl.Workbook()
-    default = wb.active
+    default = wb.worksheets[0]  # a new workbook: its one (active) sheet
     plan = Plan()
     for sheet in templates:
         plan.add(*sheet.plan.actions)

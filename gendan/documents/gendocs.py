@@ -311,7 +311,7 @@ def _scratch_bytes(built: Sequence[DocumentSheet]) -> bytes:
     from gendan.apply_openpyxl import apply_plan
 
     wb = openpyxl.Workbook()
-    default = wb.active
+    default = wb.worksheets[0]  # a new workbook: its one (active) sheet
     for sheet in built:
         apply_plan(sheet.plan, wb)
     wb.remove(default)
@@ -457,7 +457,7 @@ def write_pdfs(sheets: Sequence[DocumentSheet], pdf_dir: Path) -> list[Path]:
         books: list[Path] = []
         for s, stem in zip(sheets, pdf_names([s.sheet for s in sheets]), strict=True):
             wb = openpyxl.Workbook()
-            default = wb.active
+            default = wb.worksheets[0]  # a new workbook: its one (active) sheet
             apply_plan(s.plan, wb)
             wb.remove(default)
             path = tmp / f"{stem}.xlsx"

@@ -324,7 +324,8 @@ def convert_sheet(xml: bytes, xf_map: dict[int, int], strings: list[str]) -> byt
             t = ET.SubElement(is_, _M + "t")
             t.text = text
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out
 
 
 #: Turns the converted scratch sheets into the sheets to add (see :func:`graft`).

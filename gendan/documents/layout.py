@@ -17,6 +17,7 @@ from gendan import yamldata
 from gendan.documents import expr
 from gendan.errors import SchemaError
 from gendan.grid import column_index, column_letter
+from gendan.plan import BORDER_STYLES, BorderStyle
 from gendan.schema import STAGE_KEYS
 
 SOURCES = ("text", "master", "customer", "product", "company", "template", "calc",
@@ -44,7 +45,7 @@ class Style:
     wrap: bool | None = None
     fill: str | None = None
     border: tuple[str, ...] = ()
-    border_style: str = "thin"
+    border_style: BorderStyle = "thin"
 
 
 @dataclass(frozen=True)
@@ -201,12 +202,16 @@ def _style(src: str, name: str, raw: Any) -> Style:
     if unknown:
         raise _fail(src, f"styles.{name}", f"unknown keys {sorted(unknown)}", f"未知的键 {sorted(unknown)}")
     border = raw.get("border") or ()
+    weight = raw.get("border_style", "thin")
+    if weight not in BORDER_STYLES:
+        raise _fail(src, f"styles.{name}.border_style", f"{weight!r} is not one of {list(BORDER_STYLES)}",
+                    f"{weight!r} 不是 {list(BORDER_STYLES)} 之一")
     return Style(
         bold=raw.get("bold"), italic=raw.get("italic"), size=raw.get("size"),
         color=str(raw["color"]) if raw.get("color") is not None else None, font=raw.get("font"),
         horizontal=raw.get("horizontal"), vertical=raw.get("vertical"), wrap=raw.get("wrap"),
         fill=str(raw["fill"]) if raw.get("fill") is not None else None,
-        border=tuple(border), border_style=raw.get("border_style", "thin"),
+        border=tuple(border), border_style=weight,
     )
 
 

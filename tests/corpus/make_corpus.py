@@ -119,7 +119,8 @@ def _iso6346(owner_serial: str) -> str:
 def _schema() -> dict[str, Any]:
     import yaml
 
-    return yaml.safe_load((REPO / "schemas" / "master.yaml").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = yaml.safe_load((REPO / "schemas" / "master.yaml").read_text(encoding="utf-8"))
+    return schema
 
 
 def _columns(sheet: str) -> list[dict[str, Any]]:
@@ -217,7 +218,7 @@ TITLE = "2026 工作序列表 (Orders)"
 def _write_openpyxl(
     path: Path,
     rows: list[list[Any]] | None = None,
-    header: list[str] | None = None,
+    header: list[Any] | None = None,
     title_rows: int = 1,
     tweak: Callable[[Any, Any], None] | None = None,
     master_name: str = "工作序列表",
@@ -227,7 +228,7 @@ def _write_openpyxl(
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the new workbook's one sheet
     ws.title = master_name
     for _ in range(title_rows):
         ws.append([TITLE])

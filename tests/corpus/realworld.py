@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import make_corpus as mc  # noqa: E402
+import make_corpus as mc
 
 KEYS = mc.master_keys()
 N_ORDERS = 12
