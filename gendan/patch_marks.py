@@ -65,7 +65,15 @@ from gendan.xlsx_patch import (
     xstring,
 )
 
-__all__ = ["LEDGER_EXTRA", "MarksPatch", "annotate_package", "clear_package", "ledger_styles"]
+__all__ = [
+    "LEDGER_EXTRA",
+    "MarksPatch",
+    "annotate_package",
+    "clear_package",
+    "fills_package",
+    "ledger_styles",
+    "plan_package",
+]
 
 #: Columns the patch writer adds to the ledger (readers of the first four ignore them):
 #: the cell's ``s`` before the mark ("" none, "+" gendan added the cell, "++" and its
@@ -728,6 +736,32 @@ def clear_package(
     finally:
         pkg.close()
     return patch
+
+
+def plan_package(
+    src: Any, out: Any, plan: Plan, data: Any, compresslevel: int | None = 1
+) -> MarksPatch:
+    """Write ``src`` with a plan already made (the ribbon's check and clear through the
+    headless file host) to ``out``.  Raises Unsupported for an action that is not a mark
+    (a document sheet's formulas, merges...) or a package this patching does not handle."""
+    pkg = Package(src)
+    try:
+        patch = MarksPatch(pkg)
+        patch.apply(plan, _ledger_rows(data))
+        pkg.write(out, compresslevel)
+    finally:
+        pkg.close()
+    return patch
+
+
+def fills_package(src: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """The solid fill each cell of ``src`` shows (``prior_fills`` of plan_marks), read from
+    the package: the sheet parts of the cells and the styles part, nothing else."""
+    pkg = Package(src)
+    try:
+        return MarksPatch(pkg).fills(cells)
+    finally:
+        pkg.close()
 
 
 def _ledger_rows(data: Any) -> list[Sequence[Any]]:
