@@ -14,7 +14,7 @@ the cell's font name and size), so builders can layer a base font, a style and a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from gendan.plan import (
@@ -362,7 +362,7 @@ MARKS = ("Marks", "标记")
 DOCUMENTS = ("The document sheets", "单据")
 
 
-def rewrite_refusal(src: Any, reasons: list[Reason] | list[str], what: Reason = MARKS) -> Any:
+def rewrite_refusal(src: Any, reasons: Sequence[Reason | str], what: Reason = MARKS) -> Any:
     """The one sentence (zh + en) refusing an openpyxl rewrite of ``src`` that would lose
     ``reasons`` (before it: :func:`rewrite_risks`; after it: :func:`rewrite_losses`)."""
     from gendan.errors import OutputError

@@ -612,6 +612,8 @@ def write_plan(
         try:
             return plan_package(src, tmp, plan, data)
         except Unsupported:
+            if not _only_new_sheets(plan):
+                raise  # the patch's reason is the one to tell
             return _graft_plan(src, tmp, plan)
 
     def fallback(wb: Any) -> None:
@@ -629,6 +631,12 @@ class PatchDone:
     dropped_notes: frozenset[str] = frozenset()
 
 
+def _only_new_sheets(plan: Plan) -> bool:
+    """Every action of ``plan`` is on a sheet the plan itself creates."""
+    new = {a.name for a in plan if isinstance(a, NewSheet)}
+    return bool(new) and all(getattr(a, "sheet", None) in new for a in plan if not isinstance(a, NewSheet))
+
+
 def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     """Write ``src`` plus the new sheets of ``plan`` to ``tmp`` by grafting
     (gendan.documents.inject): every action must be on a sheet the plan creates, and none
@@ -642,8 +650,7 @@ def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     from gendan.apply_openpyxl import apply_plan
     from gendan.documents import inject
 
-    new = {a.name for a in plan if isinstance(a, NewSheet)}
-    if not new or any(getattr(a, "sheet", None) not in new for a in plan if not isinstance(a, NewSheet)):
+    if not _only_new_sheets(plan):
         raise inject.Unsupported("the plan changes sheets it does not create")
     wb = openpyxl.Workbook()
     default = wb.active

@@ -125,7 +125,13 @@ def test_ribbon_file_host_check_and_clear_keep_every_part(
     before = src.read_bytes()
     out = tmp_path / ("marked" + src.suffix)
     host = FileHost(src, out)
-    report = ribbon.check(host, as_of=AS_OF)
+    try:
+        report = ribbon.check(host, as_of=AS_OF)
+    except GendanError as exc:  # the patch cannot, openpyxl would lose: refused, as annotate
+        assert not out.exists() and src.read_bytes() == before
+        assert exc.message_en.endswith(".") and exc.message_zh.endswith("。"), exc.user_text()
+        assert "saved results" in exc.message_en  # the LibreOffice re-save: VML without an idmap
+        return
     assert src.read_bytes() == before, "the input was modified"
     assert_kept(src, out, _marked(report))
     ribbon.clear_marks(host)  # on the working copy: the marks go, the rest stays
