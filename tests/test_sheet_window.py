@@ -130,3 +130,35 @@ def test_a_sheet_the_window_cannot_read_is_read_whole() -> None:
     z = _zip(odd)
     with pytest.raises(sheet_window.Unwindowable):
         sheet_window.scan(z, "s.xml", [2])
+
+
+# ----------------------------------------------------------------------------- the gate
+
+
+def _with_rows(src: Path, out: Path, rows_xml: bytes) -> Path:
+    """``src`` with ``rows_xml`` added at the end of its master sheet's rows."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", rows_xml + b"</sheetData>")
+            zout.writestr(info, data)
+    return out
+
+
+def test_gate_passes_formatting_only_rows_and_still_sees_a_value_below_them(tmp_path: Path) -> None:
+    """Blocks of formatting-only cells take the gate's short proof (gate._formatting_only);
+    a value, a formula or an error cell after them is still counted in the extent."""
+    from gendan.gate import open_checked
+
+    sample = open_checked(REPO / "xlsx" / "sample.xlsx").sheets[0]
+    fmt = formatting_book.build(tmp_path / "fmt.xlsx", rows=20000, cols=25)
+    scan = open_checked(fmt).sheets[0]
+    assert (scan.rows, scan.cols, scan.formulas) == (sample.rows, sample.cols, sample.formulas)
+    for extra, want in (
+        (b'<row r="20001"><c r="C20001"><v>5</v></c></row>', (20001, sample.cols, 0)),
+        (b'<row r="20001"><c r="BZ20001" s="1"><f>1+1</f></c></row>', (20001, 78, 1)),
+        (b'<row r="20001"><c r="C20001" t="e"><v>#N/A</v></c></row>', (20001, sample.cols, 0)),
+    ):
+        got = open_checked(_with_rows(fmt, tmp_path / "v.xlsx", extra)).sheets[0]
+        assert (got.rows, got.cols, got.formulas - sample.formulas) == want, extra
