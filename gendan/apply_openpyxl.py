@@ -14,7 +14,7 @@ the cell's font name and size), so builders can layer a base font, a style and a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from gendan.plan import (
@@ -330,23 +330,23 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
     from gendan.safe_write import atomic_write, write_in_place
 
     src, target = Path(src), Path(target)
-    reasons = _before_rewrite(src, why)
+    reasons = rewrite_risks(src, why)
     if reasons:
-        raise _refusal(src, reasons)
+        raise rewrite_refusal(src, reasons)
     from gendan.errors import UnreadableWorkbook
     from gendan.marks import load_for_marks
 
     try:
         wb = load_for_marks(src)
     except UnreadableWorkbook:
-        raise _refusal(src, [(f"its package is incomplete or unusual: {why}", f"文件包不完整或不寻常：{why}")]) from None
+        raise rewrite_refusal(src, [(f"its package is incomplete or unusual: {why}", f"文件包不完整或不寻常：{why}")]) from None
     apply(wb)
 
     def write(tmp: Path) -> None:
         wb.save(str(tmp))
         lost = rewrite_losses(src, tmp)
         if lost:
-            raise _refusal(src, lost)
+            raise rewrite_refusal(src, lost)
 
     if in_place:
         write_in_place(src, write)
@@ -357,16 +357,23 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
 Reason = tuple[str, str]  # (en, zh)
 
 
-def _refusal(src: Any, reasons: list[Reason] | list[str]) -> Any:
+#: what is being written, for the refusal sentence: (en, zh)
+MARKS = ("Marks", "标记")
+DOCUMENTS = ("The document sheets", "单据")
+
+
+def rewrite_refusal(src: Any, reasons: Sequence[Reason | str], what: Reason = MARKS) -> Any:
+    """The one sentence (zh + en) refusing an openpyxl rewrite of ``src`` that would lose
+    ``reasons`` (before it: :func:`rewrite_risks`; after it: :func:`rewrite_losses`)."""
     from gendan.errors import OutputError
 
     en = [r if isinstance(r, str) else r[0] for r in reasons]
     zh = [r if isinstance(r, str) else r[1] for r in reasons]
     more = len(reasons) > 6
     return OutputError(
-        f"Marks cannot be written into {src.name} without losing part of it "
+        f"{what[0]} cannot be written into {src.name} without losing part of it "
         f"({'; '.join(en[:6])}{'; ...' if more else ''}); nothing was written.",
-        f"无法在不丢失内容的情况下把标记写入 {src.name}（{'；'.join(zh[:6])}{'；……' if more else ''}）；未写入任何文件。",
+        f"无法在不丢失内容的情况下把{what[1]}写入 {src.name}（{'；'.join(zh[:6])}{'；……' if more else ''}）；未写入任何文件。",
     )
 
 
@@ -375,7 +382,7 @@ _NOT_XLSX = ("only .xlsx and .xlsm workbooks can carry marks: save it as .xlsx i
 _CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
 
 
-def _before_rewrite(src: Any, why: str) -> list[Reason]:
+def rewrite_risks(src: Any, why: str) -> list[Reason]:
     """What an openpyxl rewrite of ``src`` would lose, seen before loading it."""
     import zipfile
 

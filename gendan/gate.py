@@ -1231,6 +1231,8 @@ _CLAIM_BACKTRACK = 64
 #: check and the plain formula probe do not see;
 #: a literal-prefix search, fast because ":" is rare in sheet XML
 _PREFIX_PROBE = re.compile(rb":[cf][\s/>]")
+#: a value, inline string or formula element: none in a block means no value cell in it
+_CONTENT_TAG = re.compile(rb"<" + _P + rb"(?:v|is|f)[\s/>]")
 
 
 @functools.lru_cache(maxsize=256)
@@ -1427,6 +1429,8 @@ class _XlsxScanner(_CellScanner):
         returns False and the block takes the exact path.  Rows need no ``r`` and no order
         here: only the cells' own references count, as in calamine.
         """
+        if self._formatting_only(data, start, end):
+            return True
         first = _VALUE_CELL_R_FIRST.search(data, start, end)
         if first is None:
             return False
@@ -1459,6 +1463,21 @@ class _XlsxScanner(_CellScanner):
         self._extent(hi_r, hi_c)
         self._formulas_and_errors(data, start, end, prefixed=False)
         return True
+
+    @staticmethod
+    def _formatting_only(data: bytes, start: int, end: int) -> bool:
+        """True when the block provably holds no value, formula or error cell: no ``</c>``
+        (every cell tag self-closing, ``<c r="A1" s="5"/>``), no ``<v>``/``<is>``/``<f>``,
+        every cell tag ``<c r="REF"`` and no prefixed tag.  Such blocks (whole columns
+        formatted in Excel: millions of cells) leave the extent as it is; proving it is four
+        searches, three of them literal-led, instead of the per-cell patterns (measured:
+        22 of a 27 s check on 5 million formatting-only cells)."""
+        return (
+            data.find(b"</c>", start, end) < 0
+            and _PREFIX_PROBE.search(data, start, end) is None
+            and _CONTENT_TAG.search(data, start, end) is None
+            and _ODD_CELL_TAG.search(data, start, end) is None
+        )
 
     def _fast_block(self, work: bytes, pattern: re.Pattern[bytes] = _VALUE_CELL) -> None:
         refs = pattern.findall(work)

@@ -593,12 +593,91 @@ def clear_file(
     return Path(src if in_place or out is None else out)
 
 
+def write_plan(
+    src: str | Path, out: str | Path, plan: Plan, data: WorkbookData | None, backup: bool = True
+) -> None:
+    """Carry out a plan made elsewhere (a ribbon button run by the headless file host) on
+    the file ``src``, writing ``out`` (``src`` itself: in place, guarded and, with
+    ``backup``, backed up).  Tried in this order, each keeping every part it does not name
+    byte for byte: the marks patch (check, clear: cell formats, notes, the tool's sheets);
+    for a plan that only adds sheets (receivables, to-do, documents), grafting them onto a
+    copy of the package as ``gendan docs`` does; else openpyxl, only where it provably
+    loses nothing (:func:`gendan.apply_openpyxl.openpyxl_fallback`).  ``data``: the
+    workbook as read (the old ledger)."""
+
+    def patch(tmp: Path) -> MarksPatch | PatchDone:
+        from gendan.documents.inject import Unsupported
+        from gendan.patch_marks import plan_package
+
+        try:
+            return plan_package(src, tmp, plan, data)
+        except Unsupported:
+            if not _only_new_sheets(plan):
+                raise  # the patch's reason is the one to tell
+            return _graft_plan(src, tmp, plan)
+
+    def fallback(wb: Any) -> None:
+        apply_marks_openpyxl(plan, wb)
+
+    in_place = _same(out, src)
+    _write_marks(src, None if in_place else out, in_place, patch, fallback, backup=backup)
+
+
+@dataclass
+class PatchDone:
+    """What a package writer other than the marks patch rewrote (for the in-place guard)."""
+
+    changed: set[str]
+    dropped_notes: frozenset[str] = frozenset()
+
+
+def _only_new_sheets(plan: Plan) -> bool:
+    """Every action of ``plan`` is on a sheet the plan itself creates."""
+    new = {a.name for a in plan if isinstance(a, NewSheet)}
+    return bool(new) and all(getattr(a, "sheet", None) in new for a in plan if not isinstance(a, NewSheet))
+
+
+def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
+    """Write ``src`` plus the new sheets of ``plan`` to ``tmp`` by grafting
+    (gendan.documents.inject): every action must be on a sheet the plan creates, and none
+    of them may exist yet (Unsupported otherwise)."""
+    import io
+    import posixpath
+    import zipfile
+
+    import openpyxl
+
+    from gendan.apply_openpyxl import apply_plan
+    from gendan.documents import inject
+
+    if not _only_new_sheets(plan):
+        raise inject.Unsupported("the plan changes sheets it does not create")
+    wb = openpyxl.Workbook()
+    default = wb.active
+    apply_plan(plan, wb)
+    wb.remove(default)
+    buf = io.BytesIO()
+    wb.save(buf)
+    inject.graft(src, buf.getvalue(), tmp)
+    with zipfile.ZipFile(src) as z:
+        before = set(z.namelist())
+        wbp = inject.workbook_part(z)
+        base = posixpath.dirname(wbp)
+        wb_rels = posixpath.join(base, "_rels", posixpath.basename(wbp) + ".rels")
+        styles = {inject._resolve(base, t) for _i, typ, t in inject._rel_targets(z.read(wb_rels).decode())
+                  if typ.endswith("/styles")}
+    with zipfile.ZipFile(tmp) as z:
+        added = set(z.namelist()) - before
+    return PatchDone({wbp, wb_rels, "[Content_Types].xml", *styles, *added})
+
+
 def _write_marks(
     src: str | Path,
     out: str | Path | None,
     in_place: bool,
-    patch: Callable[[Path], MarksPatch],
+    patch: Callable[[Path], MarksPatch | PatchDone],
     fallback: Callable[[Any], None],
+    backup: bool = True,
 ) -> None:
     """Write with ``patch``; in place, the guard is told the parts it rewrote (every other
     part must stay byte for byte) and the tool's own earlier notes it took away (the
@@ -616,10 +695,10 @@ def _write_marks(
         def write(tmp: Path) -> None:
             done = patch(tmp)
             named.update(done.dropped_notes)
-            changed.update(done.pkg.changed)
+            changed.update(done.changed if isinstance(done, PatchDone) else done.pkg.changed)
 
         if same:
-            write_in_place(src, write, named=lambda: named, changes=lambda: changed)
+            write_in_place(src, write, named=lambda: named, changes=lambda: changed, backup=backup)
         else:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,15 @@ from gendan.xlsx_patch import (
     xstring,
 )
 
-__all__ = ["LEDGER_EXTRA", "MarksPatch", "annotate_package", "clear_package", "ledger_styles"]
+__all__ = [
+    "LEDGER_EXTRA",
+    "MarksPatch",
+    "annotate_package",
+    "clear_package",
+    "fills_package",
+    "ledger_styles",
+    "plan_package",
+]
 
 #: Columns the patch writer adds to the ledger (readers of the first four ignore them):
 #: the cell's ``s`` before the mark ("" none, "+" gendan added the cell, "++" and its
@@ -310,6 +318,9 @@ class MarksPatch:
             self.styles = Styles(_DEFAULT_STYLES)
             self.new_styles = True
         self.sheets: dict[str, _SheetPatch] = {}
+        #: sheet -> the rows the plan will touch: a big sheet part is then read through a
+        #: window holding only these (gendan.sheet_window); others are read on demand
+        self.rows: dict[str, set[int]] = {}
         self.marked: dict[tuple[str, str], tuple[str, str]] = {}
         self.notes = Notes(pkg)
 
@@ -327,9 +338,12 @@ class MarksPatch:
                 return None
             if not re.search(r"worksheet\+xml", self._content_type(entry.part)):
                 return None  # a chart sheet or a dialog sheet carries no cells
-            sp = self.sheets[name] = _SheetPatch(
-                name, entry.part, SheetCells(self.pkg.read(entry.part))
+            cells = (
+                SheetCells(self.pkg.read(entry.part))
+                if entry.part in self.pkg.changed
+                else SheetCells.of(self.pkg.zin, entry.part, self.rows.get(name, ()))
             )
+            sp = self.sheets[name] = _SheetPatch(name, entry.part, cells)
         return sp
 
     def _content_type(self, part: str) -> str:
@@ -347,6 +361,16 @@ class MarksPatch:
             re.I,
         )
         return m.group(1) if m else "worksheet+xml"
+
+    def expect(self, cells: Iterable[tuple[str, str]], old_ledger: Sequence[Sequence[Any]] = ()) -> None:
+        """Note the rows of ``cells`` and of the old ledger's cells (see ``rows``)."""
+        for e in ledger_from_rows(old_ledger):
+            cells = [*cells, (e.sheet, e.cell)]
+        for sheet, cell in cells:
+            try:
+                self.rows.setdefault(sheet, set()).add(split_ref(cell)[0])
+            except Unsupported:
+                continue
 
     def anchors(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """(sheet, cell) -> the top-left cell of the merged range it lies in (if not itself)."""
@@ -704,6 +728,7 @@ def annotate_package(
     try:
         patch = MarksPatch(pkg)
         cells = finding_cells(report)
+        patch.expect(cells, _ledger_rows(data))
         anchors = patch.anchors(cells)
         at = [(s, anchors.get((s, c), c)) for s, c in cells]
         plan = plan_marks(report, data, lang, patch.fills(at), as_of=as_of, anchors=anchors)
@@ -723,11 +748,42 @@ def clear_package(
     pkg = Package(src)
     try:
         patch = MarksPatch(pkg)
+        patch.expect((), _ledger_rows(data))
         patch.apply(plan_clear(data, lang), _ledger_rows(data))
         pkg.write(out, compresslevel)
     finally:
         pkg.close()
     return patch
+
+
+def plan_package(
+    src: Any, out: Any, plan: Plan, data: Any, compresslevel: int | None = 1
+) -> MarksPatch:
+    """Write ``src`` with a plan already made (the ribbon's check and clear through the
+    headless file host) to ``out``.  Raises Unsupported for an action that is not a mark
+    (a document sheet's formulas, merges...) or a package this patching does not handle."""
+    pkg = Package(src)
+    try:
+        patch = MarksPatch(pkg)
+        patch.expect(
+            [(a.sheet, a.ref if isinstance(a, Fill) else a.cell) for a in plan if isinstance(a, (Fill, Note))],
+            _ledger_rows(data),
+        )
+        patch.apply(plan, _ledger_rows(data))
+        pkg.write(out, compresslevel)
+    finally:
+        pkg.close()
+    return patch
+
+
+def fills_package(src: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """The solid fill each cell of ``src`` shows (``prior_fills`` of plan_marks), read from
+    the package: the sheet parts of the cells and the styles part, nothing else."""
+    pkg = Package(src)
+    try:
+        return MarksPatch(pkg).fills(cells)
+    finally:
+        pkg.close()
 
 
 def _ledger_rows(data: Any) -> list[Sequence[Any]]:

@@ -29,6 +29,7 @@ import bisect
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from gendan.documents.inject import (
 )
 from gendan.grid import column_index as col_index
 from gendan.grid import column_letter as col_letter
+from gendan.sheet_window import StreamedPart, Window
 
 __all__ = [
     "Package",
@@ -134,7 +136,7 @@ class Package:
     path: Path
     zin: zipfile.ZipFile = field(init=False)
     names: list[str] = field(init=False)
-    changed: dict[str, bytes | list[bytes] | None] = field(default_factory=dict)
+    changed: dict[str, bytes | list[bytes] | StreamedPart | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         try:
@@ -237,7 +239,7 @@ class Package:
         raise Unsupported("no styles part")
 
     # -- editing
-    def put(self, name: str, data: bytes | list[bytes] | str | None) -> None:
+    def put(self, name: str, data: bytes | list[bytes] | StreamedPart | str | None) -> None:
         self.changed[name] = data.encode("utf-8") if isinstance(data, str) else data
 
     def free_name(self, pattern: str) -> str:
@@ -349,7 +351,8 @@ class Package:
         self.zin.close()
 
 
-def _write(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes], level: int | None) -> None:
+def _write(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes] | StreamedPart,
+           level: int | None) -> None:
     for slot in ("compress_level", "_compresslevel"):  # named so from Python 3.13 / before
         if slot in zipfile.ZipInfo.__slots__:
             setattr(zi, slot, level)
@@ -357,7 +360,8 @@ def _write(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes]
     if isinstance(data, bytes):
         zout.writestr(zi, data)
         return
-    with zout.open(zi, "w", force_zip64=sum(map(len, data)) > 0x7FFFFFFF) as fh:
+    size = len(data) if isinstance(data, StreamedPart) else sum(map(len, data))
+    with zout.open(zi, "w", force_zip64=size > 0x7FFFFFFF) as fh:
         for piece in data:
             fh.write(piece)
 
@@ -585,8 +589,11 @@ class SheetCells:
     milliseconds) indexes the rows; cells are then looked up only in the rows asked for.
     ``edits`` collects (start, end, bytes) replacements; :meth:`result` applies them."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, window: Window | None = None) -> None:
         self.data = data
+        #: a big part seen through a window (gendan.sheet_window): ``data`` holds only its
+        #: head, tail and the rows asked for; :meth:`result` streams the part with the edits
+        self.window = window
         m = re.search(rb"<((?:\w+:)?)worksheet\b", data[:4096])
         if not m:
             raise Unsupported("no worksheet element")
@@ -647,9 +654,39 @@ class SheetCells:
         self._rows, self._row_order = rows, order
         return rows
 
+    @classmethod
+    def of(cls, zin: zipfile.ZipFile, part: str, rows: Iterable[int] = ()) -> SheetCells:
+        """The cells of ``part``: read whole, or, above WINDOW_BYTES, through a window
+        holding ``rows`` (more are read on demand, before the first edit)."""
+        from gendan import sheet_window
+
+        if zin.getinfo(part).file_size > sheet_window.WINDOW_BYTES:
+            try:
+                w = sheet_window.scan(zin, part, rows)
+                return cls(w.data, w)
+            except sheet_window.Unwindowable:
+                pass
+        return cls(zin.read(part))
+
+    def _prepare(self, r: int) -> None:
+        """Make row ``r`` (and those asked for before) available in a windowed part: one
+        more pass over the part; only before any edit (edits hold buffer offsets)."""
+        from gendan import sheet_window
+
+        assert self.window is not None
+        if self.edits:
+            raise Unsupported(f"row {r} was asked for after the edits began")
+        try:
+            w = sheet_window.scan(self.window.zin, self.window.part, self.window.rows | {r})
+        except sheet_window.Unwindowable as exc:
+            raise Unsupported(str(exc)) from None
+        self.__init__(w.data, w)  # type: ignore[misc]  # the same part, another window
+
     def row(self, r: int) -> RowLoc | None:
         """Row ``r``: found directly by its ``<row r="N"`` tag (one C-speed search; every
         writer seen puts ``r`` first), else from the index of all rows."""
+        if self.window is not None and r not in self.window.rows:
+            self._prepare(r)
         if self._rows is not None:
             return self._rows.get(r)
         if r in self._row:
@@ -755,8 +792,16 @@ class SheetCells:
             out.append((int(r1), col_index(c1.decode()), int(r2), col_index(c2.decode())))
         return out
 
-    def result(self) -> list[bytes]:
-        """The part's bytes with the edits made, as slices (views: no copy of the part)."""
+    def result(self) -> list[bytes] | StreamedPart:
+        """The part's bytes with the edits made, as slices (views: no copy of the part), or,
+        for a windowed part, produced while the package is written."""
+        if self.window is not None:
+            from gendan.sheet_window import StreamedPart, Unwindowable
+
+            try:
+                return StreamedPart(self.window, self.edits)
+            except Unwindowable as exc:
+                raise Unsupported(str(exc)) from None
         out: list[Any] = []
         view = memoryview(self.data)
         pos = 0

@@ -5,9 +5,10 @@ so they sit behind one small interface:
 
 * :class:`XlwingsHost` — the book that pressed the button (``xw.Book.caller()``): read
   with :mod:`macros_py.xlwings_adapter`, written with :mod:`macros_py.xlwings_applier`;
-* :class:`FileHost` — a workbook file: read with the engine's reader, written with
-  openpyxl (gendan.apply_openpyxl via gendan.marks) and saved atomically.  Tests and
-  headless runs use it, so every button runs end to end on Linux.
+* :class:`FileHost` — a workbook file: read with the engine's reader, written by patching
+  its package (gendan.marks.write_plan: every part the button does not change is copied
+  byte for byte, so sparklines, shapes, buttons, VBA and saved formula results survive),
+  atomically.  Tests and headless runs use it, so every button runs end to end on Linux.
 """
 
 from __future__ import annotations
@@ -105,8 +106,10 @@ class XlwingsHost:
 
 
 class FileHost:
-    """A workbook file: read with the engine's reader, written with openpyxl to ``out``
-    (``src`` itself when ``out`` is None) in one atomic save per apply."""
+    """A workbook file: read with the engine's reader, written to ``out`` (``src`` itself
+    when ``out`` is None: guarded and backed up, as ``--in-place``) in one atomic write
+    per apply.  After the first apply ``out`` is the working copy: later buttons read and
+    rewrite it (no backup of gendan's own copy)."""
 
     def __init__(
         self,
@@ -119,39 +122,37 @@ class FileHost:
         self._selection = selection
         self.messages: list[str] = []
         self.opened: list[Path] = []
-        self._wb: Any = None
+        self._data: WorkbookData | None = None
 
     def _current(self) -> Path:
         return self.out if self.out.exists() else self.src
 
-    def _workbook(self) -> Any:
-        if self._wb is None:
-            from gendan.marks import load_for_marks
-
-            self._wb = load_for_marks(self._current())
-        return self._wb
-
     def read(self) -> WorkbookData:
         from gendan.reader import read_workbook
 
-        self._wb = None
-        return read_workbook(self._current())
+        self._data = read_workbook(self._current())
+        return self._data
 
     def selection(self) -> tuple[str | None, list[int]]:
         return self._selection
 
     def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-        from gendan.marks import fills_openpyxl
+        from gendan.documents.inject import Unsupported
+        from gendan.patch_marks import fills_package
 
-        return fills_openpyxl(self._workbook(), cells)
+        cells = list(cells)
+        try:
+            return fills_package(self._current(), cells)
+        except Unsupported:  # a package the patcher does not handle: openpyxl reads it
+            from gendan.marks import fills_openpyxl, load_for_marks
+
+            return fills_openpyxl(load_for_marks(self._current()), cells)
 
     def apply(self, plan: Plan) -> None:
-        from gendan.marks import apply_marks_openpyxl, save_atomic
+        from gendan.marks import write_plan
 
-        wb = self._workbook()
-        apply_marks_openpyxl(plan, wb)
-        save_atomic(wb, self.out)
-        self._wb = None
+        current = self._current()
+        write_plan(current, self.out, plan, self._data, backup=current == self.src)
 
     def tell(self, text: str) -> None:
         self.messages.append(text)

@@ -540,6 +540,23 @@ def test_in_place_through_a_symlink_writes_the_target(tmp_path: Path) -> None:
     assert backup.parent == real.parent.resolve() and backup.read_bytes() == before
 
 
+@pytest.mark.skipif(os.name != "posix", reason="hard links")
+def test_in_place_through_a_hard_link_gives_that_name_a_new_file(tmp_path: Path) -> None:
+    """As docs/robustness.md says: the name written gets a new file (new inode) with the
+    change; the workbook's other names keep the old file, as does the backup."""
+    book = _macro_package(tmp_path / "book.xlsm")
+    before = book.read_bytes()
+    other = tmp_path / "other.xlsm"
+    os.link(book, other)
+    inode = book.stat().st_ino
+    sheet = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2"/></sheetData></worksheet>'
+    backup = write_in_place(book, lambda tmp: _rewrite(book, tmp, change={"xl/worksheets/sheet1.xml": sheet}),
+                            changes=["xl/worksheets/sheet1.xml"])
+    assert book.stat().st_ino != inode and book.read_bytes() != before
+    assert other.stat().st_ino == inode and other.read_bytes() == before
+    assert backup is not None and backup.read_bytes() == before
+
+
 def test_in_place_losses_the_change_names_are_not_losses(tmp_path: Path) -> None:
     """``named`` (i11a's annotate: the tool's own earlier notes it removes) lets exactly
     those inventory losses through; any other loss still refuses."""

@@ -273,13 +273,20 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
         existing: set[str] | None = {n.casefold() for n in inject.sheet_names(src)}
     except (inject.Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
         existing = None
-    if existing is not None and not any(b.sheet.casefold() in existing for b in built):
+    clash = sorted({b.sheet for b in built if existing is not None and b.sheet.casefold() in existing})
+    why: tuple[str, str] = ("its package could not be read for grafting", "无法读取其文件包以加入单据")
+    if clash:
+        names = ", ".join(clash[:3]) + (", ..." if len(clash) > 3 else "")
+        why = (f"it has the document sheets {names} already: run docs on the workbook without them",
+               f"其中已有单据工作表 {names}：请对不含这些工作表的工作簿运行 docs")
+    if existing is not None and not clash:
         try:
             built = _graft(src, out, built, fast, lay)
             result.sheets = [b.sheet for b in built]
             result.seconds["graft"] = time.perf_counter() - t3
             result.method = "graft"
         except inject.Unsupported as exc:
+            why = (f"its package has a shape the grafting does not handle: {exc}", f"其文件包结构不受支持：{exc}")
             result.notes.append(f"note: the workbook was copied through openpyxl ({exc}).")
     if result.method != "graft":
         if inject.is_strict(src):  # openpyxl reads no sheet of a Strict workbook
@@ -292,7 +299,7 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
         if out.suffix.lower() != ".xlsx":
             raise OutputError(f"The output {out.name} must be an .xlsx file here.",
                               f"此处输出文件 {out.name} 必须是 .xlsx。")
-        _through_openpyxl(src, out, built, result)
+        _through_openpyxl(src, out, built, result, why)
     t5 = time.perf_counter()
     if pdf_dir is not None:
         values = _full(built, lay) if issue else [
@@ -368,15 +375,32 @@ def _graft(src: Path, out: Path, built: list[DocumentSheet], fast: bool, layout:
     return built
 
 
-def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], result: GenerateResult) -> None:
+def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], result: GenerateResult,
+                      why: tuple[str, str]) -> None:
     """The fallback: load the whole workbook, add (or replace) the sheets, save.  Used when
     a document sheet of the same name exists already (a re-run on its own output) or the
-    package has a shape the grafting does not handle."""
+    package has a shape the grafting does not handle (``why``: en, zh).
+
+    An openpyxl round trip drops what openpyxl does not model (saved formula results,
+    sparklines, shapes...), so, as for marks, it runs only where it provably loses nothing:
+    refused before loading when the book has any of that
+    (:func:`gendan.apply_openpyxl.rewrite_risks`), and the written copy is compared with
+    the original kind by kind (:func:`~gendan.apply_openpyxl.rewrite_losses`) before it
+    takes the output's name."""
     import openpyxl
 
-    from gendan.apply_openpyxl import apply_plan
+    from gendan.apply_openpyxl import (
+        DOCUMENTS,
+        apply_plan,
+        rewrite_losses,
+        rewrite_refusal,
+        rewrite_risks,
+    )
     from gendan.safe_write import atomic_save_openpyxl
 
+    risks = rewrite_risks(src, why[0])
+    if risks:
+        raise rewrite_refusal(src, [why, *risks], DOCUMENTS)
     t0 = time.perf_counter()
     if src.suffix.lower() == ".xlsm":
         result.notes.append("note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged.")
@@ -395,7 +419,16 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
         wb.active = wb.sheetnames.index(built[0].sheet)
     t2 = time.perf_counter()
     result.seconds["apply"] = t2 - t1
-    atomic_save_openpyxl(wb, out, inputs=[src], verify=_sheets_kept(src, loaded))
+    sheets_kept = _sheets_kept(src, loaded)
+    macros_dropped = src.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsx"  # said in a note
+
+    def verify(tmp: Path) -> None:
+        sheets_kept(tmp)
+        lost = [x for x in rewrite_losses(src, tmp) if not (macros_dropped and "vba" in x.lower())]
+        if lost:
+            raise rewrite_refusal(src, [why, *lost], DOCUMENTS)
+
+    atomic_save_openpyxl(wb, out, inputs=[src], verify=verify)
     result.seconds["save"] = time.perf_counter() - t2
     result.method = "openpyxl"
 
