@@ -6,7 +6,7 @@ so they sit behind one small interface:
 * :class:`XlwingsHost` — the book that pressed the button (``xw.Book.caller()``): read
   with :mod:`macros_py.xlwings_adapter`, written with :mod:`macros_py.xlwings_applier`;
 * :class:`FileHost` — a workbook file: read with the engine's reader, written with
-  openpyxl (gendan.apply_openpyxl via gendan.marks) and saved atomically.  Tests and
+  openpyxl (gendan.write.apply_openpyxl via gendan.write.marks) and saved atomically.  Tests and
   headless runs use it, so every button runs end to end on Linux.
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from gendan.grid import WorkbookData
-from gendan.plan import Plan
+from gendan.model.grid import WorkbookData
+from gendan.model.plan import Plan
 
 TITLE = "跟单 Gendan"
 
@@ -126,13 +126,13 @@ class FileHost:
 
     def _workbook(self) -> Any:
         if self._wb is None:
-            from gendan.marks import load_for_marks
+            from gendan.write.marks import load_for_marks
 
             self._wb = load_for_marks(self._current())
         return self._wb
 
     def read(self) -> WorkbookData:
-        from gendan.reader import read_workbook
+        from gendan.read.reader import read_workbook
 
         self._wb = None
         return read_workbook(self._current())
@@ -141,12 +141,12 @@ class FileHost:
         return self._selection
 
     def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-        from gendan.marks import fills_openpyxl
+        from gendan.write.marks import fills_openpyxl
 
         return fills_openpyxl(self._workbook(), cells)
 
     def apply(self, plan: Plan) -> None:
-        from gendan.marks import apply_marks_openpyxl, save_atomic
+        from gendan.write.marks import apply_marks_openpyxl, save_atomic
 
         wb = self._workbook()
         apply_marks_openpyxl(plan, wb)

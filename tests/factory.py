@@ -11,8 +11,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from gendan.grid import SheetGrid, WorkbookData
-from gendan.schema import Schema, load_schema
+from gendan.model.grid import SheetGrid, WorkbookData
+from gendan.model.schema import Schema, load_schema
 
 D = dt.date
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from gendan.addin import build
 
 from gendan import addin_install
+from gendan.addin import build
 from macros_py import ribbon
 
 NS = {"ui": build.CUSTOM_UI_NS}

@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 import make_corpus  # noqa: E402
 import realworld  # noqa: E402
 
-from gendan.errors import GendanError  # noqa: E402
-from gendan.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file  # noqa: E402
+from gendan.model.errors import GendanError  # noqa: E402
+from gendan.write.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 REPO = Path(__file__).resolve().parents[1]
@@ -378,9 +378,9 @@ def test_control_characters_in_cells_and_messages(books: dict[str, Path], tmp_pa
     escapes it as Excel does and the copy opens."""
     import openpyxl
 
-    from gendan.findings import Finding, Report
-    from gendan.patch_marks import annotate_package
-    from gendan.reader import read_workbook
+    from gendan.model.findings import Finding, Report
+    from gendan.read.reader import read_workbook
+    from gendan.write.patch_marks import annotate_package
 
     src = books["rw-features.xlsx"]
     data = read_workbook(src)
@@ -445,8 +445,8 @@ def test_unsupported_package_falls_back_only_when_nothing_is_lost(tmp_path: Path
 def test_fallback_refuses_formulas_with_saved_results(
     books: dict[str, Path], tmp_path: Path
 ) -> None:
-    from gendan.apply_openpyxl import openpyxl_fallback
-    from gendan.errors import OutputError
+    from gendan.model.errors import OutputError
+    from gendan.write.apply_openpyxl import openpyxl_fallback
 
     out = tmp_path / "fb.xlsx"
     with pytest.raises(OutputError) as ei:
@@ -458,10 +458,10 @@ def test_fallback_refuses_formulas_with_saved_results(
 def test_fallback_writes_when_nothing_would_be_lost(tmp_path: Path) -> None:
     """A plain openpyxl-made workbook (no formulas, no extensions) may take the fallback,
     and the proof (rewrite_losses) finds nothing missing."""
-    from gendan.apply_openpyxl import openpyxl_fallback, rewrite_losses
-    from gendan.check import check_data
-    from gendan.marks import apply_marks_openpyxl, plan_marks
-    from gendan.reader import read_workbook
+    from gendan.read.reader import read_workbook
+    from gendan.rules.engine import check_data
+    from gendan.write.apply_openpyxl import openpyxl_fallback, rewrite_losses
+    from gendan.write.marks import apply_marks_openpyxl, plan_marks
 
     make_corpus.build(tmp_path, only={"master-ok.xlsx"})
     src = tmp_path / "master-ok.xlsx"

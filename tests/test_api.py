@@ -7,8 +7,8 @@ import sys
 
 import gendan
 
-ENGINE_MODULES = ["gendan.check", "gendan.tables", "gendan.reader", "gendan.checks", "gendan.receivables",
-                  "gendan.schema", "gendan.values", "gendan.terms", "gendan.findings", "gendan.plan", "gendan.cli"]
+ENGINE_MODULES = ["gendan.rules.engine", "gendan.read.tables", "gendan.read.reader", "gendan.rules.checks", "gendan.rules.receivables",
+                  "gendan.model.schema", "gendan.model.values", "gendan.model.terms", "gendan.model.findings", "gendan.model.plan", "gendan.cli"]
 
 
 def test_public_api():

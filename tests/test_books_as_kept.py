@@ -14,10 +14,10 @@ import openpyxl
 import pytest
 from factory import CUSTOMERS, PRODUCTS, clean_order
 
-from gendan.check import check_workbook
 from gendan.cli import main
-from gendan.errors import SheetNotFound
-from gendan.schema import load_schema
+from gendan.model.errors import SheetNotFound
+from gendan.model.schema import load_schema
+from gendan.rules.engine import check_workbook
 
 AS_OF = dt.date(2026, 3, 30)
 SCHEMA = load_schema()
@@ -276,7 +276,7 @@ def test_a_merged_cell_holds_for_every_row_it_covers(tmp_path: Path) -> None:
 
 
 def test_merges_of_a_sheet_read_in_pieces() -> None:
-    from gendan.split_read import _merge_refs
+    from gendan.read.split_read import _merge_refs
 
     tail = (
         b'</sheetData><mergeCells count="2"><mergeCell ref="A1:H1"/>'
@@ -482,7 +482,7 @@ def test_xls_formula_note_counts_only_formulas_without_a_value(tmp_path: Path) -
     formulas all have results, gets no "formulas without saved results" note."""
     import struct
 
-    from gendan.gate import open_checked
+    from gendan.read.gate import open_checked
 
     number = struct.pack("<d", 25850.0)
     text = b"\x00" + b"\x00" * 5 + b"\xff\xff"  # a text result: a STRING record follows
@@ -517,8 +517,8 @@ def test_a_master_without_a_known_contract_header_is_still_found(tmp_path: Path)
 
 
 def test_merges_survive_the_read_in_pieces(tmp_path: Path) -> None:
-    from gendan.reader import read_workbook
-    from gendan.split_read import SplitReader
+    from gendan.read.reader import read_workbook
+    from gendan.read.split_read import SplitReader
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -538,6 +538,6 @@ def test_merges_survive_the_read_in_pieces(tmp_path: Path) -> None:
     assert split.split_sheets() == ["工作序列表"]
     assert sorted(pieces.sheets[0].merges) == sorted(whole.sheets[0].merges)
     assert len(whole.sheets[0].merges) == 101  # the title and 100 customer merges
-    from gendan.check import check_data
+    from gendan.rules.engine import check_data
 
     assert _codes(check_data(pieces, SCHEMA, AS_OF)) == []

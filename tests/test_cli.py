@@ -11,7 +11,7 @@ import sys
 from factory import clean_order, make_data, write_xlsx
 
 from gendan.cli import main
-from gendan.findings import FIELDS
+from gendan.model.findings import FIELDS
 
 
 def _book(tmp_path, *orders, name="book.xlsx"):

@@ -9,11 +9,11 @@ import random
 
 from factory import clean_order, make_data
 
-from gendan.check import check_data
-from gendan.grid import SheetGrid, WorkbookData
-from gendan.reader import read_workbook
-from gendan.schema import load_schema
-from gendan.tables import find_header, locate_sheet
+from gendan.model.grid import SheetGrid, WorkbookData
+from gendan.model.schema import load_schema
+from gendan.read.reader import read_workbook
+from gendan.read.tables import find_header, locate_sheet
+from gendan.rules.engine import check_data
 
 CROSS_ROW = {"duplicate"}  # needs the other rows: not a per-row rule
 
@@ -46,7 +46,7 @@ def test_sample_columnar_equals_row_by_row():
     import tempfile
     from pathlib import Path
 
-    from gendan.sample import build_sample
+    from gendan.book.sample import build_sample
 
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "sample.xlsx"
@@ -102,7 +102,7 @@ def test_randomised_sheets_columnar_equals_row_by_row():
 def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch):
     """The whole-sheet run with the numpy check digits forced on (they start at 50,000
     numbers) against the one-row run, which never reaches them."""
-    from gendan import iso6346
+    from gendan.model import iso6346
 
     rng = random.Random(6)
     for _sheet in range(3):

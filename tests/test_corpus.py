@@ -156,7 +156,7 @@ def test_csv_report_defuses_formula_text(
 
 def test_date1904_dates_are_read_as_dates(corpus: tuple[Path, list[make_corpus.Case]]) -> None:
     """Reading, not just the note: a 1904 workbook's contract date is the date written."""
-    from gendan.reader import read_workbook
+    from gendan.read.reader import read_workbook
 
     root, _ = corpus
     data = read_workbook(root / "date1904.xlsx")
@@ -182,7 +182,7 @@ def test_date1904_dates_are_read_as_dates(corpus: tuple[Path, list[make_corpus.C
 def test_other_formats_read_the_same_orders(
     corpus: tuple[Path, list[make_corpus.Case]], name: str
 ) -> None:
-    from gendan.check import load_book
+    from gendan.rules.engine import load_book
 
     root, _ = corpus
     tables, _schema = load_book(root / name)

@@ -14,13 +14,13 @@ import pytest
 from factory import PRODUCTS, clean_order, make_data, write_xlsx
 
 from gendan.documents import expr
+from gendan.documents.audit import check_documents, read_block, same
 from gendan.documents.build import DRAFT, ISSUED, MARKER, Order, build_document, sheet_name
-from gendan.documents.check import check_documents, read_block, same
 from gendan.documents.layout import load_layout, parse_layout
-from gendan.errors import InputError, SchemaError
-from gendan.plan import HideColumns, Merge, PageSetup, SetFormula, SetValues
-from gendan.schema import load_schema
-from gendan.tables import load_tables
+from gendan.model.errors import InputError, SchemaError
+from gendan.model.plan import HideColumns, Merge, PageSetup, SetFormula, SetValues
+from gendan.model.schema import load_schema
+from gendan.read.tables import load_tables
 
 NOW = dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
 COMPANY = {
@@ -279,7 +279,7 @@ def test_sheet_names_are_safe() -> None:
 def test_apply_openpyxl_keeps_text_and_page_setup(tables, layout, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import openpyxl
 
-    from gendan.apply_openpyxl import apply_plan
+    from gendan.write.apply_openpyxl import apply_plan
 
     sheet = build_document(layout, layout.document("shipping_instruction"), _order(tables, "GD26-002"), ISSUED, NOW)
     wb = openpyxl.Workbook()
@@ -347,7 +347,7 @@ def test_generate_refuses_unknown_orders_and_odd_files(tmp_path) -> None:  # typ
 def _edit(path: Path, out: Path, contract: str, **values: Any) -> Path:
     import openpyxl
 
-    from gendan.reader import read_workbook
+    from gendan.read.reader import read_workbook
 
     t = load_tables(read_workbook(path), load_schema())
     i = t.master.find("contract_no", contract)
@@ -360,7 +360,7 @@ def _edit(path: Path, out: Path, contract: str, **values: Any) -> Path:
 
 
 def _check(path: Path) -> list[Any]:
-    from gendan.reader import read_workbook
+    from gendan.read.reader import read_workbook
 
     data = read_workbook(path)
     schema = load_schema()
@@ -430,7 +430,7 @@ def test_doc_missing(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_read_block_ignores_other_sheets() -> None:
-    from gendan.grid import SheetGrid
+    from gendan.model.grid import SheetGrid
 
     assert read_block(SheetGrid("x", [["a", "b"]])) is None
 
@@ -445,7 +445,7 @@ def test_same(a: Any, b: Any, equal: bool) -> None:
 
 
 def test_check_path_does_not_import_openpyxl() -> None:
-    code = ("import sys; import gendan.documents.check, gendan.documents.build; "
+    code = ("import sys; import gendan.documents.audit, gendan.documents.build; "
             "from gendan.documents import check_documents; print('openpyxl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -525,13 +525,13 @@ def test_merge_styles_appends_and_remaps() -> None:
 
 
 def test_pdf_without_libreoffice_says_what_to_install(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import gendan.recalc
-    import gendan.render_pdf
+    import gendan.office.recalc
+    import gendan.office.render_pdf
     from gendan.documents import generate
-    from gendan.recalc import LibreOfficeMissing
+    from gendan.office.recalc import LibreOfficeMissing
 
-    monkeypatch.setattr(gendan.recalc, "find_soffice", lambda: None)
-    monkeypatch.setattr(gendan.render_pdf, "find_soffice", lambda: None)
+    monkeypatch.setattr(gendan.office.recalc, "find_soffice", lambda: None)
+    monkeypatch.setattr(gendan.office.render_pdf, "find_soffice", lambda: None)
     with pytest.raises(LibreOfficeMissing) as exc:
         generate(book(tmp_path / "m.xlsx"), tmp_path / "o.xlsx", orders=["GD26-001"], pdf_dir=tmp_path / "pdf")
     assert "LibreOffice" in exc.value.message_en and "apt-get install libreoffice-calc" in exc.value.message_en

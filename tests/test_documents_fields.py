@@ -22,9 +22,9 @@ from test_documents import COMPANY, NOW
 from gendan.documents import expr
 from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
 from gendan.documents.layout import load_layout
-from gendan.plan import SetFormula
-from gendan.schema import load_schema
-from gendan.tables import Tables, load_tables
+from gendan.model.plan import SetFormula
+from gendan.model.schema import load_schema
+from gendan.read.tables import Tables, load_tables
 
 D = dt.date
 ISSUER = "BANGKOK BANK PUBLIC COMPANY LIMITED, BANGKOK"
@@ -235,7 +235,7 @@ def test_bill_of_exchange(t, layout, n: int, tenor: str, drawee: str, drawn: str
     o = order(t, n)
     amount = round(o.m("cartons") * o.m("unit_price"), 2)
     assert (f["tenor"], f["drawee"], f["drawn_under"], f["amount"]) == (tenor, drawee, drawn, amount)
-    from gendan.words import amount_in_words_en
+    from gendan.model.words import amount_in_words_en
 
     assert f["amount_words_en"] == amount_in_words_en(amount, "USD")
     v = sheet.values
@@ -299,8 +299,8 @@ def test_issued_bill_of_exchange_is_checked(tmp_path) -> None:  # type: ignore[n
     import openpyxl
 
     from gendan.documents import generate
-    from gendan.documents.check import check_documents
-    from gendan.reader import read_workbook
+    from gendan.documents.audit import check_documents
+    from gendan.read.reader import read_workbook
 
     src = write_xlsx(make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()),
                      tmp_path / "m.xlsx")
@@ -336,7 +336,7 @@ def _script(path: Path, out: str) -> str:
 
 
 def test_cjk_font_is_found_or_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from gendan.render_pdf import cjk_font_available
+    from gendan.office.render_pdf import cjk_font_available
 
     if os.name != "posix" or not Path("/bin/sh").exists():  # pragma: no cover
         pytest.skip("needs /bin/sh")
@@ -352,12 +352,12 @@ def test_cjk_font_is_found_or_named(tmp_path) -> None:  # type: ignore[no-untype
 
 
 def test_pdf_without_a_chinese_font_stops_with_the_package_to_install(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import gendan.recalc
-    import gendan.render_pdf
+    import gendan.office.recalc
+    import gendan.office.render_pdf
     from gendan.cli import main
 
-    monkeypatch.setattr(gendan.recalc, "find_soffice", lambda: "/usr/bin/soffice")
-    monkeypatch.setattr(gendan.render_pdf, "cjk_font_available", lambda *a, **k: False)
+    monkeypatch.setattr(gendan.office.recalc, "find_soffice", lambda: "/usr/bin/soffice")
+    monkeypatch.setattr(gendan.office.render_pdf, "cjk_font_available", lambda *a, **k: False)
     src = write_xlsx(make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()),
                      tmp_path / "m.xlsx")
     code = main(["docs", str(src), "--order", "GD26-001", "--out", str(tmp_path / "o.xlsx"),
@@ -367,7 +367,7 @@ def test_pdf_without_a_chinese_font_stops_with_the_package_to_install(tmp_path, 
 
 
 def test_cjk_message(capsys) -> None:  # type: ignore[no-untyped-def]
-    from gendan.render_pdf import CJKFontMissing
+    from gendan.office.render_pdf import CJKFontMissing
 
     exc = CJKFontMissing()
     assert "fonts-noto-cjk" in exc.message_en and "fonts-noto-cjk" in exc.message_zh

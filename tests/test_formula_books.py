@@ -24,10 +24,10 @@ import xlsxwriter
 from factory import clean_order, make_data, write_xlsx
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from gendan.check import check_workbook
 from gendan.cli import main
-from gendan.findings import Report
-from gendan.schema import load_schema
+from gendan.model.findings import Report
+from gendan.model.schema import load_schema
+from gendan.rules.engine import check_workbook
 
 AS_OF = dt.date(2026, 3, 30)
 SCHEMA = load_schema()

@@ -15,12 +15,12 @@ from typing import Any
 import openpyxl
 import pytest
 
+from gendan.book.sample import AS_OF, build_sample
 from gendan.cli import main
-from gendan.errors import InputError
-from gendan.mail import addresses, header_text, make_drafts, write_drafts
-from gendan.sample import AS_OF, build_sample
-from gendan.schema import load_schema
-from gendan.tables import load_tables
+from gendan.model.errors import InputError
+from gendan.model.schema import load_schema
+from gendan.read.tables import load_tables
+from gendan.report.mail import addresses, header_text, make_drafts, write_drafts
 from tests.factory import CUSTOMERS, clean_order, make_data, write_xlsx
 
 D = dt.date

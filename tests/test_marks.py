@@ -1,4 +1,4 @@
-"""gendan.marks: the check marks are planned as data, replace themselves on re-run, and
+"""gendan.write.marks: the check marks are planned as data, replace themselves on re-run, and
 never touch the user's own fills or notes."""
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from factory import clean_order, make_data, write_xlsx
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from gendan.check import check_data
-from gendan.errors import OutputError
-from gendan.findings import Finding, Report
-from gendan.grid import SheetGrid, WorkbookData
-from gendan.marks import (
+from gendan.model.errors import OutputError
+from gendan.model.findings import Finding, Report
+from gendan.model.grid import SheetGrid, WorkbookData
+from gendan.model.plan import ClearMarks, Fill, Hyperlink, NewSheet, Note, SetValues
+from gendan.rules.engine import check_data
+from gendan.write.marks import (
     LEDGER_HEADER,
     LEDGER_SHEET,
     NOTE_PREFIX,
@@ -35,7 +36,6 @@ from gendan.marks import (
     plan_marks,
     restore_color,
 )
-from gendan.plan import ClearMarks, Fill, Hyperlink, NewSheet, Note, SetValues
 
 AS_OF = dt.date(2026, 5, 1)
 MASTER = "工作序列表"
@@ -196,7 +196,7 @@ def test_tool_notes_are_recognised_by_author_or_prefix() -> None:
 
 
 def test_marks_module_does_not_import_openpyxl() -> None:
-    code = "import sys, gendan.marks; print('openpyxl' in sys.modules, 'xlwings' in sys.modules)"
+    code = "import sys, gendan.write.marks; print('openpyxl' in sys.modules, 'xlwings' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
@@ -271,7 +271,7 @@ def test_clear_gives_the_users_fill_back_and_keeps_user_notes(book: Path, tmp_pa
     amount = next(f.cell for f in report.findings if f.code == "amount-mismatch")
     digit = next(f.cell for f in report.findings if f.code == "container-check-digit")
 
-    from gendan.reader import read_workbook
+    from gendan.read.reader import read_workbook
 
     wb = openpyxl.load_workbook(out)
     apply_marks_openpyxl(plan_clear(read_workbook(out)), wb)
@@ -286,7 +286,7 @@ def test_clear_gives_the_users_fill_back_and_keeps_user_notes(book: Path, tmp_pa
 def test_a_users_note_is_never_replaced(book: Path, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(book)
     report = Report([_finding("amount-mismatch", "A2")])
-    from gendan.reader import read_workbook
+    from gendan.read.reader import read_workbook
 
     apply_marks_openpyxl(plan_marks(report, read_workbook(book)), wb)
     assert wb[MASTER]["A2"].comment.text == "user's own note"

@@ -17,21 +17,21 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-import gendan.native_patch as native_patch_module
-import gendan.native_rules as native_rules_module
-from gendan.check import load_book
+import gendan.native.patch as native_patch_module
+import gendan.native.rules as native_rules_module
+from gendan.book.sample import build_sample
 from gendan.cli import main
-from gendan.native_patch import (
+from gendan.model.schema import load_schema
+from gendan.native.patch import (
     LEGEND_SHEET,
     read_extents,
     rules_for_book,
     typed_checks,
     write_rules,
 )
-from gendan.native_rules import MAX_FORMULA, ON, build_rules, template_layout
-from gendan.safe_write import package_inventory, parts_lost
-from gendan.sample import build_sample
-from gendan.schema import load_schema
+from gendan.native.rules import MAX_FORMULA, ON, build_rules, template_layout
+from gendan.rules.engine import load_book
+from gendan.write.safe_write import package_inventory, parts_lost
 
 sys.path.insert(0, str(Path(__file__).parent))
 from factory import clean_order, make_data, write_xlsx  # noqa: E402
@@ -259,7 +259,7 @@ def test_a_book_with_rules_checks_as_before(sample: Path, ruled: Path) -> None:
     saved values by design) are no reason for a 'recalculate in Excel' note."""
     import datetime as dt
 
-    from gendan.check import check_workbook
+    from gendan.rules.engine import check_workbook
 
     as_of = dt.date(2026, 11, 27)
     before, after = check_workbook(sample, as_of=as_of), check_workbook(ruled, as_of=as_of)

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from gendan.check import check_workbook, load_book
-from gendan.iso6346 import check_digit
-from gendan.native_patch import rules_for_book, write_rules
-from gendan.native_rules import check_digit_formula
-from gendan.recalc import find_soffice
-from gendan.sample import build_sample
-from gendan.template import write_template
+from gendan.book.sample import build_sample
+from gendan.book.template import write_template
+from gendan.model.iso6346 import check_digit
+from gendan.native.patch import rules_for_book, write_rules
+from gendan.native.rules import check_digit_formula
+from gendan.office.recalc import find_soffice
+from gendan.rules.engine import check_workbook, load_book
 
 sys.path.insert(0, str(Path(__file__).parent))
 from factory import PRODUCTS, clean_order, make_data, write_xlsx  # noqa: E402

@@ -1,4 +1,4 @@
-"""Rules shared with a forked child (gendan.parallel, gendan.check) give exactly the findings,
+"""Rules shared with a forked child (gendan.model.parallel, gendan.rules.engine) give exactly the findings,
 in exactly the order, of one process - on the sample and on randomised sheets."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import pytest
 from factory import make_data
 from test_columnar_vs_row import _random_orders
 
-from gendan import parallel
-from gendan.check import _all_findings
-from gendan.checks.base import Context
-from gendan.reader import read_workbook
-from gendan.schema import load_schema
-from gendan.tables import load_tables
+from gendan.model import parallel
+from gendan.model.schema import load_schema
+from gendan.read.reader import read_workbook
+from gendan.read.tables import load_tables
+from gendan.rules.checks.base import Context
+from gendan.rules.engine import _all_findings
 
 REPO = Path(__file__).resolve().parents[1]
 linux_fork = pytest.mark.skipif(
@@ -81,7 +81,7 @@ def test_a_failing_child_costs_time_not_findings(monkeypatch: pytest.MonkeyPatch
 
 
 def test_serial_switches_forking_and_split_reading_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gendan.split_read import SplitReader
+    from gendan.read.split_read import SplitReader
 
     monkeypatch.setitem(parallel._STATE, "enabled", True)
     parallel.serial()

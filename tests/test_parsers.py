@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from gendan.terms import parse_terms
-from gendan.values import parse_date, parse_integer, parse_number, parse_text
+from gendan.model.terms import parse_terms
+from gendan.model.values import parse_date, parse_integer, parse_number, parse_text
 
 D = dt.date
 

@@ -1,4 +1,4 @@
-"""gendan.patch_marks / gendan.xlsx_patch: marks are written by editing the few parts they
+"""gendan.write.patch_marks / gendan.write.xlsx_patch: marks are written by editing the few parts they
 need; a mark's format is the cell's own with another fill; clearing gives back exactly
 what was there; the user's notes, fills and formats stay the user's."""
 
@@ -16,8 +16,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles import Font as XFont
 
-from gendan.findings import Finding, Report
-from gendan.marks import (
+from gendan.model.findings import Finding, Report
+from gendan.read.reader import read_workbook
+from gendan.write.marks import (
     LEDGER_SHEET,
     NOTE_PREFIX,
     RESULTS_SHEET,
@@ -26,9 +27,8 @@ from gendan.marks import (
     clear_file,
     plan_marks,
 )
-from gendan.patch_marks import annotate_package, clear_package, ledger_styles
-from gendan.reader import read_workbook
-from gendan.xlsx_patch import SheetCells, Styles, xstring
+from gendan.write.patch_marks import annotate_package, clear_package, ledger_styles
+from gendan.write.xlsx_patch import SheetCells, Styles, xstring
 
 AS_OF = dt.date(2026, 5, 1)
 MASTER = "工作序列表"
@@ -198,7 +198,7 @@ def test_merged_cells_are_marked_on_their_anchor(book: Path, tmp_path: Path) -> 
 def test_plan_marks_maps_merged_cells_to_their_anchor() -> None:
     data = make_data([clean_order(1)])
     plan = plan_marks(Report([_finding("G4")]), data, anchors={(MASTER, "G4"): "F4"})
-    from gendan.plan import Fill, Note
+    from gendan.model.plan import Fill, Note
 
     assert [a.ref for a in plan.of_type(Fill) if a.sheet == MASTER] == ["F4"]
     assert [a.cell for a in plan.of_type(Note)] == ["F4"]

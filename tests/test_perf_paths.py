@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 from factory import clean_order, make_data
 
-from gendan import iso6346
-from gendan.checks import cells, orders, payments
-from gendan.checks.base import Context
-from gendan.findings import Finding
-from gendan.normalize import norm
-from gendan.receivables import receivables_book, unsettled_lines
-from gendan.schema import load_schema
-from gendan.tables import Table, load_tables
-from gendan.values import money, parse_integer
+from gendan.model import iso6346
+from gendan.model.findings import Finding
+from gendan.model.normalize import norm
+from gendan.model.schema import load_schema
+from gendan.model.values import money, parse_integer
+from gendan.read.tables import Table, load_tables
+from gendan.rules.checks import cells, orders, payments
+from gendan.rules.checks.base import Context
+from gendan.rules.receivables import receivables_book, unsettled_lines
 
 # ----------------------------------------------------------------------------- references
 # The rules as they were before issue 6: one row at a time, plain Python.
@@ -252,8 +252,8 @@ def test_fast_rules_equal_their_plain_versions(seed, monkeypatch):
 
 
 def test_the_sample_gives_the_same_findings_both_ways(tmp_path):
-    from gendan.reader import read_workbook
-    from gendan.sample import build_sample
+    from gendan.book.sample import build_sample
+    from gendan.read.reader import read_workbook
 
     path = tmp_path / "sample.xlsx"
     manifest = build_sample(path)
@@ -291,7 +291,7 @@ def test_numpy_check_digits_equal_the_plain_ones(monkeypatch):
 
 
 def test_integer_fast_pass_equals_parse_integer():
-    from gendan.tables import _PENDING, _fast_pass
+    from gendan.read.tables import _PENDING, _fast_pass
 
     values: list[Any] = [0.0, -0.0, 1.0, 1100.0, 1e20, -5.0, 1100.5, 1.0000000001, float("nan"), float("inf"),
                          2**53 - 1, 2**53, 2**60, -(2**60), 7, True, False, None, "", "1,100", "12 箱"]
@@ -312,7 +312,7 @@ ODD = ["USD", "usd", " USD ", "美元", "RMB", "CHF", "XXX", "", "  ", "#N/A", 1
 
 @pytest.mark.parametrize("key", ["currency", "incoterm", "status", "payment_terms", "container_type"])
 def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch):
-    import gendan.tables as tables_mod
+    import gendan.read.tables as tables_mod
 
     rng = random.Random(key)
     for _round in range(30):
@@ -334,7 +334,7 @@ def test_typing_by_distinct_value_equals_cell_by_cell(key, monkeypatch):
 
 
 def test_collector_is_paused_and_given_back(tmp_path):
-    from gendan.reader import collector_paused
+    from gendan.read.reader import collector_paused
 
     assert gc.isenabled()
     with collector_paused():
@@ -353,7 +353,7 @@ def test_collector_is_paused_and_given_back(tmp_path):
 
 
 def test_a_big_read_is_frozen_and_the_next_read_unfreezes(tmp_path):
-    import gendan.reader as reader
+    import gendan.read.reader as reader
 
     before = gc.get_freeze_count()
     with reader.collector_paused(freeze_rows=lambda: reader.FREEZE_ROWS):

@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
 import make_corpus  # noqa: E402
 
-from gendan.check import check_data  # noqa: E402
-from gendan.errors import InputError  # noqa: E402
-from gendan.grid import SheetGrid, WorkbookData  # noqa: E402
-from gendan.schema import load_schema  # noqa: E402
+from gendan.model.errors import InputError  # noqa: E402
+from gendan.model.grid import SheetGrid, WorkbookData  # noqa: E402
+from gendan.model.schema import load_schema  # noqa: E402
+from gendan.rules.engine import check_data  # noqa: E402
 
 HEADER = make_corpus.master_header()
 KEYS = make_corpus.master_keys()
@@ -76,7 +76,7 @@ def _exercise(rows: list[list[Any]], date1904: bool) -> None:
         report = check_data(_data(rows, date1904), SCHEMA, as_of=AS_OF)
     except InputError:
         return  # a clear refusal (e.g. no header) is an allowed outcome, not a crash
-    from gendan.output import findings_csv, findings_json
+    from gendan.report.output import findings_csv, findings_json
 
     for f in report.findings:
         assert f.severity in ("error", "warning", "info")
@@ -158,8 +158,8 @@ file_cells = st.one_of(
 def test_random_workbooks_through_reader_and_rules(
     tmp_path: Path, writer: str, rows: list[list[Any]]
 ) -> None:
-    from gendan.check import check_workbook
-    from gendan.sanitize import openpyxl_set_text
+    from gendan.model.sanitize import openpyxl_set_text
+    from gendan.rules.engine import check_workbook
 
     path = tmp_path / f"random-{writer}.xlsx"
     if writer == "xlsxwriter":
@@ -218,8 +218,8 @@ import re  # noqa: E402
 
 from factory import clean_order, make_data  # noqa: E402
 
-from gendan.receivables import add_banking_days  # noqa: E402
-from gendan.values import money  # noqa: E402
+from gendan.model.values import money  # noqa: E402
+from gendan.rules.receivables import add_banking_days  # noqa: E402
 
 D = dt.date
 TERMS = ["T/T in advance", "T/T 30% deposit, 70% against B/L copy", "T/T 50% deposit, 50% against B/L copy",

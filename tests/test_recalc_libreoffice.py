@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from gendan.recalc import find_soffice
+from gendan.office.recalc import find_soffice
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
@@ -61,11 +61,11 @@ def _eq(got: Any, want: Any) -> bool:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    from gendan.book.sample import build_sample
     from gendan.documents.build import Order
-    from gendan.reader import read_workbook
-    from gendan.sample import build_sample
-    from gendan.schema import load_schema
-    from gendan.tables import load_tables
+    from gendan.model.schema import load_schema
+    from gendan.read.reader import read_workbook
+    from gendan.read.tables import load_tables
 
     path = tmp_path_factory.mktemp("lo") / "sample.xlsx"
     build_sample(path)
@@ -81,7 +81,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def generated(sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from gendan.documents import generate
-    from gendan.recalc import recalculate
+    from gendan.office.recalc import recalculate
 
     path, contract = sample
     folder = tmp_path_factory.mktemp("docs")
@@ -92,9 +92,9 @@ def generated(sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
 def test_every_document_shows_the_master_values(sample, generated) -> None:  # type: ignore[no-untyped-def]
     from gendan.documents.build import ISSUED, Order, build_document
     from gendan.documents.layout import load_layout
-    from gendan.reader import read_workbook
-    from gendan.schema import load_schema
-    from gendan.tables import load_tables
+    from gendan.model.schema import load_schema
+    from gendan.read.reader import read_workbook
+    from gendan.read.tables import load_tables
 
     path, contract = sample
     result, recalculated = generated
@@ -122,7 +122,7 @@ def test_every_document_shows_the_master_values(sample, generated) -> None:  # t
     assert _at(inv, "B15").startswith(f"{m('product')} {m('spec')}")
     assert (_at(inv, "D15"), _at(inv, "E15"), _at(inv, "C20")) == (m("cartons"), m("net_weight_kg"), m("gross_weight_kg"))
     assert (_at(inv, "G15"), _at(sc, "G13"), _at(sa, "D17"), _at(ci, "D14")) == (amount,) * 4
-    from gendan.words import amount_in_words_en, amount_in_words_zh
+    from gendan.model.words import amount_in_words_en, amount_in_words_zh
 
     words_en, words_zh = amount_in_words_en(amount, m("currency")), amount_in_words_zh(amount, m("currency"))
     assert (_at(inv, "C17"), _at(inv, "C18"), _at(sc, "C15"), _at(ci, "C16")) == (words_en, words_zh, words_en, words_zh)
@@ -141,11 +141,11 @@ def test_every_document_shows_the_master_values(sample, generated) -> None:  # t
 def test_a_new_unit_price_flows_into_contract_and_invoice(sample, generated, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import openpyxl
 
-    from gendan.reader import read_workbook
-    from gendan.recalc import recalculate
-    from gendan.schema import load_schema
-    from gendan.tables import load_tables
-    from gendan.words import amount_in_words_en
+    from gendan.model.schema import load_schema
+    from gendan.model.words import amount_in_words_en
+    from gendan.office.recalc import recalculate
+    from gendan.read.reader import read_workbook
+    from gendan.read.tables import load_tables
 
     path, contract = sample
     result, _ = generated
@@ -209,7 +209,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     from test_documents_fields import CUSTOMERS, PRODUCTS, company, rows
 
     from gendan.documents import generate
-    from gendan.recalc import recalculate
+    from gendan.office.recalc import recalculate
 
     folder = tmp_path_factory.mktemp("rich")
     src = write_xlsx(make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()), folder / "m.xlsx")
@@ -220,9 +220,9 @@ def rich(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
 def test_optional_fields_compute_the_same_in_libreoffice(rich) -> None:  # type: ignore[no-untyped-def]
     from gendan.documents.build import ISSUED, Order, build_document
     from gendan.documents.layout import load_layout
-    from gendan.reader import read_workbook
-    from gendan.schema import load_schema
-    from gendan.tables import load_tables
+    from gendan.model.schema import load_schema
+    from gendan.read.reader import read_workbook
+    from gendan.read.tables import load_tables
 
     src, result, recalculated = rich
     assert len(result.sheets) == 7 + 6 + 5 + 7  # D/P, L/C, T/T, D/A

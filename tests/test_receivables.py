@@ -9,9 +9,15 @@ import pytest
 from factory import clean_order, make_data, write_xlsx
 
 from gendan.cli import main
-from gendan.receivables import add_banking_days, aging_bucket, due_date, dunning_level, receivables
-from gendan.schema import DunningLevel, load_schema
-from gendan.tables import load_tables
+from gendan.model.schema import DunningLevel, load_schema
+from gendan.read.tables import load_tables
+from gendan.rules.receivables import (
+    add_banking_days,
+    aging_bucket,
+    due_date,
+    dunning_level,
+    receivables,
+)
 
 D = dt.date
 AS_OF = D(2026, 11, 27)
@@ -151,7 +157,7 @@ def test_per_customer_grace_days(tmp_path):
 
 # --------------------------------------------------------------------------- what a manager signs
 
-from gendan.receivables import receivables_book  # noqa: E402
+from gendan.rules.receivables import receivables_book  # noqa: E402
 
 
 def _book(orders, as_of=AS_OF, schema=None):

@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gendan.check import check_workbook
-from gendan.errors import SchemaError
-from gendan.marks import LEDGER_SHEET, NOTE_PREFIX, RESULTS_SHEET, SEVERITY_FILL, norm_color
-from gendan.sample import AS_OF, build_sample
+from gendan.book.sample import AS_OF, build_sample
+from gendan.model.errors import SchemaError
+from gendan.rules.engine import check_workbook
+from gendan.write.marks import LEDGER_SHEET, NOTE_PREFIX, RESULTS_SHEET, SEVERITY_FILL, norm_color
 from macros_py import ribbon
 from macros_py.hosts import FileHost
 from macros_py.overdue_sheet import OVERDUE_SHEET
@@ -178,8 +178,8 @@ def test_as_of_defaults_to_today(host: FileHost) -> None:
 
 
 def test_todo_writes_the_same_list_as_the_cli(host: FileHost, sample: Path) -> None:
-    from gendan.check import load_book
-    from gendan.todo import todo_items
+    from gendan.report.todo import todo_items
+    from gendan.rules.engine import load_book
     from macros_py.todo_sheet import TODO_SHEET
 
     items = ribbon.todo(host, as_of=AS_OF, days=60)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from gendan.gate import Limits, load_limits
+from gendan.read.gate import Limits, load_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 _UNITS = {"": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}

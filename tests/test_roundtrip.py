@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
 import make_corpus  # noqa: E402
 
-from gendan.errors import OutputError  # noqa: E402
-from gendan.safe_write import package_inventory, parts_lost, write_in_place  # noqa: E402
+from gendan.model.errors import OutputError  # noqa: E402
+from gendan.write.safe_write import package_inventory, parts_lost, write_in_place  # noqa: E402
 
 
 @pytest.fixture(scope="module")

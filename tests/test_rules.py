@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from factory import clean_order, make_data
 
-from gendan.check import check_data
-from gendan.schema import load_schema
+from gendan.model.schema import load_schema
+from gendan.rules.engine import check_data
 
 D = dt.date
 AS_OF = D(2026, 3, 30)  # before the clean order's due date: no overdue noise
@@ -182,8 +182,8 @@ def test_the_rows_evidence_wins_over_a_stale_status():
 def test_real_book_status_words_are_stages():
     words = {"已出运": "shipped", "待收尾款": "shipped", "已交单": "docs_sent", "已结案": "closed",
              "已收款": "paid", "生产中": "production", "已订舱": "booked"}
-    from gendan.stages import STAGE_KEYS, status_stages
-    from gendan.tables import load_tables
+    from gendan.read.tables import load_tables
+    from gendan.rules.stages import STAGE_KEYS, status_stages
 
     schema = load_schema()
     rows = [_unshipped(i + 1, status=w, contract_no=f"X{i}") for i, w in enumerate(words)]
@@ -345,7 +345,7 @@ def test_certificates_the_product_requires():
 
 
 def test_the_stage_model_is_checked_when_the_schema_loads(tmp_path):
-    from gendan.errors import SchemaError
+    from gendan.model.errors import SchemaError
 
     text = open(load_schema().source, encoding="utf-8").read()
     bad = tmp_path / "bad.yaml"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-import gendan.safe_write as sw
-from gendan.errors import OutputError
-from gendan.safe_write import (
+import gendan.write.safe_write as sw
+from gendan.model.errors import OutputError
+from gendan.write.safe_write import (
     atomic_save_openpyxl,
     atomic_write,
     atomic_write_bytes,
@@ -31,7 +31,7 @@ from gendan.safe_write import (
     same_file,
     write_in_place,
 )
-from gendan.write_guard import CT_MACRO_WORKBOOK, CT_WORKBOOK, package_changes, package_facts
+from gendan.write.write_guard import CT_MACRO_WORKBOOK, CT_WORKBOOK, package_changes, package_facts
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -283,7 +283,7 @@ def _sigterm_script(tmp_path: Path, body: str) -> Path:
     script.write_text(
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from gendan.safe_write import Terminated, atomic_write, install_signal_cleanup\n"
+        "from gendan.write.safe_write import Terminated, atomic_write, install_signal_cleanup\n"
         "install_signal_cleanup()\n"
         + body,
         encoding="utf-8",

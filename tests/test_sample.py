@@ -17,8 +17,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from gendan.iso6346 import is_valid, split_numbers
-from gendan.sample import (
+from gendan.book.sample import (
     AS_OF,
     HEADER_ROW,
     SampleManifest,
@@ -26,8 +25,9 @@ from gendan.sample import (
     build_sample,
     write_large,
 )
-from gendan.schema import load_schema
-from gendan.terms import parse_terms
+from gendan.model.iso6346 import is_valid, split_numbers
+from gendan.model.schema import load_schema
+from gendan.model.terms import parse_terms
 
 SCHEMA = load_schema()
 KEYS = [c.key for c in SCHEMA.master.columns]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gendan.sanitize import (
+from gendan.model.sanitize import (
     FORMULA_TRIGGERS,
     as_text_cell,
     csv_row,

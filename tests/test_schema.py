@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gendan.errors import SchemaError
-from gendan.schema import default_schema_path, load_schema
+from gendan.model.errors import SchemaError
+from gendan.model.schema import default_schema_path, load_schema
 
 SPEC_KEYS = """contract_no contract_date customer sales_manager product spec kg_per_carton cartons net_weight_kg
 gross_weight_kg container_type containers container_nos temperature_c ventilation currency unit_price amount incoterm
@@ -64,7 +64,7 @@ def test_yaml_tags_are_not_constructed(tmp_path):
 def test_renamed_header_and_alias_are_read(tmp_path):
     from factory import clean_order, make_data
 
-    from gendan.check import check_data
+    from gendan.rules.engine import check_data
 
     p = _write(tmp_path, "{key: cartons, zh: 箱数,", "{key: cartons, zh: 件数合计,")
     schema = load_schema(p)

@@ -1,4 +1,4 @@
-"""The parallel read (gendan.split_read) gives the grid the whole-sheet read gives.
+"""The parallel read (gendan.read.split_read) gives the grid the whole-sheet read gives.
 
 Pieces are forced small (a few KB) so that every file here is cut into many pieces; the
 reference is the same read with one worker, where nothing is split.  A sheet that cannot
@@ -20,13 +20,13 @@ import pytest
 from factory import make_data, write_xlsx
 from test_columnar_vs_row import _random_orders
 
-from gendan.check import check_data
-from gendan.errors import InputError
-from gendan.gate import GateRefusal
-from gendan.reader import read_workbook
-from gendan.schema import load_schema
-from gendan.split_read import SplitReader
-from gendan.tables import EarlyTyping, load_tables
+from gendan.model.errors import InputError
+from gendan.model.schema import load_schema
+from gendan.read.gate import GateRefusal
+from gendan.read.reader import read_workbook
+from gendan.read.split_read import SplitReader
+from gendan.read.tables import EarlyTyping, load_tables
+from gendan.rules.engine import check_data
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
@@ -237,7 +237,7 @@ def test_a_fault_in_the_pieces_reads_the_sheet_whole(monkeypatch: pytest.MonkeyP
 
 
 def test_a_fault_in_early_typing_types_after_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gendan.tables as tables_mod
+    import gendan.read.tables as tables_mod
 
     calls = []
     real = tables_mod._type_rows

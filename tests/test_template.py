@@ -16,9 +16,9 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.cell_range import CellRange
 
-import gendan.template as template_module
-from gendan.schema import Schema, SheetSpec, load_schema
-from gendan.template import HEADER_ROW, write_template
+import gendan.book.template as template_module
+from gendan.book.template import HEADER_ROW, write_template
+from gendan.model.schema import Schema, SheetSpec, load_schema
 
 SCHEMA = load_schema()
 DEFAULT_YAML = Path(__file__).resolve().parent.parent / "schemas" / "master.yaml"
@@ -162,7 +162,7 @@ def test_layout_freezes_under_the_header_and_reads_clean(book: openpyxl.Workbook
     ws = book[SCHEMA.master.names[0]]
     assert ws.freeze_panes == f"B{HEADER_ROW + 1}"
     assert ws.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
-    check = pytest.importorskip("gendan.check")
+    check = pytest.importorskip("gendan.rules.engine")
     # the checker finds the header under the title rows and nothing to complain about
     assert check.check_workbook(book_path, SCHEMA, dt.date(2026, 11, 27)).findings == []
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from gendan.check import load_book
+from gendan.book.sample import AS_OF, build_sample
 from gendan.cli import main
-from gendan.output import terminal_safe
-from gendan.sample import AS_OF, build_sample
-from gendan.schema import load_schema
-from gendan.tables import load_tables
-from gendan.todo import KINDS, TODO_FIELDS, TodoItem, todo_items, todo_table
+from gendan.model.schema import load_schema
+from gendan.read.tables import load_tables
+from gendan.report.output import terminal_safe
+from gendan.report.todo import KINDS, TODO_FIELDS, TodoItem, todo_items, todo_table
+from gendan.rules.engine import load_book
 from tests.factory import CUSTOMERS, clean_order, make_data
 
 D = dt.date

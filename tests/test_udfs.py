@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from factory import CUSTOMERS, clean_order
 
-from gendan.schema import load_schema
-from gendan.values import date_to_serial
+from gendan.model.schema import load_schema
+from gendan.model.values import date_to_serial
 from macros_py import udfs
 from macros_py.udfs import (
     GD_AGING,
@@ -209,7 +209,7 @@ def test_every_formula_has_the_gd_prefix_and_is_exported() -> None:
 
 def test_row_check_follows_the_settings_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A GENDAN_SCHEMA that switches a check off switches it off in the formula too."""
-    from gendan.schema import default_schema_path
+    from gendan.model.schema import default_schema_path
 
     text = default_schema_path().read_text(encoding="utf-8")
     assert text.count("  disabled: []") == 1

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from gendan.schema import load_schema
-from gendan.words import (
+from gendan.model.schema import load_schema
+from gendan.model.words import (
     CURRENCIES,
     _zh_integer,
     _zh_pipeline,
@@ -132,7 +132,7 @@ def test_digits_formula_shape() -> None:
 
 @pytest.mark.libreoffice
 def test_formulas_match_python_in_libreoffice(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from gendan.recalc import find_soffice, recalculate
+    from gendan.office.recalc import find_soffice, recalculate
 
     if find_soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed")

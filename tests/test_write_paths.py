@@ -19,7 +19,7 @@ from factory import clean_order, make_data, write_xlsx
 
 from gendan.cli import main
 from gendan.documents.inject import WORKBOOK_SEQUENCE, sheet_names
-from gendan.write_guard import CT_MACRO_WORKBOOK, CT_WORKBOOK, package_facts
+from gendan.write.write_guard import CT_MACRO_WORKBOOK, CT_WORKBOOK, package_facts
 
 AS_OF = "2026-03-30"
 
@@ -113,12 +113,12 @@ def test_annotate_out_onto_the_input_is_refused_before_any_work(
 ) -> None:
     book = _book(tmp_path)
     before = book.read_bytes()
-    import gendan.marks
+    import gendan.write.marks
 
     def boom(*_a: Any, **_k: Any) -> None:
         raise AssertionError("annotate_file must not run")
 
-    monkeypatch.setattr(gendan.marks, "annotate_file", boom)
+    monkeypatch.setattr(gendan.write.marks, "annotate_file", boom)
     monkeypatch.chdir(tmp_path)
     for out in ("./book.xlsx", str(book), "x.xls", "x.csv"):
         rc = main(["annotate", "book.xlsx", "--out", out])
@@ -480,7 +480,7 @@ def test_control_characters_reach_an_issued_document_intact(
 def test_pdf_reports_exactly_the_pdfs_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gendan.render_pdf import pdf_available
+    from gendan.office.render_pdf import pdf_available
 
     if not pdf_available():
         pytest.skip("LibreOffice is not installed")
@@ -538,7 +538,7 @@ def test_an_openpyxl_copy_that_lost_a_sheet_is_refused(tmp_path: Path) -> None:
     import openpyxl
 
     from gendan.documents.gendocs import _sheets_kept
-    from gendan.errors import OutputError
+    from gendan.model.errors import OutputError
 
     src = tmp_path / "src.xlsx"
     wb = openpyxl.Workbook()

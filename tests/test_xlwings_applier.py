@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from gendan.grid import SheetGrid, WorkbookData, column_index
-from gendan.marks import LEDGER_HEADER, LEDGER_SHEET, NOTE_PREFIX, RESULTS_SHEET, SEVERITY_FILL
-from gendan.plan import (
+from gendan.model.grid import SheetGrid, WorkbookData, column_index
+from gendan.model.plan import (
     Align,
     Border,
     ClearMarks,
@@ -37,6 +36,13 @@ from gendan.plan import (
     RowHeight,
     SetFormula,
     SetValues,
+)
+from gendan.write.marks import (
+    LEDGER_HEADER,
+    LEDGER_SHEET,
+    NOTE_PREFIX,
+    RESULTS_SHEET,
+    SEVERITY_FILL,
 )
 from macros_py import ribbon
 from macros_py.hosts import XlwingsHost
@@ -554,9 +560,9 @@ def test_todo_button_end_to_end_on_the_stand_in(monkeypatch: pytest.MonkeyPatch)
     master cells must carry the used range's origin; the list is the engine's."""
     from factory import clean_order, make_data
 
-    from gendan.schema import load_schema
-    from gendan.tables import load_tables
-    from gendan.todo import todo_items
+    from gendan.model.schema import load_schema
+    from gendan.read.tables import load_tables
+    from gendan.report.todo import todo_items
     from macros_py.todo_sheet import TODO_SHEET
 
     monkeypatch.setenv("GENDAN_LANG", "en")

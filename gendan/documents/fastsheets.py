@@ -32,8 +32,8 @@ from xml.sax.saxutils import escape
 
 from gendan.documents.build import DocumentSheet
 from gendan.documents.inject import Unsupported, _ScratchSheet
-from gendan.grid import column_index, column_letter
-from gendan.plan import (
+from gendan.model.grid import column_index, column_letter
+from gendan.model.plan import (
     Align,
     Border,
     ColumnWidth,
@@ -285,7 +285,7 @@ def scratch_bytes(templates: Sequence[DocumentSheet]) -> bytes:
 
     import openpyxl
 
-    from gendan.apply_openpyxl import apply_plan
+    from gendan.write.apply_openpyxl import apply_plan
 
     wb = openpyxl.Workbook()
     default = wb.active

@@ -452,5 +452,5 @@ def _copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) ->
 
 def writer(src: str | Path, scratch: bytes, expand: Expand | None = None,
            compresslevel: int | None = None) -> Callable[[Path], list[str]]:
-    """For :func:`gendan.safe_write.atomic_write`: graft into the temporary target."""
+    """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target."""
     return lambda tmp: graft(src, scratch, tmp, expand, compresslevel)

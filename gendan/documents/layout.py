@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from gendan import yamldata
 from gendan.documents import expr
-from gendan.errors import SchemaError
-from gendan.grid import column_index, column_letter
+from gendan.model import yamldata
+from gendan.model.errors import SchemaError
+from gendan.model.grid import column_index, column_letter
 
 SOURCES = ("text", "master", "customer", "product", "company", "template", "calc",
            "words_en", "words_zh", "container_no")
@@ -155,7 +155,7 @@ class Layout:
 
 def default_layout_path() -> Path:
     """The bundled documents.yaml (package data gendan.schemas; schemas/ in a checkout)."""
-    from gendan.resources import SCHEMAS, data_file
+    from gendan.model.resources import SCHEMAS, data_file
 
     return data_file(SCHEMAS, "documents.yaml")
 

@@ -1,0 +1,1 @@
+"""gendan.book: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""gendan.model: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""gendan.native: see docs/architecture.md."""

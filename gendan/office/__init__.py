@@ -1,0 +1,1 @@
+"""gendan.office: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""gendan.read: see docs/architecture.md."""

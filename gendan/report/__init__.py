@@ -1,0 +1,1 @@
+"""gendan.report: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""gendan.rules: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""gendan.write: see docs/architecture.md."""
