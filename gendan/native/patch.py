@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from gendan.documents.inject import _resolve, _unescape
 from gendan.model.errors import OutputError
 from gendan.model.grid import column_index, column_letter
 from gendan.native.rules import HELPER_SHEET, ON, PREFIX, RuleSet, Typed, Validation
-from gendan.write.xlsx_patch import Package
+from gendan.ooxml import join_target, rel_attrs, rels_part_of, unescape
 
 __all__ = [
     "LEGEND_SHEET",
@@ -144,13 +143,6 @@ def _text(z: zipfile.ZipFile, name: str) -> str:
         raise _Odd(f"part {name} missing") from None
 
 
-def _rels(xml: str) -> list[dict[str, str]]:
-    return [
-        dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-        for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)/?>", xml)
-    ]
-
-
 @dataclass
 class _Package:
     zin: zipfile.ZipFile
@@ -168,8 +160,8 @@ class _Package:
 def _open(z: zipfile.ZipFile) -> _Package:
     wb_part = next(
         (
-            _resolve("", r["Target"])
-            for r in _rels(_text(z, "_rels/.rels"))
+            join_target("", r["Target"])
+            for r in rel_attrs(_text(z, "_rels/.rels"))
             if r.get("Type", "").endswith("/officeDocument")
         ),
         None,
@@ -178,11 +170,11 @@ def _open(z: zipfile.ZipFile) -> _Package:
         raise _Odd("no officeDocument relationship")
     wb = _text(z, wb_part)
     base = posixpath.dirname(wb_part)
-    rels_part = Package.rels_of(wb_part)
+    rels_part = rels_part_of(wb_part)
     rels = _text(z, rels_part)
-    targets = {r.get("Id", ""): _resolve(base, r.get("Target", "")) for r in _rels(rels)}
+    targets = {r.get("Id", ""): join_target(base, r.get("Target", "")) for r in rel_attrs(rels)}
     styles = next(
-        (_resolve(base, r["Target"]) for r in _rels(rels) if r.get("Type", "").endswith("/styles")),
+        (join_target(base, r["Target"]) for r in rel_attrs(rels) if r.get("Type", "").endswith("/styles")),
         None,
     )
     if styles is None:
@@ -195,8 +187,8 @@ def _open(z: zipfile.ZipFile) -> _Package:
         name = re.search(r'\bname="([^"]*)"', attrs)
         rid = re.search(r'\b\w+:id="([^"]*)"', attrs)
         if name and rid:
-            sheets[_unescape(name.group(1))] = targets.get(rid.group(1), "")
-            rids[_unescape(name.group(1))] = rid.group(1)
+            sheets[unescape(name.group(1))] = targets.get(rid.group(1), "")
+            rids[unescape(name.group(1))] = rid.group(1)
     return _Package(
         z,
         wb_part,
@@ -221,13 +213,13 @@ def read_extents(path: str | Path) -> dict[str, tuple[int, int, int]]:
             return out
         names = set(z.namelist())
         for sheet, part in pkg.sheets.items():
-            rp = Package.rels_of(part)
+            rp = rels_part_of(part)
             if rp not in names:
                 continue
-            for r in _rels(_text(z, rp)):
+            for r in rel_attrs(_text(z, rp)):
                 if not r.get("Type", "").endswith("/table"):
                     continue
-                tp = _resolve(posixpath.dirname(part), r.get("Target", ""))
+                tp = join_target(posixpath.dirname(part), r.get("Target", ""))
                 if tp not in names:
                     continue
                 t = _text(z, tp)
@@ -268,7 +260,7 @@ def _ranges(sqref: str) -> list[tuple[int, int, int, int]]:
 
 def _sqref(element: str) -> str:
     m = re.search(r'\bsqref="([^"]*)"', element)
-    return _unescape(m.group(1)) if m else ""
+    return unescape(m.group(1)) if m else ""
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -609,7 +601,7 @@ def _new_sheet(
     ):
         k += 1  # (a part added by this run is in the content types already)
     part = f"{base}/worksheets/sheet{k}.xml"
-    ids = {r.get("Id", "") for r in _rels(pkg.rels)}
+    ids = {r.get("Id", "") for r in rel_attrs(pkg.rels)}
     rid = "rIdGendan1"
     while rid in ids:
         rid += "x"

@@ -604,7 +604,7 @@ def _write_marks(
     part must stay byte for byte) and the tool's own earlier notes it took away (the
     change's, not losses).  A package it cannot handle goes to the openpyxl ``fallback``,
     which must first prove that nothing would be lost."""
-    from gendan.documents.inject import Unsupported
+    from gendan.ooxml import Unsupported
     from gendan.write.safe_write import atomic_write, write_in_place
 
     target = Path(src) if in_place and out is None else Path(out)  # type: ignore[arg-type]

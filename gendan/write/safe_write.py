@@ -55,6 +55,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gendan.model.errors import OutputError
+from gendan.ooxml import clamped_target, rels_part_of
 
 __all__ = [
     "TEMP_PREFIX",
@@ -422,8 +423,6 @@ def make_backup(path: PathLike, now: _dt.datetime | None = None) -> Path:
 
 # --------------------------------------------------------------------------- package inventory
 
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
 
 @dataclass
 class PackageInventory:
@@ -471,23 +470,10 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _resolve(base: PurePosixPath, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    out: list[str] = []
-    for piece in (base / target).parts:
-        if piece == "..":
-            if out:
-                out.pop()
-        elif piece not in (".", ""):
-            out.append(piece)
-    return "/".join(out)
-
-
 def _rels(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, str, str]]:
     """(Id, Type suffix, resolved target) of the relationships of ``part``."""
     pp = PurePosixPath(part)
-    rels_part = str(pp.parent / "_rels" / (pp.name + ".rels"))
+    rels_part = rels_part_of(part)
     if rels_part not in names:
         return []
     out = []
@@ -495,7 +481,7 @@ def _rels(zf: zipfile.ZipFile, names: set[str], part: str) -> list[tuple[str, st
         if (rel.get("TargetMode") or "").lower() == "external":
             continue
         rtype = (rel.get("Type") or "").rsplit("/", 1)[-1]
-        out.append((rel.get("Id") or "", rtype, _resolve(pp.parent, rel.get("Target") or "")))
+        out.append((rel.get("Id") or "", rtype, clamped_target(pp.parent, rel.get("Target") or "")))
     return out
 
 

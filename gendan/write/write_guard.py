@@ -37,8 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gendan.documents.inject import _unescape
 from gendan.model.errors import OutputError
+from gendan.ooxml import part_target, rels_part_of, source_of, unescape
 
 __all__ = [
     "CT_MACRO_WORKBOOK",
@@ -103,23 +103,9 @@ _ATTR = re.compile(r'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 def _attrs(text: str) -> dict[str, str]:
     return {
-        m.group(1).split(":")[-1]: _unescape(m.group(2) if m.group(2) is not None else m.group(3))
+        m.group(1).split(":")[-1]: unescape(m.group(2) if m.group(2) is not None else m.group(3))
         for m in _ATTR.finditer(text)
     }
-
-
-def _source_of(rels_part: str) -> str:
-    """``xl/_rels/workbook.xml.rels`` -> ``xl/workbook.xml``; ``_rels/.rels`` -> ``''``."""
-    folder, name = posixpath.split(rels_part)
-    base = posixpath.dirname(folder)
-    return posixpath.join(base, name[: -len(".rels")]) if name != ".rels" else base
-
-
-def _resolve(source: str, target: str) -> str:
-    target = target.split("#", 1)[0]
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
 def _read(z: zipfile.ZipFile, name: str) -> str:
@@ -144,7 +130,7 @@ def package_facts(path: str | Path) -> PackageFacts:
         for name in facts.parts:
             if not name.endswith(".rels"):
                 continue
-            source = _source_of(name)
+            source = source_of(name)
             out: list[Rel] = []
             for m in re.finditer(
                 r"<(?:\w+:)?Relationship\b([^>]*?)/?>(?:\s*</(?:\w+:)?Relationship>)?",
@@ -158,7 +144,7 @@ def package_facts(path: str | Path) -> PackageFacts:
                         name,
                         a.get("Id", ""),
                         a.get("Type", ""),
-                        target if external else _resolve(source, target),
+                        target if external else part_target(source, target),
                         external,
                         m.group(0),
                     )
@@ -178,7 +164,7 @@ def _vba_parts(facts: PackageFacts) -> set[str]:
             if r.type.endswith("/vbaProject") and not r.external and r.target in facts.parts:
                 out.add(r.target)
     for p in list(out):
-        rels_part = posixpath.join(posixpath.dirname(p), "_rels", posixpath.basename(p) + ".rels")
+        rels_part = rels_part_of(p)
         for r in facts.rels.get(rels_part, []):
             if not r.external and r.target in facts.parts:
                 out.add(r.target)  # vbaProjectSignature*.bin
@@ -202,7 +188,7 @@ def conform_package(path: str | Path, suffix: str, display_name: str | None = No
     if wbp is None:
         return []
     wb_ct = facts.content_type(wbp) or ""
-    wb_rels = posixpath.join(posixpath.dirname(wbp), "_rels", posixpath.basename(wbp) + ".rels")
+    wb_rels = rels_part_of(wbp)
     drop_parts: set[str] = set()
     drop_rels: list[Rel] = []
     new_wb_ct = wb_ct
@@ -343,7 +329,7 @@ def package_changes(before: str | Path, after: str | Path, changes: Iterable[str
             if not r.external and r.target in removed:
                 continue
             out.append(
-                f"relationship {r.id} ({r.type.rsplit('/', 1)[-1]}) of {_source_of(rels_part) or 'the package'}"
+                f"relationship {r.id} ({r.type.rsplit('/', 1)[-1]}) of {source_of(rels_part) or 'the package'}"
             )
     if _CT in allowed:
         for ext, typ in b.defaults.items():
@@ -369,7 +355,7 @@ def package_changes(before: str | Path, after: str | Path, changes: Iterable[str
                 and (r.source, r.target) not in dangling_before
             ):
                 out.append(
-                    f"relationship {r.id} of {_source_of(r.source) or 'the package'} points at "
+                    f"relationship {r.id} of {source_of(r.source) or 'the package'} points at "
                     f"the missing part {r.target}"
                 )
     return out

@@ -34,17 +34,19 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from gendan.documents.inject import (
-    REL_NS,
-    Unsupported,
-    _copy,
-    _rel_targets,
-    _resolve,
-    _unescape,
-    workbook_part,
-)
 from gendan.model.grid import column_index as col_index
 from gendan.model.grid import column_letter as col_letter
+from gendan.ooxml import (
+    REL_NS,
+    STRICT_MAIN,
+    Unsupported,
+    copy_entry,
+    join_target,
+    rel_targets,
+    rels_part_of,
+    unescape,
+    workbook_part,
+)
 
 __all__ = [
     "Package",
@@ -59,7 +61,6 @@ __all__ = [
     "xstring",
 ]
 
-STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 CT_PART = "[Content_Types].xml"
 
 # ----------------------------------------------------------------------------- text
@@ -106,7 +107,7 @@ def split_ref(ref: str) -> tuple[int, int]:
 
 def _attrs(tag: str) -> dict[str, str]:
     return {
-        k.split(":")[-1] if not k.startswith("xmlns") else k: _unescape(v)
+        k.split(":")[-1] if not k.startswith("xmlns") else k: unescape(v)
         for k, v in re.findall(r'([\w:]+)\s*=\s*"([^"]*)"', tag)
     }
 
@@ -193,7 +194,7 @@ class Package:
 
     @staticmethod
     def rels_of(part: str) -> str:
-        return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        return rels_part_of(part)
 
     def rels(self, part: str) -> list[tuple[str, str, str]]:
         """(Id, Type, resolved target) of ``part``'s relationships (external ones as given)."""
@@ -205,12 +206,12 @@ class Package:
             a = _attrs(m.group(1))
             target = a.get("Target", "")
             if a.get("TargetMode", "").lower() != "external":
-                target = _resolve(posixpath.dirname(part), target)
+                target = join_target(posixpath.dirname(part), target)
             out.append((a.get("Id", ""), a.get("Type", ""), target))
         return out
 
     def _sheets(self) -> list[SheetEntry]:
-        targets = {i: _resolve(self.base, t) for i, _t, t in _rel_targets(self.wb_rels)}
+        targets = {i: join_target(self.base, t) for i, _t, t in rel_targets(self.wb_rels)}
         out = []
         for m in re.finditer(rf"<{re.escape(self.p)}sheet\b[^>]*>", self.wb):
             a = _attrs(m.group(0))
@@ -231,9 +232,9 @@ class Package:
         return next((s for s in self.sheets if s.name == name), None)
 
     def styles_part(self) -> str:
-        for _i, typ, target in _rel_targets(self.wb_rels):
+        for _i, typ, target in rel_targets(self.wb_rels):
             if typ.endswith("/styles"):
-                return _resolve(self.base, target)
+                return join_target(self.base, target)
         raise Unsupported("no styles part")
 
     # -- editing
@@ -338,7 +339,7 @@ class Package:
                         zi.external_attr = info.external_attr
                         _write(zout, zi, data, compresslevel)
                 else:
-                    _copy(self.zin, zout, info)
+                    copy_entry(self.zin, zout, info)
             for name, data in self.changed.items():
                 if data is not None and name not in self._nameset:
                     zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
