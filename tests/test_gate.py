@@ -23,10 +23,10 @@ from gendan.read.gate import (  # noqa: E402
     NOTE_MESSAGES,
     GateRefusal,
     Limits,
-    _XlsxScanner,
     load_limits,
     open_checked,
 )
+from gendan.read.gate.xlsx_scan import _XlsxScanner  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = make_corpus.cases()
@@ -428,7 +428,7 @@ def _big_sheet(
 
 def _facts(xml: bytes, *, claim: bool, chunk: int = 1 << 16) -> tuple:
     """Scanner facts with the claim path on or off (off = every block exact)."""
-    import gendan.read.gate as gate
+    import gendan.read.gate.xlsx_scan as gate
 
     saved = gate._CLAIM_MIN_BLOCK
     gate._CLAIM_MIN_BLOCK = 1 << 15 if claim else 1 << 60
@@ -558,7 +558,7 @@ def test_claim_and_exact_paths_agree(rows: list[int], cols: list[int], chunk: in
 
 
 def test_range_patterns_are_exact() -> None:
-    from gendan.read.gate import _col_range_re, _range_re
+    from gendan.read.gate.xlsx_scan import _col_range_re, _range_re
 
     rnd = random.Random(1)
     for _ in range(400):

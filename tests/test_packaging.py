@@ -115,7 +115,7 @@ def test_installed_wheel_runs_outside_the_checkout(built: dict[str, Path], tmp_p
         "import gendan, sys\n"
         "from gendan.model.schema import default_schema_path\n"
         "from gendan.documents.layout import default_layout_path\n"
-        "from gendan.read.gate import _default_limits_path\n"
+        "from gendan.read.gate.limits import _default_limits_path\n"
         "from gendan.addin_install import xlam_path\n"
         "from gendan.addin import build, formulas\n"
         "print(gendan.__file__)\n"

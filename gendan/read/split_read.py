@@ -358,7 +358,7 @@ class SplitReader:
 
     def _package_entries(self) -> list[tuple[str, bytes]]:
         """Every part of a piece's package but its worksheet (the same for all pieces)."""
-        from gendan.read.gate import _DATE1904
+        from gendan.read.gate.zipgate import _DATE1904
 
         got = {self.aux[p]: d for p, d in self.aux_data.items()}
         styles, strings = got.get("styles"), got.get("strings")
