@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 
 from gendan.model.grid import column_index, column_letter
-from gendan.write.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file
+from gendan.write.annotate import annotate_file
+from gendan.write.marks import LEDGER_SHEET, RESULTS_SHEET
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "docs" / "img"
 MASTER = "工作序列表"

@@ -383,7 +383,7 @@ def check_folder_out(folder: Path) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from gendan.write.marks import annotate_file, clear_file
+    from gendan.write.annotate import annotate_file, clear_file
 
     if getattr(args, "clear", False):
         written = clear_file(args.book, args.out, lang=_lang(args), in_place=args.in_place)

@@ -126,7 +126,7 @@ class FileHost:
 
     def _workbook(self) -> Any:
         if self._wb is None:
-            from gendan.write.marks import load_for_marks
+            from gendan.write.marks_openpyxl import load_for_marks
 
             self._wb = load_for_marks(self._current())
         return self._wb
@@ -141,12 +141,12 @@ class FileHost:
         return self._selection
 
     def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-        from gendan.write.marks import fills_openpyxl
+        from gendan.write.marks_openpyxl import fills_openpyxl
 
         return fills_openpyxl(self._workbook(), cells)
 
     def apply(self, plan: Plan) -> None:
-        from gendan.write.marks import apply_marks_openpyxl, save_atomic
+        from gendan.write.annotate import apply_marks_openpyxl, save_atomic
 
         wb = self._workbook()
         apply_marks_openpyxl(plan, wb)

@@ -37,7 +37,8 @@ import make_corpus  # noqa: E402
 import realworld  # noqa: E402
 
 from gendan.model.errors import GendanError  # noqa: E402
-from gendan.write.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file, clear_file  # noqa: E402
+from gendan.write.annotate import annotate_file, clear_file  # noqa: E402
+from gendan.write.marks import LEDGER_SHEET, RESULTS_SHEET  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
 REPO = Path(__file__).resolve().parents[1]
@@ -460,8 +461,9 @@ def test_fallback_writes_when_nothing_would_be_lost(tmp_path: Path) -> None:
     and the proof (rewrite_losses) finds nothing missing."""
     from gendan.read.reader import read_workbook
     from gendan.rules.engine import check_data
+    from gendan.write.annotate import apply_marks_openpyxl
     from gendan.write.apply_openpyxl import openpyxl_fallback, rewrite_losses
-    from gendan.write.marks import apply_marks_openpyxl, plan_marks
+    from gendan.write.marks import plan_marks
 
     make_corpus.build(tmp_path, only={"master-ok.xlsx"})
     src = tmp_path / "master-ok.xlsx"

@@ -20,6 +20,7 @@ from gendan.model.findings import Finding, Report
 from gendan.model.grid import SheetGrid, WorkbookData
 from gendan.model.plan import ClearMarks, Fill, Hyperlink, NewSheet, Note, SetValues
 from gendan.rules.engine import check_data
+from gendan.write.annotate import annotate_file, apply_marks_openpyxl
 from gendan.write.marks import (
     LEDGER_HEADER,
     LEDGER_SHEET,
@@ -27,8 +28,6 @@ from gendan.write.marks import (
     RESULTS_SHEET,
     SEVERITY_FILL,
     LedgerEntry,
-    annotate_file,
-    apply_marks_openpyxl,
     is_tool_note,
     ledger_from_rows,
     norm_color,

@@ -18,15 +18,8 @@ from openpyxl.styles import Font as XFont
 
 from gendan.model.findings import Finding, Report
 from gendan.read.reader import read_workbook
-from gendan.write.marks import (
-    LEDGER_SHEET,
-    NOTE_PREFIX,
-    RESULTS_SHEET,
-    SEVERITY_FILL,
-    annotate_file,
-    clear_file,
-    plan_marks,
-)
+from gendan.write.annotate import annotate_file, clear_file
+from gendan.write.marks import LEDGER_SHEET, NOTE_PREFIX, RESULTS_SHEET, SEVERITY_FILL, plan_marks
 from gendan.write.patch_marks import annotate_package, clear_package, ledger_styles
 from gendan.write.xlsx_patch import SheetCells, Styles, xstring
 

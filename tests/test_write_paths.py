@@ -113,12 +113,12 @@ def test_annotate_out_onto_the_input_is_refused_before_any_work(
 ) -> None:
     book = _book(tmp_path)
     before = book.read_bytes()
-    import gendan.write.marks
+    import gendan.write.annotate
 
     def boom(*_a: Any, **_k: Any) -> None:
         raise AssertionError("annotate_file must not run")
 
-    monkeypatch.setattr(gendan.write.marks, "annotate_file", boom)
+    monkeypatch.setattr(gendan.write.annotate, "annotate_file", boom)
     monkeypatch.chdir(tmp_path)
     for out in ("./book.xlsx", str(book), "x.xls", "x.csv"):
         rc = main(["annotate", "book.xlsx", "--out", out])

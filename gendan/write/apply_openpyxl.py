@@ -217,7 +217,7 @@ def _page_setup(ws: Any, a: PageSetup) -> None:
 
 
 def _clear_marks(wb: Any, a: ClearMarks) -> None:
-    from gendan.write.marks import clear_marks_openpyxl
+    from gendan.write.marks_openpyxl import clear_marks_openpyxl
 
     clear_marks_openpyxl(wb, a.sheet)
 
@@ -334,7 +334,7 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
     if reasons:
         raise _refusal(src, reasons)
     from gendan.model.errors import UnreadableWorkbook
-    from gendan.write.marks import load_for_marks
+    from gendan.write.marks_openpyxl import load_for_marks
 
     try:
         wb = load_for_marks(src)

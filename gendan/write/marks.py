@@ -22,7 +22,7 @@ still listed, with its link, on the 检查结果 sheet).
 Plan order matters and :func:`plan_marks` keeps it: every ``ClearMarks`` first (they read
 the old ledger), then the new ledger sheet, then fills and notes, then 检查结果.
 
-This module plans.  :func:`annotate_file` and :func:`clear_file` carry a plan out on the
+This module plans.  :func:`gendan.write.annotate.annotate_file` and ``clear_file`` carry a plan out on the
 file by patching its package (:mod:`gendan.write.patch_marks`: only the marked cells' formats,
 their notes, the styles part and the tool's two sheets change; every other part, formula
 results included, is copied) - in place only through the guarded, backed-up
@@ -37,9 +37,8 @@ file only as a fallback that first proves nothing would be lost
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gendan.model.findings import Finding, Report
@@ -59,8 +58,7 @@ from gendan.model.plan import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from gendan.model.schema import Schema
-    from gendan.write.patch_marks import MarksPatch
+    pass
 
 __all__ = [
     "LEDGER_SHEET",
@@ -69,8 +67,6 @@ __all__ = [
     "RESULTS_SHEET",
     "SEVERITY_FILL",
     "LedgerEntry",
-    "annotate_file",
-    "apply_marks_openpyxl",
     "is_tool_note",
     "read_ledger",
     "plan_clear",
@@ -367,112 +363,6 @@ def mark_sheets(plan: Plan) -> set[str]:
     return {a.sheet for a in plan.of_type(ClearMarks)}
 
 
-# ----------------------------------------------------------------------------- openpyxl
-
-
-def _openpyxl_fill(cell: Any) -> str | None:
-    fill = cell.fill
-    if fill is None or fill.fill_type != "solid":
-        return None
-    rgb = getattr(fill.fgColor, "rgb", None)
-    return norm_color(rgb) if isinstance(rgb, str) else None
-
-
-def clear_marks_openpyxl(wb: Any, sheet: str) -> int:
-    """ClearMarks on an openpyxl workbook (see the module docstring).  Returns the number
-    of cells whose fill or note was removed."""
-    from openpyxl.styles import PatternFill
-
-    if sheet not in wb.sheetnames:
-        return 0
-    ws = wb[sheet]
-    changed = 0
-    if LEDGER_SHEET in wb.sheetnames:
-        rows = wb[LEDGER_SHEET].iter_rows(values_only=True)
-        for entry in ledger_from_rows(rows):
-            if entry.sheet != sheet:
-                continue
-            cell = ws[entry.cell]
-            change, color = restore_color(_openpyxl_fill(cell), entry)
-            if change:
-                cell.fill = (
-                    PatternFill(fill_type="solid", fgColor="FF" + color, bgColor="FF" + color)
-                    if color
-                    else PatternFill(fill_type=None)
-                )
-                changed += 1
-    for row in ws.iter_rows():
-        for cell in row:
-            c = cell.comment
-            if c is not None and is_tool_note(c.text, c.author):
-                cell.comment = None
-                changed += 1
-    return changed
-
-
-def apply_marks_openpyxl(
-    plan: Plan,
-    wb: Any,
-    apply_rest: Callable[[Plan, Any], Any] | None = None,
-) -> None:
-    """Apply a marks plan to an openpyxl workbook.
-
-    ClearMarks and Note are carried out here, because their meaning (the ledger, never
-    over a user's note) belongs to this module; every other action goes, in order, to
-    ``gendan.write.apply_openpyxl.apply_plan`` (or ``apply_rest``)."""
-    from openpyxl.comments import Comment
-
-    if apply_rest is None:
-        from gendan.write.apply_openpyxl import apply_plan as default_apply
-
-        apply_rest = default_apply
-    rest: Callable[[Plan, Any], Any] = apply_rest
-    pending = Plan()
-
-    def flush() -> None:
-        if pending.actions:
-            rest(Plan(list(pending.actions)), wb)
-            pending.actions.clear()
-
-    for action in plan:
-        if isinstance(action, ClearMarks):
-            flush()
-            clear_marks_openpyxl(wb, action.sheet)
-        elif isinstance(action, Note):
-            flush()
-            if action.sheet not in wb.sheetnames:
-                continue
-            cell = _anchor_cell(wb[action.sheet], action.cell)
-            old = cell.comment
-            if old is not None and not is_tool_note(old.text, old.author):
-                continue  # the user's note stays; the finding is on 检查结果
-            comment = Comment(action.text, action.author)
-            comment.width, comment.height = 320, 140
-            cell.comment = comment
-        else:
-            pending.add(action)
-    flush()
-
-
-def _anchor_cell(ws: Any, ref: str) -> Any:
-    """The cell that carries a note for ``ref``: a merged range's top-left cell."""
-    cell = ws[ref]
-    if type(cell).__name__ == "MergedCell":
-        for rng in ws.merged_cells.ranges:
-            if ref in rng:
-                return ws.cell(rng.min_row, rng.min_col)
-    return cell
-
-
-def fills_openpyxl(wb: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
-    """The current fills of ``cells`` — the ``prior_fills`` that :func:`plan_marks` wants."""
-    out: dict[tuple[str, str], str | None] = {}
-    for sheet, ref in cells:
-        if sheet in wb.sheetnames:
-            out[(sheet, ref)] = _openpyxl_fill(wb[sheet][ref])
-    return out
-
-
 def finding_cells(report: Report) -> list[tuple[str, str]]:
     """The distinct ``(sheet, cell)`` places a report would mark."""
     seen: dict[tuple[str, str], None] = {}
@@ -480,179 +370,3 @@ def finding_cells(report: Report) -> list[tuple[str, str]]:
         if f.cell:
             seen[(f.sheet, f.cell.upper())] = None
     return list(seen)
-
-
-def load_for_marks(path: str | Path) -> Any:
-    """Open a workbook with openpyxl for writing marks (VBA kept for .xlsm)."""
-    import openpyxl
-
-    p = Path(path)
-    try:
-        return openpyxl.load_workbook(p, keep_vba=p.suffix.lower() == ".xlsm", rich_text=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        from gendan.model.errors import UnreadableWorkbook
-
-        raise UnreadableWorkbook(
-            f"{p} cannot be opened for writing marks: {exc}.",
-            f"无法打开 {p} 写入标记：{exc}。",
-        ) from None
-
-
-def save_atomic(
-    wb: Any, out: str | Path, inputs: Sequence[str | Path] = (), allow_input: bool = False
-) -> Path:
-    """Save through gendan.write.safe_write: a temporary file in the target folder, then a
-    rename over ``out`` — a crash or a full disk never leaves half a workbook behind, a file
-    open in Excel is refused with a clear sentence, and ``out`` may be one of ``inputs``
-    only when ``allow_input`` (``--in-place``)."""
-    from gendan.write.safe_write import atomic_write
-
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(out, lambda tmp: wb.save(tmp), inputs=inputs, allow_input=allow_input)
-
-
-def annotate_file(
-    src: str | Path,
-    out: str | Path | None,
-    schema: Schema | str | Path | None = None,
-    as_of: dt.date | None = None,
-    lang: str = "zh",
-    in_place: bool = False,
-) -> Report:
-    """Check ``src`` and write a copy to ``out`` with the marks and the 检查结果 sheet.
-
-    Reads and checks as ``gendan check`` does, then patches the package
-    (:mod:`gendan.write.patch_marks`): only the marked cells' formats, their notes, the styles
-    part and the tool's two sheets change; every other part is copied as it is.  ``src``
-    is written only with ``in_place`` (then ``out`` may be None): through the guarded
-    in-place write, which proves nothing was lost and keeps a timestamped backup.
-    Otherwise ``out`` naming ``src`` is refused (OutputError)."""
-    if out is None and not in_place:
-        raise ValueError("annotate_file needs out, or in_place=True")
-    from gendan.model.schema import Schema, load_schema
-    from gendan.rules.engine import check_tables, load_book
-
-    loaded = (
-        schema
-        if isinstance(schema, Schema)
-        else (load_schema(schema) if schema is not None else None)
-    )
-    tables, used = load_book(src, loaded)
-    report = check_tables(tables, used, as_of)
-    report.path = str(src)
-    data = _slim(tables.data)
-    del tables  # the values are not needed for writing: free them before the package is read
-
-    def patch(tmp: Path) -> MarksPatch:
-        from gendan.write.patch_marks import annotate_package
-
-        return annotate_package(src, tmp, report, data, lang, as_of)
-
-    def fallback(wb: Any) -> None:
-        plan = plan_marks(report, data, lang, fills_openpyxl(wb, finding_cells(report)), as_of=as_of,
-                          anchors=_merged_anchors_openpyxl(wb, finding_cells(report)))
-        apply_marks_openpyxl(plan, wb)
-
-    _write_marks(src, out, in_place, patch, fallback)
-    return report
-
-
-def _slim(data: WorkbookData) -> WorkbookData:
-    """What writing marks needs of the workbook as read: the sheet names and the ledger."""
-    from gendan.model.grid import SheetGrid
-
-    return WorkbookData(
-        sheets=[s if s.name == LEDGER_SHEET else SheetGrid(s.name, (), hidden=s.hidden) for s in data.sheets],
-        path=data.path,
-        date1904=data.date1904,
-    )
-
-
-def clear_file(
-    src: str | Path, out: str | Path | None, lang: str = "zh", in_place: bool = False
-) -> Path:
-    """Remove the tool's marks (fills, notes) from ``src``, writing ``out`` (or ``src``
-    itself with ``in_place``, guarded and backed up as :func:`annotate_file`).  A cell
-    still showing the tool's mark gets its own format back; everything else is the user's
-    and stays.  Returns the path written."""
-    if out is None and not in_place:
-        raise ValueError("clear_file needs out, or in_place=True")
-    from gendan.read.reader import read_workbook
-
-    data = read_workbook(src)
-
-    def patch(tmp: Path) -> MarksPatch:
-        from gendan.write.patch_marks import clear_package
-
-        return clear_package(src, tmp, data, lang)
-
-    def fallback(wb: Any) -> None:
-        apply_marks_openpyxl(plan_clear(data, lang), wb)
-
-    _write_marks(src, out, in_place, patch, fallback)
-    return Path(src if in_place or out is None else out)
-
-
-def _write_marks(
-    src: str | Path,
-    out: str | Path | None,
-    in_place: bool,
-    patch: Callable[[Path], MarksPatch],
-    fallback: Callable[[Any], None],
-) -> None:
-    """Write with ``patch``; in place, the guard is told the parts it rewrote (every other
-    part must stay byte for byte) and the tool's own earlier notes it took away (the
-    change's, not losses).  A package it cannot handle goes to the openpyxl ``fallback``,
-    which must first prove that nothing would be lost."""
-    from gendan.ooxml import Unsupported
-    from gendan.write.safe_write import atomic_write, write_in_place
-
-    target = Path(src) if in_place and out is None else Path(out)  # type: ignore[arg-type]
-    same = in_place and (out is None or _same(out, src))
-    try:
-        named: set[str] = set()
-        changed: set[str] = set()
-
-        def write(tmp: Path) -> None:
-            done = patch(tmp)
-            named.update(done.dropped_notes)
-            changed.update(done.pkg.changed)
-
-        if same:
-            write_in_place(src, write, named=lambda: named, changes=lambda: changed)
-        else:
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                from gendan.model.errors import OutputError
-
-                raise OutputError(
-                    f"Cannot create the folder for {target.name}: {exc.strerror or exc}.",
-                    f"无法为 {target.name} 创建文件夹：{exc.strerror or exc}。",
-                ) from None
-            atomic_write(target, write, inputs=[src], allow_input=in_place)
-        return
-    except Unsupported as exc:
-        why = str(exc)
-    from gendan.write.apply_openpyxl import openpyxl_fallback
-
-    openpyxl_fallback(src, target, same, why, fallback)
-
-
-def _same(a: str | Path, b: str | Path) -> bool:
-    from gendan.write.safe_write import same_file
-
-    return Path(a).exists() and same_file(a, b)
-
-
-def _merged_anchors_openpyxl(wb: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    out: dict[tuple[str, str], str] = {}
-    for sheet, ref in cells:
-        if sheet not in wb.sheetnames:
-            continue
-        ws = wb[sheet]
-        for rng in ws.merged_cells.ranges:
-            if ref in rng and ref != rng.start_cell.coordinate:
-                out[(sheet, ref)] = rng.start_cell.coordinate
-                break
-    return out

@@ -489,7 +489,8 @@ def marked_before(path: Path) -> Path:
 
     from gendan.read.reader import read_workbook
     from gendan.rules.engine import check_data
-    from gendan.write.marks import apply_marks_openpyxl, plan_marks
+    from gendan.write.annotate import apply_marks_openpyxl
+    from gendan.write.marks import plan_marks
 
     tmp = path.with_suffix(".tmp.xlsx")
     import xlsxwriter

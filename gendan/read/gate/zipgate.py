@@ -69,6 +69,7 @@ class SheetTap(Protocol):
 def _gate_zip(
     fh: BinaryIO, p: Path, size: int, lim: Limits, tap: SheetTap | None = None
 ) -> GateResult:
+    """A zip package: its directory checked, its kind found, every part inflated once."""
     name = p.name
     try:
         zf = zipfile.ZipFile(fh)
@@ -76,52 +77,11 @@ def _gate_zip(
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error):
         raise refuse("corrupt-zip", name) from None
     with zf:
-        # 1. central-directory checks: nothing inflated yet
-        if len(infos) > lim.max_entries:
-            raise refuse(
-                "too-many-entries", name, detail=str(len(infos)), limit=str(lim.max_entries)
-            )
-        seen: set[str] = set()
-        total = 0
-        for info in infos:
-            if info.filename in seen:
-                raise refuse("duplicate-part", name, part=info.filename)
-            seen.add(info.filename)
-            if info.flag_bits & 0x1:
-                raise refuse("encrypted-zip", name)
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise refuse("unsupported-compression", name, part=info.filename)
-            _check_entry_size(name, info.filename, info.file_size, info.compress_size, lim)
-            total += info.file_size
-            if total > lim.max_total_bytes:
-                raise refuse(
-                    "total-too-large",
-                    name,
-                    detail=f"{total / MiB:.0f}",
-                    limit=f"{lim.max_total_bytes / MiB:.0f}",
-                )
+        _check_directory(infos, name, lim)
         info_by = {i.filename: i for i in infos}
-        # 2. what kind of package is this?
-        if "mimetype" in info_by:
-            mime = (
-                _read_small(zf, info_by["mimetype"], name, lim, cap=512)
-                .decode("ascii", "replace")
-                .strip()
-            )
-            if mime.startswith("application/vnd.oasis.opendocument.spreadsheet"):
-                fmt: Format = "ods"
-            elif mime.startswith("application/vnd.oasis.opendocument"):
-                raise refuse("odf-not-spreadsheet", name)
-            else:
-                raise refuse("zip-not-workbook", name)
-        elif "[Content_Types].xml" in info_by:
-            fmt = _ooxml_format(zf, info_by, name, lim)
-        elif "xl/workbook.xml" in info_by:
-            fmt = "xlsx"  # no content types: corrupt-ish but calamine can still read it
-        else:
-            raise refuse("zip-not-workbook", name)
+        fmt = _package_format(zf, info_by, name, lim)
 
-        # 3. inflate every part once with our own bounded inflater: actual sizes, prologs, cells
+        # inflate every part once with our own bounded inflater: actual sizes, prologs, cells
         state = _ZipScan(fmt=fmt)
         total_actual = 0
         wb_rels = None if fmt == "ods" else _workbook_rels(zf, info_by, fmt, name, lim)
@@ -138,67 +98,138 @@ def _gate_zip(
         for info in sorted(infos, key=lambda i: i.filename in sheet_parts):
             if info.is_dir():
                 continue
-            fname = info.filename
-            lower = fname.lower()
-            xmlish = lower.endswith(_XMLISH)
-            sheet_name = sheet_parts.get(fname)
-            produced = 0
-            scanner: _CellScanner | None = None
-            if sheet_name is not None and fmt != "xlsb":
-                scanner = _OdsScanner(fname) if fmt == "ods" else _XlsxScanner(sheet_name, fname)
-            tapped = scanner if fname in follow and isinstance(scanner, _XlsxScanner) else None
-            whole = bytearray() if fname in follow and scanner is None else None
-            prolog = bytearray()
-            prolog_done = not xmlish
-            binbuf = bytearray() if (fmt == "xlsb" and (lower.endswith(".bin"))) else None
-            for chunk in _inflate(fh, info, name, lim, _INFLATE_CHUNK):
-                produced += len(chunk)
-                if not prolog_done:
-                    prolog += chunk
-                    if _prolog_verdict(bytes(prolog), name, fname, lim, final=False):
-                        prolog_done = True
-                if scanner is not None:
-                    scanner.feed(chunk)
-                if tapped is not None and tap is not None:
-                    tap.sheet_chunk(
-                        fname,
-                        chunk,
-                        produced - len(tapped.buf),
-                        tapped.proven_cells(),
-                        tapped.slow or tapped.trimmed,
-                    )
-                if whole is not None:
-                    whole += chunk
-                if binbuf is not None:
-                    binbuf += chunk
-            if not prolog_done:
-                _prolog_verdict(bytes(prolog), name, fname, lim, final=True)
-            total_actual += produced
-            if total_actual > lim.max_total_bytes:
-                raise refuse(
-                    "total-too-large",
-                    name,
-                    detail=f"{total_actual / MiB:.0f}",
-                    limit=f"{lim.max_total_bytes / MiB:.0f}",
-                )
-            if scanner is not None:
-                scans = scanner.finish()
-                state.scans.extend(scans)
-                if tapped is not None and tap is not None:
-                    tap.sheet_end(fname, scans[0])
-            if whole is not None and tap is not None:
-                tap.part(fname, bytes(whole))
-            if binbuf is not None:
-                state.binaries[fname] = bytes(binbuf)
-            if lower == "xl/vbaproject.bin" or lower.endswith("/vbaproject.bin"):
-                state.has_macros = True
-            if lower.startswith("xl/externallinks/"):
-                state.external_links = True
-            if lower == "xl/workbook.xml":
-                state.date1904 = _xlsx_date1904(zf, info, name, lim)
+            total_actual = _scan_part(
+                fh, zf, info, state, sheet_parts.get(info.filename),
+                tap if info.filename in follow else None, name, lim, total_actual,
+            )
         if fmt == "xlsb":
             state.scans.extend(_xlsb_scan(state, sheet_parts, name))
         return _finish(p, fmt, size, state, lim)
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], name: str, lim: Limits) -> None:
+    """The central-directory checks, before anything is inflated: entry count, duplicate
+    names, encryption, compression methods, declared sizes and ratios."""
+    if len(infos) > lim.max_entries:
+        raise refuse(
+            "too-many-entries", name, detail=str(len(infos)), limit=str(lim.max_entries)
+        )
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        if info.filename in seen:
+            raise refuse("duplicate-part", name, part=info.filename)
+        seen.add(info.filename)
+        if info.flag_bits & 0x1:
+            raise refuse("encrypted-zip", name)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise refuse("unsupported-compression", name, part=info.filename)
+        _check_entry_size(name, info.filename, info.file_size, info.compress_size, lim)
+        total += info.file_size
+        if total > lim.max_total_bytes:
+            raise refuse(
+                "total-too-large",
+                name,
+                detail=f"{total / MiB:.0f}",
+                limit=f"{lim.max_total_bytes / MiB:.0f}",
+            )
+
+
+def _package_format(
+    zf: zipfile.ZipFile, info_by: dict[str, zipfile.ZipInfo], name: str, lim: Limits
+) -> Format:
+    """What kind of package this is: OpenDocument by its mimetype, OOXML by its content
+    types; anything else is refused."""
+    if "mimetype" in info_by:
+        mime = (
+            _read_small(zf, info_by["mimetype"], name, lim, cap=512)
+            .decode("ascii", "replace")
+            .strip()
+        )
+        if mime.startswith("application/vnd.oasis.opendocument.spreadsheet"):
+            return "ods"
+        if mime.startswith("application/vnd.oasis.opendocument"):
+            raise refuse("odf-not-spreadsheet", name)
+        raise refuse("zip-not-workbook", name)
+    if "[Content_Types].xml" in info_by:
+        return _ooxml_format(zf, info_by, name, lim)
+    if "xl/workbook.xml" in info_by:
+        return "xlsx"  # no content types: corrupt-ish but calamine can still read it
+    raise refuse("zip-not-workbook", name)
+
+
+def _scan_part(
+    fh: BinaryIO,
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    state: _ZipScan,
+    sheet_name: str | None,
+    tap: SheetTap | None,
+    name: str,
+    lim: Limits,
+    total: int,
+) -> int:
+    """Inflate one part through the bounded inflater: its XML prolog judged, a worksheet's
+    cells scanned, its bytes pumped to ``tap`` (given only for the parts the tap follows),
+    .xlsb binaries kept; returns the running total of inflated bytes."""
+    fmt = state.fmt
+    fname = info.filename
+    lower = fname.lower()
+    produced = 0
+    scanner: _CellScanner | None = None
+    if sheet_name is not None and fmt != "xlsb":
+        scanner = _OdsScanner(fname) if fmt == "ods" else _XlsxScanner(sheet_name, fname)
+    tapped = scanner if tap is not None and isinstance(scanner, _XlsxScanner) else None
+    whole = bytearray() if tap is not None and scanner is None else None
+    prolog = bytearray()
+    prolog_done = not lower.endswith(_XMLISH)
+    binbuf = bytearray() if (fmt == "xlsb" and (lower.endswith(".bin"))) else None
+    for chunk in _inflate(fh, info, name, lim, _INFLATE_CHUNK):
+        produced += len(chunk)
+        if not prolog_done:
+            prolog += chunk
+            if _prolog_verdict(bytes(prolog), name, fname, lim, final=False):
+                prolog_done = True
+        if scanner is not None:
+            scanner.feed(chunk)
+        if tapped is not None and tap is not None:
+            tap.sheet_chunk(
+                fname,
+                chunk,
+                produced - len(tapped.buf),
+                tapped.proven_cells(),
+                tapped.slow or tapped.trimmed,
+            )
+        if whole is not None:
+            whole += chunk
+        if binbuf is not None:
+            binbuf += chunk
+    if not prolog_done:
+        _prolog_verdict(bytes(prolog), name, fname, lim, final=True)
+    total += produced
+    if total > lim.max_total_bytes:
+        raise refuse(
+            "total-too-large",
+            name,
+            detail=f"{total / MiB:.0f}",
+            limit=f"{lim.max_total_bytes / MiB:.0f}",
+        )
+    if scanner is not None:
+        scans = scanner.finish()
+        state.scans.extend(scans)
+        if tapped is not None and tap is not None:
+            tap.sheet_end(fname, scans[0])
+    if whole is not None and tap is not None:
+        tap.part(fname, bytes(whole))
+    if binbuf is not None:
+        state.binaries[fname] = bytes(binbuf)
+    if lower == "xl/vbaproject.bin" or lower.endswith("/vbaproject.bin"):
+        state.has_macros = True
+    if lower.startswith("xl/externallinks/"):
+        state.external_links = True
+    if lower == "xl/workbook.xml":
+        state.date1904 = _xlsx_date1904(zf, info, name, lim)
+    return total
 
 
 def _ooxml_format(
