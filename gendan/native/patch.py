@@ -727,7 +727,7 @@ _OPS = {"greaterThan": ">", "greaterThanOrEqual": ">=", "lessThanOrEqual": "<="}
 def typed_checks(schema: object) -> tuple[dict[tuple[str, str], Typed], set[tuple[str, str]]]:
     """The template's own type checks (dates, numbers with bounds) as formulas the native
     validations include, and the columns whose template validation is a dropdown list."""
-    from gendan.book.template import template_validations
+    from gendan.book.validations import template_validations
 
     typed: dict[tuple[str, str], Typed] = {}
     lists: set[tuple[str, str]] = set()

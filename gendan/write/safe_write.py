@@ -56,6 +56,7 @@ from typing import Any
 
 from gendan.model.errors import OutputError
 from gendan.ooxml import clamped_target, rels_part_of
+from gendan.write.temps import LIVE, TEMP_PREFIX, is_temp_name  # noqa: F401  (re-exported)
 
 __all__ = [
     "TEMP_PREFIX",
@@ -165,17 +166,8 @@ def _out_error(path: Path, exc: OSError) -> OutputError:
     )
 
 
-#: Every temporary file gendan writes starts with this; folder runs skip such names, and a
-#: stale one (left by a power cut or ``kill -9``) can be deleted by hand at any time.
-TEMP_PREFIX = ".~gendan-"
-#: Temporary files this process has open: removed on any exit Python sees (exceptions,
-#: Ctrl+C, SIGTERM/SIGHUP once :func:`install_signal_cleanup` ran, ``sys.exit``).
-_LIVE: set[Path] = set()
-
-
-def is_temp_name(name: str) -> bool:
-    """True for gendan's own temporary files and for Excel/LibreOffice lock files."""
-    return name.startswith((TEMP_PREFIX, "~$", ".~lock."))
+#: the temp registry (one set, shared with the write guard; see gendan.write.temps)
+_LIVE = LIVE
 
 
 def cleanup_temps() -> None:

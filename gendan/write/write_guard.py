@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gendan.model.errors import OutputError
-from gendan.ooxml import part_target, rels_part_of, source_of, unescape
+from gendan.ooxml import copy_entry, part_target, rels_part_of, source_of, unescape
+from gendan.write.temps import LIVE
 
 __all__ = [
     "CT_MACRO_WORKBOOK",
@@ -278,9 +279,7 @@ def _rewrite(path: Path, changed: dict[str, str], dropped: set[str]) -> None:
     """Rewrite the zip at ``path``: ``changed`` parts replaced, ``dropped`` left out, every
     other entry copied as it is (compressed bytes not re-encoded)."""
     tmp = path.with_name(path.name + ".conform")
-    from gendan.write.safe_write import _LIVE  # the temp registry: removed on any exit
-
-    _LIVE.add(tmp)
+    LIVE.add(tmp)  # the temp registry: removed on any exit
     try:
         with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
@@ -289,12 +288,10 @@ def _rewrite(path: Path, changed: dict[str, str], dropped: set[str]) -> None:
                 if info.filename in changed:
                     zout.writestr(info, changed[info.filename].encode("utf-8"))
                 else:
-                    with zin.open(info) as fin, zout.open(info, "w") as fout:
-                        while chunk := fin.read(1 << 20):
-                            fout.write(chunk)
+                    copy_entry(zin, zout, info)
         tmp.replace(path)
     finally:
-        _LIVE.discard(tmp)
+        LIVE.discard(tmp)
         if tmp.exists():
             tmp.unlink()
 
