@@ -14,7 +14,7 @@ Two meanings of "resolve a relationship target" exist on purpose and have differ
   hostile ``../../xl/worksheets/sheet1.xml`` still names the part a reader would open.  The
   input gate and the package inventory use it, because they must see what Excel would see.
 
-Imports nothing from gendan (the layer below everything that touches a package).
+May import: nothing in gendan (the layer below everything that touches a package).
 """
 
 from __future__ import annotations
@@ -88,8 +88,13 @@ def clamped_target(base: PurePosixPath, target: str) -> str:
 
 def unescape(s: str) -> str:
     """An XML attribute value as text (the five predefined entities)."""
-    return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
+    return (
+        s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def rel_attrs(rels_xml: str) -> list[dict[str, str]]:

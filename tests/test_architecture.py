@@ -70,9 +70,13 @@ def _type_checking_only(tree: ast.AST) -> set[int]:
     return out
 
 
-def import_graph(root: Path, packages: tuple[str, ...] = ROOTS) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def import_graph(
+    root: Path, packages: tuple[str, ...] = ROOTS
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """(module -> modules of ``packages`` it imports, module -> external top-level names)."""
-    files = {module_name(p, root): p for pkg in packages for p in sorted((root / pkg).rglob("*.py"))}
+    files = {
+        module_name(p, root): p for pkg in packages for p in sorted((root / pkg).rglob("*.py"))
+    }
     graph: dict[str, set[str]] = {}
     external: dict[str, set[str]] = {}
     for mod, path in files.items():

@@ -7,7 +7,13 @@
     audit    doc-mismatch / doc-missing from plain cell values           (check_documents)
     gendocs  gendan docs: copy of the workbook + document sheets (+ PDF) (generate)
 
-The engine parts (layout, expr, build, audit) never import openpyxl; generate does, lazily.
+    inject   the byte-level graft of document sheets into a copy of the package
+    fastsheets  document sheets written fast (a scratch package) for gendocs
+
+The engine parts (layout, expr, build, audit) never import openpyxl; the writers (gendocs,
+fastsheets) do, lazily.
+
+May import: gendan.model, gendan.ooxml, gendan.read, gendan.office, gendan.write.
 """
 
 from __future__ import annotations
