@@ -71,6 +71,12 @@ def part_target(source: str, target: str) -> str:
     return join_target(posixpath.dirname(source), target)
 
 
+def relative_target(source: str, target: str) -> str:
+    """The Target to write in ``source``'s relationships for the part ``target``
+    (the inverse of :func:`join_target`)."""
+    return posixpath.relpath(target, posixpath.dirname(source) or ".")
+
+
 def clamped_target(base: PurePosixPath, target: str) -> str:
     """The part a relationship target names as a zip reader finds it: ``..`` above the
     package root is dropped (see the module docstring)."""

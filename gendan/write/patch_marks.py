@@ -28,7 +28,6 @@ comments part, the VML and its relationships go when gendan's notes were all the
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from gendan.model.plan import (
     Plan,
     SetValues,
 )
+from gendan.ooxml import MAIN, REL_NS, relative_target
 from gendan.write.marks import (
     LEDGER_SHEET,
     LedgerEntry,
@@ -53,7 +53,6 @@ from gendan.write.marks import (
 )
 from gendan.write.patch_notes import Notes
 from gendan.write.xlsx_patch import (
-    REL_NS,
     Package,
     SheetCells,
     Styles,
@@ -71,8 +70,7 @@ __all__ = ["LEDGER_EXTRA", "MarksPatch", "annotate_package", "clear_package", "l
 #: the cell's ``s`` before the mark ("" none, "+" gendan added the cell, "++" and its
 #: row) and the ``s`` of the mark.
 LEDGER_EXTRA = ("s_before", "s_mark")
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_T = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_T = REL_NS + "/"
 WS_TYPE = _T + "worksheet"
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -419,7 +417,7 @@ class MarksPatch:
             self._write_tool_sheet(t)
         if self.new_styles:
             pkg = self.pkg
-            pkg.add_rel(pkg.wb_part, _T + "styles", _relative(pkg.wb_part, self.styles_part))
+            pkg.add_rel(pkg.wb_part, _T + "styles", relative_target(pkg.wb_part, self.styles_part))
             pkg.wb_rels = pkg.text(pkg.rels_of(pkg.wb_part))
             pkg.add_override(self.styles_part, STYLES_CT)
         if self.styles.dirty or self.new_styles:
@@ -662,10 +660,6 @@ class MarksPatch:
         pkg.sheets.append(
             SheetEntry(t.name, part, rid, sheet_id, "hidden" if t.hidden else None, tag)
         )
-
-
-def _relative(source: str, target: str) -> str:
-    return posixpath.relpath(target, posixpath.dirname(source) or ".")
 
 
 def _merge_same_place(edits: list[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:

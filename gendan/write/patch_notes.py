@@ -12,19 +12,18 @@ as it was.  VML prefixes are taken from the part (Excel writes v/o/x, openpyxl n
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from gendan.model.plan import MARK_TAG, Note
+from gendan.ooxml import MAIN, REL_NS, relative_target
 from gendan.write.marks import is_tool_note
-from gendan.write.xlsx_patch import REL_NS, Package, Unsupported, split_ref, xstring
+from gendan.write.xlsx_patch import Package, Unsupported, split_ref, xstring
 
 __all__ = ["Notes"]
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_T = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_T = REL_NS + "/"
 COMMENTS_TYPE, VML_TYPE = _T + "comments", _T + "vmlDrawing"
 COMMENTS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
@@ -220,7 +219,7 @@ class Notes:
                     f"<authors></authors><commentList></commentList></comments>"
                 )
                 part = pkg.free_name(pkg.base + "/comments%d.xml")
-                pkg.add_rel(sp.part, COMMENTS_TYPE, _relative(sp.part, part))
+                pkg.add_rel(sp.part, COMMENTS_TYPE, relative_target(sp.part, part))
                 pkg.add_override(part, COMMENTS_CT)
                 com = ("", part)
             pm = re.search(r"<((?:\w+:)?)comments\b", xml)
@@ -282,7 +281,7 @@ class Notes:
             text = _new_vml([self._free_block()])
             vml = pkg.free_name(pkg.base + "/drawings/vmlDrawing%d.vml")
             pkg.add_default("vml", VML_CT)
-            vml_rid = pkg.add_rel(sp.part, VML_TYPE, _relative(sp.part, vml))
+            vml_rid = pkg.add_rel(sp.part, VML_TYPE, relative_target(sp.part, vml))
             self._add_legacy(sp, vml_rid)
 
         text, ns = _vml_prefixes(text)
@@ -421,7 +420,3 @@ def _drop_tool_author(xml: str, p: str, authors: list[str], add: list[Note]) -> 
     m = found[-1]
     authors.pop()
     return xml[: m.start()] + xml[m.end() :]
-
-
-def _relative(source: str, target: str) -> str:
-    return posixpath.relpath(target, posixpath.dirname(source) or ".")
