@@ -6,7 +6,7 @@ Two repository folders ship as data packages of gendan, staying where users look
 a checkout: ``schemas/`` (the YAML) as ``gendan.schemas`` and ``addin/`` (the built
 gendan.xlam, its ribbon XML and VBA sources, its build script) as ``gendan.addin``.  The code
 finds them with ``importlib.resources`` (gendan.model.resources), never through the checkout.
-``tests/test_packaging.py`` builds the sdist, then the wheel from it, and checks both.
+``tests/doors/test_packaging.py`` builds the sdist, then the wheel from it, and checks both.
 """
 
 from setuptools import find_packages, setup

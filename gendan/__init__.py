@@ -1,6 +1,6 @@
 """gendan 跟单: checks, documents and receivables for an export merchandiser's master workbook.
 
-The public API (checked by tests/test_api.py):
+The public API (checked by tests/doors/test_api.py):
 
     check_workbook(path, schema=None, as_of=None) -> Report
     check_data(WorkbookData, schema=None, as_of=None) -> Report

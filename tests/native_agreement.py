@@ -1,4 +1,4 @@
-"""Helpers for the agreement test of the native rules (tests/test_native_rules_libreoffice.py):
+"""Helpers for the agreement test of the native rules (tests/native/test_native_rules_libreoffice.py):
 helper cells that compute each rule's formula, one LibreOffice run over many books, and the
 comparison with ``gendan check``."""
 

@@ -5,7 +5,7 @@ order's row in the master sheet (INDEX/MATCH on the contract number, so the draf
 later corrections in Excel 2010+ and LibreOffice alike), and as a Python value computed
 from the typed master row (the values an issued sheet holds, and what the check compares
 with).  The two are made side by side by one function per source so they cannot drift;
-tests/test_recalc_libreoffice.py proves that LibreOffice computes the same.
+tests/documents/test_recalc_libreoffice.py proves that LibreOffice computes the same.
 
 The sheet carries a hidden *provenance block* beside the printed area (column P by
 default): a marker, the document key, the contract number (the MATCH key, a constant),

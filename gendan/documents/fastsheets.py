@@ -17,7 +17,7 @@ strings, never a formula).  A value whose serialisation is not modelled here (bo
 error-code text, control characters, non-finite numbers…) stays part of the shape, so
 such a sheet gets a template of its own and is written by openpyxl as before.
 
-tests/test_documents_fast.py proves the result is cell for cell the per-order path's.
+tests/documents/test_documents_fast.py proves the result is cell for cell the per-order path's.
 """
 
 from __future__ import annotations

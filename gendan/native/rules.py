@@ -17,7 +17,7 @@ How it stays one set of rules:
 * column letters come from the header detection of each book (:class:`Layout`, filled from
   the engine's :class:`~gendan.read.tables.Table` or from the template's column order), so a
   book with its own column order gets formulas that point at its own columns;
-* a test (tests/test_native_rules_libreoffice.py) writes every rule's formula into helper
+* a test (tests/native/test_native_rules_libreoffice.py) writes every rule's formula into helper
   cells, has LibreOffice compute them and compares the flagged cells with ``gendan check``.
 
 Formula rules: Excel 2010 functions only, no volatile function but TODAY(), no array

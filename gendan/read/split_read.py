@@ -15,7 +15,7 @@ The grid must be the one the whole-sheet read gives, cell for cell.  Anything th
 make it differ sends the sheet back to the ordinary read, never to a guess: cells without an
 ``r`` attribute (their position follows from order), markup that can hide a row end
 (comments, CDATA, processing instructions), a piece that does not parse, pieces whose rows
-overlap or come out of order.  tests/test_split_read.py compares both reads.
+overlap or come out of order.  tests/read/test_split_read.py compares both reads.
 
 Safety is the gate's: a piece is only ever made of bytes the gate has scanned, and only
 while the rectangle proven so far stays within ``max_sheet_cells`` - calamine allocates a

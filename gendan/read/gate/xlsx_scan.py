@@ -206,7 +206,7 @@ class _XlsxScanner(_CellScanner):
     does not cover exactly take the exact path: ``findall`` of every reference + sets,
     touching Python only per formula and per error cell; cells without ``r`` attributes
     (position implied by order, allowed by the standard) switch the part to a per-cell
-    slow path.  All three give the same facts (tests/test_gate.py compares them).
+    slow path.  All three give the same facts (tests/read/test_gate.py compares them).
     A cell's "cached value" is a non-empty ``<v>`` or an inline string; ``<v></v>`` (what
     openpyxl writes for formulas) is none, except for ``t="str"`` (a formula giving "").
     """

@@ -4,7 +4,7 @@ fonts, alignment, fills, borders, merges, column widths, row heights, hidden col
 print settings, sheet order — and compared with tests/golden/documents/<case>.json.
 
 Regenerate after an intended layout change with
-``GENDAN_REGEN_GOLDEN=1 pytest tests/test_documents_golden.py`` and review the diff.
+``GENDAN_REGEN_GOLDEN=1 pytest tests/documents/test_documents_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from test_documents import NOW, book
 
-GOLDEN = Path(__file__).parent / "golden" / "documents"
+GOLDEN = Path(__file__).parent.parent / "golden" / "documents"
 
 CASES = {
     # case: (contract, document, issued)

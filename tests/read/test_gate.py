@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
 
 import make_corpus  # noqa: E402
 
@@ -28,7 +28,7 @@ from gendan.read.gate import (  # noqa: E402
 )
 from gendan.read.gate.xlsx_scan import _XlsxScanner  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CASES = make_corpus.cases()
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

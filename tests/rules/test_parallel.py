@@ -20,7 +20,7 @@ from gendan.read.tables import load_tables
 from gendan.rules.checks.base import Context
 from gendan.rules.engine import _all_findings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 linux_fork = pytest.mark.skipif(
     not sys.platform.startswith("linux") or parallel.cores() < 2,
     reason="forking is used on Linux with two or more cores only",

@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
 
 import make_corpus  # noqa: E402
 import realworld  # noqa: E402
@@ -41,7 +41,7 @@ from gendan.write.annotate import annotate_file, clear_file  # noqa: E402
 from gendan.write.marks import LEDGER_SHEET, RESULTS_SHEET  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TOOL = {RESULTS_SHEET, LEDGER_SHEET}
 
 

@@ -2,7 +2,7 @@
 per-order openpyxl path, cell for cell: every document sheet of the sample workbook and of
 the test master is dumped canonically (values and formulas with their types, number
 formats, fonts, alignment, fills, borders, merges, widths, heights, hidden columns, print
-settings, tab colour, sheet position — tests/test_documents_golden.py) and compared, with
+settings, tab colour, sheet position — tests/documents/test_documents_golden.py) and compared, with
 the workbook's defined names (print areas) and sheet order."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from test_documents import NOW, book
 from test_documents_golden import dump_worksheet
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _dump(path: Path, sheets: list[str]) -> dict[str, Any]:

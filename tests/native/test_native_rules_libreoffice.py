@@ -25,7 +25,7 @@ from gendan.native.rules import check_digit_formula
 from gendan.office.recalc import find_soffice
 from gendan.rules.engine import check_workbook, load_book
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
 from factory import PRODUCTS, clean_order, make_data, write_xlsx  # noqa: E402
 from native_agreement import add_probes, engine_flags, native_flags, recalc_many  # noqa: E402
 

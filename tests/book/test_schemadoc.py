@@ -9,7 +9,7 @@ import pytest
 from gendan.book.schemadoc import INTRO, main, render_markdown
 from gendan.model.schema import load_schema
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "schema.md"
 
 

@@ -28,11 +28,11 @@ from gendan.read.split_read import SplitReader
 from gendan.read.tables import EarlyTyping, load_tables
 from gendan.rules.engine import check_data
 
-sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
 
 import make_corpus  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def small_pieces(piece: int = 2048) -> SplitReader:

@@ -251,7 +251,7 @@ def test_a_killed_docs_run_leaves_no_temp_file(tmp_path: Path, signame: str, cod
 
 @pytest.fixture(scope="module")
 def xlsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+    sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
     import make_corpus
 
     folder = tmp_path_factory.mktemp("xlsm")

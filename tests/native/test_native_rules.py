@@ -1,6 +1,6 @@
 """Native rules without LibreOffice: portable formulas, columns from each book's own header
 map, a lossless patch that replaces gendan's earlier rules and keeps the user's, the command
-line.  (Agreement with the engine: tests/test_native_rules_libreoffice.py.)"""
+line.  (Agreement with the engine: tests/native/test_native_rules_libreoffice.py.)"""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from gendan.native.rules import MAX_FORMULA, ON, build_rules, template_layout
 from gendan.rules.engine import load_book
 from gendan.write.safe_write import package_inventory, parts_lost
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
 from factory import clean_order, make_data, write_xlsx  # noqa: E402
 
 SCHEMA = load_schema()
@@ -208,7 +208,7 @@ def test_excel_tables_give_the_range(tmp_path: Path) -> None:
 
 
 def test_disabled_codes_and_changed_settings_follow_the_schema(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parent.parent / "schemas" / "master.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "schemas" / "master.yaml").read_text(encoding="utf-8")
     text = text.replace("  disabled: []", "  disabled: [overdue, temperature-range]")
     text = text.replace("amount_tolerance: 0.01 ", "amount_tolerance: 0.05 ")
     text = text.replace("lc_presentation_days: 21", "lc_presentation_days: 15")
@@ -268,7 +268,7 @@ def test_a_book_with_rules_checks_as_before(sample: Path, ruled: Path) -> None:
 
 
 def test_a_column_required_under_several_conditions(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parent.parent / "schemas" / "master.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "schemas" / "master.yaml").read_text(encoding="utf-8")
     text = text.replace("required: {courier: true, from: docs_sent},", "required: [{courier: true, from: docs_sent}, {terms: [DP, DA], from: docs_sent}],")
     path = tmp_path / "my.yaml"
     path.write_text(text, encoding="utf-8")

@@ -21,7 +21,7 @@ from gendan.book.template import HEADER_ROW, write_template
 from gendan.model.schema import Schema, SheetSpec, load_schema
 
 SCHEMA = load_schema()
-DEFAULT_YAML = Path(__file__).resolve().parent.parent / "schemas" / "master.yaml"
+DEFAULT_YAML = Path(__file__).resolve().parents[2] / "schemas" / "master.yaml"
 
 
 @pytest.fixture(scope="module")

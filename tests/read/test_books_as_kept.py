@@ -454,7 +454,7 @@ def test_docs_find_an_order_in_any_year_sheet(
 
 def _xls_with_formulas(path: Path, formulas: list[bytes]) -> Path:
     """A BIFF8 .xls whose only sheet ends with the given FORMULA (and STRING) records."""
-    sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+    sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
     import make_corpus
 
     wbs = make_corpus.biff8([("工作序列表", [(0, 0, "合同号"), (1, 0, "GD26-001")])])
@@ -486,7 +486,7 @@ def test_xls_formula_note_counts_only_formulas_without_a_value(tmp_path: Path) -
 
     number = struct.pack("<d", 25850.0)
     text = b"\x00" + b"\x00" * 5 + b"\xff\xff"  # a text result: a STRING record follows
-    sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+    sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
     from make_corpus import _rec
 
     string = _rec(0x0207, struct.pack("<HB", 2, 0) + b"OK")

@@ -204,7 +204,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     """Every document of four orders that exercise the optional columns, recalculated."""
     import sys
 
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parent.parent))
     from factory import make_data, write_xlsx
     from test_documents_fields import CUSTOMERS, PRODUCTS, company, rows
 
