@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 ROOTS = ("gendan", "macros_py")
 
 #: layer -> the layers it may import (itself always allowed).  A layer is a subpackage of
