@@ -18,7 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 from factory import make_data, write_xlsx
-from test_columnar_vs_row import _random_orders
+from factory import random_orders as _random_orders
 
 from gendan.model.errors import InputError
 from gendan.model.schema import load_schema

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from factory import make_data
-from test_columnar_vs_row import _random_orders
+from factory import random_orders as _random_orders
 
 from gendan.model import parallel
 from gendan.model.schema import load_schema
