@@ -5,8 +5,8 @@ in, so a new subpackage cannot be left out of an install (``gendan/documents`` o
 Two repository folders ship as data packages of gendan, staying where users look for them in
 a checkout: ``schemas/`` (the YAML) as ``gendan.schemas`` and ``addin/`` (the built
 gendan.xlam, its ribbon XML and VBA sources, its build script) as ``gendan.addin``.  The code
-finds them with ``importlib.resources`` (gendan.resources), never through the checkout.
-``tests/test_packaging.py`` builds the sdist, then the wheel from it, and checks both.
+finds them with ``importlib.resources`` (gendan.model.resources), never through the checkout.
+``tests/doors/test_packaging.py`` builds the sdist, then the wheel from it, and checks both.
 """
 
 from setuptools import find_packages, setup

@@ -2,7 +2,7 @@
 
 Installed as the package ``gendan.addin`` (setup.py maps this folder into gendan, so no
 top-level ``addin`` lands in site-packages); the code finds its files with
-:func:`gendan.resources.data_file`.  ``python -m gendan.addin.build`` rebuilds
+:func:`gendan.model.resources.data_file`.  ``python -m gendan.addin.build`` rebuilds
 ``addin/gendan.xlam`` from ``customUI14.xml`` and ``vba/*.bas``;
-``tests/test_addin_build.py`` holds the committed file to those sources.
+``tests/doors/test_addin_build.py`` holds the committed file to those sources.
 """

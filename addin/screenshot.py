@@ -17,8 +17,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from gendan.grid import column_index, column_letter
-from gendan.marks import LEDGER_SHEET, RESULTS_SHEET, annotate_file
+from gendan.model.grid import column_index, column_letter
+from gendan.write.annotate import annotate_file
+from gendan.write.marks import LEDGER_SHEET, RESULTS_SHEET
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "docs" / "img"
 MASTER = "工作序列表"
@@ -66,7 +67,7 @@ def _marked_columns(annotated: Path, rows: int) -> set[int]:
 
 
 def _png(xlsx: Path, work: Path, out: Path) -> Path:
-    from gendan.recalc import convert
+    from gendan.office.recalc import convert
 
     pdf = convert(xlsx, work, "pdf")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +91,7 @@ def _png(xlsx: Path, work: Path, out: Path) -> Path:
 
 
 def render(out_dir: Path = DEFAULT_DIR) -> list[Path]:
-    from gendan.sample import AS_OF, build_sample
+    from gendan.book.sample import AS_OF, build_sample
 
     with tempfile.TemporaryDirectory(prefix="gendan-shot-") as tmp:
         work = Path(tmp)

@@ -4,7 +4,7 @@
                                [--docs-orders N] [--excel-like]
 
 For each size it builds (once, cached in --data) a master workbook of that many orders
-(gendan.sample.write_large: inline strings, as fast writers make them), with
+(gendan.book.sample.write_large: inline strings, as fast writers make them), with
 ``--excel-like`` also a copy re-saved by LibreOffice (shared strings, as Excel and
 LibreOffice write them), then times, each as a separate process, alternating the
 commands run by run so that a busy machine hurts them alike:
@@ -20,7 +20,7 @@ The books get findings to mark (``--defects N``: every Nth order's container num
 wrong ISO 6346 check digit, default 20 = 5 % of the orders), so that annotate has cells,
 notes and a 检查结果 sheet to write; ``--defects 0`` times the clean book.
 
-(The input gate is not timed apart any more: since the parallel read (gendan.split_read)
+(The input gate is not timed apart any more: since the parallel read (gendan.read.split_read)
 the parse of a big sheet runs behind the gate's scan, so "the engine without the gate"
 is no longer a part of the run.)
 
@@ -92,7 +92,7 @@ def build(n: int, folder: Path) -> Path:
     path = folder / f"master-{n}.xlsx"
     if not path.exists():
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"from gendan.sample import write_large; write_large({str(path)!r}, {n})"],
+        subprocess.run([sys.executable, "-c", f"from gendan.book.sample import write_large; write_large({str(path)!r}, {n})"],
                        check=True, stdout=subprocess.DEVNULL)
         print(f"  built {path.name} in {time.perf_counter() - t0:.1f} s ({path.stat().st_size / 2**20:.1f} MiB)")
     return path
@@ -109,8 +109,8 @@ def with_defects(path: Path, every: int) -> Path:
     import re
     import zipfile
 
-    from gendan.grid import column_letter
-    from gendan.schema import load_schema
+    from gendan.model.grid import column_letter
+    from gendan.model.schema import load_schema
 
     keys = [c.key for c in load_schema().master.columns]
     letters = column_letter(keys.index("container_nos") + 1).encode()

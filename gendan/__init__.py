@@ -1,6 +1,6 @@
 """gendan 跟单: checks, documents and receivables for an export merchandiser's master workbook.
 
-The public API (checked by tests/test_api.py):
+The public API (checked by tests/doors/test_api.py):
 
     check_workbook(path, schema=None, as_of=None) -> Report
     check_data(WorkbookData, schema=None, as_of=None) -> Report
@@ -10,13 +10,13 @@ The public API (checked by tests/test_api.py):
     Finding, Report, SheetGrid, WorkbookData, GendanError, InputError, SchemaError
 """
 
-from gendan.check import check_data, check_workbook
-from gendan.errors import GendanError, InputError, SchemaError
-from gendan.findings import Finding, Report
-from gendan.grid import SheetGrid, WorkbookData
-from gendan.receivables import due_date
-from gendan.schema import load_schema
-from gendan.terms import PaymentTerms, parse_terms
+from gendan.model.errors import GendanError, InputError, SchemaError
+from gendan.model.findings import Finding, Report
+from gendan.model.grid import SheetGrid, WorkbookData
+from gendan.model.schema import load_schema
+from gendan.model.terms import PaymentTerms, parse_terms
+from gendan.rules.engine import check_data, check_workbook
+from gendan.rules.receivables import due_date
 
 __all__ = [
     "Finding",

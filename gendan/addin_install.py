@@ -75,7 +75,7 @@ class Step:
 
 def xlam_path() -> Path:
     """The built add-in shipped with the package (gendan.addin; addin/ in a checkout)."""
-    from gendan.resources import ADDIN, data_file
+    from gendan.model.resources import ADDIN, data_file
 
     return data_file(ADDIN, "gendan.xlam")
 
@@ -201,7 +201,7 @@ def install(
     if not have_xlwings:
         echo(_pick(NO_XLWINGS_MESSAGE, lang))
         return 2
-    from gendan.errors import GendanError
+    from gendan.model.errors import GendanError
 
     try:
         xlam_path()

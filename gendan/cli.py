@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gendan.errors import GendanError, InputError
+from gendan.model.errors import GendanError, InputError
 
 if TYPE_CHECKING:  # the schema module loads on first use (a fast --help)
-    from gendan.schema import Schema
+    from gendan.model.schema import Schema
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 #: names a text report (--format json/csv/table --out) must not have: Excel would try to
@@ -35,7 +35,7 @@ class _UsageError(GendanError):
 def _as_of(text: str | None) -> dt.date:
     if not text:
         return dt.date.today()
-    from gendan.values import parse_date
+    from gendan.model.values import parse_date
 
     p = parse_date(text)
     if not p.ok or not isinstance(p.value, dt.date):
@@ -45,13 +45,13 @@ def _as_of(text: str | None) -> dt.date:
 
 
 def _schema(args: argparse.Namespace) -> Schema:
-    from gendan.schema import load_schema
+    from gendan.model.schema import load_schema
 
     return load_schema(args.schema)
 
 
 def _lang(args: argparse.Namespace) -> str:
-    from gendan.output import default_lang
+    from gendan.report.output import default_lang
 
     return args.lang or default_lang()
 
@@ -64,8 +64,8 @@ def check_out(out: str | os.PathLike[str] | None, inputs: Sequence[str | os.Path
     name.  Each refusal is one sentence (OutputError, exit 2)."""
     if out is None:
         return
-    from gendan.errors import OutputError
-    from gendan.safe_write import check_not_input, check_output_path, resolve_output
+    from gendan.model.errors import OutputError
+    from gendan.write.safe_write import check_not_input, check_output_path, resolve_output
 
     path = Path(out)
     check_not_input(path, inputs, allow_input=in_place)
@@ -93,7 +93,7 @@ def _macro_note(src: Path, out: Path, lang: str) -> None:
 
 def _emit(text: str, out: str | None, inputs: Sequence[str | os.PathLike[str]] = ()) -> None:
     if out:
-        from gendan.safe_write import atomic_write_text
+        from gendan.write.safe_write import atomic_write_text
 
         # the text has its own line ends (CSV: CRLF)
         atomic_write_text(Path(out), text, newline="", inputs=inputs)
@@ -110,8 +110,8 @@ def _inputs(target: Path) -> list[Path]:
 
 def terminal_text(text: str, keep_lines: bool = False) -> str:
     """Cell text (file and sheet names too) as the terminal may show it: see
-    gendan.output.terminal_safe."""
-    from gendan.output import terminal_safe
+    gendan.report.output.terminal_safe."""
+    from gendan.report.output import terminal_safe
 
     return terminal_safe(text, keep_lines=keep_lines)
 
@@ -127,7 +127,7 @@ def _tty_csv(text: str, out: str | None) -> str:
 def _books_in(path: Path) -> list[Path]:
     """The workbooks of a folder run: not Excel's owner files (``~$``), not gendan's own
     temporary files (``.~gendan-*``, left behind only by a hard kill or a power cut)."""
-    from gendan.safe_write import is_temp_name
+    from gendan.write.safe_write import is_temp_name
 
     if path.is_dir():
         return sorted(
@@ -147,8 +147,8 @@ def _print_notes(notes: Sequence[object]) -> None:
 def _check_one(path: str, schema_path: str | None, as_of: dt.date,
                sheets: Sequence[str] | None = None) -> tuple[str, list[dict[str, Any]] | None, str | None, dict[str, Any]]:
     """Worker for folder runs: findings as plain dicts (pickles small), or the error text."""
-    from gendan.check import check_workbook
-    from gendan.schema import load_schema
+    from gendan.model.schema import load_schema
+    from gendan.rules.engine import check_workbook
 
     try:
         report = check_workbook(path, load_schema(schema_path), as_of, sheets)
@@ -160,7 +160,7 @@ def _check_one(path: str, schema_path: str | None, as_of: dt.date,
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from gendan.output import findings_csv, findings_json, findings_table, use_color
+    from gendan.report.output import findings_csv, findings_json, findings_table, use_color
 
     as_of = _as_of(args.as_of)
     schema = _schema(args)
@@ -170,11 +170,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise InputError(f"File not found: {target}.", f"找不到文件：{target}。")
     check_out(args.out, _inputs(target), fmt=args.format)
     if args.jobs == 1:
-        from gendan import parallel
+        from gendan.model import parallel
 
         parallel.serial()  # one core: no pieces read on threads, no forked rules
     if not target.is_dir():
-        from gendan.check import check_workbook
+        from gendan.rules.engine import check_workbook
 
         report = check_workbook(target, schema, as_of, args.sheet)
         _print_notes(report.stats.get("notes", []))
@@ -195,8 +195,8 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
     """One process per workbook over the machine's cores; results streamed, memory flat."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from gendan import parallel
-    from gendan.output import findings_csv, findings_json, progress
+    from gendan.model import parallel
+    from gendan.report.output import findings_csv, findings_json, progress
 
     books = _books_in(folder)
     jobs = args.jobs or parallel.cores()
@@ -251,9 +251,9 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
 
 
 def cmd_overdue(args: argparse.Namespace) -> int:
-    from gendan.check import load_book
-    from gendan.output import receivables_csv, receivables_json, receivables_table, use_color
-    from gendan.receivables import Receivable, receivables_book
+    from gendan.report.output import receivables_csv, receivables_json, receivables_table, use_color
+    from gendan.rules.engine import load_book
+    from gendan.rules.receivables import Receivable, receivables_book
 
     as_of = _as_of(args.as_of)
     check_out(args.out, [args.book], fmt=args.format)
@@ -289,7 +289,7 @@ def _days(text: str | None) -> int | None:
 def _emit_beside(text: str, out: str | None, book: str) -> None:
     """Like _emit, but refuses to write the report onto the workbook it was read from."""
     if out:
-        from gendan.safe_write import atomic_write_text
+        from gendan.write.safe_write import atomic_write_text
 
         atomic_write_text(Path(out), text, newline="", inputs=[book])
     else:
@@ -297,8 +297,8 @@ def _emit_beside(text: str, out: str | None, book: str) -> None:
 
 
 def cmd_todo(args: argparse.Namespace) -> int:
-    from gendan.check import load_book
-    from gendan.todo import todo_csv, todo_items, todo_json, todo_table
+    from gendan.report.todo import todo_csv, todo_items, todo_json, todo_table
+    from gendan.rules.engine import load_book
 
     as_of = _as_of(args.as_of)
     days = _days(args.days)
@@ -318,8 +318,8 @@ def cmd_todo(args: argparse.Namespace) -> int:
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    from gendan.check import load_book
-    from gendan.mail import KINDS, make_drafts, write_drafts
+    from gendan.report.mail import KINDS, make_drafts, write_drafts
+    from gendan.rules.engine import load_book
 
     if args.kind not in KINDS:
         raise _UsageError(f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。")
@@ -381,7 +381,7 @@ def docs_default_out(src: Path) -> Path:
 def check_folder_out(folder: Path) -> None:
     """A folder gendan writes into (``--pdf DIR``, ``demo DIR``): made if missing, refused
     with one sentence if it, or a folder above it, is a file."""
-    from gendan.errors import OutputError
+    from gendan.model.errors import OutputError
 
     probe = folder
     while not probe.exists() and probe != probe.parent:
@@ -392,7 +392,7 @@ def check_folder_out(folder: Path) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from gendan.marks import annotate_file, clear_file
+    from gendan.write.annotate import annotate_file, clear_file
 
     if getattr(args, "clear", False):
         written = clear_file(args.book, args.out, lang=_lang(args), in_place=args.in_place)
@@ -421,8 +421,8 @@ def _book_out_paths(args: argparse.Namespace) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from gendan.safe_write import atomic_write
-    from gendan.template import write_template
+    from gendan.book.template import write_template
+    from gendan.write.safe_write import atomic_write
 
     path = Path(args.book)
     if path.exists() and not args.force:
@@ -435,7 +435,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from gendan.native_patch import write_rules
+    from gendan.native.patch import write_rules
 
     _book_out_paths(args)
     result = write_rules(args.book, args.out, in_place=args.in_place, schema=_schema(args), ahead=args.rows)
@@ -444,18 +444,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from gendan.check import check_workbook
-    from gendan.output import findings_table, receivables_table, use_color
-    from gendan.receivables import receivables_book
-    from gendan.safe_write import atomic_write
-    from gendan.sample import build_sample
+    from gendan.book.sample import build_sample
+    from gendan.report.output import findings_table, receivables_table, use_color
+    from gendan.rules.engine import check_workbook
+    from gendan.rules.receivables import receivables_book
+    from gendan.write.safe_write import atomic_write
 
     folder = Path(args.dir or "gendan-demo")
     check_folder_out(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from gendan.errors import OutputError
+        from gendan.model.errors import OutputError
 
         raise OutputError(f"Cannot make the folder {folder}: {exc.strerror or exc}.",
                           f"无法创建文件夹 {folder}：{exc.strerror or exc}。") from None
@@ -469,7 +469,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     color = use_color(sys.stdout)
     report = check_workbook(book, schema, as_of)
     sys.stdout.write(findings_table(report.findings, lang, color, title=f"gendan check {book}", stats=report.stats))
-    from gendan.check import load_book
+    from gendan.rules.engine import load_book
 
     tables, _ = load_book(book, schema)
     book_lines = receivables_book(tables, schema, as_of)
@@ -614,7 +614,7 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from gendan.safe_write import Terminated, install_quiet_finalisers, install_signal_cleanup
+    from gendan.write.safe_write import Terminated, install_quiet_finalisers, install_signal_cleanup
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -6,7 +6,7 @@ so they sit behind one small interface:
 * :class:`XlwingsHost` — the book that pressed the button (``xw.Book.caller()``): read
   with :mod:`macros_py.xlwings_adapter`, written with :mod:`macros_py.xlwings_applier`;
 * :class:`FileHost` — a workbook file: read with the engine's reader, written by patching
-  its package (gendan.marks.write_plan: every part the button does not change is copied
+  its package (gendan.write.annotate.write_plan: every part the button does not change is copied
   byte for byte, so sparklines, shapes, buttons, VBA and saved formula results survive),
   atomically.  Tests and headless runs use it, so every button runs end to end on Linux.
 """
@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from gendan.grid import WorkbookData
-from gendan.plan import Plan
+from gendan.model.grid import WorkbookData
+from gendan.model.plan import Plan
 
 TITLE = "跟单 Gendan"
 
@@ -128,7 +128,7 @@ class FileHost:
         return self.out if self.out.exists() else self.src
 
     def read(self) -> WorkbookData:
-        from gendan.reader import read_workbook
+        from gendan.read.reader import read_workbook
 
         self._data = read_workbook(self._current())
         return self._data
@@ -138,18 +138,19 @@ class FileHost:
 
     def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
         from gendan.documents.inject import Unsupported
-        from gendan.patch_marks import fills_package
+        from gendan.write.marks_openpyxl import fills_openpyxl
+        from gendan.write.patch_marks import fills_package
 
         cells = list(cells)
         try:
             return fills_package(self._current(), cells)
         except Unsupported:  # a package the patcher does not handle: openpyxl reads it
-            from gendan.marks import fills_openpyxl, load_for_marks
+            from gendan.write.marks_openpyxl import fills_openpyxl, load_for_marks
 
             return fills_openpyxl(load_for_marks(self._current()), cells)
 
     def apply(self, plan: Plan) -> None:
-        from gendan.marks import write_plan
+        from gendan.write.annotate import write_plan
 
         current = self._current()
         write_plan(current, self.out, plan, self._data, backup=current == self.src)

@@ -1,7 +1,7 @@
 """Plan the 逾期催款 (receivables) sheet the Overdue button writes: one row per open order
 with its due date, days overdue, aging bucket, dunning level and a reminder draft.
 
-Pure planning over ``gendan.receivables.Receivable`` records (no xlwings, no openpyxl),
+Pure planning over ``gendan.rules.receivables.Receivable`` records (no xlwings, no openpyxl),
 so the same plan goes to live Excel or to a file.  The reminder draft is one sentence per
 order in the customer's language (客户.language), ready to paste into an e-mail.
 """
@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gendan.plan import (
+from gendan.model.plan import (
     ColumnWidth,
     Fill,
     Font,
@@ -88,7 +88,7 @@ def plan_overdue(
     lang: str = "zh",
     customer_lang: Mapping[str, str] | None = None,
 ) -> Plan:
-    """The 逾期催款 sheet for ``items`` (gendan.receivables.Receivable), most overdue first."""
+    """The 逾期催款 sheet for ``items`` (gendan.rules.receivables.Receivable), most overdue first."""
     zh = lang != "en"
     rows: list[list[Any]] = [[c[0] if zh else c[1] for c in _COLUMNS]]
     ordered = sorted(items, key=lambda r: (-(r.days_overdue or -(10**6)), r.contract_no or ""))

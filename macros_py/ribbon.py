@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gendan.errors import GendanError
-from gendan.findings import Report
-from gendan.plan import Plan
+from gendan.model.errors import GendanError
+from gendan.model.findings import Report
+from gendan.model.plan import Plan
 
 log = logging.getLogger("gendan.ribbon")
 
@@ -79,7 +79,7 @@ def schema_path(host: Any = None) -> Path | None:
 
 
 def _schema(host: Any) -> Any:
-    from gendan.schema import load_schema
+    from gendan.model.schema import load_schema
 
     return load_schema(schema_path(host))
 
@@ -89,8 +89,8 @@ def _schema(host: Any) -> Any:
 
 def check(host: Any = None, as_of: dt.date | None = None) -> Report:
     """检查 Check: every finding for the workbook, as cell marks and a 检查结果 sheet."""
-    from gendan.check import check_data
-    from gendan.marks import finding_cells, plan_marks
+    from gendan.rules.engine import check_data
+    from gendan.write.marks import finding_cells, plan_marks
 
     host = _host(host)
     lang = _lang()
@@ -109,7 +109,7 @@ def check(host: Any = None, as_of: dt.date | None = None) -> Report:
 
 def clear_marks(host: Any = None) -> Plan:
     """清除标记 Clear marks: remove the tool's fills and notes, give the user's fills back."""
-    from gendan.marks import plan_clear
+    from gendan.write.marks import plan_clear
 
     host = _host(host)
     data = host.read()
@@ -121,8 +121,8 @@ def clear_marks(host: Any = None) -> Plan:
 
 def overdue(host: Any = None, as_of: dt.date | None = None) -> list[Any]:
     """逾期催款 Overdue: a receivables sheet with aging, dunning level and reminder drafts."""
-    from gendan.receivables import receivables
-    from gendan.tables import load_tables
+    from gendan.read.tables import load_tables
+    from gendan.rules.receivables import receivables
     from macros_py.overdue_sheet import plan_overdue
 
     host = _host(host)
@@ -145,8 +145,8 @@ def todo(host: Any = None, as_of: dt.date | None = None, days: int | None = None
     """今日待办 To-do: what is due (booking, L/C, documents, shipping advice, payments,
     dunning) on a 今日待办 sheet, most urgent first, linked to the master cells - the same
     list ``gendan todo`` prints, from the same engine function."""
-    from gendan.tables import load_tables
-    from gendan.todo import todo_items
+    from gendan.read.tables import load_tables
+    from gendan.report.todo import todo_items
     from macros_py.todo_sheet import plan_todo
 
     host = _host(host)
@@ -171,9 +171,9 @@ def mail_drafts(
     """邮件草稿 Mail drafts: the .eml drafts (``gendan mail``) for the orders in the selected
     rows, written to a gendan-mail folder beside the workbook, with the documents as PDFs
     where LibreOffice is installed (else a note says why not); gendan never sends them."""
-    from gendan.mail import make_drafts, write_drafts
-    from gendan.mail_pdf import attach_pdfs
-    from gendan.tables import load_tables
+    from gendan.read.tables import load_tables
+    from gendan.report.mail import make_drafts, write_drafts
+    from gendan.report.mail_pdf import attach_pdfs
 
     host = _host(host)
     schema = _schema(host)
@@ -226,7 +226,7 @@ def _customer_languages(tables: Any) -> dict[str, str]:
 
 def documents(host: Any = None) -> list[str]:
     """生成单据 Documents: the document sheets for the orders in the selected rows."""
-    from gendan.tables import load_tables
+    from gendan.read.tables import load_tables
 
     host = _host(host)
     schema = _schema(host)
@@ -261,10 +261,10 @@ def documents(host: Any = None) -> list[str]:
 
 def native_rules(host: Any = None) -> Path | None:
     """本表自查 Live checks: a copy of the saved workbook that checks itself - conditional
-    formats and data validation made from the schema (gendan.native_patch, the engine of
+    formats and data validation made from the schema (gendan.native.patch, the engine of
     ``gendan rules``), which work where the add-in cannot: WPS, a Mac without Python, Excel
     on the web.  Written beside the workbook and opened; the open workbook is not changed."""
-    from gendan.native_patch import write_rules
+    from gendan.native.patch import write_rules
 
     host = _host(host)
     src = getattr(host, "src", None)
@@ -285,7 +285,7 @@ def native_rules(host: Any = None) -> Path | None:
 def settings(host: Any = None) -> Path:
     """设置 Settings: open the YAML settings; the first time, copy the bundled default to
     ``~/.gendan/gendan.yaml`` so the user edits their own file, never the installed one."""
-    from gendan.schema import default_schema_path
+    from gendan.model.schema import default_schema_path
 
     host = _host(host)
     path = schema_path(host)

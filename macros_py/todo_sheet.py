@@ -1,8 +1,8 @@
 """Plan the 今日待办 (to-do) sheet the To-do button writes: one row per item of
-:func:`gendan.todo.todo_items`, most urgent first, each contract number a link to the
+:func:`gendan.report.todo.todo_items`, most urgent first, each contract number a link to the
 master cell the item is about.
 
-Pure planning over :class:`gendan.todo.TodoItem` records (no xlwings, no openpyxl), so the
+Pure planning over :class:`gendan.report.todo.TodoItem` records (no xlwings, no openpyxl), so the
 same plan goes to live Excel or to a file, and the sheet lists exactly what
 ``gendan todo`` prints.  Cell text goes through ``SetValues``, which the appliers keep as
 text (a customer named ``=...`` never becomes a formula).
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from gendan.plan import (
+from gendan.model.plan import (
     ColumnWidth,
     Fill,
     Font,
@@ -24,7 +24,7 @@ from gendan.plan import (
     Plan,
     SetValues,
 )
-from gendan.todo import TodoItem, days_text
+from gendan.report.todo import TodoItem, days_text
 
 TODO_SHEET = "今日待办"
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import xlwings as xw
 
-from gendan import iso6346
-from gendan.receivables import aging_bucket, days_overdue, due_date
-from gendan.terms import parse_terms
-from gendan.values import parse_date, parse_number
+from gendan.model import iso6346
+from gendan.model.terms import parse_terms
+from gendan.model.values import parse_date, parse_number
+from gendan.rules.receivables import aging_bucket, days_overdue, due_date
 
 __all__ = [
     "GD_AGING",
@@ -224,7 +224,7 @@ def GD_OUTSTANDING(amount: Any, received: Any = None) -> Any:
 @elementwise("amount", "currency_code")
 def GD_WORDS_EN(amount: Any, currency_code: Any = "USD") -> Any:
     """Amount in English words for invoices: SAY US DOLLARS … ONLY."""
-    from gendan.words import amount_in_words_en
+    from gendan.model.words import amount_in_words_en
 
     a = _number(amount, "amount")
     return None if a is None else amount_in_words_en(a, _text(currency_code) or "USD")
@@ -235,7 +235,7 @@ def GD_WORDS_EN(amount: Any, currency_code: Any = "USD") -> Any:
 @elementwise("amount", "currency_code")
 def GD_WORDS_ZH(amount: Any, currency_code: Any = "CNY") -> Any:
     """Amount in Chinese capital numerals (大写), with the currency: 美元叁万…元整."""
-    from gendan.words import amount_in_words_zh
+    from gendan.model.words import amount_in_words_zh
 
     a = _number(amount, "amount")
     return None if a is None else amount_in_words_zh(a, _text(currency_code) or "CNY")
@@ -311,9 +311,9 @@ def GD_ROW_CHECK(
 
 
 def _row_check(header: Any, row: Any, customers: Any, products: Any, as_of: Any) -> str:
-    from gendan.check import check_data
-    from gendan.grid import SheetGrid, WorkbookData
-    from gendan.schema import load_schema
+    from gendan.model.grid import SheetGrid, WorkbookData
+    from gendan.model.schema import load_schema
+    from gendan.rules.engine import check_data
     from macros_py.ribbon import schema_path
 
     schema = load_schema(schema_path())  # the settings the ribbon uses (GENDAN_SCHEMA, ~/.gendan)

@@ -1,6 +1,6 @@
 """Turn a live ``xw.Book`` into the engine's WorkbookData: one used-range read per sheet.
 
-The engine reads plain values (gendan.grid); this adapter is the only place that knows
+The engine reads plain values (gendan.model.grid); this adapter is the only place that knows
 how xlwings hands them over.  Each sheet is read in one call (``used_range`` with
 ``ndim=2``), and the used range's top-left corner becomes the grid's origin, so a finding
 at ``rows[i][j]`` names the right cell even when the data starts at B3.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gendan.grid import SheetGrid, WorkbookData
+from gendan.model.grid import SheetGrid, WorkbookData
 
 __all__ = ["fills", "read_book", "read_sheet", "selected_rows"]
 
@@ -44,7 +44,7 @@ def _date1904(book: Any) -> bool:
 
 def read_book(book: Any, sheets: set[str] | None = None) -> WorkbookData:
     """Every sheet of ``book`` (or only those named in ``sheets``; others come with no rows,
-    so callers still see the names, as gendan.reader does)."""
+    so callers still see the names, as gendan.read.reader does)."""
     grids = []
     for sht in book.sheets:
         if sheets is not None and sht.name not in sheets:
@@ -57,7 +57,7 @@ def read_book(book: Any, sheets: set[str] | None = None) -> WorkbookData:
 
 def fills(book: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     """The current fill colour of each ``(sheet, cell)`` (``(r, g, b)`` or None): what
-    gendan.marks needs to give the user's colours back when marks are cleared."""
+    gendan.write.marks needs to give the user's colours back when marks are cleared."""
     names = {s.name for s in book.sheets}
     out: dict[tuple[str, str], Any] = {}
     for sheet, cell in cells:

@@ -20,15 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from gendan.marks import (
-    LEDGER_SHEET,
-    LedgerEntry,
-    is_tool_note,
-    ledger_from_rows,
-    norm_color,
-    restore_color,
-)
-from gendan.plan import (
+from gendan.model.plan import (
     Align,
     Border,
     ClearMarks,
@@ -49,6 +41,14 @@ from gendan.plan import (
     RowHeight,
     SetFormula,
     SetValues,
+)
+from gendan.write.marks import (
+    LEDGER_SHEET,
+    LedgerEntry,
+    is_tool_note,
+    ledger_from_rows,
+    norm_color,
+    restore_color,
 )
 
 __all__ = ["XlwingsApplier", "apply_plan", "excel_text", "rgb"]

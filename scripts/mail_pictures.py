@@ -29,10 +29,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-from gendan.check import load_book
-from gendan.mail import Draft, make_drafts
 from gendan.mail_pdf import attach_pdfs
-from gendan.sample import AS_OF, build_sample
+
+from gendan.book.sample import AS_OF, build_sample
+from gendan.report.mail import Draft, make_drafts
+from gendan.rules.engine import load_book
 
 WIDTH = 860
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from gendan.check import load_book
-from gendan.native_patch import LEGEND_SHEET, write_rules
-from gendan.render_pdf import render_pdfs
-from gendan.sample import build_sample
-from gendan.template import HEADER_ROW, write_template
+from gendan.book.sample import build_sample
+from gendan.book.template import HEADER_ROW, write_template
+from gendan.native.patch import LEGEND_SHEET, write_rules
+from gendan.office.render_pdf import render_pdfs
+from gendan.rules.engine import load_book
 
 SHOWN = ("contract_no", "customer", "product", "spec", "kg_per_carton", "cartons", "net_weight_kg",
          "gross_weight_kg", "containers", "container_nos", "temperature_c", "currency", "unit_price", "amount",

@@ -11,8 +11,8 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gendan.grid import SheetGrid, WorkbookData
-from gendan.schema import Schema, load_schema
+from gendan.model.grid import SheetGrid, WorkbookData
+from gendan.model.schema import Schema, load_schema
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -139,3 +139,37 @@ def write_xlsx(data: WorkbookData, path: Path) -> Path:
                     c.number_format = "yyyy-mm-dd"
     wb.save(path)
     return path
+
+
+#: random mutations of one field of a clean order (values a merchandiser might type)
+MUTATIONS = [
+    ("amount", lambda r, rng: r["amount"] + rng.choice([1.0, -0.5, 100.0])),
+    ("cartons", lambda r, rng: rng.choice(["1,100", "1100 箱", 0, -5, 1100.5])),
+    ("net_weight_kg", lambda r, rng: r["net_weight_kg"] * rng.choice([0.9, 1.002, 1.1])),
+    ("gross_weight_kg", lambda r, rng: r["net_weight_kg"] - rng.choice([0, 10])),
+    ("container_nos", lambda r, rng: rng.choice(["CSQU3054384", "CSQU305438", "CSQU3054383, MSKU9070323", ""])),
+    ("etd", lambda r, rng: rng.choice([dt.date(2026, 2, 1), "2026/3/20", "2026-02-30", None])),
+    ("payment_terms", lambda r, rng: rng.choice(["L/C at sight", "T/T in advance", "D/A 60 days", "O/A 30 days", "??"])),
+    ("dispatch_method", lambda r, rng: rng.choice(["DHL", "TNT", "银行", "carrier pigeon"])),
+    ("currency", lambda r, rng: rng.choice(["USD", "usd", "美元", "XXX", "US$$"])),
+    ("customer", lambda r, rng: rng.choice(["PT SEGAR", "VINAFRUIT", "pt segar", "NOBODY"])),
+    ("temperature_c", lambda r, rng: rng.choice([0.0, 2.5, -3, "cold"])),
+    ("received_amount", lambda r, rng: rng.choice([0.0, r["amount"], r["amount"] * 2, 100.0])),
+    ("bl_date", lambda r, rng: rng.choice([dt.date(2026, 2, 1), dt.date(2026, 5, 30), None])),
+    ("latest_shipment", lambda r, rng: rng.choice([dt.date(2026, 3, 10), dt.date(2026, 4, 30), None])),
+    ("lc_expiry", lambda r, rng: rng.choice([dt.date(2026, 3, 1), dt.date(2026, 5, 30), None])),
+    ("tracking_no", lambda r, rng: rng.choice(["1234567890", "12345", None])),
+    ("collecting_bank", lambda r, rng: rng.choice([None, "Bank X"])),
+    ("spec", lambda r, rng: rng.choice(["80#", "100#", "72#", None])),
+]
+
+
+def random_orders(rng: random.Random, n: int) -> list[dict]:
+    """``n`` clean orders (shared by the columnar, split-read and parallel tests), each with up to four random mutations from MUTATIONS."""
+    orders = []
+    for i in range(1, n + 1):
+        o = clean_order(i, container_nos=rng.choice(["CSQU3054383", "MSKU9070323", "TGHU1234567"]))
+        for key, mutate in rng.sample(MUTATIONS, rng.randint(0, 4)):
+            o[key] = mutate(o, rng)
+        orders.append(o)
+    return orders

@@ -1,4 +1,4 @@
-"""Helpers for the agreement test of the native rules (tests/test_native_rules_libreoffice.py):
+"""Helpers for the agreement test of the native rules (tests/native/test_native_rules_libreoffice.py):
 helper cells that compute each rule's formula, one LibreOffice run over many books, and the
 comparison with ``gendan check``."""
 
@@ -10,10 +10,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from gendan.check import check_workbook
-from gendan.grid import column_letter
-from gendan.native_rules import RuleSet
-from gendan.recalc import find_soffice, profile_dir
+from gendan.model.grid import column_letter
+from gendan.native.rules import RuleSet
+from gendan.office.recalc import find_soffice, profile_dir
+from gendan.rules.engine import check_workbook
 
 
 @dataclass
@@ -51,7 +51,7 @@ def add_probes(book: Path, out: Path, rs: RuleSet, data_rows: dict[str, list[int
             ws[ref] = ArrayFormula(ref, f"=IF({rs.formula(rule, r)},1,0)")
         probes.append(Probe(rule.id, rule.code, lay.sheet, lay.letter(rule.key), letter, rows))
     if validations:  # one column per validation: 1 where it would refuse the cell's value
-        from gendan.native_patch import typed_checks
+        from gendan.native.patch import typed_checks
 
         typed, _lists = typed_checks(rs.schema)
         for v in rs.validations(typed):  # as gendan rules writes them

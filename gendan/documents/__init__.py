@@ -4,10 +4,16 @@
     layout   schemas/documents.yaml → Layout / DocumentSpec / CellSpec   (load_layout)
     expr     the calc: mini-language → Excel formula, and → Python value
     build    one document for one order → Plan (+ field records)        (build_document)
-    check    doc-mismatch / doc-missing from plain cell values           (check_documents)
+    audit    doc-mismatch / doc-missing from plain cell values           (check_documents)
     gendocs  gendan docs: copy of the workbook + document sheets (+ PDF) (generate)
 
-The engine parts (layout, expr, build, check) never import openpyxl; generate does, lazily.
+    inject   the byte-level graft of document sheets into a copy of the package
+    fastsheets  document sheets written fast (a scratch package) for gendocs
+
+The engine parts (layout, expr, build, audit) never import openpyxl; the writers (gendocs,
+fastsheets) do, lazily.
+
+May import: gendan.model, gendan.ooxml, gendan.read, gendan.office, gendan.write.
 """
 
 from __future__ import annotations
@@ -27,14 +33,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from gendan.documents.audit import check_documents
     from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
-    from gendan.documents.check import check_documents
     from gendan.documents.gendocs import GenerateResult, generate
     from gendan.documents.layout import load_layout
 
 _WHERE = {
     "DRAFT": "build", "ISSUED": "build", "DocumentSheet": "build", "Order": "build", "build_document": "build",
-    "check_documents": "check", "GenerateResult": "gendocs", "generate": "gendocs", "load_layout": "layout",
+    "check_documents": "audit", "GenerateResult": "gendocs", "generate": "gendocs", "load_layout": "layout",
 }
 
 

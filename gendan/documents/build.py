@@ -5,7 +5,7 @@ order's row in the master sheet (INDEX/MATCH on the contract number, so the draf
 later corrections in Excel 2010+ and LibreOffice alike), and as a Python value computed
 from the typed master row (the values an issued sheet holds, and what the check compares
 with).  The two are made side by side by one function per source so they cannot drift;
-tests/test_recalc_libreoffice.py proves that LibreOffice computes the same.
+tests/documents/test_recalc_libreoffice.py proves that LibreOffice computes the same.
 
 The sheet carries a hidden *provenance block* beside the printed area (column P by
 default): a marker, the document key, the contract number (the MATCH key, a constant),
@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 
 from gendan.documents import expr
 from gendan.documents.layout import CellSpec, DocumentSpec, Layout, split_template
-from gendan.grid import column_index, column_letter
-from gendan.normalize import clean_text, norm
-from gendan.plan import (
+from gendan.model.grid import column_index, column_letter
+from gendan.model.normalize import clean_text, norm
+from gendan.model.plan import (
     Align,
     Border,
     ColumnWidth,
@@ -46,15 +46,15 @@ from gendan.plan import (
     SetFormula,
     SetValues,
 )
-from gendan.tables import Table, Tables
-from gendan.terms import parse_terms
-from gendan.words import (
+from gendan.model.terms import parse_terms
+from gendan.model.words import (
     amount_in_words_en,
     amount_in_words_zh,
     digits_formula,
     words_en_formula,
     words_zh_formula,
 )
+from gendan.read.tables import Table, Tables
 
 _T = TypeVar("_T")
 
@@ -377,7 +377,7 @@ class Builder:
                     return c
         found = self._by_name.get(name)
         if found is None:
-            from gendan.errors import SchemaError
+            from gendan.model.errors import SchemaError
 
             raise SchemaError(f"documents.yaml: {self.doc.key} refers to doc.{name}, which no cell names",
                               f"documents.yaml：{self.doc.key} 引用了不存在的 doc.{name}")
@@ -580,7 +580,7 @@ class Builder:
             amount = self.value(self.cell_of(label.split(":", 1)[1]))
             if not isinstance(amount, int | float):
                 return None
-            from gendan.words import currency_info
+            from gendan.model.words import currency_info
 
             dec = currency_info(o.m("currency")).decimals
             return f"{expr.round_half_up(abs(amount), dec):015.2f}"

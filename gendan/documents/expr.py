@@ -32,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from gendan.errors import SchemaError
+from gendan.model.errors import SchemaError
 
 SCOPES = ("m", "c", "p", "co", "doc")
 FUNCTIONS = ("ROUND", "INT", "MOD", "MIN", "MAX", "ABS", "IF", "AND", "OR", "NOT", "COALESCE", "CONTAINS",

@@ -17,7 +17,7 @@ strings, never a formula).  A value whose serialisation is not modelled here (bo
 error-code text, control characters, non-finite numbers…) stays part of the shape, so
 such a sheet gets a template of its own and is written by openpyxl as before.
 
-tests/test_documents_fast.py proves the result is cell for cell the per-order path's.
+tests/documents/test_documents_fast.py proves the result is cell for cell the per-order path's.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from xml.sax.saxutils import escape
 
 from gendan.documents.build import DocumentSheet
 from gendan.documents.inject import Unsupported, _ScratchSheet
-from gendan.grid import column_index, column_letter
-from gendan.plan import (
+from gendan.model.grid import column_index, column_letter
+from gendan.model.plan import (
     Align,
     Border,
     ColumnWidth,
@@ -286,7 +286,7 @@ def scratch_bytes(templates: Sequence[DocumentSheet]) -> bytes:
 
     import openpyxl
 
-    from gendan.apply_openpyxl import apply_plan
+    from gendan.write.apply_openpyxl import apply_plan
 
     wb = openpyxl.Workbook()
     default = wb.worksheets[0]  # a new workbook: its one (active) sheet

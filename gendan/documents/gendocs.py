@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 
 from gendan.documents.build import DRAFT, ISSUED, DocumentSheet, Order, build_document
 from gendan.documents.layout import Layout, load_layout
-from gendan.errors import InputError, OutputError
-from gendan.normalize import clean_text, norm
-from gendan.schema import Schema, load_schema
+from gendan.model.errors import InputError, OutputError
+from gendan.model.normalize import clean_text, norm
+from gendan.model.schema import Schema, load_schema
 
 if TYPE_CHECKING:
-    from gendan.tables import Tables
+    from gendan.read.tables import Tables
 
 _OPENPYXL_INPUTS = (".xlsx", ".xlsm")
 
@@ -75,7 +75,7 @@ class GenerateResult:
 
 def contract_index(tables: object) -> dict[str, int]:
     """normalised contract number → first master row index (one pass, not one per order)."""
-    from gendan.tables import Tables
+    from gendan.read.tables import Tables
 
     assert isinstance(tables, Tables)
     index: dict[str, int] = {}
@@ -88,7 +88,7 @@ def contract_index(tables: object) -> dict[str, int]:
 def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> list[int]:
     """Master row indexes of the orders asked for; an unknown contract number stops the run
     (exit 2) rather than silently producing fewer documents than asked."""
-    from gendan.tables import Tables
+    from gendan.read.tables import Tables
 
     assert isinstance(tables, Tables)
     master = tables.master
@@ -113,7 +113,7 @@ def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> li
 def select_in_masters(tables: object, orders: Sequence[str] | None, all: bool) -> list[tuple[Tables, list[int]]]:
     """Per master sheet (a book may keep one per year), the Tables and row indexes of the
     orders asked for; a contract number no master holds stops the run (exit 2)."""
-    from gendan.tables import Tables
+    from gendan.read.tables import Tables
 
     assert isinstance(tables, Tables)
     subs = tables.each()
@@ -143,7 +143,7 @@ def unresolved(tables: object, indexes: Sequence[int]) -> tuple[list[int], Input
     the consignee) or goods (the 产品 row) cannot be found, and the one sentence (zh+en)
     that refuses their documents: an invoice with an empty buyer must not leave the
     office."""
-    from gendan.tables import Tables
+    from gendan.read.tables import Tables
 
     assert isinstance(tables, Tables)
     bad_c: list[str] = []
@@ -178,7 +178,7 @@ def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: st
               explicit: bool = False, lite: bool = False) -> tuple[list[DocumentSheet], list[tuple[str, str]]]:
     """Every applicable document of every order, as built sheets (plans + records;
     ``lite``: writes + shape instead of plans, for gendan.documents.fastsheets)."""
-    from gendan.tables import Tables
+    from gendan.read.tables import Tables
 
     assert isinstance(tables, Tables)
     built: list[DocumentSheet] = []
@@ -214,8 +214,8 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
     ``documents``: keys from documents.yaml to limit the set; ``pdf_dir``: also one PDF
     per document sheet there (LibreOffice); ``fast``: the template path of
     gendan.documents.fastsheets (default ``FAST``) or, False, one openpyxl sheet per order."""
-    from gendan.reader import read_workbook
-    from gendan.tables import load_tables
+    from gendan.read.reader import read_workbook
+    from gendan.read.tables import load_tables
 
     t0 = time.perf_counter()
     src = Path(src)
@@ -315,7 +315,7 @@ def _scratch_bytes(built: Sequence[DocumentSheet]) -> bytes:
 
     import openpyxl
 
-    from gendan.apply_openpyxl import apply_plan
+    from gendan.write.apply_openpyxl import apply_plan
 
     wb = openpyxl.Workbook()
     default = wb.worksheets[0]  # a new workbook: its one (active) sheet
@@ -358,7 +358,7 @@ def _graft(src: Path, out: Path, built: list[DocumentSheet], fast: bool, layout:
     """Graft the document sheets onto a copy of ``src``; returns ``built`` (full plans if
     the fast path gave up and the per-order path ran)."""
     from gendan.documents import inject
-    from gendan.safe_write import atomic_write
+    from gendan.write.safe_write import atomic_write
 
     if fast:
         from gendan.documents.fastsheets import Templates, scratch_bytes
@@ -384,19 +384,19 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
     An openpyxl round trip drops what openpyxl does not model (saved formula results,
     sparklines, shapes...), so, as for marks, it runs only where it provably loses nothing:
     refused before loading when the book has any of that
-    (:func:`gendan.apply_openpyxl.rewrite_risks`), and the written copy is compared with
-    the original kind by kind (:func:`~gendan.apply_openpyxl.rewrite_losses`) before it
+    (:func:`gendan.write.apply_openpyxl.rewrite_risks`), and the written copy is compared with
+    the original kind by kind (:func:`~gendan.write.apply_openpyxl.rewrite_losses`) before it
     takes the output's name."""
     import openpyxl
 
-    from gendan.apply_openpyxl import (
+    from gendan.write.apply_openpyxl import (
         DOCUMENTS,
         apply_plan,
         rewrite_losses,
         rewrite_refusal,
         rewrite_risks,
     )
-    from gendan.safe_write import atomic_save_openpyxl
+    from gendan.write.safe_write import atomic_save_openpyxl
 
     risks = rewrite_risks(src, why[0])
     if risks:
@@ -477,9 +477,14 @@ def write_pdfs(sheets: Sequence[DocumentSheet], pdf_dir: Path) -> list[Path]:
     """One PDF per document sheet, from one-sheet value workbooks (see module docstring)."""
     import openpyxl
 
-    from gendan.apply_openpyxl import apply_plan
-    from gendan.recalc import LibreOfficeMissing, find_soffice
-    from gendan.render_pdf import CJKFontMissing, cjk_font_available, render_pdfs, scratch_dir
+    from gendan.office.recalc import LibreOfficeMissing, find_soffice
+    from gendan.office.render_pdf import (
+        CJKFontMissing,
+        cjk_font_available,
+        render_pdfs,
+        scratch_dir,
+    )
+    from gendan.write.apply_openpyxl import apply_plan
 
     if find_soffice() is None:
         raise LibreOfficeMissing()

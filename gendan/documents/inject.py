@@ -34,15 +34,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+from gendan.ooxml import (  # noqa: F401  (MAIN, STRICT_*, Unsupported: re-exported for callers)
+    MAIN,
+    PKG_REL,
+    REL_NS,
+    STRICT_MAIN,
+    STRICT_REL_NS,
+    Unsupported,
+    copy_entry,
+    join_target,
+    read_text,
+    rel_targets,
+    rels_part_of,
+    unescape,
+    workbook_part,
+)
+
 WS_TYPE = REL_NS + "/worksheet"
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _M = "{" + MAIN + "}"
-#: ISO/IEC 29500 Strict: the same parts and content types, other namespace URIs
-STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 #: the children of <workbook>, in the order ECMA-376 Part 1 (CT_Workbook, 18.2.27) requires
 WORKBOOK_SEQUENCE = (
     "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
@@ -52,10 +62,6 @@ WORKBOOK_SEQUENCE = (
 )
 SHEET_NAME_MAX = 31
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ufffe\uffff]")
-
-
-class Unsupported(Exception):
-    """The package has a shape this grafting does not handle; use the openpyxl path."""
 
 
 # ----------------------------------------------------------------------------- sheet names
@@ -131,45 +137,11 @@ class _ScratchSheet:
     print_area: str | None
 
 
-def _read_text(z: zipfile.ZipFile, name: str) -> str:
-    try:
-        return z.read(name).decode("utf-8")
-    except KeyError:
-        raise Unsupported(f"part {name} missing") from None
-
-
-def _rel_targets(rels_xml: str) -> list[tuple[str, str, str]]:
-    """(Id, Type, Target) of every relationship, by regex (attribute order varies)."""
-    out = []
-    for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)/?>", rels_xml):
-        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-        out.append((attrs.get("Id", ""), attrs.get("Type", ""), attrs.get("Target", "")))
-    return out
-
-
-def _resolve(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(base_dir, target))
-
-
-def workbook_part(z: zipfile.ZipFile) -> str:
-    for _id, typ, target in _rel_targets(_read_text(z, "_rels/.rels")):
-        if typ.endswith("/officeDocument"):
-            return _resolve("", target)
-    raise Unsupported("no officeDocument relationship")
-
-
 def sheet_names(path: str | Path) -> list[str]:
     """The sheet names of a package, read from its workbook part (cheap: no cells)."""
     with zipfile.ZipFile(path) as z:
-        wb = _read_text(z, workbook_part(z))
-    return [_unescape(n) for n in re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', wb)]
-
-
-def _unescape(s: str) -> str:
-    return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
-            .replace("&amp;", "&"))
+        wb = read_text(z, workbook_part(z))
+    return [unescape(n) for n in re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', wb)]
 
 
 # ----------------------------------------------------------------------------- scratch
@@ -181,7 +153,7 @@ def _scratch(scratch: bytes) -> tuple[list[_ScratchSheet], ET.Element, list[str]
     wbp = workbook_part(z)
     wb = ET.fromstring(z.read(wbp))
     base = posixpath.dirname(wbp)
-    rels = {i: t for i, _typ, t in _rel_targets(_read_text(z, posixpath.join(base, "_rels", posixpath.basename(wbp) + ".rels")))}
+    rels = {i: t for i, _typ, t in rel_targets(read_text(z, rels_part_of(wbp)))}
     areas: dict[int, str] = {}
     for dn in wb.iter(_M + "definedName"):
         if dn.get("name") == "_xlnm.Print_Area" and dn.get("localSheetId") is not None:
@@ -189,8 +161,8 @@ def _scratch(scratch: bytes) -> tuple[list[_ScratchSheet], ET.Element, list[str]
     sheets: list[_ScratchSheet] = []
     for k, s in enumerate(wb.iter(_M + "sheet")):
         rid = s.get("{" + REL_NS + "}id") or ""
-        part = _resolve(base, rels[rid])
-        rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        part = join_target(base, rels[rid])
+        rels_part = rels_part_of(part)
         if rels_part in z.namelist():
             raise Unsupported("a document sheet has its own relationships")
         sheets.append(_ScratchSheet(s.get("name") or "", z.read(part), areas.get(k)))
@@ -245,7 +217,7 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
     if blk:
         for m in re.finditer(r"<numFmt\b([^>]*)/?>", blk.group(2)):
             attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-            existing[_unescape(attrs.get("formatCode", ""))] = int(attrs.get("numFmtId", "0"))
+            existing[unescape(attrs.get("formatCode", ""))] = int(attrs.get("numFmtId", "0"))
     next_id = max([163, *existing.values()]) + 1
     new_fmts: list[str] = []
     sfmts = scratch.find(_M + "numFmts")
@@ -347,14 +319,14 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
     names = set(zin.namelist())
     wbp = workbook_part(zin)
     base = posixpath.dirname(wbp)
-    wb_rels_p = posixpath.join(base, "_rels", posixpath.basename(wbp) + ".rels")
-    wb = _read_text(zin, wbp)
-    rels = _read_text(zin, wb_rels_p)
-    ct = _read_text(zin, "[Content_Types].xml")
-    styles_p = next((_resolve(base, t) for _i, typ, t in _rel_targets(rels) if typ.endswith("/styles")), None)
+    wb_rels_p = rels_part_of(wbp)
+    wb = read_text(zin, wbp)
+    rels = read_text(zin, wb_rels_p)
+    ct = read_text(zin, "[Content_Types].xml")
+    styles_p = next((join_target(base, t) for _i, typ, t in rel_targets(rels) if typ.endswith("/styles")), None)
     if styles_p is None or styles_p not in names:
         raise Unsupported("no styles part")
-    styles, xf_map = merge_styles(_read_text(zin, styles_p), sstyles)
+    styles, xf_map = merge_styles(read_text(zin, styles_p), sstyles)
     m = re.search(r"<((?:\w+:)?)sheets\b[^>]*>(.*?)</\1sheets>", wb, re.S)
     if not m:
         raise Unsupported("no sheets element")
@@ -366,7 +338,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
         raise Unsupported("workbook part does not declare the relationships namespace")
     r = rp.group(1)
     ws_type = (STRICT_REL_NS + "/worksheet") if strict else WS_TYPE
-    existing = [_unescape(n) for n in re.findall(r'\bname="([^"]*)"', m.group(2))]
+    existing = [unescape(n) for n in re.findall(r'\bname="([^"]*)"', m.group(2))]
     taken = {n.casefold() for n in existing}
     sheets = [_ScratchSheet(s.name, convert_sheet(s.xml, xf_map, strings), s.print_area) for s in sheets]
     if expand is not None:
@@ -378,7 +350,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
             raise Unsupported(f"sheet {s.name} exists")
     ids = [int(x) for x in re.findall(r'\bsheetId="(\d+)"', m.group(2))]
     next_sheet_id = max(ids or [0]) + 1
-    rel_ids = {i for i, _t, _x in _rel_targets(rels)}
+    rel_ids = {i for i, _t, _x in rel_targets(rels)}
     new_sheet_xml, new_rels, new_ct, new_names, parts = [], [], [], [], {}
     k = 1
     for n, s in enumerate(sheets):
@@ -424,7 +396,7 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
             if info.filename in changed:
                 zout.writestr(info.filename, changed[info.filename].encode("utf-8"))
             else:
-                _copy(zin, zout, info)
+                copy_entry(zin, zout, info)
         for part, data in parts.items():
             zout.writestr(part, data)
     zin.close()
@@ -444,14 +416,7 @@ def _to_strict(xml: bytes) -> bytes:
             .replace(REL_NS.encode(), STRICT_REL_NS.encode()) + sep + rest)
 
 
-def _copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Copy one entry; streamed, so a large sheet part is never held in memory twice."""
-    with zin.open(info) as fin, zout.open(info, "w") as fout:
-        while chunk := fin.read(1 << 20):
-            fout.write(chunk)
-
-
 def writer(src: str | Path, scratch: bytes, expand: Expand | None = None,
            compresslevel: int | None = None) -> Callable[[Path], list[str]]:
-    """For :func:`gendan.safe_write.atomic_write`: graft into the temporary target."""
+    """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target."""
     return lambda tmp: graft(src, scratch, tmp, expand, compresslevel)

@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from gendan import yamldata
 from gendan.documents import expr
-from gendan.errors import SchemaError
-from gendan.grid import column_index, column_letter
-from gendan.plan import BORDER_STYLES, BorderStyle
-from gendan.schema import STAGE_KEYS
+from gendan.model import yamldata
+from gendan.model.errors import SchemaError
+from gendan.model.grid import column_index, column_letter
+from gendan.model.plan import BORDER_STYLES, BorderStyle
+from gendan.model.schema import STAGE_KEYS
 
 SOURCES = ("text", "master", "customer", "product", "company", "template", "calc",
            "words_en", "words_zh", "container_no")
@@ -121,7 +121,7 @@ class DocumentSpec:
     repeat: RepeatSpec | None = None
     row_heights: dict[int, float] = field(default_factory=dict)
     #: the order stage from which the document is needed: `gendan check` reports a value it
-    #: needs (need: true, NEED(x)) that is blank from then on (gendan.checks.shipment);
+    #: needs (need: true, NEED(x)) that is blank from then on (gendan.rules.checks.shipment);
     #: None: never reported
     needed_from: str | None = None
 
@@ -161,7 +161,7 @@ class Layout:
 
 def default_layout_path() -> Path:
     """The bundled documents.yaml (package data gendan.schemas; schemas/ in a checkout)."""
-    from gendan.resources import SCHEMAS, data_file
+    from gendan.model.resources import SCHEMAS, data_file
 
     return data_file(SCHEMAS, "documents.yaml")
 

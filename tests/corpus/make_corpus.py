@@ -1813,8 +1813,8 @@ def _build_soffice(out: Path, only: set[str] | None) -> list[Case]:
 _FUZZ_WORKER = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
-from gendan.reader import read_workbook
-from gendan.errors import GendanError
+from gendan.read.reader import read_workbook
+from gendan.model.errors import GendanError
 for line in sys.stdin:
     p = line.strip()
     print("START", p, flush=True)

@@ -487,9 +487,10 @@ def marked_before(path: Path) -> Path:
     its hyperlinks as relationships, tool notes."""
     from openpyxl import load_workbook
 
-    from gendan.check import check_data
-    from gendan.marks import apply_marks_openpyxl, plan_marks
-    from gendan.reader import read_workbook
+    from gendan.read.reader import read_workbook
+    from gendan.rules.engine import check_data
+    from gendan.write.annotate import apply_marks_openpyxl
+    from gendan.write.marks import plan_marks
 
     tmp = path.with_suffix(".tmp.xlsx")
     import xlsxwriter

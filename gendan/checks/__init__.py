@@ -1,6 +1,0 @@
-"""The built-in checks; importing this package registers them (see :mod:`gendan.checks.base`)."""
-
-from gendan.checks import cells, orders, payments, prices, shipment  # noqa: F401
-from gendan.checks.base import REGISTRY, Context, check, run_check, selected_checks
-
-__all__ = ["REGISTRY", "Context", "check", "run_check", "selected_checks"]

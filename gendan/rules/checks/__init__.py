@@ -1,0 +1,12 @@
+"""The built-in checks; importing this package registers them (see :mod:`gendan.rules.checks.base`)."""
+
+from gendan.rules.checks import (  # noqa: F401
+    cells,
+    orders,
+    payments,
+    prices,
+    shipment,
+)
+from gendan.rules.checks.base import REGISTRY, Context, check, run_check, selected_checks
+
+__all__ = ["REGISTRY", "Context", "check", "run_check", "selected_checks"]
