@@ -338,7 +338,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
                          due=args.due)
     notes: list[str] = []
     if not args.no_pdf:  # the documents the letter speaks of, as PDFs (LibreOffice)
-        from gendan.mail_pdf import attach_pdfs
+        from gendan.report.mail_pdf import attach_pdfs
 
         attached = attach_pdfs(drafts, tables)
         drafts, notes = attached.drafts, attached.notes

@@ -29,10 +29,9 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
-from gendan.mail_pdf import attach_pdfs
-
 from gendan.book.sample import AS_OF, build_sample
 from gendan.report.mail import Draft, make_drafts
+from gendan.report.mail_pdf import attach_pdfs
 from gendan.rules.engine import load_book
 
 WIDTH = 860

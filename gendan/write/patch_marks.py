@@ -317,7 +317,7 @@ class MarksPatch:
             self.new_styles = True
         self.sheets: dict[str, _SheetPatch] = {}
         #: sheet -> the rows the plan will touch: a big sheet part is then read through a
-        #: window holding only these (gendan.sheet_window); others are read on demand
+        #: window holding only these (gendan.write.sheet_window); others are read on demand
         self.rows: dict[str, set[int]] = {}
         self.marked: dict[tuple[str, str], tuple[str, str]] = {}
         self.notes = Notes(pkg)

@@ -48,7 +48,7 @@ from gendan.ooxml import (
     unescape,
     workbook_part,
 )
-from gendan.sheet_window import StreamedPart, Window
+from gendan.write.sheet_window import StreamedPart, Window
 
 __all__ = [
     "Package",
@@ -592,7 +592,7 @@ class SheetCells:
 
     def __init__(self, data: bytes, window: Window | None = None) -> None:
         self.data = data
-        #: a big part seen through a window (gendan.sheet_window): ``data`` holds only its
+        #: a big part seen through a window (gendan.write.sheet_window): ``data`` holds only its
         #: head, tail and the rows asked for; :meth:`result` streams the part with the edits
         self.window = window
         m = re.search(rb"<((?:\w+:)?)worksheet\b", data[:4096])
@@ -797,7 +797,7 @@ class SheetCells:
         """The part's bytes with the edits made, as slices (views: no copy of the part), or,
         for a windowed part, produced while the package is written."""
         if self.window is not None:
-            from gendan.sheet_window import StreamedPart, Unwindowable
+            from gendan.write.sheet_window import StreamedPart, Unwindowable
 
             try:
                 return StreamedPart(self.window, self.edits)

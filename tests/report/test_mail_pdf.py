@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gendan.mail_pdf import ADVICE_DOCUMENTS, attach_pdfs, attachment_name
-from tests.test_mail import SCHEMA, ZH_CUSTOMER, _oa, advice_order, tables_for
+from factory import CUSTOMERS
+from test_mail import SCHEMA, ZH_CUSTOMER, _oa, advice_order, tables_for
 
 import gendan.office.recalc
 from gendan.office.recalc import find_soffice
 from gendan.office.render_pdf import cjk_font_available
 from gendan.report.mail import make_drafts
-from tests.factory import CUSTOMERS
+from gendan.report.mail_pdf import ADVICE_DOCUMENTS, attach_pdfs, attachment_name
 
 D = dt.date
 

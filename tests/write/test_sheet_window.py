@@ -1,4 +1,4 @@
-"""A big sheet part read through a window (gendan.sheet_window) gives exactly the package
+"""A big sheet part read through a window (gendan.write.sheet_window) gives exactly the package
 that reading it whole gives: annotate and clear on the sample, the real-world books and a
 formatting-only book, with the window forced on every sheet part."""
 
@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "corpus"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import formatting_book
 import realworld
 
 from gendan.write import sheet_window
-from gendan.write.marks import annotate_file, clear_file
+from gendan.write.annotate import annotate_file, clear_file
 from gendan.write.xlsx_patch import SheetCells
 
 AS_OF = dt.date(2026, 11, 27)
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _parts(path: Path) -> dict[str, bytes]:

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "corpus"))
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
+sys.path.insert(0, str(Path(__file__).parent.parent))
 
 import realworld
 from test_annotate_corpus import AS_OF, _named, _parts, _sheets, assert_kept
