@@ -392,6 +392,19 @@ def _drop_sheet_parts(pkg: Package, part: str) -> None:
         pkg.put(Package.rels_of(part), None)
 
 
+def _free_name(pkg: Package, pattern: str) -> str:
+    """The first ``pattern % k`` that is no part of the package now: the names of the
+    parts of an earlier 看板, removed by this run, are taken again (a second run leaves
+    the same part names)."""
+    low = {n.lower() for n in pkg.names if pkg.has(n)} | {
+        n.lower() for n, d in pkg.changed.items() if d is not None
+    }
+    k = 1
+    while (pattern % k).lower() in low:
+        k += 1
+    return pattern % k
+
+
 def _sheet_part(pkg: Package, name: str, hidden: bool = False) -> tuple[str, str]:
     """The part of gendan's sheet ``name`` (its old drawing and charts removed), or a new
     one; returns (part, the name used)."""
@@ -400,7 +413,7 @@ def _sheet_part(pkg: Package, name: str, hidden: bool = False) -> tuple[str, str
         if entry is None:
             if any(s.name.casefold() == cand.casefold() for s in pkg.sheets):
                 continue
-            part = pkg.free_name(f"{pkg.base}/worksheets/sheet%d.xml")
+            part = _free_name(pkg, f"{pkg.base}/worksheets/sheet%d.xml")
             rid = pkg.add_rel(pkg.wb_part, WS_TYPE, posixpath.relpath(part, pkg.base))
             end = re.search(rf"</{re.escape(pkg.p)}sheets>", pkg.wb)
             if end is None or pkg.r is None:
@@ -427,11 +440,11 @@ def _add_charts(
     """Write the chart parts and the drawing; returns the drawing's relationship id."""
     if not charts:
         return None
-    drawing = pkg.free_name("xl/drawings/drawing%d.xml")
+    drawing = _free_name(pkg, "xl/drawings/drawing%d.xml")
     pkg.put(drawing, b"")  # reserve the name before the charts take theirs
     anchors = []
     for c, r, xml in charts:
-        chart = pkg.free_name("xl/charts/chart%d.xml")
+        chart = _free_name(pkg, "xl/charts/chart%d.xml")
         pkg.put(chart, xml)
         pkg.add_override(chart, CHART_CT)
         rid = pkg.add_rel(drawing, CHART_TYPE, posixpath.relpath(chart, posixpath.dirname(drawing)))
