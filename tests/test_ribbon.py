@@ -47,6 +47,7 @@ def test_every_button_id_has_a_function() -> None:
         "overdue",
         "clear_marks",
         "native_rules",
+        "dashboard",
         "settings",
         "show_help",
     }
@@ -219,3 +220,13 @@ def test_mail_drafts_for_selected_rows(sample: Path, tmp_path: Path, monkeypatch
         assert str(ws.cell(row=r, column=1).value) in msg["Subject"]
     assert "2 e-mail drafts" in host.messages[-1]
     assert ribbon.mail_drafts(FileHost(book, tmp_path / "o2.xlsx"), "dunning") == []
+
+
+def test_dashboard_writes_a_copy_with_the_kanban_sheet_and_opens_it(host: FileHost, sample: Path) -> None:
+    before = sample.read_bytes()
+    out = ribbon.dashboard(host, as_of=AS_OF)
+    assert out == sample.with_name("sample-看板.xlsx") and host.opened[-1] == out
+    assert sample.read_bytes() == before  # the workbook itself is not changed
+    wb = openpyxl.load_workbook(out)
+    assert "看板" in wb.sheetnames and MASTER in wb.sheetnames
+    assert host.messages[-1].startswith(f"已写入 {out}：工作表 看板，7 个图表")
