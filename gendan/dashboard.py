@@ -24,7 +24,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gendan.receivables import receivables_book
 from gendan.stages import CLOSED, PAID, order_stages
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from gendan.tables import Tables
 
 #: the label of amounts whose row has no currency (never added to a named currency)
-NO_CURRENCY = "—"
+NO_CURRENCY = "无币种 none"
 #: number formats of the cells (Excel built-in ids: 3 "#,##0", 4 "#,##0.00", 10 "0.00%")
 COUNT, MONEY, PERCENT, TEXT, DATE = "count", "money", "percent", "text", "date"
 
@@ -198,6 +198,17 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
                     sales_overdue[cur][who] += r.overdue_amount
 
     currencies = _sorted_currencies(cur_use)
+    rates = dict(schema.settings.rates)
+    total_name = f"合计 Total {rates.get('base', '')}"
+
+    def totals(per_cur: dict[str, Any], keys: Sequence[Any]) -> tuple[Series, ...]:
+        """A total column in the base currency, only with a rate table (blank where a
+        currency of the row has no rate)."""
+        if not rates:
+            return ()
+        vals = [to_base({c: per_cur[c][k] for c in per_cur if per_cur[c][k]}, rates) for k in keys]
+        return (Series(total_name, tuple(vals), MONEY, charted=False),)
+
     blocks: list[Block] = []
     blocks.append(
         Block(
@@ -215,9 +226,8 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
             "订单阶段（金额，分币种） Orders by stage (amount per currency)",
             "阶段 Stage",
             tuple(stage_names),
-            tuple(
-                Series(c, tuple(round(v, 2) for v in stage_amount[c]), MONEY) for c in currencies
-            ),
+            tuple(Series(c, tuple(round(v, 2) for v in stage_amount[c]), MONEY) for c in currencies)
+            + totals(stage_amount, range(len(stage_names))),
             chart="bar",
         )
     )
@@ -236,7 +246,8 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
             + tuple(
                 Series(c, tuple(round(ship_amount[c][k], 2) for k in month_keys), MONEY)
                 for c in ship_curs
-            ),
+            )
+            + totals(ship_amount, month_keys),
             chart="col",
         )
     )
@@ -333,6 +344,14 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
             for c in currencies
             if any(sales_overdue[c].values())
         ]
+        ser += [
+            Series(f"{s.name} 已出运 shipped", s.values, MONEY, False)
+            for s in totals(sales_shipped, sales_names)
+        ]
+        ser += [
+            Series(f"{s.name} 逾期 overdue", s.values, MONEY, False)
+            for s in totals(sales_overdue, sales_names)
+        ]
         blocks.append(
             Block(
                 "sales",
@@ -344,6 +363,21 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
             )
         )
     return Dashboard(as_of, tuple(tables.sheets), tuple(blocks))
+
+
+def to_base(amounts: dict[str, float], rates: dict[str, Any]) -> float | None:
+    """``amounts`` (currency → amount) added up in the rate table's base currency; None
+    when a currency has no rate (an amount is never added in a currency it is not in)."""
+    base = rates.get("base")
+    total = 0.0
+    for cur, a in amounts.items():
+        if cur == base:
+            total += a
+        elif isinstance(rates.get(cur), (int, float)):
+            total += a * float(rates[cur])
+        else:
+            return None
+    return round(total, 2)
 
 
 def _rate(on: int, judged: int) -> float | None:

@@ -260,7 +260,9 @@ def chart_xml(p: Placed, data_sheet: str) -> str:
     charted = [(k, s) for k, s in enumerate(b.series) if s.charted]
     palette = AGING_COLORS if b.key == "receivables" else COLORS
     kinds = {s.kind for _k, s in charted}
+    # the value axis: whole numbers for money too (the cells keep the cents)
     fmt = _FMT_CODE.get(kinds.pop(), "General") if len(kinds) == 1 else "General"
+    fmt = "#,##0" if fmt == _FMT_CODE[MONEY] else fmt
     for n, (k, s) in enumerate(charted):
         col = p.series_col(k)
         color = palette[n % len(palette)]

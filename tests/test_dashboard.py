@@ -552,3 +552,32 @@ def test_pdf_is_two_a4_landscape_pages_and_one_png_per_chart(tmp_path):
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", text)
     assert boxes and all(float(w) > float(h) for w, h in boxes)  # landscape
     assert len(list(png.glob("*.png"))) == 7
+
+
+def test_totals_across_currencies_only_with_a_rate_table():
+    import dataclasses
+
+    schema = load_schema()
+    tables = load_tables(make_data(_orders()), schema)
+    plain = build_dashboard(tables, schema, AS_OF)
+    assert not any(s.name.startswith("合计") for b in plain.blocks for s in b.series)
+    rated = dataclasses.replace(schema, settings=dataclasses.replace(
+        schema.settings, rates={"base": "CNY", "USD": 7.0, "EUR": 8.0}))
+    d = build_dashboard(tables, rated, AS_OF)
+    # documents sent: USD 1700 × 7 + EUR 2000 × 8; paid: CNY 3000 as it is
+    assert _series(d.block("stage_amount"), "合计 Total CNY")["已寄单 Documents sent"] == 1700 * 7 + 2000 * 8
+    assert _series(d.block("stage_amount"), "合计 Total CNY")["已收款 Paid"] == 3000
+    assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] == 1000 * 7 + 2000 * 8
+    half = dataclasses.replace(schema, settings=dataclasses.replace(schema.settings, rates={"base": "CNY", "USD": 7.0}))
+    d = build_dashboard(tables, half, AS_OF)  # no EUR rate: no total where EUR is in the sum
+    assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] is None
+    assert _series(d.block("shipments"), "合计 Total CNY")["2026-11"] == 700 * 7 + 3000
+
+
+def test_rates_setting_is_checked(tmp_path):
+    from gendan.errors import GendanError
+
+    bad = tmp_path / "s.yaml"
+    bad.write_text("version: 1\nsettings:\n  rates: {base: CNY, USD: -1}\n", encoding="utf-8")
+    with pytest.raises(GendanError):
+        load_schema(bad)
