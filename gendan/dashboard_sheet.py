@@ -102,23 +102,20 @@ def ref(sheet: str, col: int, r1: int, r2: int | None = None) -> str:
 
 
 def layout(dash: Dashboard, first_row: int) -> list[Placed]:
-    """The tables from ``first_row`` down, in two stacks side by side (each table in the
-    shorter one), so that they print on one page below the charts."""
+    """The tables from ``first_row`` down, two side by side (the blocks in order, left,
+    right, left …), each pair starting on one row so that their header rows (taller, the
+    headers wrap) are the same rows: they print on one page below the charts."""
     blocks = list(dash.blocks)
-    heights = [0, 0]
-    groups: list[list[Block]] = [[], []]
-    for b in blocks:
-        k = 0 if heights[0] <= heights[1] else 1
-        groups[k].append(b)
-        heights[k] += 4 + max(len(b.categories), 1)
-    left_w = max([1 + len(b.series) for b in groups[0]] + [CHART_COLS * 2 - 1])
+    left = blocks[0::2]
+    left_w = max([1 + len(b.series) for b in left] + [CHART_COLS * 2 - 1])
     out: list[Placed] = []
-    for k, col in ((0, 1), (1, left_w + 2)):
-        r = first_row
-        for b in groups[k]:
-            p = Placed(b, r, col)
-            out.append(p)
-            r += p.height() + 1
+    r = first_row
+    for k in range(0, len(blocks), 2):
+        pair = [Placed(blocks[k], r, 1)]
+        if k + 1 < len(blocks):
+            pair.append(Placed(blocks[k + 1], r, left_w + 2))
+        out += pair
+        r += max(p.height() for p in pair) + 1
     return out
 
 
@@ -138,6 +135,7 @@ class _Cells:
 
     def __init__(self, styles: dict[str, int]) -> None:
         self.rows: dict[int, dict[int, str]] = {}
+        self.heights: dict[int, float] = {}
         self.s = styles
 
     def text(self, r: int, c: int, v: str, style: str = "") -> None:
@@ -154,7 +152,8 @@ class _Cells:
         out = []
         for r in sorted(self.rows):
             cells = self.rows[r]
-            out.append(f'<row r="{r}">' + "".join(cells[c] for c in sorted(cells)) + "</row>")
+            ht = f' ht="{self.heights[r]}" customHeight="1"' if r in self.heights else ""
+            out.append(f'<row r="{r}"{ht}>' + "".join(cells[c] for c in sorted(cells)) + "</row>")
         return "".join(out)
 
 
@@ -167,6 +166,7 @@ def _put_tables(cells: _Cells, placed: Sequence[Placed]) -> None:
         b = p.block
         cells.text(p.row, p.col, b.title, "title2")
         cells.text(p.header_row, p.col, b.category_header, "head")
+        cells.heights[p.header_row] = 30.0
         for k, s in enumerate(b.series):
             cells.text(p.header_row, p.series_col(k), s.name, "head")
         for j, cat in enumerate(p.categories):
@@ -360,7 +360,12 @@ def _styles(pkg: Package) -> dict[str, int]:
     out = {
         "title": st.cell_format(title, 0),
         "title2": st.cell_format(title2, 0),
-        "head": st.cell_format(head, st.solid_fill("D9E1F2")),
+        # headers wrap (two lines, zh above en) in a taller row
+        "head": st.index(
+            "cellXfs",
+            f'<{p}xf numFmtId="0" fontId="{head}" fillId="{st.solid_fill("D9E1F2")}" borderId="0" xfId="0" '
+            f'applyFont="1" applyFill="1" applyAlignment="1"><{p}alignment vertical="top" wrapText="1"/></{p}xf>',
+        ),
     }
     for kind, fid in _NUMFMT_ID.items():
         out[kind] = st.index(
