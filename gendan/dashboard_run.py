@@ -118,7 +118,7 @@ def write_dashboard(
             pkg.close()
 
     if in_place:
-        result.backup = write_in_place(book, writer, changes=lambda: touched, inventory=False)
+        result.backup = write_in_place(book, writer, changes=lambda: touched)
         result.book = book
     else:
         if out is None:
