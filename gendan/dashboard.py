@@ -267,7 +267,14 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
             chart="stacked",
         )
     )
-    top = sorted(overdue_items, key=lambda x: (x[3] == NO_CURRENCY, -x[0], x[1]))[:10]
+
+    def size(x: tuple[float, str, str, str, float, int, str]) -> float:
+        """An item's size for the ranking: in the base currency with a rate table, else
+        its own amount (the list shows each in its own currency either way)."""
+        v = to_base({x[3]: x[0]}, rates) if rates else None
+        return x[0] if v is None else v
+
+    top = sorted(overdue_items, key=lambda x: (x[3] == NO_CURRENCY, -size(x), x[1]))[:10]
     blocks.append(
         Block(
             "top_overdue",

@@ -568,6 +568,12 @@ def test_totals_across_currencies_only_with_a_rate_table():
     assert _series(d.block("stage_amount"), "合计 Total CNY")["已寄单 Documents sent"] == 1700 * 7 + 2000 * 8
     assert _series(d.block("stage_amount"), "合计 Total CNY")["已收款 Paid"] == 3000
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] == 1000 * 7 + 2000 * 8
+    # the ten largest overdue: EUR 2000 × 8 before USD 1000 × 7 (as without rates), USD 700 last
+    assert list(d.block("top_overdue").categories) == ["GD26-002", "GD26-001", "GD26-005"]
+    cheap_eur = dataclasses.replace(schema, settings=dataclasses.replace(
+        schema.settings, rates={"base": "CNY", "USD": 7.0, "EUR": 0.1}))
+    ranked = build_dashboard(tables, cheap_eur, AS_OF).block("top_overdue").categories
+    assert list(ranked) == ["GD26-001", "GD26-005", "GD26-002"]  # EUR 2000 × 0.1 = 200 CNY: last
     half = dataclasses.replace(schema, settings=dataclasses.replace(schema.settings, rates={"base": "CNY", "USD": 7.0}))
     d = build_dashboard(tables, half, AS_OF)  # no EUR rate: no total where EUR is in the sum
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] is None
