@@ -21,11 +21,13 @@ Rules the numbers follow (each tested against hand-computed cases):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gendan.errors import InputError
 from gendan.receivables import receivables_book
 from gendan.stages import CLOSED, PAID, order_stages
 
@@ -198,7 +200,7 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
                     sales_overdue[cur][who] += r.overdue_amount
 
     currencies = _sorted_currencies(cur_use)
-    rates = dict(schema.settings.rates)
+    rates = dict(schema.settings.rates) or company_rates(tables.company.get("exchange_rates"))
     total_name = f"合计 Total {rates.get('base', '')}"
 
     def totals(per_cur: dict[str, Any], keys: Sequence[Any]) -> tuple[Series, ...]:
@@ -370,6 +372,36 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
             )
         )
     return Dashboard(as_of, tuple(tables.sheets), tuple(blocks))
+
+
+_RATE = re.compile(r"^([A-Za-z]{3})\s*[=:：]?\s*([0-9]+(?:\.[0-9]+)?)?$")
+
+
+def company_rates(text: str | None) -> dict[str, Any]:
+    """The 公司 sheet's 汇率 cell, ``CNY; USD 7.10; EUR 7.75`` (the base currency first,
+    alone or at 1; ``USD=7.1`` and ``USD: 7.1`` too), as the ``settings.rates`` mapping.
+    Anything else is refused in one sentence: a total from a misread rate would be wrong
+    without anyone noticing."""
+    if not text or not str(text).strip():
+        return {}
+    out: dict[str, Any] = {}
+    for part in re.split(r"[,;，；、\n]+", str(text).strip()):
+        part = part.strip()
+        if not part:
+            continue
+        m = _RATE.match(part)
+        rate = float(m.group(2)) if m and m.group(2) else None
+        if m is None or (out and (rate is None or rate <= 0)):
+            raise InputError(
+                f"The exchange rates on the company sheet ('{text}') are not like 'CNY; USD 7.10; EUR 7.75'.",
+                f"公司表的汇率（'{text}'）格式不对，应为「CNY; USD 7.10; EUR 7.75」。",
+            )
+        cur = m.group(1).upper()
+        if not out:
+            out["base"] = cur
+        else:
+            out[cur] = rate
+    return out
 
 
 def to_base(amounts: dict[str, float], rates: dict[str, Any]) -> float | None:

@@ -587,3 +587,19 @@ def test_rates_setting_is_checked(tmp_path):
     bad.write_text("version: 1\nsettings:\n  rates: {base: CNY, USD: -1}\n", encoding="utf-8")
     with pytest.raises(GendanError):
         load_schema(bad)
+
+
+def test_rates_from_the_company_sheet():
+    from gendan.dashboard import company_rates
+    from gendan.errors import GendanError
+
+    assert company_rates("CNY; USD 7.10; EUR=7.75，JPY: 0.048") == {"base": "CNY", "USD": 7.1, "EUR": 7.75,
+                                                                   "JPY": 0.048}
+    assert company_rates("  ") == {}
+    for bad in ("人民币; USD 7.1", "CNY; USD", "CNY; USD seven"):
+        with pytest.raises(GendanError):
+            company_rates(bad)
+    schema = load_schema()
+    data = make_data(_orders(), company={"seller_name": "ACME", "exchange_rates": "CNY; USD 7; EUR 8"})
+    d = build_dashboard(load_tables(data, schema), schema, AS_OF)
+    assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] == 1000 * 7 + 2000 * 8
