@@ -421,6 +421,12 @@ def test_sample_charts_show_the_master(sample_out):
     }
 
 
+def test_the_kanban_sheet_is_not_read_as_a_master(sample_out):
+    from gendan.check import load_book
+
+    assert load_book(sample_out)[0].sheets == ["工作序列表"]
+
+
 def test_second_run_replaces_and_keeps_every_other_part(sample_out, tmp_path):
     again = tmp_path / "again.xlsx"
     assert main(["report", str(sample_out), "--as-of", "2026-11-20", "--out", str(again)]) == 0
