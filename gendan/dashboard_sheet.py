@@ -275,7 +275,7 @@ def chart_xml(p: Placed, data_sheet: str) -> str:
             '<c:invertIfNegative val="0"/>'
             f"<c:cat><c:strRef><c:f>{escape(cat_ref)}</c:f>{_str_cache(cats)}</c:strRef></c:cat>"
             f"<c:val><c:numRef><c:f>{escape(ref(data_sheet, col, p.first, p.last))}</c:f>"
-            f"{_num_cache(s.values or (0,), _FMT_CODE.get(s.kind, 'General'))}</c:numRef></c:val></c:ser>"
+            f"{_num_cache(tuple(s.values) + (None,) * (len(cats) - len(s.values)), _FMT_CODE.get(s.kind, 'General'))}</c:numRef></c:val></c:ser>"
         )
     bar = (
         f'<c:barChart><c:barDir val="{"bar" if horizontal else "col"}"/>'

@@ -609,3 +609,28 @@ def test_rates_from_the_company_sheet():
     data = make_data(_orders(), company={"seller_name": "ACME", "exchange_rates": "CNY; USD 7; EUR 8"})
     d = build_dashboard(load_tables(data, schema), schema, AS_OF)
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] == 1000 * 7 + 2000 * 8
+
+
+def test_openpyxl_parses_every_chart(sample_out):
+    """A second reader of the chart XML (openpyxl's chart schema): seven bar charts, the
+    receivables stacked."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ws = openpyxl.load_workbook(sample_out)["看板"]
+    assert len(ws._charts) == 7
+    stacked = [c for c in ws._charts if c.grouping == "stacked"]
+    assert len(stacked) == 1 and stacked[0].overlap == 100
+
+
+def test_report_on_year_sheets_with_sheet_option(tmp_path):
+    book = write_xlsx(_two_year_book(), tmp_path / "years.xlsx")
+    out = tmp_path / "o.xlsx"
+    assert main(["report", str(book), "--as-of", "2026-11-27", "--sheet", "2025年", "--out", str(out)]) == 0
+    counts = _find(_charts(out), "Orders by stage (count)")["订单数 Orders"]
+    assert sum(counts.values()) == 1 and counts["已结案 Closed"] == 1
+    assert main(["report", str(book), "--as-of", "2026-11-27", "--out", str(out)]) == 0
+    assert sum(_find(_charts(out), "Orders by stage (count)")["订单数 Orders"].values()) == 6
