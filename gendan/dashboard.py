@@ -64,7 +64,6 @@ class Block:
     categories: tuple[str, ...]
     series: tuple[Series, ...]
     chart: str = "col"
-    note: str = ""
 
     def charted(self) -> list[Series]:
         return [s for s in self.series if s.charted]

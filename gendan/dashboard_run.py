@@ -14,7 +14,7 @@ import datetime as dt
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from gendan.dashboard import Dashboard, build_dashboard
@@ -39,8 +39,6 @@ class ReportResult:
     book: Path | None = None
     sheet: str = SHEET
     backup: Path | None = None
-    pdf: Path | None = None
-    pngs: list[Path] = field(default_factory=list)
 
     def summary(self, lang: str) -> str:
         zh = lang == "zh"
@@ -54,10 +52,6 @@ class ReportResult:
             )
         if self.backup is not None:
             lines.append(f"备份：{self.backup}" if zh else f"Backup: {self.backup}")
-        if self.pdf is not None:
-            lines.append(f"PDF：{self.pdf}")
-        for p in self.pngs:
-            lines.append(f"PNG：{p}")
         return "\n".join(lines)
 
 
