@@ -443,6 +443,41 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The 看板 dashboard sheet (into --out or --in-place), its PDF (--pdf) and chart pictures (--png)."""
+    from gendan.report.dashboard_run import (
+        dashboard_for_book,
+        missing_book,
+        render_chart_pngs,
+        render_dashboard_pdf,
+        write_dashboard,
+    )
+
+    if not (args.out or args.in_place or args.pdf or args.png):
+        raise _UsageError("report needs --out FILE, --in-place, --pdf FILE or --png DIR.",
+                          "report 需要 --out 文件、--in-place、--pdf 文件或 --png 文件夹。")
+    src = Path(args.book)
+    if not src.is_file():
+        raise missing_book(src)
+    if args.out or args.in_place:
+        _book_out_paths(args)
+    if args.pdf:
+        check_out(args.pdf, [src], fmt="pdf")
+    if args.png:
+        check_folder_out(Path(args.png))
+    dash = dashboard_for_book(src, _schema(args), _as_of(args.as_of), args.sheet)
+    written = []
+    if args.out or args.in_place:
+        res = write_dashboard(src, dash, args.out, in_place=args.in_place)
+        written.append(res.summary(_lang(args)))
+    if args.pdf:
+        written.append(f"PDF：{render_dashboard_pdf(dash, args.pdf, [src])}")
+    if args.png:
+        written += [f"PNG：{p}" for p in render_chart_pngs(dash, args.png)]
+    print(terminal_text("\n".join(written), keep_lines=True))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gendan.book.sample import build_sample
     from gendan.report.output import findings_table, receivables_table, use_color
@@ -583,6 +618,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rows", type=int, default=1000, help="blank rows below the last order the rules cover (default 1000)")
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_rules)
+
+    sp = sub.add_parser("report", help="the sales manager's 看板: a dashboard sheet with native charts, as PDF and PNG")
+    sp.add_argument("book")
+    sp.add_argument("--out", help="the workbook with the dashboard sheet")
+    sp.add_argument("--in-place", action="store_true", help="write the sheet into the workbook itself (after a backup)")
+    sp.add_argument("--pdf", metavar="FILE", help="also the dashboard as a PDF (A4 landscape; needs LibreOffice)")
+    sp.add_argument("--png", metavar="DIR", help="also one PNG picture per chart in DIR (needs LibreOffice, pdftoppm)")
+    sp.add_argument("--as-of", help="the day the report is for, YYYY-MM-DD (default: today)")
+    common(sp, formats=False)
+    sp.set_defaults(fn=cmd_report)
 
     sp = sub.add_parser("demo", help="write the sample workbook and run check, overdue and docs on it")
     sp.add_argument("dir", nargs="?")

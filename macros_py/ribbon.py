@@ -33,6 +33,7 @@ __all__ = [
     "BUTTONS",
     "check",
     "clear_marks",
+    "dashboard",
     "documents",
     "native_rules",
     "overdue",
@@ -282,6 +283,31 @@ def native_rules(host: Any = None) -> Path | None:
     return out
 
 
+def dashboard(host: Any = None, as_of: dt.date | None = None) -> Path | None:
+    """看板 Dashboard: the sales manager's view - orders by stage, shipments per month,
+    receivables by aging, on-time shipments, per salesperson - as a 看板 sheet with native
+    charts (gendan.report.dashboard_run, the engine of ``gendan report``).  Like 本表自查 it is
+    written into a copy of the saved workbook, beside it, and opened: the charts are parts
+    of the package, which the open workbook cannot take while Excel holds it."""
+    from gendan.report.dashboard_run import dashboard_for_book, write_dashboard
+
+    host = _host(host)
+    src = getattr(host, "src", None)
+    if src is None:
+        full = getattr(getattr(host, "book", None), "fullname", "") or ""
+        src = Path(full) if host.folder is not None else None
+    if src is None or not Path(src).is_file():
+        host.tell("请先保存工作簿。" if _lang() != "en" else "Save the workbook first.")
+        return None
+    src = Path(src)
+    out = src.with_name(f"{src.stem}-看板{src.suffix}")
+    dash = dashboard_for_book(src, _schema(host), as_of or dt.date.today())
+    result = write_dashboard(src, dash, out)
+    host.open_path(out)
+    host.tell(result.summary("en" if _lang() == "en" else "zh"))
+    return out
+
+
 def settings(host: Any = None) -> Path:
     """设置 Settings: open the YAML settings; the first time, copy the bundled default to
     ``~/.gendan/gendan.yaml`` so the user edits their own file, never the installed one."""
@@ -305,6 +331,7 @@ HELP_ZH = """跟单 Gendan
 本表自查：另存一份自带检查（条件格式、数据验证）的工作簿，WPS、Mac、网页版也能用。
 今日待办：今天到期和已逾期的事，写在「今日待办」表。
 装船通知 / 催款 / 对账单邮件：为选中行写 .eml 邮件草稿（附单据 PDF），放在工作簿旁的 gendan-mail 文件夹；不会自动发送。
+看板：另存一份带「看板」表的工作簿：订单阶段、每月出运、应收账龄、准时出运率、业务员，均为原生图表。
 设置：打开规则/设置文件（YAML）。
 公式：GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
 GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK（任何打开的工作簿都可直接使用，见 docs/addin.md）。"""
@@ -317,7 +344,10 @@ tool's colours and notes and gives your own fills back.  Live checks: saves a co
 itself (conditional formats, validation), also in WPS, on a Mac and in Excel on the web.
 To-do: what is due or late, on the 今日待办 sheet.  Shipping advice / Dunning / Statement:
 .eml drafts (documents attached as PDFs) for the selected rows, in a gendan-mail folder beside
-the workbook; gendan never sends them.  Settings: opens the YAML settings.
+the workbook; gendan never sends them.
+Dashboard: saves a copy with a 看板 sheet of native charts: orders by stage, shipments per
+month, receivables by aging, on-time shipments, per salesperson.
+Settings: opens the YAML settings.
 Formulas: GD_DUE_DATE, GD_DAYS_OVERDUE, GD_AGING, GD_OUTSTANDING, GD_WORDS_EN, GD_WORDS_ZH,
 GD_CONTAINER_OK, GD_CHECK_DIGIT, GD_TERMS, GD_ROW_CHECK (in every open workbook; see docs/addin.md)."""
 
@@ -337,6 +367,7 @@ BUTTONS: dict[str, Callable[..., Any]] = {
     "overdue": overdue,
     "clear_marks": clear_marks,
     "native_rules": native_rules,
+    "dashboard": dashboard,
     "settings": settings,
     "show_help": show_help,
     "todo": todo,

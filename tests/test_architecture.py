@@ -37,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "rules": {"model", "read", "documents"},
     "write": {"model", "ooxml", "read", "rules"},
     "native": {"model", "ooxml", "read", "rules", "write", "book"},
-    "report": {"model", "read", "rules", "write"},
+    "report": {"model", "read", "rules", "documents", "office", "write"},
     "book": {"model", "native"},
 }
 DOORS = {"gendan", "gendan.cli", "gendan.addin_install"}

@@ -7,7 +7,6 @@
     audit    doc-mismatch / doc-missing from plain cell values           (check_documents)
     gendocs  gendan docs: copy of the workbook + document sheets (+ PDF) (generate)
 
-    inject   the byte-level graft of document sheets into a copy of the package
     fastsheets  document sheets written fast (a scratch package) for gendocs
 
 The engine parts (layout, expr, build, audit) never import openpyxl; the writers (gendocs,

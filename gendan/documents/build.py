@@ -74,9 +74,9 @@ def quote_sheet(name: str) -> str:
 
 
 def sheet_name(doc: DocumentSpec, contract_no: str) -> str:
-    """``发票-GD26-001``: a valid sheet name (gendan.documents.inject.valid_sheet_name);
+    """``发票-GD26-001``: a valid sheet name (gendan.write.inject.valid_sheet_name);
     build_all makes the names of a run unique (Order.sheet_names)."""
-    from gendan.documents.inject import valid_sheet_name
+    from gendan.write.inject import valid_sheet_name
 
     return valid_sheet_name(_SHEET_BAD.sub("_", f"{doc.sheet}-{contract_no}"), doc.sheet or "Sheet")
 

@@ -2,7 +2,7 @@
 
 Why: ``gendan docs --all`` on 1,000 orders makes about 5,000 sheets.  Applying each plan
 with openpyxl and serialising it costs 30–55 ms a sheet (style bookkeeping, merges, the
-XML writer, and the re-parse in gendan.documents.inject), 209 s in all.  Yet the plans of
+XML writer, and the re-parse in gendan.write.inject), 209 s in all.  Yet the plans of
 one document type differ between orders only in a few cell values (the contract number
 the INDEX/MATCH formulas key on, the provenance block, the packing list's container
 rows); everything else — styles, merges, widths, heights, print settings — is identical.
@@ -31,7 +31,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from gendan.documents.build import DocumentSheet
-from gendan.documents.inject import Unsupported, _ScratchSheet
 from gendan.model.grid import column_index, column_letter
 from gendan.model.plan import (
     Align,
@@ -49,6 +48,7 @@ from gendan.model.plan import (
     SetFormula,
     SetValues,
 )
+from gendan.write.inject import Unsupported, _ScratchSheet
 
 #: Actions whose effect does not depend on the sheet name (so they can be shared).
 _SHAPE_ACTIONS = (Align, Border, ColumnWidth, Fill, Font, HideColumns, Merge, NumberFormat, PageSetup, RowHeight)

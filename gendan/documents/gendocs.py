@@ -184,7 +184,7 @@ def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: st
     built: list[DocumentSheet] = []
     skipped: list[tuple[str, str]] = []
     from gendan.documents.build import sheet_name
-    from gendan.documents.inject import unique_sheet_name
+    from gendan.write.inject import unique_sheet_name
 
     cache: dict[object, object] = {}  # see build.Builder: layout- and tables-wide results
     types: dict[str, str | None] = {}
@@ -266,7 +266,7 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
     t2 = time.perf_counter()
     result.seconds["build"] = t2 - t1
 
-    from gendan.documents import inject
+    from gendan.write import inject
 
     t3 = time.perf_counter()
     try:
@@ -310,7 +310,7 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
 
 
 def _scratch_bytes(built: Sequence[DocumentSheet]) -> bytes:
-    """The document sheets alone, written by openpyxl (see gendan.documents.inject)."""
+    """The document sheets alone, written by openpyxl (see gendan.write.inject)."""
     import io
 
     import openpyxl
@@ -357,7 +357,7 @@ def _full(built: list[DocumentSheet], layout: Layout) -> list[DocumentSheet]:
 def _graft(src: Path, out: Path, built: list[DocumentSheet], fast: bool, layout: Layout) -> list[DocumentSheet]:
     """Graft the document sheets onto a copy of ``src``; returns ``built`` (full plans if
     the fast path gave up and the per-order path ran)."""
-    from gendan.documents import inject
+    from gendan.write import inject
     from gendan.write.safe_write import atomic_write
 
     if fast:
@@ -437,7 +437,7 @@ def _sheets_kept(src: Path, loaded: Sequence[str]) -> Callable[[Path], None]:
     """For atomic_write's ``verify``: refuse a copy that lacks a sheet of ``src`` (an
     openpyxl round trip of a workbook openpyxl misreads would exit 0 with the master gone).
     ``loaded``: the sheets openpyxl saw, used when the package's own list cannot be read."""
-    from gendan.documents import inject
+    from gendan.write import inject
 
     try:
         before = inject.sheet_names(src)

@@ -327,6 +327,9 @@ class Settings:
     certificates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: day counts of the to-do rules (gendan.report.todo), see TODO_DEFAULTS
     todo: Mapping[str, int] = field(default_factory=lambda: dict(TODO_DEFAULTS))
+    #: exchange rates for totals across currencies (gendan report): {base: CNY, USD: 7.1, …},
+    #: each the value of one unit in the base currency; empty: amounts are never added up
+    rates: Mapping[str, Any] = field(default_factory=dict)
 
     _DAY_FIELDS = (
         "deposit_due_days", "grace_days", "collection_transit_days", "lc_transit_days",
@@ -707,7 +710,7 @@ _SETTINGS_INT = {
 }
 _SETTINGS_FLOAT = {"amount_tolerance", "weight_tolerance_pct", "kg_per_carton_tolerance", "overdue_threshold"}
 _SETTINGS_OTHER = {"aging_buckets", "dunning_levels", "customers", "severity", "disabled", "bank_charges",
-                   "price_outlier", "certificates", "todo"}
+                   "price_outlier", "certificates", "todo", "rates"}
 
 
 def _bank_charges(ctx: _Ctx, where: list[str | int], raw: Any) -> dict[str, BankCharge]:
@@ -837,4 +840,22 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ctx.fail(tw + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数")
         kw["todo"] = {**TODO_DEFAULTS, **td}
+    if "rates" in raw:
+        kw["rates"] = _rates(ctx, where + ["rates"], raw["rates"] or {})
     return Settings(**kw)
+
+
+def _rates(ctx: _Ctx, where: list[str | int], raw: Any) -> dict[str, Any]:
+    """{base: CUR, CUR: value of one unit in the base currency, …}."""
+    if not isinstance(raw, dict) or (raw and not isinstance(raw.get("base"), str)):
+        raise ctx.fail(where, "expected a mapping like {base: CNY, USD: 7.1, EUR: 7.8}",
+                       "应为形如 {base: CNY, USD: 7.1, EUR: 7.8} 的映射")
+    out: dict[str, Any] = {"base": str(raw["base"]).upper()} if raw else {}
+    for cur, v in raw.items():
+        if cur == "base":
+            continue
+        n = None if isinstance(v, bool) else _number(ctx, where + [str(cur)], v)
+        if n is None or n <= 0:
+            raise ctx.fail(where + [str(cur)], "expected a rate > 0", "应为 > 0 的汇率")
+        out[str(cur).upper()] = n
+    return out

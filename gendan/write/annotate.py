@@ -222,7 +222,7 @@ def _only_new_sheets(plan: Plan) -> bool:
 
 def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     """Write ``src`` plus the new sheets of ``plan`` to ``tmp`` by grafting
-    (gendan.documents.inject): every action must be on a sheet the plan creates, and none
+    (gendan.write.inject): every action must be on a sheet the plan creates, and none
     of them may exist yet (Unsupported otherwise)."""
     import io
     import posixpath
@@ -231,7 +231,7 @@ def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     import openpyxl
 
     from gendan import ooxml
-    from gendan.documents import inject
+    from gendan.write import inject
     from gendan.write.apply_openpyxl import apply_plan
 
     if not _only_new_sheets(plan):

@@ -24,7 +24,7 @@ relationship of the new package points at a part that is missing, unless the ori
 already did.
 
 Both edit the two kinds of small XML parts involved (``[Content_Types].xml`` and
-``.rels``) as text, by removal or attribute change only, as gendan.documents.inject does:
+``.rels``) as text, by removal or attribute change only, as gendan.write.inject does:
 an XML round trip renames the prefixes that ``mc:Ignorable`` names.
 """
 

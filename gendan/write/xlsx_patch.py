@@ -20,7 +20,7 @@ makes exactly those, with the helpers here:
 The user's parts are edited by replacing or inserting text at known places, never parsed
 and written back (an XML round trip renames the namespace prefixes ``mc:Ignorable`` names,
 which Excel then "repairs").  Anything unexpected raises :class:`Unsupported`.  The zip
-and relationship helpers are gendan.documents.inject's (the ``docs`` grafting).
+and relationship helpers are gendan.write.inject's (the ``docs`` grafting).
 """
 
 from __future__ import annotations
@@ -659,7 +659,7 @@ class SheetCells:
     def of(cls, zin: zipfile.ZipFile, part: str, rows: Iterable[int] = ()) -> SheetCells:
         """The cells of ``part``: read whole, or, above WINDOW_BYTES, through a window
         holding ``rows`` (more are read on demand, before the first edit)."""
-        from gendan import sheet_window
+        from gendan.write import sheet_window
 
         if zin.getinfo(part).file_size > sheet_window.WINDOW_BYTES:
             try:
@@ -672,7 +672,7 @@ class SheetCells:
     def _prepare(self, r: int) -> None:
         """Make row ``r`` (and those asked for before) available in a windowed part: one
         more pass over the part; only before any edit (edits hold buffer offsets)."""
-        from gendan import sheet_window
+        from gendan.write import sheet_window
 
         assert self.window is not None
         if self.edits:

@@ -500,7 +500,7 @@ def test_graft_keeps_every_part_of_the_package(tmp_path: Path) -> None:
 def test_graft_refuses_what_it_does_not_know() -> None:
     import xml.etree.ElementTree as ET
 
-    from gendan.documents.inject import Unsupported, merge_styles
+    from gendan.write.inject import Unsupported, merge_styles
 
     scratch = ET.fromstring('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
     with pytest.raises(Unsupported):
@@ -512,7 +512,7 @@ def test_graft_refuses_what_it_does_not_know() -> None:
 def test_merge_styles_appends_and_remaps() -> None:
     import xml.etree.ElementTree as ET
 
-    from gendan.documents.inject import merge_styles
+    from gendan.write.inject import merge_styles
 
     target = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
               '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'

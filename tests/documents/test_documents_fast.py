@@ -82,7 +82,7 @@ def test_shapes_are_shared_and_values_substituted() -> None:
 def test_fast_path_gives_up_to_the_per_order_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Something the templates cannot express: the run still writes every sheet, per order."""
     from gendan.documents import fastsheets, generate
-    from gendan.documents.inject import Unsupported
+    from gendan.write.inject import Unsupported
 
     calls: list[int] = []
 

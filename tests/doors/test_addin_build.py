@@ -164,8 +164,8 @@ def test_custom_ui_attributes_are_the_documented_ones() -> None:
 def test_every_button_maps_to_a_ribbon_function() -> None:
     buttons = [b.get("id", "") for b in _ui().iter(f"{{{build.CUSTOM_UI_NS}}}button")]
     assert sorted(buttons) == sorted(ribbon.BUTTONS)
-    assert {"check", "documents", "overdue", "clear_marks", "native_rules", "settings", "show_help", "todo",
-            "mail_drafts", "mail_dunning", "mail_statement"} == set(buttons)
+    assert {"check", "documents", "overdue", "clear_marks", "native_rules", "dashboard", "settings",
+            "show_help", "todo", "mail_drafts", "mail_dunning", "mail_statement"} == set(buttons)
 
 
 def _vba_subs() -> dict[str, str]:

@@ -50,6 +50,7 @@ def test_every_button_id_has_a_function() -> None:
         "overdue",
         "clear_marks",
         "native_rules",
+        "dashboard",
         "settings",
         "show_help",
         "todo",
@@ -248,3 +249,13 @@ def test_mail_buttons_for_dunning_and_statement(
     monkeypatch.setattr("gendan.office.recalc.find_soffice", lambda: None)  # no LibreOffice here
     (st,) = ribbon.mail_statement(host, as_of=AS_OF)
     assert st.name.startswith("statement-") and "PDF" in host.messages[-1]  # says why no PDF
+
+
+def test_dashboard_writes_a_copy_with_the_kanban_sheet_and_opens_it(host: FileHost, sample: Path) -> None:
+    before = sample.read_bytes()
+    out = ribbon.dashboard(host, as_of=AS_OF)
+    assert out == sample.with_name("sample-看板.xlsx") and host.opened[-1] == out
+    assert sample.read_bytes() == before  # the workbook itself is not changed
+    wb = openpyxl.load_workbook(out)
+    assert "看板" in wb.sheetnames and MASTER in wb.sheetnames
+    assert host.messages[-1].startswith(f"已写入 {out}：工作表 看板，7 个图表")

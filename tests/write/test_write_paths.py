@@ -18,7 +18,7 @@ import pytest
 from factory import active_sheet, clean_order, make_data, write_xlsx
 
 from gendan.cli import main
-from gendan.documents.inject import WORKBOOK_SEQUENCE, sheet_names
+from gendan.write.inject import WORKBOOK_SEQUENCE, sheet_names
 from gendan.write.write_guard import CT_MACRO_WORKBOOK, CT_WORKBOOK, package_facts
 
 AS_OF = "2026-03-30"
@@ -223,7 +223,7 @@ def test_a_killed_docs_run_leaves_no_temp_file(tmp_path: Path, signame: str, cod
     script.write_text(
         "import sys, time\n"
         "from pathlib import Path\n"
-        "import gendan.documents.inject as inject\n"
+        "import gendan.write.inject as inject\n"
         "def slow(src, scratch, out, *a, **k):\n"
         "    Path(out).write_bytes(b'PK partial')\n"
         "    print('writing', flush=True)\n"
