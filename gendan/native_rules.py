@@ -289,7 +289,7 @@ class RuleSet:
         return next(t for t in self.book.tables() if t.sheet == sheet)
 
     def severity(self, code: str) -> str:
-        from gendan.messages import DEFAULT_SEVERITY
+        from gendan.codes import DEFAULT_SEVERITY
 
         return self.schema.severity(code, DEFAULT_SEVERITY[code])
 

@@ -790,7 +790,7 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
         sev = raw["severity"] or {}
         if not isinstance(sev, dict):
             raise ctx.fail(where + ["severity"], "expected a mapping of code → severity", "应为 代码 → 级别 的映射")
-        from gendan.messages import KNOWN_CODES
+        from gendan.codes import KNOWN_CODES
 
         for code, level in sev.items():
             if code not in KNOWN_CODES:
@@ -800,7 +800,7 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
                                "级别只能是 error、warning 或 info")
         kw["severity"] = dict(sev)
     if "disabled" in raw:
-        from gendan.messages import KNOWN_CODES
+        from gendan.codes import KNOWN_CODES
 
         dis = _strs(ctx, where + ["disabled"], raw["disabled"])
         for code in dis:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gendan.codes import DEFAULT_SEVERITY
 from gendan.documents.build import ISSUED, MARKER, Order, build_document
 from gendan.documents.layout import Layout, load_layout
 from gendan.findings import Finding
@@ -180,7 +181,7 @@ def check_documents(data: WorkbookData, tables: Tables, schema: Schema,
 
 
 def _severity(schema: Schema, code: str) -> Any:
-    return schema.severity(code, "error")
+    return schema.severity(code, DEFAULT_SEVERITY[code])
 
 
 def _compare(grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layout: Layout,
