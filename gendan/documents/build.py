@@ -29,7 +29,8 @@ from typing import Any, TypeVar
 from gendan.documents import expr
 from gendan.documents.layout import CellSpec, DocumentSpec, Layout, split_template
 from gendan.grid import column_index, column_letter
-from gendan.normalize import clean_text, norm
+from gendan.lookup import customer_rows, product_rows
+from gendan.normalize import clean_text
 from gendan.plan import (
     Align,
     Border,
@@ -103,13 +104,9 @@ class Order:
     sheet_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        t = self.tables
-        if t.customers is not None:
-            name = t.master.get("customer", self.index)
-            self.customer_index = t.customers.find("customer", name) if name not in (None, "") else None
-        if t.products is not None:
-            self.product_index = _find_product(t.products, t.master.get("product", self.index),
-                                               t.master.get("spec", self.index))
+        # one rule with the checks, worked out once for the whole master (gendan.lookup)
+        self.customer_index = customer_rows(self.tables)[self.index]
+        self.product_index = product_rows(self.tables)[self.index]
 
     @property
     def master(self) -> Table:
@@ -175,22 +172,6 @@ class Order:
     def co(self, key: str) -> Any:
         v = self.tables.company.get(key)
         return v if v not in (None, "") else None
-
-
-def _find_product(products: Table, product: Any, spec: Any) -> int | None:
-    if product in (None, ""):
-        return None
-    want_p, want_s = norm(product), norm(spec)
-    ps = products.column("product")
-    ss = products.column("spec")
-    first: int | None = None
-    for i, v in enumerate(ps):
-        if v is not None and norm(v) == want_p:
-            if norm(ss[i]) == want_s:
-                return i
-            if first is None and not products.has("spec"):
-                first = i
-    return first
 
 
 # ----------------------------------------------------------------------------- the sheet
