@@ -524,8 +524,12 @@ class Builder:
             pc = t.products.letter("product")
             cond = f"({ps}!${pc}${first}:${pc}${last}={self.refs.master('product')})"
             if t.products.has("spec") and t.master.has("spec"):
+                # gendan.lookup's rule: the same spec, or no spec typed and the product has
+                # a single 产品 row
                 sc = t.products.letter("spec")
-                cond += f"*({ps}!${sc}${first}:${sc}${last}={self.refs.master('spec')})"
+                mp, ms = self.refs.master("product"), self.refs.master("spec")
+                cond += (f"*(({ps}!${sc}${first}:${sc}${last}={ms})"
+                         f"+({ms}=\"\")*(COUNTIF({ps}!${pc}${first}:${pc}${last},{mp})=1))")
             prod_f = f"=IFERROR(LOOKUP(2,1/({cond}),ROW({ps}!${pc}${first}:${pc}${last})),\"\")"
         rows.append(("product_row", prod_f, True))
         self.helper["product_row"] = self._prov_cell(5)
