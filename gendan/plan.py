@@ -11,7 +11,7 @@ as text by every applier, never as a formula.  Formulas exist only as ``SetFormu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,7 +220,7 @@ class Plan:
     def add(self, *actions: Action) -> None:
         self.actions.extend(actions)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Action]:
         return iter(self.actions)
 
     def __len__(self) -> int:
