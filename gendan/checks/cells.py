@@ -16,8 +16,6 @@ from gendan.normalize import norm
 from gendan.schema import ColumnSpec, Condition
 from gendan.tables import Table
 
-_COURIER_CACHE: dict[int, set[str]] = {}
-
 
 def courier_values(table: Table) -> set[str]:
     """Canonical dispatch-method values flagged ``courier: true`` in the schema."""
