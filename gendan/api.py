@@ -14,7 +14,6 @@ a file (annotate, rules) import their writers when called.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +49,7 @@ __all__ = [
     "todo",
 ]
 
-Source = str | os.PathLike[str] | WorkbookData
+Source = str | Path | WorkbookData
 #: the options of a call that names none (frozen, so one shared instance is safe)
 DEFAULTS = RunOptions()
 

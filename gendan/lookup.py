@@ -71,7 +71,7 @@ def product_rows(tables: Tables) -> list[int | None]:
             memo = {pair: _lookup(idx, by_name, *pair) for pair in set(pairs)}
             got = list(map(memo.__getitem__, pairs))
         tables.lookups["product_rows"] = got
-    return got  # type: ignore[no-any-return]
+    return got
 
 
 def customer_rows(tables: Tables) -> list[int | None]:
@@ -87,4 +87,4 @@ def customer_rows(tables: Tables) -> list[int | None]:
             memo = {v: (None if v in (None, "") else c.find("customer", v)) for v in set(names)}
             got = list(map(memo.__getitem__, names))
         tables.lookups["customer_rows"] = got
-    return got  # type: ignore[no-any-return]
+    return got

@@ -132,13 +132,11 @@ class XlwingsApplier:
                 # gather the run of fills with the same sheet and colour
                 j = i
                 refs: list[str] = []
-                while (
-                    j < len(actions)
-                    and isinstance(actions[j], Fill)
-                    and actions[j].sheet == a.sheet
-                    and actions[j].color == a.color
-                ):
-                    refs.append(actions[j].ref)
+                while j < len(actions):
+                    b = actions[j]
+                    if not (isinstance(b, Fill) and b.sheet == a.sheet and b.color == a.color):
+                        break
+                    refs.append(b.ref)
                     j += 1
                 for address in _chunks(refs):
                     self.sheet(a.sheet).range(address).color = rgb(a.color)
