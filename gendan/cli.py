@@ -51,9 +51,18 @@ def _schema(args: argparse.Namespace) -> Schema:
 
 
 def _lang(args: argparse.Namespace) -> str:
-    from gendan.report.output import default_lang
+    """The language of a one-language output (a table, CSV headers, a sentence)."""
+    from gendan.model.options import one_lang, resolve_lang
 
-    return args.lang or default_lang()
+    return one_lang(resolve_lang(args.lang))
+
+
+def _options(args: argparse.Namespace, **kw: Any) -> Any:
+    """The RunOptions of this command (gendan.model.options): the same language rule as the
+    ribbon, ``both`` kept for outputs that hold two languages (annotate's notes)."""
+    from gendan.model.options import RunOptions, resolve_lang
+
+    return RunOptions(schema=_schema(args), lang=resolve_lang(getattr(args, "lang", None)), **kw)
 
 
 def check_out(out: str | os.PathLike[str] | None, inputs: Sequence[str | os.PathLike[str]] = (), *,
@@ -163,20 +172,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     from gendan.report.output import findings_csv, findings_json, findings_table, use_color
 
     as_of = _as_of(args.as_of)
-    schema = _schema(args)
+    _schema(args)  # a bad schema is reported before the workbook is looked at
     target = Path(args.book)
     lang = _lang(args)
     if not target.exists():
         raise InputError(f"File not found: {target}.", f"找不到文件：{target}。")
     check_out(args.out, _inputs(target), fmt=args.format)
-    if args.jobs == 1:
-        from gendan.model import parallel
-
-        parallel.serial()  # one core: no pieces read on threads, no forked rules
     if not target.is_dir():
-        from gendan.rules.engine import check_workbook
+        from gendan import api
 
-        report = check_workbook(target, schema, as_of, args.sheet)
+        # --jobs 1: one core (no pieces read on threads, no forked rules), for this run only
+        options = _options(args, as_of=as_of, sheets=args.sheet, cores=1 if args.jobs == 1 else None)
+        report = api.check(target, options).report
         _print_notes(report.stats.get("notes", []))
         if args.format == "json":
             _emit(findings_json(report.to_dicts()), args.out, [target])
@@ -251,25 +258,20 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
 
 
 def cmd_overdue(args: argparse.Namespace) -> int:
+    from gendan import api
     from gendan.report.output import receivables_csv, receivables_json, receivables_table, use_color
-    from gendan.rules.engine import load_book
-    from gendan.rules.receivables import Receivable, receivables_book
 
     as_of = _as_of(args.as_of)
     check_out(args.out, [args.book], fmt=args.format)
-    tables, schema = load_book(args.book, _schema(args), args.sheet)
-    _print_notes(tables.notes)
-    books = [receivables_book(t, schema, as_of) for t in tables.each()]  # one per master sheet
+    result = api.overdue(args.book, _options(args, as_of=as_of, sheets=args.sheet))  # one book per master sheet
+    _print_notes(result.notes)
     if args.format == "json":  # every line, each with its status (open | advance | bank-charges | not-yet-due)
-        _emit(receivables_json([r for b in books for r in b.all()]), args.out, [args.book])
+        _emit(receivables_json(result.all()), args.out, [args.book])
     elif args.format in ("csv", "csv-utf8"):
-        lines = [r for b in books for r in b.all()]
-        csv_text = receivables_csv(lines, lang=_lang(args), excel=args.format == "csv")
+        csv_text = receivables_csv(result.all(), lang=_lang(args), excel=args.format == "csv")
         _emit(_tty_csv(csv_text, args.out), args.out, [args.book])
     else:
-        def part(name: str) -> list[Receivable]:
-            return [r for b in books for r in getattr(b, name)]
-
+        part = result.part
         _emit(receivables_table(part("open"), _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat(),
                                 advances=part("advances"), bank_charges=part("bank_charges"),
                                 not_yet_due=part("not_yet_due")), args.out, [args.book])
@@ -297,29 +299,28 @@ def _emit_beside(text: str, out: str | None, book: str) -> None:
 
 
 def cmd_todo(args: argparse.Namespace) -> int:
-    from gendan.report.todo import todo_csv, todo_items, todo_json, todo_table
-    from gendan.rules.engine import load_book
+    from gendan import api
+    from gendan.report.todo import todo_csv, todo_json, todo_table
 
     as_of = _as_of(args.as_of)
     days = _days(args.days)
     if not Path(args.book).is_file():
         raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
-    tables, schema = load_book(args.book, _schema(args))
-    items = todo_items(tables, schema, as_of, days)
+    result = api.todo(args.book, _options(args, as_of=as_of), days)
+    items = result.items
     if args.format == "json":
         text = todo_json(items)
     elif args.format == "csv":
         text = todo_csv(items)
     else:
-        window = schema.settings.todo.get("days", 7) if days is None else days
-        text = todo_table(items, _lang(args), as_of, window)
+        text = todo_table(items, _lang(args), as_of, result.window)
     _emit_beside(text, args.out, args.book)
     return 0
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    from gendan.report.mail import KINDS, make_drafts, write_drafts
-    from gendan.rules.engine import load_book
+    from gendan import api
+    from gendan.report.mail import KINDS, write_drafts
 
     if args.kind not in KINDS:
         raise _UsageError(f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。")
@@ -333,15 +334,9 @@ def cmd_mail(args: argparse.Namespace) -> int:
     if not Path(args.book).is_file():
         raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
     check_folder_out(Path(args.out))  # before the PDFs are rendered, not after
-    tables, schema = load_book(args.book, _schema(args))
-    drafts = make_drafts(tables, schema, as_of, args.kind, orders=args.order or (), customer=args.customer,
-                         due=args.due)
-    notes: list[str] = []
-    if not args.no_pdf:  # the documents the letter speaks of, as PDFs (LibreOffice)
-        from gendan.report.mail_pdf import attach_pdfs
-
-        attached = attach_pdfs(drafts, tables)
-        drafts, notes = attached.drafts, attached.notes
+    result = api.mail(args.book, args.kind, _options(args, as_of=as_of), orders=args.order or (),
+                      customer=args.customer, due=args.due, pdf=not args.no_pdf)
+    drafts, notes = result.drafts, result.notes
     paths = write_drafts(drafts, args.out, inputs=[args.book])
     for note in [n for d in drafts for n in d.notes] + notes:
         print(f"注意 note: {note}", file=sys.stderr)
@@ -392,15 +387,17 @@ def check_folder_out(folder: Path) -> None:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from gendan.write.annotate import annotate_file, clear_file
+    from gendan.write.annotate import clear_file
 
     if getattr(args, "clear", False):
         written = clear_file(args.book, args.out, lang=_lang(args), in_place=args.in_place)
         print(f"已清除标记：{written}" if _lang(args) == "zh" else f"Marks cleared: {written}")
         return 0
 
-    report = annotate_file(args.book, args.out, schema=_schema(args), as_of=_as_of(args.as_of),
-                           in_place=args.in_place, lang=_lang(args))
+    from gendan import api
+
+    report = api.annotate(args.book, args.out, _options(args, as_of=_as_of(args.as_of)),
+                          in_place=args.in_place)[0].report
     counts = report.count_by_severity()
     msg = (f"已写入 {args.out or args.book}：{counts['error']} 个错误，{counts['warning']} 个警告"
            if _lang(args) == "zh" else
@@ -435,10 +432,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from gendan.native.patch import write_rules
+    from gendan import api
 
     _book_out_paths(args)
-    result = write_rules(args.book, args.out, in_place=args.in_place, schema=_schema(args), ahead=args.rows)
+    result = api.rules(args.book, args.out, _options(args), in_place=args.in_place, ahead=args.rows)
     print(terminal_text(result.summary(_lang(args)), keep_lines=True))
     return 0
 

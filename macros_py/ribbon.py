@@ -60,9 +60,18 @@ def _host(host: Any) -> Any:
 
 
 def _lang() -> str:
-    """Messages in Chinese unless GENDAN_LANG says otherwise (the team reads Chinese)."""
-    v = os.environ.get("GENDAN_LANG", "zh").lower()
-    return v if v in ("zh", "en", "both") else "zh"
+    """The language of messages and marks: the command line's rule (gendan.model.options:
+    GENDAN_LANG — zh, en or both —, then the locale, then the system's locale)."""
+    from gendan.model.options import resolve_lang
+
+    return resolve_lang()
+
+
+def _options(host: Any, as_of: dt.date | None = None) -> Any:
+    """This click's RunOptions: the book's settings file, the day, the language."""
+    from gendan.model.options import RunOptions
+
+    return RunOptions(as_of=as_of, schema=_schema(host), lang=_lang())
 
 
 def schema_path(host: Any = None) -> Path | None:
@@ -90,13 +99,13 @@ def _schema(host: Any) -> Any:
 
 def check(host: Any = None, as_of: dt.date | None = None) -> Report:
     """检查 Check: every finding for the workbook, as cell marks and a 检查结果 sheet."""
-    from gendan.rules.engine import check_data
+    from gendan import api
     from gendan.write.marks import finding_cells, plan_marks
 
     host = _host(host)
     lang = _lang()
     data = host.read()
-    report = check_data(data, schema=_schema(host), as_of=as_of)
+    report = api.check(data, _options(host, as_of)).report
     plan = plan_marks(report, data, lang, host.fills(finding_cells(report)), as_of=as_of)
     host.apply(plan)
     n = report.count_by_severity()
@@ -122,17 +131,13 @@ def clear_marks(host: Any = None) -> Plan:
 
 def overdue(host: Any = None, as_of: dt.date | None = None) -> list[Any]:
     """逾期催款 Overdue: a receivables sheet with aging, dunning level and reminder drafts."""
-    from gendan.read.tables import load_tables
-    from gendan.rules.receivables import receivables
+    from gendan import api
     from macros_py.overdue_sheet import plan_overdue
 
     host = _host(host)
-    as_of = as_of or dt.date.today()
-    schema = _schema(host)
-    tables = load_tables(host.read(), schema)
-    items = receivables(tables, schema, as_of)
-    languages = _customer_languages(tables)
-    host.apply(plan_overdue(items, as_of, _lang(), languages))
+    result = api.overdue(host.read(), _options(host, as_of))  # every master sheet, as the CLI
+    items = result.dunned()
+    host.apply(plan_overdue(items, result.as_of, _lang(), result.customer_languages))
     late = sum(1 for r in items if (r.days_overdue or 0) > 0)
     host.tell(
         f"{len(items)} 笔未结，其中 {late} 笔逾期，详见「逾期催款」。"
@@ -146,17 +151,13 @@ def todo(host: Any = None, as_of: dt.date | None = None, days: int | None = None
     """今日待办 To-do: what is due (booking, L/C, documents, shipping advice, payments,
     dunning) on a 今日待办 sheet, most urgent first, linked to the master cells - the same
     list ``gendan todo`` prints, from the same engine function."""
-    from gendan.read.tables import load_tables
-    from gendan.report.todo import todo_items
+    from gendan import api
     from macros_py.todo_sheet import plan_todo
 
     host = _host(host)
-    as_of = as_of or dt.date.today()
-    schema = _schema(host)
-    tables = load_tables(host.read(), schema)
-    items = todo_items(tables, schema, as_of, days)
-    window = schema.settings.todo.get("days", 7) if days is None else days
-    host.apply(plan_todo(items, as_of, window, _lang()))
+    result = api.todo(host.read(), _options(host, as_of), days)
+    items = result.items
+    host.apply(plan_todo(items, result.as_of, result.window, _lang()))
     late = sum(1 for t in items if t.days_left < 0)
     host.tell(
         f"{len(items)} 项待办，其中 {late} 项已逾期，详见「今日待办」。"
@@ -172,20 +173,13 @@ def mail_drafts(
     """邮件草稿 Mail drafts: the .eml drafts (``gendan mail``) for the orders in the selected
     rows, written to a gendan-mail folder beside the workbook, with the documents as PDFs
     where LibreOffice is installed (else a note says why not); gendan never sends them."""
-    from gendan.read.tables import load_tables
-    from gendan.report.mail import make_drafts, write_drafts
-    from gendan.report.mail_pdf import attach_pdfs
+    from gendan import api
+    from gendan.report.mail import write_drafts
 
     host = _host(host)
-    schema = _schema(host)
-    tables = load_tables(host.read(), schema)
-    sheet, rows = host.selection()
-    m = tables.master
-    contracts = [
-        str(m.get("contract_no", i))
-        for i, r in enumerate(m.rows)
-        if r in rows and m.get("contract_no", i) and sheet in (None, m.sheet)
-    ]
+    options = _options(host, as_of)
+    book = api.load(host.read(), options)
+    contracts = book.contracts_in_rows(*host.selection())
     folder = host.folder
     if not contracts or folder is None:
         host.tell(
@@ -194,11 +188,10 @@ def mail_drafts(
             else "Select the rows of the orders on the master sheet first (the workbook must be saved)."
         )
         return []
-    drafts = make_drafts(tables, schema, as_of or dt.date.today(), kind, orders=contracts)
-    attached = attach_pdfs(drafts, tables) if pdf else None
+    result = api.mail(book, kind, options, orders=contracts, pdf=pdf)
     out = Path(folder) / "gendan-mail"
-    paths = write_drafts(attached.drafts if attached else drafts, out)
-    why = "".join(f"\n{n}" for n in (attached.notes if attached else []))
+    paths = write_drafts(result.drafts, out)
+    why = "".join(f"\n{n}" for n in result.notes)
     host.tell(
         f"已写入 {len(paths)} 封邮件草稿到 {out}（gendan 不发送邮件）。{why}"
         if _lang() != "en"
@@ -216,29 +209,14 @@ def mail_statement(host: Any = None, as_of: dt.date | None = None) -> list[Path]
     """对账单邮件 Statement: the statement drafts (xlsx + PDF) of the selected rows' customers."""
     return mail_drafts(host, "statement", as_of)
 
-
-def _customer_languages(tables: Any) -> dict[str, str]:
-    c = getattr(tables, "customers", None)
-    if c is None or not c.has("language"):
-        return {}
-    names, langs = c.column("customer"), c.column("language")
-    return {str(n): str(lg).lower() for n, lg in zip(names, langs, strict=False) if n and lg}
-
-
 def documents(host: Any = None) -> list[str]:
     """生成单据 Documents: the document sheets for the orders in the selected rows."""
-    from gendan.read.tables import load_tables
+    from gendan import api
 
     host = _host(host)
-    schema = _schema(host)
-    tables = load_tables(host.read(), schema)
-    sheet, rows = host.selection()
-    m = tables.master
-    contracts = [
-        str(m.get("contract_no", i))
-        for i, r in enumerate(m.rows)
-        if r in rows and m.get("contract_no", i) and (sheet in (None, m.sheet))
-    ]
+    options = _options(host)
+    book = api.load(host.read(), options)
+    contracts = book.contracts_in_rows(*host.selection())
     if not contracts:
         host.tell(
             "请先在「工作序列表」中选中订单所在的行。"
@@ -246,16 +224,9 @@ def documents(host: Any = None) -> list[str]:
             else "Select the rows of the orders first, on the master sheet."
         )
         return []
-    from gendan.documents import DRAFT, load_layout
-    from gendan.documents.gendocs import build_all
-
-    indexes = [m.find("contract_no", c) for c in contracts]
-    built, _skipped = build_all(tables, [i for i in indexes if i is not None], load_layout(), DRAFT)
-    plan = Plan()
-    for sheet in built:
-        plan.add(*sheet.plan.actions)
-    host.apply(plan)
-    names = ", ".join(s.sheet for s in built)
+    result = api.documents(book, contracts, options)
+    host.apply(result.plan)
+    names = ", ".join(s.sheet for s in result.sheets)
     host.tell(("已生成单据：" if _lang() != "en" else "Documents written: ") + names)
     return contracts
 
@@ -265,7 +236,7 @@ def native_rules(host: Any = None) -> Path | None:
     formats and data validation made from the schema (gendan.native.patch, the engine of
     ``gendan rules``), which work where the add-in cannot: WPS, a Mac without Python, Excel
     on the web.  Written beside the workbook and opened; the open workbook is not changed."""
-    from gendan.native.patch import write_rules
+    from gendan import api
 
     host = _host(host)
     src = getattr(host, "src", None)
@@ -277,7 +248,7 @@ def native_rules(host: Any = None) -> Path | None:
         return None
     src = Path(src)
     out = src.with_name(f"{src.stem}-rules{src.suffix}")
-    result = write_rules(src, out, schema=_schema(host))
+    result = api.rules(src, out, _options(host))
     host.open_path(out)
     host.tell(result.summary("en" if _lang() == "en" else "zh"))
     return out

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, assert_never
 
 from gendan.model.plan import (
+    Action,
     Align,
     Border,
     ClearMarks,
@@ -122,7 +123,7 @@ class XlwingsApplier:
 
     # ------------------------------------------------------------------ plan
 
-    def apply(self, plan: Plan | Iterable[Any]) -> None:
+    def apply(self, plan: Plan | Iterable[Action]) -> None:
         actions = list(plan)
         i = 0
         while i < len(actions):
@@ -131,13 +132,11 @@ class XlwingsApplier:
                 # gather the run of fills with the same sheet and colour
                 j = i
                 refs: list[str] = []
-                while (
-                    j < len(actions)
-                    and isinstance(actions[j], Fill)
-                    and actions[j].sheet == a.sheet
-                    and actions[j].color == a.color
-                ):
-                    refs.append(actions[j].ref)
+                while j < len(actions):
+                    b = actions[j]
+                    if not (isinstance(b, Fill) and b.sheet == a.sheet and b.color == a.color):
+                        break
+                    refs.append(b.ref)
                     j += 1
                 for address in _chunks(refs):
                     self.sheet(a.sheet).range(address).color = rgb(a.color)
@@ -146,73 +145,75 @@ class XlwingsApplier:
             self.apply_one(a)
             i += 1
 
-    def apply_one(self, a: Any) -> None:  # one branch per action kind
-        if isinstance(a, NewSheet):
-            self._new_sheet(a)
-        elif isinstance(a, SetValues):
-            values = [[excel_text(v) for v in row] for row in a.values]
-            if values and values[0]:
-                self.sheet(a.sheet).range(a.cell).value = values
-        elif isinstance(a, SetFormula):
-            self.sheet(a.sheet).range(a.cell).formula = a.formula
-        elif isinstance(a, NumberFormat):
-            self.sheet(a.sheet).range(a.ref).number_format = a.format
-        elif isinstance(a, Fill):
-            self.sheet(a.sheet).range(a.ref).color = rgb(a.color)
-        elif isinstance(a, Font):
-            font = self.sheet(a.sheet).range(a.ref).font
-            if a.bold is not None:
-                font.bold = a.bold
-            if a.italic is not None:
-                font.italic = a.italic
-            if a.size is not None:
-                font.size = a.size
-            if a.color is not None:
-                font.color = rgb(a.color)
-            if a.name is not None:
-                font.name = a.name
-        elif isinstance(a, Align):
-            rng = self.sheet(a.sheet).range(a.ref)
-            if a.horizontal is not None:
-                rng.horizontal_alignment = a.horizontal
-            if a.vertical is not None:
-                rng.vertical_alignment = a.vertical
-            if a.wrap is not None:
-                rng.wrap_text = a.wrap
-        elif isinstance(a, Border):
-            sides = [f"edge_{e}" for e in a.edges]
-            if set(a.edges) == {"top", "bottom", "left", "right"}:
-                sides = "all"  # type: ignore[assignment]  # every cell boxed: edges + inside
-            self.sheet(a.sheet).range(a.ref).borders.set(
-                sides, line_style="continuous", weight=a.style
-            )
-        elif isinstance(a, Merge):
-            self.sheet(a.sheet).range(a.ref).merge()
-        elif isinstance(a, ColumnWidth):
-            self.sheet(a.sheet).range(f"{a.column}:{a.column}").column_width = a.width
-        elif isinstance(a, RowHeight):
-            self.sheet(a.sheet).range(f"{a.row}:{a.row}").row_height = a.height
-        elif isinstance(a, Note):
-            self._note(a)
-        elif isinstance(a, Hyperlink):
-            self.sheet(a.sheet).range(a.cell).add_hyperlink("#" + a.target, a.text, a.text)
-        elif isinstance(a, DefinedName):
-            owner = self.sheet(a.local_sheet) if a.local_sheet else self.book
-            owner.names.add(a.name, "=" + a.ref.lstrip("="))
-        elif isinstance(a, PageSetup):
-            self._page_setup(a)
-        elif isinstance(a, FreezePanes):
-            self.sheet(a.sheet).freeze_panes.freeze_at(a.cell)
-        elif isinstance(a, DataValidationList):
-            self.sheet(a.sheet).range(a.ref).data_validation.set_list(list(a.values))
-        elif isinstance(a, HideColumns):
-            first, _, last = a.ref.partition(":")
-            # width 0 is how Excel hides a column; xlwings has no cross-platform "hidden"
-            self.sheet(a.sheet).range(f"{first}:{last or first}").column_width = 0
-        elif isinstance(a, ClearMarks):
-            self._clear_marks(a.sheet)
-        else:
-            raise TypeError(f"no xlwings mapping for {type(a).__name__}")
+    def apply_one(self, a: Action) -> None:
+        match a:
+            case NewSheet():
+                self._new_sheet(a)
+            case SetValues():
+                values = [[excel_text(v) for v in row] for row in a.values]
+                if values and values[0]:
+                    self.sheet(a.sheet).range(a.cell).value = values
+            case SetFormula():
+                self.sheet(a.sheet).range(a.cell).formula = a.formula
+            case NumberFormat():
+                self.sheet(a.sheet).range(a.ref).number_format = a.format
+            case Fill():
+                self.sheet(a.sheet).range(a.ref).color = rgb(a.color)
+            case Font():
+                font = self.sheet(a.sheet).range(a.ref).font
+                if a.bold is not None:
+                    font.bold = a.bold
+                if a.italic is not None:
+                    font.italic = a.italic
+                if a.size is not None:
+                    font.size = a.size
+                if a.color is not None:
+                    font.color = rgb(a.color)
+                if a.name is not None:
+                    font.name = a.name
+            case Align():
+                rng = self.sheet(a.sheet).range(a.ref)
+                if a.horizontal is not None:
+                    rng.horizontal_alignment = a.horizontal
+                if a.vertical is not None:
+                    rng.vertical_alignment = a.vertical
+                if a.wrap is not None:
+                    rng.wrap_text = a.wrap
+            case Border():
+                sides = [f"edge_{e}" for e in a.edges]
+                if set(a.edges) == {"top", "bottom", "left", "right"}:
+                    sides = "all"  # type: ignore[assignment]  # every cell boxed: edges + inside
+                self.sheet(a.sheet).range(a.ref).borders.set(
+                    sides, line_style="continuous", weight=a.style
+                )
+            case Merge():
+                self.sheet(a.sheet).range(a.ref).merge()
+            case ColumnWidth():
+                self.sheet(a.sheet).range(f"{a.column}:{a.column}").column_width = a.width
+            case RowHeight():
+                self.sheet(a.sheet).range(f"{a.row}:{a.row}").row_height = a.height
+            case Note():
+                self._note(a)
+            case Hyperlink():
+                self.sheet(a.sheet).range(a.cell).add_hyperlink("#" + a.target, a.text, a.text)
+            case DefinedName():
+                owner = self.sheet(a.local_sheet) if a.local_sheet else self.book
+                owner.names.add(a.name, "=" + a.ref.lstrip("="))
+            case PageSetup():
+                self._page_setup(a)
+            case FreezePanes():
+                self.sheet(a.sheet).freeze_panes.freeze_at(a.cell)
+            case DataValidationList():
+                self.sheet(a.sheet).range(a.ref).data_validation.set_list(list(a.values))
+            case HideColumns():
+                first, _, last = a.ref.partition(":")
+                # width 0 is how Excel hides a column; xlwings has no cross-platform "hidden"
+                self.sheet(a.sheet).range(f"{first}:{last or first}").column_width = 0
+            case ClearMarks():
+                self._clear_marks(a.sheet)
+            case _:
+                # a new Action type: mypy flags it here, and the parity test at run time
+                assert_never(a)
 
     # ------------------------------------------------------------------ actions
 

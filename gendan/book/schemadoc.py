@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from gendan.model.messages import DEFAULT_SEVERITY
+from gendan.model.codes import CODE_DOCS, DEFAULT_SEVERITY
 from gendan.model.schema import BankCharge, ColumnSpec, PriceOutlier, Schema, SheetSpec, load_schema
 
 __all__ = ["INTRO", "render_markdown", "rule_text", "main"]
@@ -77,50 +77,6 @@ SETTING_DOCS: dict[str, str] = {
                      "MAD) and `ratio` times above or below their median",
     "certificates": "certificate-missing: the master column of each certificate and the words that name it in "
                     "a 客户 or 产品 required-documents cell",
-}
-
-#: One line per finding code (interfaces.md); severities come from the schema.
-CODE_DOCS: dict[str, str] = {
-    "required": "a required value is blank (including the conditional rules above)",
-    "type": "a value does not parse as its column's type",
-    "text-date": "a date typed as text that does parse",
-    "enum": "a value outside its allowed set",
-    "pattern": "a value of the wrong form (HS code, DHL waybill, …)",
-    "range": "a number outside its min/gt/max bounds",
-    "duplicate": "a unique value appears more than once",
-    "unknown-customer": "the customer is not in 客户",
-    "unknown-product": "the product + spec is not in 产品",
-    "amount-mismatch": "amount ≠ cartons × unit price (± amount_tolerance)",
-    "weight-mismatch": "net weight ≠ cartons × kg/carton (± weight_tolerance_pct), or kg/carton ≠ the product's",
-    "gross-not-above-net": "gross weight ≤ net weight",
-    "container-overflow": "more cartons than the containers hold (产品 capacity per container type)",
-    "container-count": "the number of container numbers ≠ containers",
-    "container-check-digit": "an ISO 6346 check digit is wrong",
-    "temperature-range": "set point outside the product's temperature range",
-    "date-order": "dates out of order (contract → ETD/B/L → docs sent; received ≥ contract)",
-    "late-shipment": "B/L date after the L/C's latest shipment date (on a settled order: a warning)",
-    "lc-presentation": "L/C documents sent more than lc_presentation_days after the B/L date, or after expiry "
-                       "(on a settled order: a warning)",
-    "lc-expiry-before-shipment": "L/C expiry before the latest shipment date",
-    "dispatch-method": "D/P, D/A or L/C documents by courier, or T/T-balance originals couriered while the "
-                       "balance is open; on a settled order a warning that says when the balance arrived",
-    "over-received": "received amount > amount",
-    "overdue": "an open instalment (deposit, balance or the whole) past its due date on the as-of date, with "
-               "its own amount",
-    "bank-charges": "a receipt short by no more than the bank-charge limits: noted, not a debt, never dunned",
-    "price-outlier": "a unit price far from the book's other prices for the same customer and goods (or the "
-                     "goods'): a slipped digit",
-    "certificate-missing": "a certificate (phyto, C/O) the customer's or product's required documents name has "
-                           "no number once the documents are sent",
-    "doc-mismatch": "an issued document sheet disagrees with the master row",
-    "doc-missing": "status says documents were sent but a document or its number is missing",
-    "doc-value-missing": "a value a document needs (it would print 〔缺 MISSING〕) is blank once the order has "
-                         "reached the document's stage (shipped), until it is settled; columns the book does not keep "
-                         "are not reported (docs/documents.md)",
-    "container-cartons": "cartons per container: not one whole number per container, or not adding up to the "
-                         "cartons",
-    "seal-number": "seal numbers: not one per container, the same seal twice in an order, or on another "
-                   "container of another order",
 }
 
 _METHOD_DOCS: tuple[tuple[str, str, str], ...] = (

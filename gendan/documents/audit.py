@@ -27,6 +27,7 @@ from typing import Any
 
 from gendan.documents.build import ISSUED, MARKER, Order, build_document
 from gendan.documents.layout import Layout, load_layout
+from gendan.model.codes import DEFAULT_SEVERITY
 from gendan.model.findings import Finding
 from gendan.model.grid import SheetGrid, WorkbookData, column_index
 from gendan.model.normalize import clean_text, norm
@@ -180,7 +181,7 @@ def check_documents(data: WorkbookData, tables: Tables, schema: Schema,
 
 
 def _severity(schema: Schema, code: str) -> Any:
-    return schema.severity(code, "error")
+    return schema.severity(code, DEFAULT_SEVERITY[code])
 
 
 def _compare(grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layout: Layout,

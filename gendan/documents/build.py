@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from gendan.documents import expr
 from gendan.documents.layout import CellSpec, DocumentSpec, Layout, split_template
 from gendan.model.grid import column_index, column_letter
-from gendan.model.normalize import clean_text, norm
+from gendan.model.normalize import clean_text
 from gendan.model.plan import (
     Align,
     Border,
@@ -54,6 +54,7 @@ from gendan.model.words import (
     words_en_formula,
     words_zh_formula,
 )
+from gendan.read.lookup import customer_rows, product_rows
 from gendan.read.tables import Table, Tables
 
 _T = TypeVar("_T")
@@ -103,13 +104,9 @@ class Order:
     sheet_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        t = self.tables
-        if t.customers is not None:
-            name = t.master.get("customer", self.index)
-            self.customer_index = t.customers.find("customer", name) if name not in (None, "") else None
-        if t.products is not None:
-            self.product_index = _find_product(t.products, t.master.get("product", self.index),
-                                               t.master.get("spec", self.index))
+        # one rule with the checks, worked out once for the whole master (gendan.read.lookup)
+        self.customer_index = customer_rows(self.tables)[self.index]
+        self.product_index = product_rows(self.tables)[self.index]
 
     @property
     def master(self) -> Table:
@@ -175,22 +172,6 @@ class Order:
     def co(self, key: str) -> Any:
         v = self.tables.company.get(key)
         return v if v not in (None, "") else None
-
-
-def _find_product(products: Table, product: Any, spec: Any) -> int | None:
-    if product in (None, ""):
-        return None
-    want_p, want_s = norm(product), norm(spec)
-    ps = products.column("product")
-    ss = products.column("spec")
-    first: int | None = None
-    for i, v in enumerate(ps):
-        if v is not None and norm(v) == want_p:
-            if norm(ss[i]) == want_s:
-                return i
-            if first is None and not products.has("spec"):
-                first = i
-    return first
 
 
 # ----------------------------------------------------------------------------- the sheet
@@ -543,8 +524,12 @@ class Builder:
             pc = t.products.letter("product")
             cond = f"({ps}!${pc}${first}:${pc}${last}={self.refs.master('product')})"
             if t.products.has("spec") and t.master.has("spec"):
+                # gendan.read.lookup's rule: the same spec, or no spec typed and the product has
+                # a single 产品 row
                 sc = t.products.letter("spec")
-                cond += f"*({ps}!${sc}${first}:${sc}${last}={self.refs.master('spec')})"
+                mp, ms = self.refs.master("product"), self.refs.master("spec")
+                cond += (f"*(({ps}!${sc}${first}:${sc}${last}={ms})"
+                         f"+({ms}=\"\")*(COUNTIF({ps}!${pc}${first}:${pc}${last},{mp})=1))")
             prod_f = f"=IFERROR(LOOKUP(2,1/({cond}),ROW({ps}!${pc}${first}:${pc}${last})),\"\")"
         rows.append(("product_row", prod_f, True))
         self.helper["product_row"] = self._prov_cell(5)

@@ -27,7 +27,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 from xml.sax.saxutils import escape
 
 from gendan.documents.build import DocumentSheet
@@ -35,12 +35,18 @@ from gendan.model.grid import column_index, column_letter
 from gendan.model.plan import (
     Align,
     Border,
+    ClearMarks,
     ColumnWidth,
+    DataValidationList,
+    DefinedName,
     Fill,
     Font,
+    FreezePanes,
     HideColumns,
+    Hyperlink,
     Merge,
     NewSheet,
+    Note,
     NumberFormat,
     PageSetup,
     Plan,
@@ -50,8 +56,6 @@ from gendan.model.plan import (
 )
 from gendan.write.inject import Unsupported, _ScratchSheet
 
-#: Actions whose effect does not depend on the sheet name (so they can be shared).
-_SHAPE_ACTIONS = (Align, Border, ColumnWidth, Fill, Font, HideColumns, Merge, NumberFormat, PageSetup, RowHeight)
 _CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"[^>]*?(/?)>')
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _MAX_TEXT = 32767
@@ -147,38 +151,44 @@ def _shape(sheet: DocumentSheet) -> _Shaped:
     cells: dict[str, tuple[Any, Any]] = {}
     name = sheet.sheet
     for a in sheet.plan.actions:
-        if isinstance(a, SetValues):
-            if a.sheet != name:
-                raise Unsupported("a plan writes to another sheet")
-            m = re.fullmatch(r"([A-Z]+)([0-9]+)", a.cell)
-            if not m:
-                raise Unsupported(f"cell {a.cell}")
-            c0, r0 = column_index(m.group(1)), int(m.group(2))
-            tags = []
-            for i, row in enumerate(a.values):
-                rt = []
-                for j, v in enumerate(row):
-                    t = _tag(v)
-                    rt.append(t)
-                    cells[f"{column_letter(c0 + j)}{r0 + i}"] = (t, v)
-                tags.append(tuple(rt))
-            key.append(("V", a.cell, tuple(tags)))
-        elif isinstance(a, SetFormula):
-            if a.sheet != name:
-                raise Unsupported("a plan writes to another sheet")
-            t = _formula_tag(a.formula)
-            cells[a.cell] = (t, a.formula)
-            key.append(("F", a.cell, t))
-        elif isinstance(a, NewSheet):
-            if a.name != name:
-                raise Unsupported("a plan adds another sheet")
-            key.append(("N", a.replace, a.tab_color, a.hidden))
-        elif isinstance(a, _SHAPE_ACTIONS):
-            if a.sheet != name:
-                raise Unsupported("a plan styles another sheet")
-            key.append((type(a).__name__, *(v for k, v in a.__dict__.items() if k != "sheet")))
-        else:
-            raise Unsupported(f"action {type(a).__name__}")
+        match a:
+            case SetValues():
+                if a.sheet != name:
+                    raise Unsupported("a plan writes to another sheet")
+                m = re.fullmatch(r"([A-Z]+)([0-9]+)", a.cell)
+                if not m:
+                    raise Unsupported(f"cell {a.cell}")
+                c0, r0 = column_index(m.group(1)), int(m.group(2))
+                tags = []
+                for i, row in enumerate(a.values):
+                    rt = []
+                    for j, v in enumerate(row):
+                        t = _tag(v)
+                        rt.append(t)
+                        cells[f"{column_letter(c0 + j)}{r0 + i}"] = (t, v)
+                    tags.append(tuple(rt))
+                key.append(("V", a.cell, tuple(tags)))
+            case SetFormula():
+                if a.sheet != name:
+                    raise Unsupported("a plan writes to another sheet")
+                t = _formula_tag(a.formula)
+                cells[a.cell] = (t, a.formula)
+                key.append(("F", a.cell, t))
+            case NewSheet():
+                if a.name != name:
+                    raise Unsupported("a plan adds another sheet")
+                key.append(("N", a.replace, a.tab_color, a.hidden))
+            case (Align() | Border() | ColumnWidth() | Fill() | Font() | HideColumns() | Merge()
+                  | NumberFormat() | PageSetup() | RowHeight()):
+                # the same effect whatever the sheet is called: part of the shared template
+                if a.sheet != name:
+                    raise Unsupported("a plan styles another sheet")
+                key.append((type(a).__name__, *(v for k, v in a.__dict__.items() if k != "sheet")))
+            case Note() | Hyperlink() | DefinedName() | FreezePanes() | DataValidationList() | ClearMarks():
+                # name the sheet or live outside the cells: the per-order openpyxl path writes them
+                raise Unsupported(f"action {type(a).__name__}")
+            case _:
+                assert_never(a)
     return _Shaped(sheet, ("plan", *key), cells)
 
 

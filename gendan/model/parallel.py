@@ -7,7 +7,9 @@ rules (:func:`fork_call`): the child sees the typed tables without copying or pi
 (pages are shared copy-on-write) and only its findings travel back through a pipe.
 
 A folder run already gives each core its own workbook, so its worker processes call
-:func:`serial` and read and check one workbook on one core.  Where ``os.fork`` is missing
+:func:`serial` and read and check one workbook on one core; ``gendan check --jobs 1`` and
+library callers use :func:`one_core` (or ``RunOptions(cores=1)``, gendan.model.options) for one
+call only, undone when it returns.  Where ``os.fork`` is missing
 (Windows, where the add-in runs), not safe to use after threads (macOS), or while other
 threads run (a library user's server), the work runs in this process, unchanged.
 """
@@ -18,12 +20,16 @@ import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_STATE = {"enabled": True}
+#: whether one workbook may use several cores here; a context variable, so one_core()
+#: is undone on exit and does not leak into other threads' or tasks' runs
+_ENABLED: ContextVar[bool] = ContextVar("gendan_parallel_enabled", default=True)
 
 
 def cores() -> int:
@@ -36,12 +42,24 @@ def cores() -> int:
 
 def allowed() -> bool:
     """Whether one workbook may use more than one core."""
-    return _STATE["enabled"] and cores() >= 2
+    return _ENABLED.get() and cores() >= 2
 
 
 def serial() -> None:
-    """One core per workbook from now on in this process (folder-run workers)."""
-    _STATE["enabled"] = False
+    """One core per workbook from now on in this process: for the worker processes of a
+    folder run (a ProcessPoolExecutor initializer, which has no ``with`` to scope it)."""
+    _ENABLED.set(False)
+
+
+@contextmanager
+def one_core(enabled: bool = False) -> Iterator[None]:
+    """Inside the block, one workbook uses one core (``enabled=True``: as many as allowed);
+    the previous setting is back afterwards."""
+    token = _ENABLED.set(enabled and _ENABLED.get())
+    try:
+        yield
+    finally:
+        _ENABLED.reset(token)
 
 
 def fork_call(fn: Callable[[], T]) -> Callable[[], T | None] | None:

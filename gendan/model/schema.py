@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,15 @@ class ColumnSpec:
         return _compile(self.pattern) if self.pattern else None
 
     def enum_lookup(self) -> dict[str, str]:
-        """normalised name → canonical value, for enum columns (see :func:`enum_key`)."""
+        """normalised name → canonical value, for enum columns (see :func:`enum_key`);
+        built on first use and kept on this spec (it dies with it)."""
+        return self._enum_table
+
+    @cached_property
+    def _enum_table(self) -> dict[str, str]:
+        # cached_property writes the instance __dict__ directly, so it works on a frozen
+        # dataclass; before, a module dict keyed by id(spec) never shrank, and a spec
+        # allocated at a dead one's address got the dead one's table
         return _enum_lookup(self)
 
     def enum_match(self, text: object) -> str | None:
@@ -155,8 +163,6 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_ENUM_CACHE: dict[int, dict[str, str]] = {}
-
 #: a count before the value ("1X40'RH", "2×20RF": the count has its own column)
 _COUNT_PREFIX = re.compile(r"^\d{1,3}[x×*]")
 #: marks people put in or leave out of the same word: feet (40'RH, 40’RH, 40″), 英尺/尺
@@ -173,9 +179,6 @@ def enum_key(text: object) -> str:
 
 
 def _enum_lookup(col: ColumnSpec) -> dict[str, str]:
-    cached = _ENUM_CACHE.get(id(col))
-    if cached is not None:
-        return cached
     table: dict[str, str] = {}
     if col.enum_source == "iso4217":
         import pycountry
@@ -196,7 +199,6 @@ def _enum_lookup(col: ColumnSpec) -> dict[str, str]:
             table[enum_key(name)] = e.value
     if col.enum_source:
         table = {enum_key(k): v for k, v in table.items()}
-    _ENUM_CACHE[id(col)] = table
     return table
 
 
@@ -793,7 +795,7 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
         sev = raw["severity"] or {}
         if not isinstance(sev, dict):
             raise ctx.fail(where + ["severity"], "expected a mapping of code → severity", "应为 代码 → 级别 的映射")
-        from gendan.model.messages import KNOWN_CODES
+        from gendan.model.codes import KNOWN_CODES
 
         for code, level in sev.items():
             if code not in KNOWN_CODES:
@@ -803,7 +805,7 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
                                "级别只能是 error、warning 或 info")
         kw["severity"] = dict(sev)
     if "disabled" in raw:
-        from gendan.model.messages import KNOWN_CODES
+        from gendan.model.codes import KNOWN_CODES
 
         dis = _strs(ctx, where + ["disabled"], raw["disabled"])
         for code in dis:

@@ -293,7 +293,7 @@ class RuleSet:
         return next(t for t in self.book.tables() if t.sheet == sheet)
 
     def severity(self, code: str) -> str:
-        from gendan.model.messages import DEFAULT_SEVERITY
+        from gendan.model.codes import DEFAULT_SEVERITY
 
         return self.schema.severity(code, DEFAULT_SEVERITY[code])
 

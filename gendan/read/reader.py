@@ -28,6 +28,22 @@ if TYPE_CHECKING:
     from gendan.read.tables import EarlyTyping
 
 
+def quiet_rust_panics() -> None:
+    """A panic inside calamine must become one sentence, not 30 lines of Rust backtrace.
+
+    Rust's panic handler reads ``RUST_BACKTRACE`` from the environment (and caches it at
+    the first panic), so there is no scoped way to set it: it is set once per process, and
+    only when the user has not set it (someone debugging calamine with
+    ``RUST_BACKTRACE=1`` keeps the backtrace).  Before, every read wrote ``0`` over it."""
+    global _RUST_QUIETED
+    if not _RUST_QUIETED:
+        os.environ.setdefault("RUST_BACKTRACE", "0")
+        _RUST_QUIETED = True
+
+
+_RUST_QUIETED = False
+
+
 def read_workbook(
     path: str | Path,
     sheets: set[str] | None = None,
@@ -41,8 +57,7 @@ def read_workbook(
     Big worksheets are parsed in pieces on every core while the gate is still scanning
     (``split``: how; tests pass small pieces to exercise it on small files), and
     ``early`` types the master's pieces while later ones are still parsing."""
-    # A panic inside calamine must become one sentence, not 30 lines of Rust backtrace.
-    os.environ["RUST_BACKTRACE"] = "0"
+    quiet_rust_panics()
     split = split if split is not None else SplitReader(sheets)
     try:
         return _read(Path(path), sheets, split, early)

@@ -130,6 +130,9 @@ class Tables:
     data: WorkbookData
     notes: list[str] = field(default_factory=list)
     masters: tuple[Table, ...] = ()
+    #: what gendan.read.lookup worked out for this master (its 产品 / 客户 row per order), kept
+    #: here so it is computed once and dies with the tables; each() starts a fresh one
+    lookups: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def each(self) -> list[Tables]:
         """One Tables per master sheet read (just this one when there is one)."""

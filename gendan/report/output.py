@@ -57,12 +57,11 @@ def terminal_safe(text: object, keep_lines: bool = False) -> str:
 
 
 def default_lang() -> str:
-    """zh when the locale says Chinese, else en."""
-    for var in ("GENDAN_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        v = os.environ.get(var)
-        if v:
-            return "zh" if v.lower().startswith("zh") else "en"
-    return "en"
+    """The language of a one-language output when none is asked for: gendan.model.options'
+    rule (GENDAN_LANG, the locale; ``both`` shows Chinese)."""
+    from gendan.model.options import one_lang, resolve_lang
+
+    return one_lang(resolve_lang())
 
 
 def use_color(stream: TextIO) -> bool:

@@ -16,8 +16,6 @@ from gendan.rules.checks.base import CheckSpec, Context, run_check, selected_che
 
 #: from this many orders on, a forked child runs part of the rules (gendan.model.parallel)
 FORK_ROWS = 20_000
-#: the documents check's cost in CheckSpec.cost units; it stays in this process
-_DOCUMENTS_COST = 5
 
 
 def check_tables(tables: Tables, schema: Schema, as_of: dt.date | None = None) -> Report:
@@ -63,17 +61,17 @@ def _merge_runs(runs: list[list[Finding]]) -> list[Finding]:
 
 
 def _all_findings(ctx: Context, fork_rows: int) -> list[Finding]:
-    """Every rule's findings, then the documents check's, in that order.
+    """Every registered check's findings (the documents check last), in registry order.
 
     On a big master a forked child runs about half of the rules (by CheckSpec.cost) while
-    this process runs the rest and the documents check; the lists are joined in registry
-    order, so the result is the one a single process gives.  A child that fails costs only
-    time: its rules then run here."""
+    this process runs the rest and the ``local`` ones (the documents check); the lists are
+    joined in registry order, so the result is the one a single process gives.  A child
+    that fails costs only time: its rules then run here."""
     specs = selected_checks(ctx)
     theirs: list[CheckSpec] = []
     if ctx.master.n >= fork_rows:
-        own_cost, their_cost = _DOCUMENTS_COST, 0
-        for spec in sorted(specs, key=lambda s: -s.cost):
+        own_cost, their_cost = sum(s.cost for s in specs if s.local), 0
+        for spec in sorted((s for s in specs if not s.local), key=lambda s: -s.cost):
             if their_cost < own_cost:
                 theirs.append(spec)
                 their_cost += spec.cost
@@ -83,19 +81,11 @@ def _all_findings(ctx: Context, fork_rows: int) -> list[Finding]:
     if wait is None:
         theirs = []
     found = {s.name: run_check(ctx, s) for s in specs if s not in theirs}
-    documents = _document_findings(ctx.tables, ctx.schema)
     if wait is not None:
         got = wait()
         for spec, fs in zip(theirs, got or [run_check(ctx, s) for s in theirs], strict=True):
             found[spec.name] = fs
-    return [f for s in specs for f in found[s.name]] + documents
-
-
-def _document_findings(tables: Tables, schema: Schema) -> list[Finding]:
-    """doc-mismatch / doc-missing from the issued document sheets (gendan.documents)."""
-    from gendan.documents import check_documents
-
-    return [f for f in check_documents(tables.data, tables, schema) if schema.enabled(f.code)]
+    return [f for s in specs for f in found[s.name]]
 
 
 def check_data(data: WorkbookData, schema: Schema | None = None, as_of: dt.date | None = None,

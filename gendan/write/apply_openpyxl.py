@@ -14,10 +14,11 @@ the cell's font name and size), so builders can layer a base font, a style and a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, assert_never
 
 from gendan.model.plan import (
+    Action,
     Align,
     Border,
     ClearMarks,
@@ -222,7 +223,7 @@ def _clear_marks(wb: Any, a: ClearMarks) -> None:
     clear_marks_openpyxl(wb, a.sheet)
 
 
-def apply_plan(plan: Plan | list[Any], wb: Any) -> Any:
+def apply_plan(plan: Plan | Iterable[Action], wb: Any) -> Any:
     """Apply every action of ``plan`` to the openpyxl workbook ``wb``, in order; returns ``wb``.
 
     Actions on a sheet that does not exist (and is not created by the plan) are an error:
@@ -234,81 +235,86 @@ def apply_plan(plan: Plan | list[Any], wb: Any) -> Any:
 
     styles = _Styles(wb)
     sheets: dict[str, Any] = {}  # wb[name] scans every sheet; a plan names one sheet thousands of times
-    for a in plan:
-        if isinstance(a, NewSheet):
-            _new_sheet(wb, a)
-            sheets.clear()
-            continue
-        if isinstance(a, DefinedName):
-            dn = XDefinedName(a.name, attr_text=a.ref)
-            if a.local_sheet:
-                wb[a.local_sheet].defined_names[a.name] = dn
-            else:
-                wb.defined_names[a.name] = dn
-            continue
-        if isinstance(a, ClearMarks):
-            _clear_marks(wb, a)
-            continue
-        ws = sheets.get(a.sheet)
-        if ws is None:
-            ws = sheets[a.sheet] = wb[a.sheet]
-        if isinstance(a, SetValues):
-            top = ws[a.cell]
-            r0, c0 = top.row, top.column
-            for i, row in enumerate(a.values):
-                for j, v in enumerate(row):
-                    _set_value(ws.cell(row=r0 + i, column=c0 + j), v)
-        elif isinstance(a, SetFormula):
-            ws[a.cell].value = a.formula if a.formula.startswith("=") else "=" + a.formula
-        elif isinstance(a, NumberFormat):
-            for cell in iter_cells(ws, a.ref):
-                cell.number_format = a.format
-        elif isinstance(a, Fill):
-            from openpyxl.styles import PatternFill
 
-            fill = PatternFill(fill_type="solid", fgColor=_argb(a.color), bgColor=_argb(a.color))
-            key = _style_key(a)
-            for cell in iter_cells(ws, a.ref):
-                styles.restyle(cell, "fillId", "_fills", key, lambda _old, f=fill: f)
-        elif isinstance(a, Font):
-            _font(ws, a, styles)
-        elif isinstance(a, Align):
-            _align(ws, a, styles)
-        elif isinstance(a, Border):
-            _border(ws, a, styles)
-        elif isinstance(a, Merge):
-            _merge(ws, a.ref)
-        elif isinstance(a, ColumnWidth):
-            ws.column_dimensions[a.column].width = a.width
-        elif isinstance(a, RowHeight):
-            ws.row_dimensions[a.row].height = a.height
-        elif isinstance(a, Note):
-            c = Comment(a.text, a.author)
-            c.width, c.height = 320, 140
-            ws[a.cell].comment = c
-        elif isinstance(a, Hyperlink):
-            cell = ws[a.cell]
-            _set_value(cell, a.text)
-            cell.hyperlink = "#" + a.target.lstrip("#")
-            cell.style = "Hyperlink"
-        elif isinstance(a, PageSetup):
-            _page_setup(ws, a)
-        elif isinstance(a, FreezePanes):
-            ws.freeze_panes = a.cell
-        elif isinstance(a, DataValidationList):
-            dv = DataValidation(type="list", formula1='"' + ",".join(a.values) + '"', allow_blank=a.allow_blank)
-            if a.error:
-                dv.error, dv.errorTitle, dv.showErrorMessage = a.error, a.error_title, True
-            ws.add_data_validation(dv)
-            dv.add(a.ref)
-        elif isinstance(a, HideColumns):
-            first, _, last = a.ref.partition(":")
-            lo = column_index_from_string(first)
-            hi = column_index_from_string(last or first)
-            for k in range(lo, hi + 1):
-                ws.column_dimensions[get_column_letter(k)].hidden = True
-        else:  # pragma: no cover - a new action type without an applier is a bug
-            raise TypeError(f"apply_openpyxl: no applier for {type(a).__name__}")
+    def sheet(name: str) -> Any:
+        ws = sheets.get(name)
+        if ws is None:
+            ws = sheets[name] = wb[name]
+        return ws
+
+    for a in plan:
+        match a:
+            case NewSheet():
+                _new_sheet(wb, a)
+                sheets.clear()
+            case DefinedName():
+                dn = XDefinedName(a.name, attr_text=a.ref)
+                if a.local_sheet:
+                    wb[a.local_sheet].defined_names[a.name] = dn
+                else:
+                    wb.defined_names[a.name] = dn
+            case ClearMarks():
+                _clear_marks(wb, a)
+            case SetValues():
+                ws = sheet(a.sheet)
+                top = ws[a.cell]
+                r0, c0 = top.row, top.column
+                for i, row in enumerate(a.values):
+                    for j, v in enumerate(row):
+                        _set_value(ws.cell(row=r0 + i, column=c0 + j), v)
+            case SetFormula():
+                sheet(a.sheet)[a.cell].value = a.formula if a.formula.startswith("=") else "=" + a.formula
+            case NumberFormat():
+                for cell in iter_cells(sheet(a.sheet), a.ref):
+                    cell.number_format = a.format
+            case Fill():
+                from openpyxl.styles import PatternFill
+
+                fill = PatternFill(fill_type="solid", fgColor=_argb(a.color), bgColor=_argb(a.color))
+                key = _style_key(a)
+                for cell in iter_cells(sheet(a.sheet), a.ref):
+                    styles.restyle(cell, "fillId", "_fills", key, lambda _old, f=fill: f)
+            case Font():
+                _font(sheet(a.sheet), a, styles)
+            case Align():
+                _align(sheet(a.sheet), a, styles)
+            case Border():
+                _border(sheet(a.sheet), a, styles)
+            case Merge():
+                _merge(sheet(a.sheet), a.ref)
+            case ColumnWidth():
+                sheet(a.sheet).column_dimensions[a.column].width = a.width
+            case RowHeight():
+                sheet(a.sheet).row_dimensions[a.row].height = a.height
+            case Note():
+                c = Comment(a.text, a.author)
+                c.width, c.height = 320, 140
+                sheet(a.sheet)[a.cell].comment = c
+            case Hyperlink():
+                cell = sheet(a.sheet)[a.cell]
+                _set_value(cell, a.text)
+                cell.hyperlink = "#" + a.target.lstrip("#")
+                cell.style = "Hyperlink"
+            case PageSetup():
+                _page_setup(sheet(a.sheet), a)
+            case FreezePanes():
+                sheet(a.sheet).freeze_panes = a.cell
+            case DataValidationList():
+                dv = DataValidation(type="list", formula1='"' + ",".join(a.values) + '"', allow_blank=a.allow_blank)
+                if a.error:
+                    dv.error, dv.errorTitle, dv.showErrorMessage = a.error, a.error_title, True
+                sheet(a.sheet).add_data_validation(dv)
+                dv.add(a.ref)
+            case HideColumns():
+                ws = sheet(a.sheet)
+                first, _, last = a.ref.partition(":")
+                lo = column_index_from_string(first)
+                hi = column_index_from_string(last or first)
+                for k in range(lo, hi + 1):
+                    ws.column_dimensions[get_column_letter(k)].hidden = True
+            case _:
+                # a new Action type: mypy flags it here, and the parity test at run time
+                assert_never(a)
     return wb
 
 

@@ -191,7 +191,10 @@ def _ser(el: ET.Element) -> str:
 
 
 def _block(xml: str, tag: str) -> re.Match[str] | None:
-    return re.search(rf"<{tag}\b([^>]*)>(.*?)</{tag}>", xml, re.S)
+    """The element ``tag``: group 1 its attributes, group 2 its content (None when it is
+    written self-closing, as openpyxl writes an empty ``<numFmts count="0" />``; missing
+    that once put a second numFmts element in the styles, which readers reject)."""
+    return re.search(rf"<{tag}\b((?:[^>/]|/(?!>))*)(?:/>|>(.*?)</{tag}>)", xml, re.S)
 
 
 def _count(inner: str, tag: str) -> int:
@@ -215,7 +218,7 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
     existing: dict[str, int] = {}
     blk = _block(out, "numFmts")
     if blk:
-        for m in re.finditer(r"<numFmt\b([^>]*)/?>", blk.group(2)):
+        for m in re.finditer(r"<numFmt\b([^>]*)/?>", blk.group(2) or ""):
             attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
             existing[unescape(attrs.get("formatCode", ""))] = int(attrs.get("numFmtId", "0"))
     next_id = max([163, *existing.values()]) + 1
@@ -231,7 +234,7 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
             next_id += 1
     if new_fmts:
         if blk:
-            inner = blk.group(2) + "".join(new_fmts)
+            inner = (blk.group(2) or "") + "".join(new_fmts)
             n = _count(inner, "numFmt")
             out = out[:blk.start()] + f"<numFmts{_set_count(blk.group(1), n)}>{inner}</numFmts>" + out[blk.end():]
         else:
@@ -244,16 +247,16 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
         blk = _block(out, plural)
         if not blk:
             raise Unsupported(f"no {plural} block")
-        base = _count(blk.group(2), single)
+        base = _count(blk.group(2) or "", single)
         bases[single] = base
         sblock = scratch.find(_M + plural)
         items = "".join(_ser(e) for e in (sblock if sblock is not None else ()))
-        inner = blk.group(2) + items
+        inner = (blk.group(2) or "") + items
         out = out[:blk.start()] + f"<{plural}{_set_count(blk.group(1), _count(inner, single))}>{inner}</{plural}>" + out[blk.end():]
     blk = _block(out, "cellXfs")
     if not blk:
         raise Unsupported("no cellXfs block")
-    xf_base = _count(blk.group(2), "xf")
+    xf_base = _count(blk.group(2) or "", "xf")
     sxfs = scratch.find(_M + "cellXfs")
     new_xfs: list[str] = []
     xf_map: dict[int, int] = {}
@@ -268,7 +271,7 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
         x.set("xfId", "0")
         new_xfs.append(_ser(x))
         xf_map[k] = xf_base + k
-    inner = blk.group(2) + "".join(new_xfs)
+    inner = (blk.group(2) or "") + "".join(new_xfs)
     out = out[:blk.start()] + f"<cellXfs{_set_count(blk.group(1), _count(inner, 'xf'))}>{inner}</cellXfs>" + out[blk.end():]
     return out, xf_map
 

@@ -85,13 +85,37 @@ def test_a_failing_child_costs_time_not_findings(monkeypatch: pytest.MonkeyPatch
     assert _all_findings(ctx, fork_rows=0) == single
 
 
-def test_serial_switches_forking_and_split_reading_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serial_switches_forking_and_split_reading_off() -> None:
+    import contextvars
+
     from gendan.read.split_read import SplitReader
 
-    monkeypatch.setitem(parallel._STATE, "enabled", True)
-    parallel.serial()
-    assert parallel.fork_call(lambda: 1) is None
-    assert SplitReader().workers == 1
+    def in_a_worker() -> tuple[object, int]:
+        parallel.serial()  # a folder-run worker's initializer: for the rest of that process
+        return parallel.fork_call(lambda: 1), SplitReader().workers
+
+    # run in a copy of the context, as a worker process would: nothing leaks into this one
+    assert contextvars.copy_context().run(in_a_worker) == (None, 1)
+    assert parallel._ENABLED.get() is True
+
+
+def test_one_core_is_undone_after_the_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gendan.model.options import RunOptions
+    from gendan.read.split_read import SplitReader
+
+    monkeypatch.setattr(parallel, "cores", lambda: 4)
+    assert parallel.allowed()
+    with parallel.one_core():
+        assert not parallel.allowed() and parallel.fork_call(lambda: 1) is None
+        assert SplitReader().workers == 1
+        with parallel.one_core(enabled=True):  # cannot widen what an outer block narrowed
+            assert not parallel.allowed()
+    assert parallel.allowed()
+    with RunOptions(cores=1).scope():
+        assert not parallel.allowed()
+    assert parallel.allowed()
+    with RunOptions().scope():
+        assert parallel.allowed()
 
 
 def test_no_fork_while_other_threads_run() -> None:
@@ -108,10 +132,21 @@ def test_no_fork_while_other_threads_run() -> None:
 
 
 def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import gendan.rules.engine
     from gendan.cli import main
 
-    monkeypatch.setitem(parallel._STATE, "enabled", True)
-    assert main(["check", str(REPO / "xlsx" / "sample.xlsx"), "--jobs", "1", "--format", "json",
-                 "--as-of", "2026-11-27"]) == 1
-    assert parallel._STATE["enabled"] is False
-    assert parallel.fork_call(lambda: 1) is None
+    monkeypatch.setattr(parallel, "cores", lambda: 4)
+    seen: list[bool] = []
+    real = gendan.rules.engine.check_workbook
+
+    def spy(*a, **kw):  # type: ignore[no-untyped-def]
+        seen.append(parallel.allowed())
+        return real(*a, **kw)
+
+    monkeypatch.setattr(gendan.rules.engine, "check_workbook", spy)
+    for jobs in (["--jobs", "1"], []):
+        assert main(["check", str(REPO / "xlsx" / "sample.xlsx"), *jobs, "--format", "json",
+                     "--as-of", "2026-11-27"]) == 1
+    assert seen == [False, True]  # one core during the --jobs 1 run only
+    assert parallel.allowed()  # and nothing left switched off afterwards
+

@@ -78,6 +78,19 @@ def ref_required(ctx: Context) -> Iterator[Finding]:
                         break
 
 
+def _ref_product_index(ctx: Context) -> dict[tuple[str, str], int] | None:
+    """(product, spec) → 产品 row, the obvious way (gendan.read.lookup is the fast one)."""
+    p = ctx.tables.products
+    if p is None:
+        return None
+    idx: dict[tuple[str, str], int] = {}
+    names, specs = p.column("product"), p.column("spec")
+    for i in range(p.n):
+        if names[i] is not None:
+            idx.setdefault((norm(names[i]), norm(specs[i])), i)
+    return idx
+
+
 def _ref_product_row(ctx: Context, idx: dict[tuple[str, str], int], i: int) -> int | None:
     m = ctx.master
     name, spec = m.get("product", i), m.get("spec", i)
@@ -98,7 +111,7 @@ def ref_references(ctx: Context) -> Iterator[Finding]:
         for i, v in enumerate(m.values["customer"]):
             if v is not None and norm(v) not in known:
                 yield ctx.finding("unknown-customer", m, "customer", i)
-    idx = orders._product_index(ctx)
+    idx = _ref_product_index(ctx)
     if idx is not None and m.has("product"):
         for i, v in enumerate(m.values["product"]):
             if v is not None and _ref_product_row(ctx, idx, i) is None:
@@ -108,7 +121,7 @@ def ref_references(ctx: Context) -> Iterator[Finding]:
 
 
 def ref_product_facts(ctx: Context) -> Iterator[Finding]:
-    idx = orders._product_index(ctx)
+    idx = _ref_product_index(ctx)
     if idx is None:
         return
     m, p = ctx.master, ctx.tables.products

@@ -7,6 +7,10 @@ from gendan.rules.checks import (  # noqa: F401
     prices,
     shipment,
 )
+
+# isort: split
+# the documents check registers last: its findings follow every rule's
+from gendan.rules.checks import documents  # noqa: F401
 from gendan.rules.checks.base import REGISTRY, Context, check, run_check, selected_checks
 
 __all__ = ["REGISTRY", "Context", "check", "run_check", "selected_checks"]

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gendan.model.codes import DEFAULT_SEVERITY
 from gendan.model.findings import Finding
-from gendan.model.messages import DEFAULT_SEVERITY
 from gendan.model.schema import Schema, Settings
 from gendan.model.terms import PaymentTerms
 from gendan.model.values import display
@@ -34,22 +34,25 @@ class CheckSpec:
     #: relative time on a big master (docs/performance.md), to share the rules between
     #: two processes evenly (gendan.rules.engine)
     cost: int = 1
+    #: never handed to the forked child: runs in the calling process (the documents
+    #: check, which reads every sheet of the book, always has)
+    local: bool = False
 
 
 REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(
-    name: str, codes: Iterable[str], tags: Iterable[str] = (), cost: int = 1
+    name: str, codes: Iterable[str], tags: Iterable[str] = (), cost: int = 1, local: bool = False
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register ``fn`` under ``name`` as emitting ``codes``."""
+    """Register ``fn`` under ``name`` as emitting ``codes`` (each must be in gendan.model.codes)."""
 
     def deco(fn: CheckFn) -> CheckFn:
         codes_t = tuple(codes)
         for c in codes_t:
             if c not in DEFAULT_SEVERITY:
                 raise ValueError(f"check {name} declares unknown code {c}")
-        REGISTRY[name] = CheckSpec(name, codes_t, fn, tuple(tags), cost)
+        REGISTRY[name] = CheckSpec(name, codes_t, fn, tuple(tags), cost, local)
         return fn
 
     return deco

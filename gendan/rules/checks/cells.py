@@ -16,8 +16,6 @@ from gendan.model.schema import ColumnSpec, Condition
 from gendan.read.tables import Table
 from gendan.rules.checks.base import Context, check, reference_tables
 
-_COURIER_CACHE: dict[int, set[str]] = {}
-
 
 def courier_values(table: Table) -> set[str]:
     """Canonical dispatch-method values flagged ``courier: true`` in the schema."""
