@@ -128,7 +128,7 @@ def annotate(source: Source, out: str | Path | None = None, options: RunOptions 
 
         result = check(source, options)
         return result, plan_marks(result.report, source, options.lang, fills, as_of=options.as_of)
-    from gendan.write.marks import annotate_file
+    from gendan.write.annotate import annotate_file
 
     with options.scope():
         report = annotate_file(source, out, schema=options.load_schema(), as_of=options.as_of,

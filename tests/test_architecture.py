@@ -40,7 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"model", "read", "rules", "documents", "office", "write"},
     "book": {"model", "native"},
 }
-DOORS = {"gendan", "gendan.cli", "gendan.addin_install"}
+DOORS = {"gendan", "gendan.api", "gendan.cli", "gendan.addin_install"}
 
 #: modules that write workbooks through openpyxl (never a user's book: see safe_write)
 MAY_USE_OPENPYXL = (

@@ -39,7 +39,7 @@ from gendan.native.terms import PREFIX
 from gendan.ooxml import join_target, rel_attrs, rels_part_of, unescape
 
 if TYPE_CHECKING:
-    from gendan.book.template import ValidationSpec
+    from gendan.book.validations import ValidationSpec
     from gendan.model.schema import Schema
     from gendan.native.rules import Cells
 

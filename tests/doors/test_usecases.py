@@ -9,7 +9,7 @@ from pathlib import Path
 from gendan import api
 from gendan.model.options import RunOptions
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "xlsx" / "sample.xlsx"
 OPTS = RunOptions(as_of=dt.date(2026, 11, 27))
 

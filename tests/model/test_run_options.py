@@ -12,7 +12,7 @@ import pytest
 
 from gendan.model.options import RunOptions, one_lang, resolve_lang
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("explicit", "env", "system", "want"), [

@@ -22,11 +22,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import sys
 import typing
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# helpers of sibling test folders (pytest puts only this file's own folder on sys.path)
+sys.path.insert(0, str(Path(__file__).parents[1] / "documents"))
 from test_documents_golden import dump_worksheet
 from test_xlwings_applier import Book
 
@@ -256,7 +260,7 @@ def _doc(name: str, action: Any, k: int) -> Any:
 def test_fast_sheets_equal_the_per_order_path_or_give_up(kind: type, tmp_path: Path) -> None:
     import openpyxl
 
-    from gendan.documents import inject
+    from gendan.write import inject
     from gendan.documents.fastsheets import Templates, scratch_bytes
     from gendan.documents.gendocs import _scratch_bytes
 
