@@ -85,16 +85,28 @@ LAST_CPU: list[float] = []
 
 
 def have(module: str) -> bool:
-    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+    return (
+        subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode
+        == 0
+    )
 
 
 def build(n: int, folder: Path) -> Path:
     path = folder / f"master-{n}.xlsx"
     if not path.exists():
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"from gendan.book.sample import write_large; write_large({str(path)!r}, {n})"],
-                       check=True, stdout=subprocess.DEVNULL)
-        print(f"  built {path.name} in {time.perf_counter() - t0:.1f} s ({path.stat().st_size / 2**20:.1f} MiB)")
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from gendan.book.sample import write_large; write_large({str(path)!r}, {n})",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(
+            f"  built {path.name} in {time.perf_counter() - t0:.1f} s ({path.stat().st_size / 2**20:.1f} MiB)"
+        )
     return path
 
 
@@ -137,9 +149,20 @@ def excel_like(path: Path) -> Path:
     if not out.exists():
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
-                            "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", tmp, str(path)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "soffice",
+                    f"-env:UserInstallation=file://{tmp}/profile",
+                    "--headless",
+                    "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML",
+                    "--outdir",
+                    tmp,
+                    str(path),
+                ],
+                check=True,
+                capture_output=True,
+            )
             os.replace(Path(tmp) / path.name, out)
         print(f"  re-saved {path.name} with LibreOffice in {time.perf_counter() - t0:.1f} s")
     return out
@@ -151,24 +174,42 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "gendan-bench"))
     ap.add_argument("--docs-orders", type=int, default=1000)
-    ap.add_argument("--excel-like", action="store_true",
-                    help="also time each master re-saved by LibreOffice (shared strings)")
-    ap.add_argument("--defects", type=int, default=20,
-                    help="every Nth order gets a wrong container check digit (0: clean books)")
-    ap.add_argument("--only", nargs="+", metavar="CMD",
-                    help="time only these commands (e.g. check annotate)")
+    ap.add_argument(
+        "--excel-like",
+        action="store_true",
+        help="also time each master re-saved by LibreOffice (shared strings)",
+    )
+    ap.add_argument(
+        "--defects",
+        type=int,
+        default=20,
+        help="every Nth order gets a wrong container check digit (0: clean books)",
+    )
+    ap.add_argument(
+        "--only", nargs="+", metavar="CMD", help="time only these commands (e.g. check annotate)"
+    )
     args = ap.parse_args()
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     gendan = [sys.executable, "-m", "gendan.cli"]
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    cmds: dict[str, Callable[[Path], list[str]]] = {"bare-calamine": lambda p: [sys.executable, "-c", BARE_CALAMINE, str(p)]}
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    cmds: dict[str, Callable[[Path], list[str]]] = {
+        "bare-calamine": lambda p: [sys.executable, "-c", BARE_CALAMINE, str(p)]
+    }
     if have("fastexcel"):
         cmds["bare-fastexcel"] = lambda p: [sys.executable, "-c", BARE_FASTEXCEL, str(p)]
-    cmds["check"] = lambda p: gendan + ["check", str(p), "--format", "json", "--as-of", "2026-11-27"]
-    cmds["overdue"] = lambda p: gendan + ["overdue", str(p), "--format", "json", "--as-of", "2026-11-27"]
-    cmds["annotate"] = lambda p: gendan + ["annotate", str(p), "--out", str(data / f"annotated-{p.name}"),
-                                           "--as-of", "2026-11-27"]
+    cmds["check"] = lambda p: (
+        gendan + ["check", str(p), "--format", "json", "--as-of", "2026-11-27"]
+    )
+    cmds["overdue"] = lambda p: (
+        gendan + ["overdue", str(p), "--format", "json", "--as-of", "2026-11-27"]
+    )
+    cmds["annotate"] = lambda p: (
+        gendan
+        + ["annotate", str(p), "--out", str(data / f"annotated-{p.name}"), "--as-of", "2026-11-27"]
+    )
     if args.only:
         cmds = {k: v for k, v in cmds.items() if k in args.only}
     results: dict[str, dict[str, tuple[float, int] | None]] = {}
@@ -192,15 +233,21 @@ def main() -> None:
                 times[name].append(w)
                 mems[name].append(m)
                 cpus[name].append(LAST_CPU[-1])
-        results[label] = {k: (statistics.median(times[k]), max(mems[k])) if times[k] else None for k in cmds}
+        results[label] = {
+            k: (statistics.median(times[k]), max(mems[k])) if times[k] else None for k in cmds
+        }
         row = results[label]
-        line = "  ".join(f"{k} {v[0]:.2f} s / {v[1]} MB" if v else f"{k} refused" for k, v in row.items())
+        line = "  ".join(
+            f"{k} {v[0]:.2f} s / {v[1]} MB" if v else f"{k} refused" for k, v in row.items()
+        )
         print(f"{label} orders: {line}")
         check, annotate = row.get("check"), row.get("annotate")
         if check and annotate:
             c_cpu, a_cpu = statistics.median(cpus["check"]), statistics.median(cpus["annotate"])
-            print(f"{'':>17} annotate/check {annotate[0] / check[0]:.2f} (wall), {a_cpu / c_cpu:.2f} "
-                  f"(CPU: {a_cpu:.2f} s / {c_cpu:.2f} s), {annotate[1] / check[1]:.2f} (memory)")
+            print(
+                f"{'':>17} annotate/check {annotate[0] / check[0]:.2f} (wall), {a_cpu / c_cpu:.2f} "
+                f"(CPU: {a_cpu:.2f} s / {c_cpu:.2f} s), {annotate[1] / check[1]:.2f} (memory)"
+            )
         base = row.get("bare-calamine")
         fast = row.get("bare-fastexcel")
         for name in ("check",):

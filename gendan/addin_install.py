@@ -190,9 +190,7 @@ def install(
 ) -> int:
     """Carry out :func:`plan_install`.  Returns 0 when done, 2 when this system cannot
     have the add-in (Linux) or a step failed; every outcome is one clear line."""
-    steps = plan_install(
-        platform, home=home, pythonpath=pythonpath, build_in_excel=build_in_excel
-    )
+    steps = plan_install(platform, home=home, pythonpath=pythonpath, build_in_excel=build_in_excel)
     if not steps:
         echo(_pick(LINUX_MESSAGE, lang))
         return 2

@@ -69,8 +69,11 @@ class Book:
         """The contract numbers of the master rows among ``rows`` (a selection on ``sheet``)."""
         m = self.tables.master
         wanted = set(rows)
-        return [str(m.get("contract_no", i)) for i, r in enumerate(m.rows)
-                if r in wanted and m.get("contract_no", i) and sheet in (None, m.sheet)]
+        return [
+            str(m.get("contract_no", i))
+            for i, r in enumerate(m.rows)
+            if r in wanted and m.get("contract_no", i) and sheet in (None, m.sheet)
+        ]
 
     def customer_languages(self) -> dict[str, str]:
         """customer → the language its letters are written in (客户's language column)."""
@@ -118,8 +121,14 @@ def check(source: Source, options: RunOptions = DEFAULTS) -> CheckResult:
         return CheckResult(check_workbook(source, schema, options.as_of, options.sheets))
 
 
-def annotate(source: Source, out: str | Path | None = None, options: RunOptions = DEFAULTS, *,
-             in_place: bool = False, fills: Any = None) -> tuple[CheckResult, Plan | None]:
+def annotate(
+    source: Source,
+    out: str | Path | None = None,
+    options: RunOptions = DEFAULTS,
+    *,
+    in_place: bool = False,
+    fills: Any = None,
+) -> tuple[CheckResult, Plan | None]:
     """Findings as cell marks and a 检查结果 sheet.  A path: the marked copy is written to
     ``out`` (``gendan annotate``), plan None.  Plain values (the ribbon): the plan to apply
     to the open book, ``fills`` being the user's fills of the cells to be marked."""
@@ -131,8 +140,14 @@ def annotate(source: Source, out: str | Path | None = None, options: RunOptions 
     from gendan.write.annotate import annotate_file
 
     with options.scope():
-        report = annotate_file(source, out, schema=options.load_schema(), as_of=options.as_of,
-                               in_place=in_place, lang=options.lang)
+        report = annotate_file(
+            source,
+            out,
+            schema=options.load_schema(),
+            as_of=options.as_of,
+            in_place=in_place,
+            lang=options.lang,
+        )
     return CheckResult(report), None
 
 
@@ -165,8 +180,12 @@ def overdue(source: Source | Book, options: RunOptions = DEFAULTS) -> OverdueRes
 
     book = source if isinstance(source, Book) else load(source, options)
     as_of = options.day
-    return OverdueResult(tuple(receivables_book(t, book.schema, as_of) for t in book.tables.each()), as_of,
-                         tuple(book.notes), book.customer_languages())
+    return OverdueResult(
+        tuple(receivables_book(t, book.schema, as_of) for t in book.tables.each()),
+        as_of,
+        tuple(book.notes),
+        book.customer_languages(),
+    )
 
 
 @dataclass(frozen=True)
@@ -177,7 +196,9 @@ class TodoResult:
     window: int
 
 
-def todo(source: Source | Book, options: RunOptions = DEFAULTS, days: int | None = None) -> TodoResult:
+def todo(
+    source: Source | Book, options: RunOptions = DEFAULTS, days: int | None = None
+) -> TodoResult:
     """What is due soon or late (``gendan todo``, the 今日待办 button)."""
     from gendan.report.todo import todo_items
 
@@ -206,8 +227,12 @@ class DocumentsResult:
         return plan
 
 
-def documents(source: Source | Book, contracts: Sequence[str], options: RunOptions = DEFAULTS,
-              status: str | None = None) -> DocumentsResult:
+def documents(
+    source: Source | Book,
+    contracts: Sequence[str],
+    options: RunOptions = DEFAULTS,
+    status: str | None = None,
+) -> DocumentsResult:
     """Draft (or issued) document sheets for ``contracts``, as plans (the 生成单据 button;
     ``gendan docs`` writes a file through gendan.documents.generate)."""
     from gendan.documents import DRAFT, load_layout
@@ -227,16 +252,25 @@ class MailResult:
     notes: list[str] = field(default_factory=list)
 
 
-def mail(source: Source | Book, kind: str, options: RunOptions = DEFAULTS, *, orders: Sequence[str] = (),
-         customer: str | None = None, due: bool = False, pdf: bool = False) -> MailResult:
+def mail(
+    source: Source | Book,
+    kind: str,
+    options: RunOptions = DEFAULTS,
+    *,
+    orders: Sequence[str] = (),
+    customer: str | None = None,
+    due: bool = False,
+    pdf: bool = False,
+) -> MailResult:
     """E-mail drafts (never sent): ``gendan mail``, the 邮件草稿 buttons.  With ``pdf`` the
     documents a letter speaks of are attached as PDFs (LibreOffice; where they cannot be
     made the draft goes without them and ``notes`` says why)."""
     from gendan.report.mail import make_drafts
 
     book = source if isinstance(source, Book) else load(source, options)
-    drafts = make_drafts(book.tables, book.schema, options.day, kind, orders=orders,
-                         customer=customer, due=due)
+    drafts = make_drafts(
+        book.tables, book.schema, options.day, kind, orders=orders, customer=customer, due=due
+    )
     if not pdf:
         return MailResult(drafts)
     from gendan.report.mail_pdf import attach_pdfs
@@ -245,8 +279,14 @@ def mail(source: Source | Book, kind: str, options: RunOptions = DEFAULTS, *, or
     return MailResult(attached.drafts, list(attached.notes))
 
 
-def rules(book: str | Path, out: str | Path | None, options: RunOptions = DEFAULTS, *,
-          in_place: bool = False, ahead: int | None = None) -> Any:
+def rules(
+    book: str | Path,
+    out: str | Path | None,
+    options: RunOptions = DEFAULTS,
+    *,
+    in_place: bool = False,
+    ahead: int | None = None,
+) -> Any:
     """A copy of the workbook that checks itself in Excel (``gendan rules``, 本表自查)."""
     from gendan.native.patch import write_rules
 

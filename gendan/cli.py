@@ -39,8 +39,10 @@ def _as_of(text: str | None) -> dt.date:
 
     p = parse_date(text)
     if not p.ok or not isinstance(p.value, dt.date):
-        raise _UsageError(f"--as-of '{text}' is not a date (use YYYY-MM-DD).",
-                          f"--as-of '{text}' 不是日期（请用 YYYY-MM-DD）。")
+        raise _UsageError(
+            f"--as-of '{text}' is not a date (use YYYY-MM-DD).",
+            f"--as-of '{text}' 不是日期（请用 YYYY-MM-DD）。",
+        )
     return p.value
 
 
@@ -65,8 +67,14 @@ def _options(args: argparse.Namespace, **kw: Any) -> Any:
     return RunOptions(schema=_schema(args), lang=resolve_lang(getattr(args, "lang", None)), **kw)
 
 
-def check_out(out: str | os.PathLike[str] | None, inputs: Sequence[str | os.PathLike[str]] = (), *,
-              in_place: bool = False, package: bool = False, fmt: str | None = None) -> None:
+def check_out(
+    out: str | os.PathLike[str] | None,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    *,
+    in_place: bool = False,
+    package: bool = False,
+    fmt: str | None = None,
+) -> None:
     """Every output path, before any work: not the input (any spelling, symlink or hard
     link) unless ``--in-place``; its folder exists and is a folder; it is not a folder; a
     workbook (``package``) ends in .xlsx/.xlsm; a text report does not have a workbook's
@@ -81,23 +89,29 @@ def check_out(out: str | os.PathLike[str] | None, inputs: Sequence[str | os.Path
     check_output_path(resolve_output(path))
     suffix = path.suffix.lower()
     if package and suffix not in PACKAGE_SUFFIXES:
-        raise OutputError(f"The output {path.name} must be an .xlsx or .xlsm workbook.",
-                          f"输出文件 {path.name} 必须是 .xlsx 或 .xlsm 工作簿。")
+        raise OutputError(
+            f"The output {path.name} must be an .xlsx or .xlsm workbook.",
+            f"输出文件 {path.name} 必须是 .xlsx 或 .xlsm 工作簿。",
+        )
     if not package and suffix in _WORKBOOK_NAMES:
         kind = (fmt or "text").upper() if fmt != "table" else "text"
         raise OutputError(
             f"--out {path.name} has a workbook's name, but the report is {kind}; "
             f"give it a .{'txt' if fmt in (None, 'table') else fmt} name.",
-            f"--out {path.name} 是工作簿的文件名，而报告是 {kind} 文本；请用 .{'txt' if fmt in (None, 'table') else fmt} 文件名。")
+            f"--out {path.name} 是工作簿的文件名，而报告是 {kind} 文本；请用 .{'txt' if fmt in (None, 'table') else fmt} 文件名。",
+        )
 
 
 def _macro_note(src: Path, out: Path, lang: str) -> None:
     """An .xlsm copied to an .xlsx name loses its macros (safe_write strips them, since
     Excel refuses an .xlsx that has any): say so before the work starts."""
     if src.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsx":
-        print("注意：输出为 .xlsx，不含宏；输入的 .xlsm 保持不变。" if lang == "zh" else
-              "note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged.",
-              file=sys.stderr)
+        print(
+            "注意：输出为 .xlsx，不含宏；输入的 .xlsm 保持不变。"
+            if lang == "zh"
+            else "note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged.",
+            file=sys.stderr,
+        )
 
 
 def _emit(text: str, out: str | None, inputs: Sequence[str | os.PathLike[str]] = ()) -> None:
@@ -140,7 +154,8 @@ def _books_in(path: Path) -> list[Path]:
 
     if path.is_dir():
         return sorted(
-            p for p in path.rglob("*")
+            p
+            for p in path.rglob("*")
             if p.is_file() and p.suffix.lower() in BOOK_SUFFIXES and not is_temp_name(p.name)
         )
     return [path]
@@ -153,8 +168,9 @@ def _print_notes(notes: Sequence[object]) -> None:
             print(f"注意 note: {terminal_text(line)}", file=sys.stderr)
 
 
-def _check_one(path: str, schema_path: str | None, as_of: dt.date,
-               sheets: Sequence[str] | None = None) -> tuple[str, list[dict[str, Any]] | None, str | None, dict[str, Any]]:
+def _check_one(
+    path: str, schema_path: str | None, as_of: dt.date, sheets: Sequence[str] | None = None
+) -> tuple[str, list[dict[str, Any]] | None, str | None, dict[str, Any]]:
     """Worker for folder runs: findings as plain dicts (pickles small), or the error text."""
     from gendan.model.schema import load_schema
     from gendan.rules.engine import check_workbook
@@ -164,7 +180,12 @@ def _check_one(path: str, schema_path: str | None, as_of: dt.date,
     except GendanError as exc:
         return path, None, exc.user_text(), {}
     except Exception as exc:  # a bug must not stop a batch: say which file, go on
-        return path, None, f"内部错误 internal error on {Path(path).name}: {type(exc).__name__}: {exc}", {}
+        return (
+            path,
+            None,
+            f"内部错误 internal error on {Path(path).name}: {type(exc).__name__}: {exc}",
+            {},
+        )
     return path, [f.to_dict() for f in report.findings], None, report.stats
 
 
@@ -182,7 +203,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         from gendan import api
 
         # --jobs 1: one core (no pieces read on threads, no forked rules), for this run only
-        options = _options(args, as_of=as_of, sheets=args.sheet, cores=1 if args.jobs == 1 else None)
+        options = _options(
+            args, as_of=as_of, sheets=args.sheet, cores=1 if args.jobs == 1 else None
+        )
         report = api.check(target, options).report
         _print_notes(report.stats.get("notes", []))
         if args.format == "json":
@@ -192,8 +215,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             _emit(_tty_csv(csv_text, args.out), args.out, [target])
         else:
             color = use_color(sys.stdout) and not args.out
-            _emit(findings_table(report.findings, lang, color, title=str(target), stats=report.stats),
-                  args.out, [target])
+            _emit(
+                findings_table(report.findings, lang, color, title=str(target), stats=report.stats),
+                args.out,
+                [target],
+            )
         return 1 if report.has_errors else 0
     return _check_folder(target, args, as_of, lang)
 
@@ -220,7 +246,9 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
             progress(done, len(books), terminal_text(b.name))
     else:
         # each worker reads and checks its workbook on one core: the cores are taken
-        with ProcessPoolExecutor(max_workers=min(jobs, len(books)), initializer=parallel.serial) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(books)), initializer=parallel.serial
+        ) as pool:
             futs = [pool.submit(_check_one, str(b), args.schema, as_of, args.sheet) for b in books]
             for fut in as_completed(futs):
                 results.append(fut.result())
@@ -241,9 +269,13 @@ def _check_folder(folder: Path, args: argparse.Namespace, as_of: dt.date, lang: 
             f["file"] = rel
             rows.append(f)
         if lang == "zh":
-            lines.append(f"{shown}: {sum(1 for f in found if f['severity'] == 'error')} 个错误，{len(found)} 条发现")
+            lines.append(
+                f"{shown}: {sum(1 for f in found if f['severity'] == 'error')} 个错误，{len(found)} 条发现"
+            )
         else:
-            lines.append(f"{shown}: {sum(1 for f in found if f['severity'] == 'error')} errors, {len(found)} findings")
+            lines.append(
+                f"{shown}: {sum(1 for f in found if f['severity'] == 'error')} errors, {len(found)} findings"
+            )
     books_in = [str(b) for b in books]
     if args.format == "json":
         _emit(findings_json(rows), args.out, books_in)
@@ -263,18 +295,32 @@ def cmd_overdue(args: argparse.Namespace) -> int:
 
     as_of = _as_of(args.as_of)
     check_out(args.out, [args.book], fmt=args.format)
-    result = api.overdue(args.book, _options(args, as_of=as_of, sheets=args.sheet))  # one book per master sheet
+    result = api.overdue(
+        args.book, _options(args, as_of=as_of, sheets=args.sheet)
+    )  # one book per master sheet
     _print_notes(result.notes)
-    if args.format == "json":  # every line, each with its status (open | advance | bank-charges | not-yet-due)
+    if (
+        args.format == "json"
+    ):  # every line, each with its status (open | advance | bank-charges | not-yet-due)
         _emit(receivables_json(result.all()), args.out, [args.book])
     elif args.format in ("csv", "csv-utf8"):
         csv_text = receivables_csv(result.all(), lang=_lang(args), excel=args.format == "csv")
         _emit(_tty_csv(csv_text, args.out), args.out, [args.book])
     else:
         part = result.part
-        _emit(receivables_table(part("open"), _lang(args), use_color(sys.stdout) and not args.out, as_of.isoformat(),
-                                advances=part("advances"), bank_charges=part("bank_charges"),
-                                not_yet_due=part("not_yet_due")), args.out, [args.book])
+        _emit(
+            receivables_table(
+                part("open"),
+                _lang(args),
+                use_color(sys.stdout) and not args.out,
+                as_of.isoformat(),
+                advances=part("advances"),
+                bank_charges=part("bank_charges"),
+                not_yet_due=part("not_yet_due"),
+            ),
+            args.out,
+            [args.book],
+        )
     return 0
 
 
@@ -283,8 +329,10 @@ def _days(text: str | None) -> int | None:
         return None
     t = text.strip()
     if not t.isdigit() or int(t) > 3660:
-        raise _UsageError(f"--days '{text}' is not a number of days from 0 to 3660.",
-                          f"--days '{text}' 不是 0 到 3660 之间的天数。")
+        raise _UsageError(
+            f"--days '{text}' is not a number of days from 0 to 3660.",
+            f"--days '{text}' 不是 0 到 3660 之间的天数。",
+        )
     return int(t)
 
 
@@ -323,26 +371,43 @@ def cmd_mail(args: argparse.Namespace) -> int:
     from gendan.report.mail import KINDS, write_drafts
 
     if args.kind not in KINDS:
-        raise _UsageError(f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。")
+        raise _UsageError(
+            f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。"
+        )
     chosen = sum(bool(x) for x in (args.order, args.customer, args.due))
     if chosen != 1:
-        raise _UsageError("Choose the letters with exactly one of --order NO …, --customer NAME or --due.",
-                          "请用 --order 合同号 …、--customer 客户 或 --due 三者之一选择要写的信。")
+        raise _UsageError(
+            "Choose the letters with exactly one of --order NO …, --customer NAME or --due.",
+            "请用 --order 合同号 …、--customer 客户 或 --due 三者之一选择要写的信。",
+        )
     if not args.out:
-        raise _UsageError("Give the folder for the .eml drafts with --out DIR.", "请用 --out 文件夹 指定 .eml 草稿的存放位置。")
+        raise _UsageError(
+            "Give the folder for the .eml drafts with --out DIR.",
+            "请用 --out 文件夹 指定 .eml 草稿的存放位置。",
+        )
     as_of = _as_of(args.as_of)
     if not Path(args.book).is_file():
         raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
     check_folder_out(Path(args.out))  # before the PDFs are rendered, not after
-    result = api.mail(args.book, args.kind, _options(args, as_of=as_of), orders=args.order or (),
-                      customer=args.customer, due=args.due, pdf=not args.no_pdf)
+    result = api.mail(
+        args.book,
+        args.kind,
+        _options(args, as_of=as_of),
+        orders=args.order or (),
+        customer=args.customer,
+        due=args.due,
+        pdf=not args.no_pdf,
+    )
     drafts, notes = result.drafts, result.notes
     paths = write_drafts(drafts, args.out, inputs=[args.book])
     for note in [n for d in drafts for n in d.notes] + notes:
         print(f"注意 note: {note}", file=sys.stderr)
     zh = _lang(args) == "zh"
-    print(f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）：" if zh else
-          f"Wrote {len(paths)} e-mail drafts (gendan never sends mail):")
+    print(
+        f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）："
+        if zh
+        else f"Wrote {len(paths)} e-mail drafts (gendan never sends mail):"
+    )
     for p in paths:
         print(f"  {p}")
     return 0
@@ -352,15 +417,26 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from gendan.documents import generate
 
     if not args.all and not args.order:
-        raise _UsageError("Name the orders with --order NO … or use --all.", "请用 --order 合同号 … 指定订单，或用 --all。")
+        raise _UsageError(
+            "Name the orders with --order NO … or use --all.",
+            "请用 --order 合同号 … 指定订单，或用 --all。",
+        )
     src = Path(args.book)
     out = Path(args.out) if args.out else docs_default_out(src)
     check_out(out, [src], package=True)
     if args.pdf:
         check_folder_out(Path(args.pdf))
     _macro_note(src, out, _lang(args))
-    result = generate(src, out, orders=args.order, all=args.all, pdf_dir=args.pdf,
-                      schema=_schema(args), issue=args.issue, documents=args.document)
+    result = generate(
+        src,
+        out,
+        orders=args.order,
+        all=args.all,
+        pdf_dir=args.pdf,
+        schema=_schema(args),
+        issue=args.issue,
+        documents=args.document,
+    )
     print(terminal_text(result.summary(_lang(args)), keep_lines=True))
     for refusal in result.refused:  # --all: the orders whose buyer or product is unknown
         print(terminal_text(refusal.user_text(), keep_lines=True), file=sys.stderr)
@@ -382,8 +458,10 @@ def check_folder_out(folder: Path) -> None:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
-        raise OutputError(f"Cannot write into {folder}: {probe} is a file, not a folder.",
-                          f"无法写入 {folder}：{probe} 是文件而不是文件夹。")
+        raise OutputError(
+            f"Cannot write into {folder}: {probe} is a file, not a folder.",
+            f"无法写入 {folder}：{probe} 是文件而不是文件夹。",
+        )
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -396,12 +474,15 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
     from gendan import api
 
-    report = api.annotate(args.book, args.out, _options(args, as_of=_as_of(args.as_of)),
-                          in_place=args.in_place)[0].report
+    report = api.annotate(
+        args.book, args.out, _options(args, as_of=_as_of(args.as_of)), in_place=args.in_place
+    )[0].report
     counts = report.count_by_severity()
-    msg = (f"已写入 {args.out or args.book}：{counts['error']} 个错误，{counts['warning']} 个警告"
-           if _lang(args) == "zh" else
-           f"Wrote {args.out or args.book}: {counts['error']} errors, {counts['warning']} warnings")
+    msg = (
+        f"已写入 {args.out or args.book}：{counts['error']} 个错误，{counts['warning']} 个警告"
+        if _lang(args) == "zh"
+        else f"Wrote {args.out or args.book}: {counts['error']} errors, {counts['warning']} warnings"
+    )
     print(terminal_text(msg))
     return 1 if report.has_errors else 0
 
@@ -423,11 +504,18 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     path = Path(args.book)
     if path.exists() and not args.force:
-        raise _UsageError(f"{path} exists already; use --force to replace it.", f"{path} 已存在；如需覆盖请加 --force。")
+        raise _UsageError(
+            f"{path} exists already; use --force to replace it.",
+            f"{path} 已存在；如需覆盖请加 --force。",
+        )
     check_out(path, package=True)
     schema = _schema(args)
     atomic_write(path, lambda tmp: write_template(tmp, schema))
-    print(f"已创建空白工作簿 {path}" if _lang(args) == "zh" else f"Created the blank master workbook {path}")
+    print(
+        f"已创建空白工作簿 {path}"
+        if _lang(args) == "zh"
+        else f"Created the blank master workbook {path}"
+    )
     return 0
 
 
@@ -451,8 +539,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
 
     if not (args.out or args.in_place or args.pdf or args.png):
-        raise _UsageError("report needs --out FILE, --in-place, --pdf FILE or --png DIR.",
-                          "report 需要 --out 文件、--in-place、--pdf 文件或 --png 文件夹。")
+        raise _UsageError(
+            "report needs --out FILE, --in-place, --pdf FILE or --png DIR.",
+            "report 需要 --out 文件、--in-place、--pdf 文件或 --png 文件夹。",
+        )
     src = Path(args.book)
     if not src.is_file():
         raise missing_book(src)
@@ -489,8 +579,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except OSError as exc:
         from gendan.model.errors import OutputError
 
-        raise OutputError(f"Cannot make the folder {folder}: {exc.strerror or exc}.",
-                          f"无法创建文件夹 {folder}：{exc.strerror or exc}。") from None
+        raise OutputError(
+            f"Cannot make the folder {folder}: {exc.strerror or exc}.",
+            f"无法创建文件夹 {folder}：{exc.strerror or exc}。",
+        ) from None
     book = folder / "sample.xlsx"
     made: list[Any] = []
     atomic_write(book, lambda tmp: made.append(build_sample(tmp)))
@@ -500,13 +592,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lang = _lang(args)
     color = use_color(sys.stdout)
     report = check_workbook(book, schema, as_of)
-    sys.stdout.write(findings_table(report.findings, lang, color, title=f"gendan check {book}", stats=report.stats))
+    sys.stdout.write(
+        findings_table(
+            report.findings, lang, color, title=f"gendan check {book}", stats=report.stats
+        )
+    )
     from gendan.rules.engine import load_book
 
     tables, _ = load_book(book, schema)
     book_lines = receivables_book(tables, schema, as_of)
-    sys.stdout.write("\n" + receivables_table(book_lines.open, lang, color, as_of.isoformat(), advances=book_lines.advances,
-                                               bank_charges=book_lines.bank_charges, not_yet_due=book_lines.not_yet_due))
+    sys.stdout.write(
+        "\n"
+        + receivables_table(
+            book_lines.open,
+            lang,
+            color,
+            as_of.isoformat(),
+            advances=book_lines.advances,
+            bank_charges=book_lines.bank_charges,
+            not_yet_due=book_lines.not_yet_due,
+        )
+    )
     from gendan.documents import generate
 
     first = [r for r in tables.master.column("contract_no") if r][:3]
@@ -531,52 +637,84 @@ def cmd_addin(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gendan", description="跟单 gendan: check the 工作序列表, list overdue payments, make documents.")
+    p = argparse.ArgumentParser(
+        prog="gendan",
+        description="跟单 gendan: check the 工作序列表, list overdue payments, make documents.",
+    )
     p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp: argparse.ArgumentParser, formats: bool = True, master: bool = True) -> None:
         sp.add_argument("--schema", help="YAML schema (default: the bundled schemas/master.yaml)")
-        sp.add_argument("--lang", choices=("zh", "en"), help="language of messages (default: from the locale)")
+        sp.add_argument(
+            "--lang", choices=("zh", "en"), help="language of messages (default: from the locale)"
+        )
         if formats:
             sp.add_argument("--as-of", help="date for overdue checks, YYYY-MM-DD (default: today)")
-            sp.add_argument("--format", choices=("table", "json", "csv", "csv-utf8"), default="table",
-                            help="csv: UTF-8 with BOM and headers in --lang, for Excel; csv-utf8: bare UTF-8, "
-                                 "field-name headers, for scripts")
+            sp.add_argument(
+                "--format",
+                choices=("table", "json", "csv", "csv-utf8"),
+                default="table",
+                help="csv: UTF-8 with BOM and headers in --lang, for Excel; csv-utf8: bare UTF-8, "
+                "field-name headers, for scripts",
+            )
             sp.add_argument("--out", help="write to this file instead of stdout")
         if master:
-            sp.add_argument("--sheet", action="append", metavar="NAME",
-                            help="check only this master sheet (repeatable; default: every master sheet)")
+            sp.add_argument(
+                "--sheet",
+                action="append",
+                metavar="NAME",
+                help="check only this master sheet (repeatable; default: every master sheet)",
+            )
 
     sp = sub.add_parser("check", help="all checks; findings to stdout or --out")
     sp.add_argument("book", help="a workbook, or a folder of workbooks")
-    sp.add_argument("--jobs", type=int, default=0,
-                    help="cores to use: processes for a folder; 1 also keeps one big workbook on one core "
-                         "(default: all cores)")
+    sp.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        help="cores to use: processes for a folder; 1 also keeps one big workbook on one core "
+        "(default: all cores)",
+    )
     common(sp)
     sp.set_defaults(fn=cmd_check)
 
-    sp = sub.add_parser("overdue", help="receivables: open orders with due date, days overdue, bucket, dunning level")
+    sp = sub.add_parser(
+        "overdue",
+        help="receivables: open orders with due date, days overdue, bucket, dunning level",
+    )
     sp.add_argument("book")
     common(sp)
     sp.set_defaults(fn=cmd_overdue)
 
-    sp = sub.add_parser("todo", help="what is due: booking, L/C, documents, shipping advice, payments, dunning")
+    sp = sub.add_parser(
+        "todo", help="what is due: booking, L/C, documents, shipping advice, payments, dunning"
+    )
     sp.add_argument("book")
-    sp.add_argument("--days", help="items due within this many days, and late ones (default: settings.todo.days)")
+    sp.add_argument(
+        "--days",
+        help="items due within this many days, and late ones (default: settings.todo.days)",
+    )
     common(sp)
     sp.set_defaults(fn=cmd_todo)
 
-    sp = sub.add_parser("mail", help="e-mail drafts (.eml): shipping advice, dunning letters, statements of account")
+    sp = sub.add_parser(
+        "mail", help="e-mail drafts (.eml): shipping advice, dunning letters, statements of account"
+    )
     sp.add_argument("book")
-    sp.add_argument("--kind", required=False, default="", metavar="shipping-advice|dunning|statement")
+    sp.add_argument(
+        "--kind", required=False, default="", metavar="shipping-advice|dunning|statement"
+    )
     sp.add_argument("--order", nargs="+", metavar="NO", help="contract numbers")
     sp.add_argument("--customer", metavar="NAME", help="one customer (客户 short name)")
     sp.add_argument("--due", action="store_true", help="everything the to-do list says is due")
     sp.add_argument("--out", metavar="DIR", help="folder for the .eml files")
     sp.add_argument("--as-of", help="date for due and overdue, YYYY-MM-DD (default: today)")
-    sp.add_argument("--no-pdf", action="store_true",
-                    help="do not attach the documents as PDFs (attaching needs LibreOffice)")
+    sp.add_argument(
+        "--no-pdf",
+        action="store_true",
+        help="do not attach the documents as PDFs (attaching needs LibreOffice)",
+    )
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_mail)
 
@@ -584,49 +722,101 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("book")
     sp.add_argument("--order", nargs="+", metavar="NO", help="contract numbers")
     sp.add_argument("--all", action="store_true", help="every order")
-    sp.add_argument("--out", help="output workbook (default: BOOK-docs.xlsx, or .xlsm for a macro workbook)")
-    sp.add_argument("--pdf", metavar="DIR", help="also render the documents to PDF in DIR (needs LibreOffice)")
-    sp.add_argument("--issue", action="store_true",
-                    help="issue the documents: values instead of formulas, with a record the check reads back")
-    sp.add_argument("--document", nargs="+", metavar="KEY",
-                    help="only these documents (keys of schemas/documents.yaml, e.g. invoice packing_list)")
+    sp.add_argument(
+        "--out", help="output workbook (default: BOOK-docs.xlsx, or .xlsm for a macro workbook)"
+    )
+    sp.add_argument(
+        "--pdf", metavar="DIR", help="also render the documents to PDF in DIR (needs LibreOffice)"
+    )
+    sp.add_argument(
+        "--issue",
+        action="store_true",
+        help="issue the documents: values instead of formulas, with a record the check reads back",
+    )
+    sp.add_argument(
+        "--document",
+        nargs="+",
+        metavar="KEY",
+        help="only these documents (keys of schemas/documents.yaml, e.g. invoice packing_list)",
+    )
     common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_docs)
 
-    sp = sub.add_parser("annotate", help="write the findings into a copy: highlights, notes, a 检查结果 sheet")
+    sp = sub.add_parser(
+        "annotate", help="write the findings into a copy: highlights, notes, a 检查结果 sheet"
+    )
     sp.add_argument("book")
     sp.add_argument("--out", help="the annotated copy")
-    sp.add_argument("--in-place", action="store_true", help="mark the workbook itself (after a backup and a check that nothing is lost)")
+    sp.add_argument(
+        "--in-place",
+        action="store_true",
+        help="mark the workbook itself (after a backup and a check that nothing is lost)",
+    )
     sp.add_argument("--as-of")
-    sp.add_argument("--clear", action="store_true", help="remove gendan's marks and notes instead (the user's stay)")
+    sp.add_argument(
+        "--clear",
+        action="store_true",
+        help="remove gendan's marks and notes instead (the user's stay)",
+    )
     common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_annotate)
 
-    sp = sub.add_parser("new", help="a blank master workbook with dropdowns and formats from the schema")
+    sp = sub.add_parser(
+        "new", help="a blank master workbook with dropdowns and formats from the schema"
+    )
     sp.add_argument("book")
     sp.add_argument("--force", action="store_true")
     common(sp, formats=False, master=False)
     sp.set_defaults(fn=cmd_new)
 
-    sp = sub.add_parser("rules", help="add or refresh the checks the workbook runs by itself (conditional formats, validation)")
+    sp = sub.add_parser(
+        "rules",
+        help="add or refresh the checks the workbook runs by itself (conditional formats, validation)",
+    )
     sp.add_argument("book")
     sp.add_argument("--out", help="the workbook with the rules")
-    sp.add_argument("--in-place", action="store_true", help="write them into the workbook itself (after a backup)")
-    sp.add_argument("--rows", type=int, default=1000, help="blank rows below the last order the rules cover (default 1000)")
+    sp.add_argument(
+        "--in-place",
+        action="store_true",
+        help="write them into the workbook itself (after a backup)",
+    )
+    sp.add_argument(
+        "--rows",
+        type=int,
+        default=1000,
+        help="blank rows below the last order the rules cover (default 1000)",
+    )
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_rules)
 
-    sp = sub.add_parser("report", help="the sales manager's 看板: a dashboard sheet with native charts, as PDF and PNG")
+    sp = sub.add_parser(
+        "report",
+        help="the sales manager's 看板: a dashboard sheet with native charts, as PDF and PNG",
+    )
     sp.add_argument("book")
     sp.add_argument("--out", help="the workbook with the dashboard sheet")
-    sp.add_argument("--in-place", action="store_true", help="write the sheet into the workbook itself (after a backup)")
-    sp.add_argument("--pdf", metavar="FILE", help="also the dashboard as a PDF (A4 landscape; needs LibreOffice)")
-    sp.add_argument("--png", metavar="DIR", help="also one PNG picture per chart in DIR (needs LibreOffice, pdftoppm)")
+    sp.add_argument(
+        "--in-place",
+        action="store_true",
+        help="write the sheet into the workbook itself (after a backup)",
+    )
+    sp.add_argument(
+        "--pdf",
+        metavar="FILE",
+        help="also the dashboard as a PDF (A4 landscape; needs LibreOffice)",
+    )
+    sp.add_argument(
+        "--png",
+        metavar="DIR",
+        help="also one PNG picture per chart in DIR (needs LibreOffice, pdftoppm)",
+    )
     sp.add_argument("--as-of", help="the day the report is for, YYYY-MM-DD (default: today)")
     common(sp, formats=False)
     sp.set_defaults(fn=cmd_report)
 
-    sp = sub.add_parser("demo", help="write the sample workbook and run check, overdue and docs on it")
+    sp = sub.add_parser(
+        "demo", help="write the sample workbook and run check, overdue and docs on it"
+    )
     sp.add_argument("dir", nargs="?")
     sp.add_argument("--as-of")
     common(sp, formats=False, master=False)
@@ -634,7 +824,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("addin", help="install the Excel add-in (Windows/macOS)")
     sp.add_argument("action", choices=("install",))
-    sp.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
+    sp.add_argument(
+        "--dry-run", action="store_true", help="show what would be done, change nothing"
+    )
     sp.add_argument("--pythonpath", help="folder to put on Python's path (a source checkout)")
     sp.add_argument(
         "--build-in-excel",
@@ -680,14 +872,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except MemoryError:
-        print("内存不足，无法处理此文件。\nNot enough memory to process this file.", file=sys.stderr)
+        print(
+            "内存不足，无法处理此文件。\nNot enough memory to process this file.", file=sys.stderr
+        )
         return 2
     except Exception as exc:  # the promise is: never a traceback
         if os.environ.get("GENDAN_DEBUG"):
             raise
         text = terminal_text(f"{type(exc).__name__}: {exc}")
-        print(f"内部错误：{text}（设置 GENDAN_DEBUG=1 可查看详情）\n"
-              f"Internal error: {text} (set GENDAN_DEBUG=1 for details).", file=sys.stderr)
+        print(
+            f"内部错误：{text}（设置 GENDAN_DEBUG=1 可查看详情）\n"
+            f"Internal error: {text} (set GENDAN_DEBUG=1 for details).",
+            file=sys.stderr,
+        )
         return 2
 
 

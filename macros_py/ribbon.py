@@ -209,6 +209,7 @@ def mail_statement(host: Any = None, as_of: dt.date | None = None) -> list[Path]
     """对账单邮件 Statement: the statement drafts (xlsx + PDF) of the selected rows' customers."""
     return mail_drafts(host, "statement", as_of)
 
+
 def documents(host: Any = None) -> list[str]:
     """生成单据 Documents: the document sheets for the orders in the selected rows."""
     from gendan import api

@@ -25,13 +25,49 @@ from gendan.native.patch import LEGEND_SHEET, write_rules
 from gendan.office.render_pdf import render_pdfs
 from gendan.rules.engine import load_book
 
-SHOWN = ("contract_no", "customer", "product", "spec", "kg_per_carton", "cartons", "net_weight_kg",
-         "gross_weight_kg", "containers", "container_nos", "temperature_c", "currency", "unit_price", "amount",
-         "payment_terms", "etd", "bl_date", "invoice_no", "docs_sent_date", "received_amount")
+SHOWN = (
+    "contract_no",
+    "customer",
+    "product",
+    "spec",
+    "kg_per_carton",
+    "cartons",
+    "net_weight_kg",
+    "gross_weight_kg",
+    "containers",
+    "container_nos",
+    "temperature_c",
+    "currency",
+    "unit_price",
+    "amount",
+    "payment_terms",
+    "etd",
+    "bl_date",
+    "invoice_no",
+    "docs_sent_date",
+    "received_amount",
+)
 
-TEMPLATE_SHOWN = ("contract_no", "contract_date", "customer", "product", "spec", "cartons", "containers",
-                  "container_nos", "currency", "unit_price", "amount", "port_of_loading", "port_of_discharge",
-                  "payment_terms", "lc_no", "latest_shipment", "lc_expiry", "etd")
+TEMPLATE_SHOWN = (
+    "contract_no",
+    "contract_date",
+    "customer",
+    "product",
+    "spec",
+    "cartons",
+    "containers",
+    "container_nos",
+    "currency",
+    "unit_price",
+    "amount",
+    "port_of_loading",
+    "port_of_discharge",
+    "payment_terms",
+    "lc_no",
+    "latest_shipment",
+    "lc_expiry",
+    "etd",
+)
 
 
 def _crop(png: Path) -> None:
@@ -42,12 +78,20 @@ def _crop(png: Path) -> None:
     box = ImageChops.difference(img, Image.new("RGB", img.size, "white")).getbbox()
     if box:
         pad = 12
-        img = img.crop((max(box[0] - pad, 0), max(box[1] - pad, 0), min(box[2] + pad, img.width),
-                        min(box[3] + pad, img.height)))
+        img = img.crop(
+            (
+                max(box[0] - pad, 0),
+                max(box[1] - pad, 0),
+                min(box[2] + pad, img.width),
+                min(box[3] + pad, img.height),
+            )
+        )
     img.quantize(colors=64).save(png, optimize=True)  # a few colours: a fraction of the bytes
 
 
-def _focus(path: Path, out: Path, keys: tuple[str, ...], rows: tuple[int, int] | None, sheet: str | None) -> Path:
+def _focus(
+    path: Path, out: Path, keys: tuple[str, ...], rows: tuple[int, int] | None, sheet: str | None
+) -> Path:
     """A render copy showing only ``keys`` of the master (rows ``rows``), or only ``sheet``."""
     tables, _ = load_book(path)
     m = tables.master
@@ -88,14 +132,36 @@ def main(argv: list[str] | None = None) -> int:
     tables, _ = load_book(template)
     col = tables.master.col
     typed = [
-        {"contract_no": "GD27-001", "customer": "NEW BUYER", "product": "FUJI APPLE", "cartons": 1100,
-         "unit_price": 23.5, "amount": 25850, "container_nos": "CSQU3054383", "containers": 1,
-         "payment_terms": "L/C at sight", "etd": dt.date(2027, 3, 20)},
-        {"contract_no": "GD27-002", "customer": "NEW BUYER", "product": "FUJI APPLE", "cartons": 1100,
-         "unit_price": 23.5, "amount": 28550, "container_nos": "CSQU3054384 / MSKU1234565", "containers": 1,
-         "payment_terms": "D/P at sight", "etd": dt.date(2027, 3, 20)},
-        {"contract_no": "GD27-002", "contract_date": dt.date(2027, 3, 1), "customer": "NEW BUYER",
-         "product": "FUJI APPLE"},
+        {
+            "contract_no": "GD27-001",
+            "customer": "NEW BUYER",
+            "product": "FUJI APPLE",
+            "cartons": 1100,
+            "unit_price": 23.5,
+            "amount": 25850,
+            "container_nos": "CSQU3054383",
+            "containers": 1,
+            "payment_terms": "L/C at sight",
+            "etd": dt.date(2027, 3, 20),
+        },
+        {
+            "contract_no": "GD27-002",
+            "customer": "NEW BUYER",
+            "product": "FUJI APPLE",
+            "cartons": 1100,
+            "unit_price": 23.5,
+            "amount": 28550,
+            "container_nos": "CSQU3054384 / MSKU1234565",
+            "containers": 1,
+            "payment_terms": "D/P at sight",
+            "etd": dt.date(2027, 3, 20),
+        },
+        {
+            "contract_no": "GD27-002",
+            "contract_date": dt.date(2027, 3, 1),
+            "customer": "NEW BUYER",
+            "product": "FUJI APPLE",
+        },
     ]
     for i, row in enumerate(typed):
         for key, value in row.items():
@@ -103,12 +169,32 @@ def main(argv: list[str] | None = None) -> int:
     wb.save(work / "template-typed.xlsx")
     copies = [
         _focus(ruled, work / "native-rules-sample.xlsx", SHOWN, (3, 62), None),
-        _focus(work / "template-typed.xlsx", work / "native-rules-template.xlsx", TEMPLATE_SHOWN, (3, 8), None),
+        _focus(
+            work / "template-typed.xlsx",
+            work / "native-rules-template.xlsx",
+            TEMPLATE_SHOWN,
+            (3, 8),
+            None,
+        ),
         _focus(ruled, work / "native-rules-legend.xlsx", (), None, LEGEND_SHEET),
     ]
     for pdf in render_pdfs(copies, work / "pdf"):
-        subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                        str(dest / pdf.stem)], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "150",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(dest / pdf.stem),
+            ],
+            check=True,
+        )
         _crop(dest / f"{pdf.stem}.png")
         print(f"wrote {dest / pdf.stem}.png")
     return 0

@@ -21,14 +21,42 @@ if TYPE_CHECKING:
 D = dt.date
 
 CUSTOMERS: list[dict[str, Any]] = [
-    {"customer": "PT SEGAR", "full_name": "PT Segar Buah Indonesia", "country": "ID", "language": "en"},
-    {"customer": "VINAFRUIT", "full_name": "Vinafruit Co., Ltd.", "country": "VN", "language": "en"},
+    {
+        "customer": "PT SEGAR",
+        "full_name": "PT Segar Buah Indonesia",
+        "country": "ID",
+        "language": "en",
+    },
+    {
+        "customer": "VINAFRUIT",
+        "full_name": "Vinafruit Co., Ltd.",
+        "country": "VN",
+        "language": "en",
+    },
 ]
 PRODUCTS: list[dict[str, Any]] = [
-    {"product": "Fuji Apple", "spec": "80#", "kg_per_carton": 18.0, "cartons_per_20RF": 540, "cartons_per_40RH": 1100,
-     "temp_min_c": -1.0, "temp_max_c": 1.0, "ventilation": "15 CBM/H", "hs_code": "0808100000"},
-    {"product": "Fuji Apple", "spec": "100#", "kg_per_carton": 20.0, "cartons_per_20RF": 500, "cartons_per_40RH": 1050,
-     "temp_min_c": -1.0, "temp_max_c": 1.0, "ventilation": "15 CBM/H", "hs_code": "0808100000"},
+    {
+        "product": "Fuji Apple",
+        "spec": "80#",
+        "kg_per_carton": 18.0,
+        "cartons_per_20RF": 540,
+        "cartons_per_40RH": 1100,
+        "temp_min_c": -1.0,
+        "temp_max_c": 1.0,
+        "ventilation": "15 CBM/H",
+        "hs_code": "0808100000",
+    },
+    {
+        "product": "Fuji Apple",
+        "spec": "100#",
+        "kg_per_carton": 20.0,
+        "cartons_per_20RF": 500,
+        "cartons_per_40RH": 1050,
+        "temp_min_c": -1.0,
+        "temp_max_c": 1.0,
+        "ventilation": "15 CBM/H",
+        "hs_code": "0808100000",
+    },
 ]
 
 
@@ -75,13 +103,22 @@ def clean_order(n: int = 1, **overrides: Any) -> dict[str, Any]:
     return row
 
 
-def _grid(name: str, keys: list[str], rows: list[dict[str, Any]], schema_cols: dict[str, Any],
-          shuffle: bool, blank_row: bool, titles: int) -> SheetGrid:
+def _grid(
+    name: str,
+    keys: list[str],
+    rows: list[dict[str, Any]],
+    schema_cols: dict[str, Any],
+    shuffle: bool,
+    blank_row: bool,
+    titles: int,
+) -> SheetGrid:
     order = list(keys)
     if shuffle:
         random.Random(7).shuffle(order)
     header = [schema_cols[k].zh if k in schema_cols else k for k in order]
-    grid: list[list[Any]] = [["ACME Fresh Fruit Co., Ltd. 工作序列表 2026"] + [""] * (len(order) - 1)]
+    grid: list[list[Any]] = [
+        ["ACME Fresh Fruit Co., Ltd. 工作序列表 2026"] + [""] * (len(order) - 1)
+    ]
     grid += [[""] * len(order) for _ in range(titles - 1)]
     grid.append(header)
     for j, r in enumerate(rows):
@@ -94,20 +131,36 @@ def _grid(name: str, keys: list[str], rows: list[dict[str, Any]], schema_cols: d
 def _plain(name: str, columns: Any, records: list[dict[str, Any]]) -> SheetGrid:
     """A reference sheet: header in row 1, columns in schema order."""
     keys = [c.key for c in columns]
-    return SheetGrid(name=name, rows=[[c.zh for c in columns]] + [[r.get(k, "") for k in keys] for r in records])
+    return SheetGrid(
+        name=name, rows=[[c.zh for c in columns]] + [[r.get(k, "") for k in keys] for r in records]
+    )
 
 
-def make_data(orders: list[dict[str, Any]], *, schema: Schema | None = None,
-              customers: list[dict[str, Any]] | None = None, products: list[dict[str, Any]] | None = None,
-              shuffle: bool = True, blank_row: bool = True, company: dict[str, str] | None = None) -> WorkbookData:
+def make_data(
+    orders: list[dict[str, Any]],
+    *,
+    schema: Schema | None = None,
+    customers: list[dict[str, Any]] | None = None,
+    products: list[dict[str, Any]] | None = None,
+    shuffle: bool = True,
+    blank_row: bool = True,
+    company: dict[str, str] | None = None,
+) -> WorkbookData:
     """The master (header in row 3, shuffled, a blank row after the first order) plus 客户/产品/公司."""
     schema = schema or load_schema()
     mcols = {c.key: c for c in schema.master.columns}
     keys = [c.key for c in schema.master.columns]
     sheets = [_grid("工作序列表", keys, orders, mcols, shuffle, blank_row, titles=2)]
-    sheets.append(_plain("客户", schema.customers.columns, customers if customers is not None else CUSTOMERS))
-    sheets.append(_plain("产品", schema.products.columns, products if products is not None else PRODUCTS))
-    comp = company or {"seller_name": "ACME Fresh Fruit Co., Ltd.", "address": "Yantai, Shandong, China"}
+    sheets.append(
+        _plain("客户", schema.customers.columns, customers if customers is not None else CUSTOMERS)
+    )
+    sheets.append(
+        _plain("产品", schema.products.columns, products if products is not None else PRODUCTS)
+    )
+    comp = company or {
+        "seller_name": "ACME Fresh Fruit Co., Ltd.",
+        "address": "Yantai, Shandong, China",
+    }
     fields = {f.key: f for f in schema.company.fields}
     sheets.append(SheetGrid(name="公司", rows=[[fields[k].zh, v] for k, v in comp.items()]))
     return WorkbookData(sheets=tuple(sheets), path="<memory>")
@@ -147,16 +200,27 @@ MUTATIONS = [
     ("cartons", lambda r, rng: rng.choice(["1,100", "1100 箱", 0, -5, 1100.5])),
     ("net_weight_kg", lambda r, rng: r["net_weight_kg"] * rng.choice([0.9, 1.002, 1.1])),
     ("gross_weight_kg", lambda r, rng: r["net_weight_kg"] - rng.choice([0, 10])),
-    ("container_nos", lambda r, rng: rng.choice(["CSQU3054384", "CSQU305438", "CSQU3054383, MSKU9070323", ""])),
+    (
+        "container_nos",
+        lambda r, rng: rng.choice(["CSQU3054384", "CSQU305438", "CSQU3054383, MSKU9070323", ""]),
+    ),
     ("etd", lambda r, rng: rng.choice([dt.date(2026, 2, 1), "2026/3/20", "2026-02-30", None])),
-    ("payment_terms", lambda r, rng: rng.choice(["L/C at sight", "T/T in advance", "D/A 60 days", "O/A 30 days", "??"])),
+    (
+        "payment_terms",
+        lambda r, rng: rng.choice(
+            ["L/C at sight", "T/T in advance", "D/A 60 days", "O/A 30 days", "??"]
+        ),
+    ),
     ("dispatch_method", lambda r, rng: rng.choice(["DHL", "TNT", "银行", "carrier pigeon"])),
     ("currency", lambda r, rng: rng.choice(["USD", "usd", "美元", "XXX", "US$$"])),
     ("customer", lambda r, rng: rng.choice(["PT SEGAR", "VINAFRUIT", "pt segar", "NOBODY"])),
     ("temperature_c", lambda r, rng: rng.choice([0.0, 2.5, -3, "cold"])),
     ("received_amount", lambda r, rng: rng.choice([0.0, r["amount"], r["amount"] * 2, 100.0])),
     ("bl_date", lambda r, rng: rng.choice([dt.date(2026, 2, 1), dt.date(2026, 5, 30), None])),
-    ("latest_shipment", lambda r, rng: rng.choice([dt.date(2026, 3, 10), dt.date(2026, 4, 30), None])),
+    (
+        "latest_shipment",
+        lambda r, rng: rng.choice([dt.date(2026, 3, 10), dt.date(2026, 4, 30), None]),
+    ),
     ("lc_expiry", lambda r, rng: rng.choice([dt.date(2026, 3, 1), dt.date(2026, 5, 30), None])),
     ("tracking_no", lambda r, rng: rng.choice(["1234567890", "12345", None])),
     ("collecting_bank", lambda r, rng: rng.choice([None, "Bank X"])),

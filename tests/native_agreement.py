@@ -28,8 +28,9 @@ class Probe:
     rows: list[int]
 
 
-def add_probes(book: Path, out: Path, rs: RuleSet, data_rows: dict[str, list[int]],
-               validations: bool = False) -> list[Probe]:
+def add_probes(
+    book: Path, out: Path, rs: RuleSet, data_rows: dict[str, list[int]], validations: bool = False
+) -> list[Probe]:
     """Copy ``book`` to ``out`` with, right of each table, one column per rule whose cells
     hold the rule's formula for their row (as array formulas: a conditional format is
     evaluated as an array formula too), 1 where the rule flags the row."""
@@ -62,10 +63,20 @@ def add_probes(book: Path, out: Path, rs: RuleSet, data_rows: dict[str, list[int
             letter = column_letter(j)
             rows = data_rows[lay.sheet]
             for r in rows:
-                formula = next(x for x in rs.validations(typed, row=r) if x.key == v.key and x.role == v.role)
+                formula = next(
+                    x for x in rs.validations(typed, row=r) if x.key == v.key and x.role == v.role
+                )
                 ws[f"{letter}{r}"] = ArrayFormula(f"{letter}{r}", f"=IF({formula.formula},0,1)")
-            probes.append(Probe(f"dv:{v.role}:{v.key}", "dv:" + ",".join(v.codes), lay.sheet, lay.letter(v.key),
-                                letter, rows))
+            probes.append(
+                Probe(
+                    f"dv:{v.role}:{v.key}",
+                    "dv:" + ",".join(v.codes),
+                    lay.sheet,
+                    lay.letter(v.key),
+                    letter,
+                    rows,
+                )
+            )
     wb.save(out)
     return probes
 

@@ -58,11 +58,33 @@ class _Cust:
     weight: int = 10
 
 
-def _cust(customer: str, full_name: str, address: str, country: str, contact: str, email: str,
-          terms: str, dispatch: str, bank: str, notify: str, docs: str | None = None, **kw: Any) -> _Cust:
-    row = {"customer": customer, "full_name": full_name, "address": address, "country": country,
-           "contact": contact, "email": email, "language": "en", "default_payment_terms": terms,
-           "dispatch_preference": dispatch, "collecting_bank": bank, "notify_party": notify}
+def _cust(
+    customer: str,
+    full_name: str,
+    address: str,
+    country: str,
+    contact: str,
+    email: str,
+    terms: str,
+    dispatch: str,
+    bank: str,
+    notify: str,
+    docs: str | None = None,
+    **kw: Any,
+) -> _Cust:
+    row = {
+        "customer": customer,
+        "full_name": full_name,
+        "address": address,
+        "country": country,
+        "contact": contact,
+        "email": email,
+        "language": "en",
+        "default_payment_terms": terms,
+        "dispatch_preference": dispatch,
+        "collecting_bank": bank,
+        "notify_party": notify,
+    }
     if docs:
         row["required_documents"] = docs
     return _Cust(row=row, **kw)
@@ -72,115 +94,369 @@ _APPLES = ("FUJI 80", "FUJI 88", "FUJI 100", "FUJI 113", "GALA 100", "GALA 113")
 _PEARS = ("YA 72", "YA 80", "KORLA 100")
 
 CUSTOMERS: tuple[_Cust, ...] = (
-    _cust("PT SEGAR", "PT SEGAR BUAH NUSANTARA", "Jl. Pluit Raya No. 12, Jakarta Utara 14440, Indonesia",
-          "ID", "Budi Santoso", "budi@segar-buah.example.id",
-          "T/T 30% deposit, 70% against B/L copy", "DHL", "",
-          "PT SEGAR BUAH NUSANTARA, Jl. Pluit Raya No. 12, Jakarta",
-          method="TT_BALANCE", deposit_pct=30, pod="JAKARTA, INDONESIA", courier="DHL",
-          products=_APPLES + ("YA 80",), sizes=(1, 2, 2, 3), manager="王磊",
-          vessels=(("SITC JAKARTA V.26{w:02d}S", "SITGQDJK"), ("KOTA LUKIS V.{w:03d}S", "PABV")), weight=14),
-    _cust("VINAFRUIT", "VINA FRESH FRUIT IMPORT JSC", "45 Nguyen Tat Thanh, District 4, Ho Chi Minh City, Vietnam",
-          "VN", "Nguyen Van An", "an.nguyen@vinafruit.example.vn",
-          "T/T in advance", "DHL", "", "SAME AS CONSIGNEE",
-          method="TT_ADVANCE", pod="HO CHI MINH, VIETNAM", courier="DHL",
-          products=_APPLES, sizes=(1, 1, 2), container_type="40RH", manager="李娜",
-          vessels=(("SITC HAIPHONG V.26{w:02d}S", "SITGQDHC"), ("WAN HAI 305 V.S{w:03d}", "WHLC")), weight=12),
-    _cust("SIAM FRESH", "SIAM FRESH PRODUCE CO., LTD.", "99/9 Rama III Road, Bang Kho Laem, Bangkok 10120, Thailand",
-          "TH", "Somchai Wong", "import@siamfresh.example.th",
-          "L/C at sight", "银行", "", "SIAM FRESH PRODUCE CO., LTD., BANGKOK",
-          method="LC_SIGHT", incoterm="CIF", pod="LAEM CHABANG, THAILAND",
-          products=_APPLES + _PEARS, sizes=(1, 2, 2), manager="李娜",
-          vessels=(("KMTC BANGKOK V.26{w:02d}S", "KMTCQDLC"), ("SITC BANGKOK V.{w:03d}S", "SITGQDLC")), weight=12),
-    _cust("MY HARVEST", "MY HARVEST TRADING SDN. BHD.", "Lot 8, Jalan Kem, 42000 Port Klang, Selangor, Malaysia",
-          "MY", "Tan Wei Ming", "purchase@myharvest.example.my",
-          "D/P 即期", "银行", "Malayan Banking Berhad (Maybank), Port Klang Branch, SWIFT MBBEMYKL",
-          "MY HARVEST TRADING SDN. BHD., PORT KLANG", docs="植检证, 产地证 Form E",
-          method="DP", pod="PORT KLANG, MALAYSIA",
-          products=_APPLES, sizes=(1, 1, 2), manager="王磊",
-          vessels=(("OOCL BRISBANE V.{w:03d}S", "OOLU27"), ("SITC PORTKLANG V.26{w:02d}S", "SITGQDPK")), weight=11),
-    _cust("MANILA FRUITS", "MANILA FRUITS DISTRIBUTION INC.", "1200 Del Pan Street, Tondo, Manila 1012, Philippines",
-          "PH", "Maria Santos", "maria@manilafruits.example.ph",
-          "D/A 60 days", "银行", "BDO Unibank, Inc., Makati Main Branch, SWIFT BNORPHMM",
-          "MANILA FRUITS DISTRIBUTION INC., MANILA",
-          method="DA", pod="MANILA, PHILIPPINES", products=("FUJI 100", "FUJI 113", "GALA 113", "YA 80"),
-          sizes=(1, 1, 1), container_type="20RF", manager="张伟",
-          vessels=(("WAN HAI 316 V.S{w:03d}", "WHLC"), ("SITC MANILA V.26{w:02d}S", "SITGQDMN")), weight=9),
-    _cust("FRUKTY", "OOO FRUKTY VOSTOKA", "Ulitsa Strelnikova 7, Vladivostok 690065, Russia",
-          "RU", "Ivan Petrov", "ivan.petrov@frukty.example.ru",
-          "100% T/T before shipment", "EMS", "", "OOO FRUKTY VOSTOKA, VLADIVOSTOK",
-          method="TT_ADVANCE", currency="CNY", incoterm="FOB", pol=("DALIAN, CHINA",),
-          pod="VLADIVOSTOK, RUSSIA", courier="EMS", products=("FUJI 80", "FUJI 88", "KORLA 100"),
-          sizes=(1, 2, 3), manager="张伟",
-          vessels=(("FESCO DALNEGORSK V.{w:03d}N", "FESO"), ("SINOKOR VLADIVOSTOK V.26{w:02d}N", "SKLU")), weight=9),
-    _cust("DHAKA AGRO", "DHAKA AGRO FOODS LTD.", "House 14, Road 7, Agrabad C/A, Chattogram 4100, Bangladesh",
-          "BD", "Rahim Uddin", "rahim@dhakaagro.example.bd",
-          "L/C 90 days after B/L date", "银行", "", "DHAKA AGRO FOODS LTD., CHATTOGRAM",
-          method="LC_USANCE", pod="CHITTAGONG, BANGLADESH", products=("FUJI 88", "FUJI 100", "YA 72"),
-          sizes=(1, 2, 2), manager="王磊",
-          vessels=(("KOTA HALUS V.{w:03d}W", "PABV"), ("X-PRESS ANNAPURNA V.26{w:02d}W", "XPRS")), weight=9),
-    _cust("AL NOOR", "AL NOOR FOODSTUFF TRADING LLC", "Warehouse 21, Al Aweer Central Fruit Market, Dubai, UAE",
-          "AE", "Ahmed Khan", "ahmed@alnoor.example.ae",
-          "T/T 20% deposit, 80% against B/L copy", "DHL", "", "AL NOOR FOODSTUFF TRADING LLC, DUBAI",
-          method="TT_BALANCE", deposit_pct=20, pod="JEBEL ALI, UAE", courier="DHL",
-          products=_APPLES + ("KORLA 100",), sizes=(1, 2, 2), manager="李娜",
-          vessels=(("COSCO PRIDE V.{w:03d}W", "COSU64"), ("CMA CGM JEBEL ALI V.0FM{w:02d}W1", "CMDUQIN")), weight=10),
-    _cust("HOLLANDFRESH", "HOLLAND FRESH IMPORT B.V.", "Marconistraat 16, 3029 AK Rotterdam, Netherlands",
-          "NL", "Jan de Vries", "j.devries@hollandfresh.example.nl",
-          "O/A 30 days", "TNT", "", "HOLLAND FRESH IMPORT B.V., ROTTERDAM",
-          method="OA", currency="EUR", pod="ROTTERDAM, NETHERLANDS", courier="TNT",
-          products=("FUJI 80", "GALA 100", "KORLA 100"), sizes=(1, 1, 2), manager="张伟",
-          vessels=(("MSC ANNA V.FE6{w:02d}W", "MEDUQD"), ("CMA CGM MARCO POLO V.0FM{w:02d}W1", "CMDUQIN")), weight=8),
-    _cust("BANGKOK CITY", "BANGKOK CITY FRUIT MARKET CO., LTD.", "88 Talad Thai, Khlong Luang, Pathum Thani 12120, Thailand",
-          "TH", "Preecha Srisuk", "preecha@bkkcity.example.th",
-          "O/A 30 days", "DHL", "", "SAME AS CONSIGNEE",
-          method="OA", pod="LAEM CHABANG, THAILAND", courier="DHL", products=("YA 72", "YA 80", "KORLA 100"),
-          sizes=(1, 1, 2), manager="李娜",
-          vessels=(("KMTC BANGKOK V.26{w:02d}S", "KMTCQDLC"), ("SITC BANGKOK V.{w:03d}S", "SITGQDLC")), weight=6),
+    _cust(
+        "PT SEGAR",
+        "PT SEGAR BUAH NUSANTARA",
+        "Jl. Pluit Raya No. 12, Jakarta Utara 14440, Indonesia",
+        "ID",
+        "Budi Santoso",
+        "budi@segar-buah.example.id",
+        "T/T 30% deposit, 70% against B/L copy",
+        "DHL",
+        "",
+        "PT SEGAR BUAH NUSANTARA, Jl. Pluit Raya No. 12, Jakarta",
+        method="TT_BALANCE",
+        deposit_pct=30,
+        pod="JAKARTA, INDONESIA",
+        courier="DHL",
+        products=_APPLES + ("YA 80",),
+        sizes=(1, 2, 2, 3),
+        manager="王磊",
+        vessels=(("SITC JAKARTA V.26{w:02d}S", "SITGQDJK"), ("KOTA LUKIS V.{w:03d}S", "PABV")),
+        weight=14,
+    ),
+    _cust(
+        "VINAFRUIT",
+        "VINA FRESH FRUIT IMPORT JSC",
+        "45 Nguyen Tat Thanh, District 4, Ho Chi Minh City, Vietnam",
+        "VN",
+        "Nguyen Van An",
+        "an.nguyen@vinafruit.example.vn",
+        "T/T in advance",
+        "DHL",
+        "",
+        "SAME AS CONSIGNEE",
+        method="TT_ADVANCE",
+        pod="HO CHI MINH, VIETNAM",
+        courier="DHL",
+        products=_APPLES,
+        sizes=(1, 1, 2),
+        container_type="40RH",
+        manager="李娜",
+        vessels=(("SITC HAIPHONG V.26{w:02d}S", "SITGQDHC"), ("WAN HAI 305 V.S{w:03d}", "WHLC")),
+        weight=12,
+    ),
+    _cust(
+        "SIAM FRESH",
+        "SIAM FRESH PRODUCE CO., LTD.",
+        "99/9 Rama III Road, Bang Kho Laem, Bangkok 10120, Thailand",
+        "TH",
+        "Somchai Wong",
+        "import@siamfresh.example.th",
+        "L/C at sight",
+        "银行",
+        "",
+        "SIAM FRESH PRODUCE CO., LTD., BANGKOK",
+        method="LC_SIGHT",
+        incoterm="CIF",
+        pod="LAEM CHABANG, THAILAND",
+        products=_APPLES + _PEARS,
+        sizes=(1, 2, 2),
+        manager="李娜",
+        vessels=(
+            ("KMTC BANGKOK V.26{w:02d}S", "KMTCQDLC"),
+            ("SITC BANGKOK V.{w:03d}S", "SITGQDLC"),
+        ),
+        weight=12,
+    ),
+    _cust(
+        "MY HARVEST",
+        "MY HARVEST TRADING SDN. BHD.",
+        "Lot 8, Jalan Kem, 42000 Port Klang, Selangor, Malaysia",
+        "MY",
+        "Tan Wei Ming",
+        "purchase@myharvest.example.my",
+        "D/P 即期",
+        "银行",
+        "Malayan Banking Berhad (Maybank), Port Klang Branch, SWIFT MBBEMYKL",
+        "MY HARVEST TRADING SDN. BHD., PORT KLANG",
+        docs="植检证, 产地证 Form E",
+        method="DP",
+        pod="PORT KLANG, MALAYSIA",
+        products=_APPLES,
+        sizes=(1, 1, 2),
+        manager="王磊",
+        vessels=(
+            ("OOCL BRISBANE V.{w:03d}S", "OOLU27"),
+            ("SITC PORTKLANG V.26{w:02d}S", "SITGQDPK"),
+        ),
+        weight=11,
+    ),
+    _cust(
+        "MANILA FRUITS",
+        "MANILA FRUITS DISTRIBUTION INC.",
+        "1200 Del Pan Street, Tondo, Manila 1012, Philippines",
+        "PH",
+        "Maria Santos",
+        "maria@manilafruits.example.ph",
+        "D/A 60 days",
+        "银行",
+        "BDO Unibank, Inc., Makati Main Branch, SWIFT BNORPHMM",
+        "MANILA FRUITS DISTRIBUTION INC., MANILA",
+        method="DA",
+        pod="MANILA, PHILIPPINES",
+        products=("FUJI 100", "FUJI 113", "GALA 113", "YA 80"),
+        sizes=(1, 1, 1),
+        container_type="20RF",
+        manager="张伟",
+        vessels=(("WAN HAI 316 V.S{w:03d}", "WHLC"), ("SITC MANILA V.26{w:02d}S", "SITGQDMN")),
+        weight=9,
+    ),
+    _cust(
+        "FRUKTY",
+        "OOO FRUKTY VOSTOKA",
+        "Ulitsa Strelnikova 7, Vladivostok 690065, Russia",
+        "RU",
+        "Ivan Petrov",
+        "ivan.petrov@frukty.example.ru",
+        "100% T/T before shipment",
+        "EMS",
+        "",
+        "OOO FRUKTY VOSTOKA, VLADIVOSTOK",
+        method="TT_ADVANCE",
+        currency="CNY",
+        incoterm="FOB",
+        pol=("DALIAN, CHINA",),
+        pod="VLADIVOSTOK, RUSSIA",
+        courier="EMS",
+        products=("FUJI 80", "FUJI 88", "KORLA 100"),
+        sizes=(1, 2, 3),
+        manager="张伟",
+        vessels=(
+            ("FESCO DALNEGORSK V.{w:03d}N", "FESO"),
+            ("SINOKOR VLADIVOSTOK V.26{w:02d}N", "SKLU"),
+        ),
+        weight=9,
+    ),
+    _cust(
+        "DHAKA AGRO",
+        "DHAKA AGRO FOODS LTD.",
+        "House 14, Road 7, Agrabad C/A, Chattogram 4100, Bangladesh",
+        "BD",
+        "Rahim Uddin",
+        "rahim@dhakaagro.example.bd",
+        "L/C 90 days after B/L date",
+        "银行",
+        "",
+        "DHAKA AGRO FOODS LTD., CHATTOGRAM",
+        method="LC_USANCE",
+        pod="CHITTAGONG, BANGLADESH",
+        products=("FUJI 88", "FUJI 100", "YA 72"),
+        sizes=(1, 2, 2),
+        manager="王磊",
+        vessels=(("KOTA HALUS V.{w:03d}W", "PABV"), ("X-PRESS ANNAPURNA V.26{w:02d}W", "XPRS")),
+        weight=9,
+    ),
+    _cust(
+        "AL NOOR",
+        "AL NOOR FOODSTUFF TRADING LLC",
+        "Warehouse 21, Al Aweer Central Fruit Market, Dubai, UAE",
+        "AE",
+        "Ahmed Khan",
+        "ahmed@alnoor.example.ae",
+        "T/T 20% deposit, 80% against B/L copy",
+        "DHL",
+        "",
+        "AL NOOR FOODSTUFF TRADING LLC, DUBAI",
+        method="TT_BALANCE",
+        deposit_pct=20,
+        pod="JEBEL ALI, UAE",
+        courier="DHL",
+        products=_APPLES + ("KORLA 100",),
+        sizes=(1, 2, 2),
+        manager="李娜",
+        vessels=(
+            ("COSCO PRIDE V.{w:03d}W", "COSU64"),
+            ("CMA CGM JEBEL ALI V.0FM{w:02d}W1", "CMDUQIN"),
+        ),
+        weight=10,
+    ),
+    _cust(
+        "HOLLANDFRESH",
+        "HOLLAND FRESH IMPORT B.V.",
+        "Marconistraat 16, 3029 AK Rotterdam, Netherlands",
+        "NL",
+        "Jan de Vries",
+        "j.devries@hollandfresh.example.nl",
+        "O/A 30 days",
+        "TNT",
+        "",
+        "HOLLAND FRESH IMPORT B.V., ROTTERDAM",
+        method="OA",
+        currency="EUR",
+        pod="ROTTERDAM, NETHERLANDS",
+        courier="TNT",
+        products=("FUJI 80", "GALA 100", "KORLA 100"),
+        sizes=(1, 1, 2),
+        manager="张伟",
+        vessels=(
+            ("MSC ANNA V.FE6{w:02d}W", "MEDUQD"),
+            ("CMA CGM MARCO POLO V.0FM{w:02d}W1", "CMDUQIN"),
+        ),
+        weight=8,
+    ),
+    _cust(
+        "BANGKOK CITY",
+        "BANGKOK CITY FRUIT MARKET CO., LTD.",
+        "88 Talad Thai, Khlong Luang, Pathum Thani 12120, Thailand",
+        "TH",
+        "Preecha Srisuk",
+        "preecha@bkkcity.example.th",
+        "O/A 30 days",
+        "DHL",
+        "",
+        "SAME AS CONSIGNEE",
+        method="OA",
+        pod="LAEM CHABANG, THAILAND",
+        courier="DHL",
+        products=("YA 72", "YA 80", "KORLA 100"),
+        sizes=(1, 1, 2),
+        manager="李娜",
+        vessels=(
+            ("KMTC BANGKOK V.26{w:02d}S", "KMTCQDLC"),
+            ("SITC BANGKOK V.{w:03d}S", "SITGQDLC"),
+        ),
+        weight=6,
+    ),
 )
 
 #: 产品: product, spec, kg/carton, cartons per 20RF / 40RH, temp range, ventilation, HS code.
 PRODUCTS: dict[str, dict[str, Any]] = {
-    "FUJI 80": dict(product="FUJI APPLE", spec="80#", kg_per_carton=18.0, cartons_per_20RF=540,
-                    cartons_per_40RH=1200, temp_min_c=-1.0, temp_max_c=1.0, ventilation="15 CBM/H",
-                    hs_code="0808100000"),
-    "FUJI 88": dict(product="FUJI APPLE", spec="88#", kg_per_carton=18.0, cartons_per_20RF=540,
-                    cartons_per_40RH=1200, temp_min_c=-1.0, temp_max_c=1.0, ventilation="15 CBM/H",
-                    hs_code="0808100000"),
-    "FUJI 100": dict(product="FUJI APPLE", spec="100#", kg_per_carton=18.0, cartons_per_20RF=540,
-                     cartons_per_40RH=1200, temp_min_c=-1.0, temp_max_c=1.0, ventilation="15 CBM/H",
-                     hs_code="0808100000"),
-    "FUJI 113": dict(product="FUJI APPLE", spec="113#", kg_per_carton=18.0, cartons_per_20RF=540,
-                     cartons_per_40RH=1200, temp_min_c=-1.0, temp_max_c=1.0, ventilation="15 CBM/H",
-                     hs_code="0808100000"),
-    "GALA 100": dict(product="GALA APPLE", spec="100#", kg_per_carton=18.0, cartons_per_20RF=540,
-                     cartons_per_40RH=1176, temp_min_c=-1.0, temp_max_c=1.0, ventilation="20 CBM/H",
-                     hs_code="0808100000"),
-    "GALA 113": dict(product="GALA APPLE", spec="113#", kg_per_carton=18.0, cartons_per_20RF=540,
-                     cartons_per_40RH=1176, temp_min_c=-1.0, temp_max_c=1.0, ventilation="20 CBM/H",
-                     hs_code="0808100000"),
-    "YA 72": dict(product="YA PEAR", spec="72#", kg_per_carton=20.0, cartons_per_20RF=480,
-                  cartons_per_40RH=1050, temp_min_c=0.0, temp_max_c=1.0, ventilation="10 CBM/H",
-                  hs_code="0808301000"),
-    "YA 80": dict(product="YA PEAR", spec="80#", kg_per_carton=20.0, cartons_per_20RF=480,
-                  cartons_per_40RH=1050, temp_min_c=0.0, temp_max_c=1.0, ventilation="10 CBM/H",
-                  hs_code="0808301000"),
-    "KORLA 100": dict(product="FRAGRANT PEAR", spec="100#", kg_per_carton=18.0, cartons_per_20RF=520,
-                      cartons_per_40RH=1150, temp_min_c=-1.0, temp_max_c=0.5, ventilation="10 CBM/H",
-                      hs_code="0808302000"),
+    "FUJI 80": dict(
+        product="FUJI APPLE",
+        spec="80#",
+        kg_per_carton=18.0,
+        cartons_per_20RF=540,
+        cartons_per_40RH=1200,
+        temp_min_c=-1.0,
+        temp_max_c=1.0,
+        ventilation="15 CBM/H",
+        hs_code="0808100000",
+    ),
+    "FUJI 88": dict(
+        product="FUJI APPLE",
+        spec="88#",
+        kg_per_carton=18.0,
+        cartons_per_20RF=540,
+        cartons_per_40RH=1200,
+        temp_min_c=-1.0,
+        temp_max_c=1.0,
+        ventilation="15 CBM/H",
+        hs_code="0808100000",
+    ),
+    "FUJI 100": dict(
+        product="FUJI APPLE",
+        spec="100#",
+        kg_per_carton=18.0,
+        cartons_per_20RF=540,
+        cartons_per_40RH=1200,
+        temp_min_c=-1.0,
+        temp_max_c=1.0,
+        ventilation="15 CBM/H",
+        hs_code="0808100000",
+    ),
+    "FUJI 113": dict(
+        product="FUJI APPLE",
+        spec="113#",
+        kg_per_carton=18.0,
+        cartons_per_20RF=540,
+        cartons_per_40RH=1200,
+        temp_min_c=-1.0,
+        temp_max_c=1.0,
+        ventilation="15 CBM/H",
+        hs_code="0808100000",
+    ),
+    "GALA 100": dict(
+        product="GALA APPLE",
+        spec="100#",
+        kg_per_carton=18.0,
+        cartons_per_20RF=540,
+        cartons_per_40RH=1176,
+        temp_min_c=-1.0,
+        temp_max_c=1.0,
+        ventilation="20 CBM/H",
+        hs_code="0808100000",
+    ),
+    "GALA 113": dict(
+        product="GALA APPLE",
+        spec="113#",
+        kg_per_carton=18.0,
+        cartons_per_20RF=540,
+        cartons_per_40RH=1176,
+        temp_min_c=-1.0,
+        temp_max_c=1.0,
+        ventilation="20 CBM/H",
+        hs_code="0808100000",
+    ),
+    "YA 72": dict(
+        product="YA PEAR",
+        spec="72#",
+        kg_per_carton=20.0,
+        cartons_per_20RF=480,
+        cartons_per_40RH=1050,
+        temp_min_c=0.0,
+        temp_max_c=1.0,
+        ventilation="10 CBM/H",
+        hs_code="0808301000",
+    ),
+    "YA 80": dict(
+        product="YA PEAR",
+        spec="80#",
+        kg_per_carton=20.0,
+        cartons_per_20RF=480,
+        cartons_per_40RH=1050,
+        temp_min_c=0.0,
+        temp_max_c=1.0,
+        ventilation="10 CBM/H",
+        hs_code="0808301000",
+    ),
+    "KORLA 100": dict(
+        product="FRAGRANT PEAR",
+        spec="100#",
+        kg_per_carton=18.0,
+        cartons_per_20RF=520,
+        cartons_per_40RH=1150,
+        temp_min_c=-1.0,
+        temp_max_c=0.5,
+        ventilation="10 CBM/H",
+        hs_code="0808302000",
+    ),
 }
 
 #: Unit price per carton in USD by product key; other currencies scale by _FX.
 _PRICE_USD: dict[str, float] = {
-    "FUJI 80": 27.5, "FUJI 88": 26.0, "FUJI 100": 24.0, "FUJI 113": 22.5,
-    "GALA 100": 21.0, "GALA 113": 20.0, "YA 72": 16.5, "YA 80": 15.5, "KORLA 100": 23.0,
+    "FUJI 80": 27.5,
+    "FUJI 88": 26.0,
+    "FUJI 100": 24.0,
+    "FUJI 113": 22.5,
+    "GALA 100": 21.0,
+    "GALA 113": 20.0,
+    "YA 72": 16.5,
+    "YA 80": 15.5,
+    "KORLA 100": 23.0,
 }
 _FX = {"USD": 1.0, "EUR": 0.92, "CNY": 7.1}
 _TARE_KG = {18.0: 1.2, 20.0: 1.3}  # carton + tray + liner per box
-_TEMPS = {"FUJI APPLE": (0.0, -0.5, 0.5, 0.0), "GALA APPLE": (0.0, 0.5), "YA PEAR": (0.5, 1.0),
-          "FRAGRANT PEAR": (-0.5, 0.0, -1.0)}
+_TEMPS = {
+    "FUJI APPLE": (0.0, -0.5, 0.5, 0.0),
+    "GALA APPLE": (0.0, 0.5),
+    "YA PEAR": (0.5, 1.0),
+    "FRAGRANT PEAR": (-0.5, 0.0, -1.0),
+}
 _REEFER_OWNERS = ("MNBU", "CXRU", "TRIU", "SZLU", "OOLU", "TTNU", "CAIU", "SEGU", "TGHU", "CGMU")
-_REMARKS = ("", "", "", "", "", "", "客户要求加贴中文标签", "CA库货", "植检证注明冷处理",
-            "唛头用客户提供的", "托盘加角护")
+_REMARKS = (
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "客户要求加贴中文标签",
+    "CA库货",
+    "植检证注明冷处理",
+    "唛头用客户提供的",
+    "托盘加角护",
+)
 _ASEAN = ("ID", "VN", "TH", "MY", "PH")  # Form E (China–ASEAN FTA) certificates of origin
 
 
@@ -237,8 +513,15 @@ class _Order:
     docs_ready: date | None = None
 
 
-def _plan(seq: int, width: int, contract_date: date, cust: _Cust, prod_key: str,
-          rng: random.Random, etd: date | None = None) -> _Order:
+def _plan(
+    seq: int,
+    width: int,
+    contract_date: date,
+    cust: _Cust,
+    prod_key: str,
+    rng: random.Random,
+    etd: date | None = None,
+) -> _Order:
     """Plan an order from contract to cash; every date is on or before what the terms allow."""
     p = PRODUCTS[prod_key]
     c = contract_date
@@ -249,7 +532,10 @@ def _plan(seq: int, width: int, contract_date: date, cust: _Cust, prod_key: str,
     kg = p["kg_per_carton"]
     net = round(cartons * kg, 2)
     gross = round(cartons * (kg + _TARE_KG.get(kg, 1.2)), 2)
-    price = round(_PRICE_USD[prod_key] * _FX[cust.currency] * rng.choice((0.96, 0.98, 1.0, 1.0, 1.02, 1.05)), 2)
+    price = round(
+        _PRICE_USD[prod_key] * _FX[cust.currency] * rng.choice((0.96, 0.98, 1.0, 1.0, 1.02, 1.05)),
+        2,
+    )
     amount = round(cartons * price, 2)
     if etd is None:
         etd = _workday(c + timedelta(days=rng.randint(12, 35)))
@@ -273,7 +559,8 @@ def _plan(seq: int, width: int, contract_date: date, cust: _Cust, prod_key: str,
         "gross_weight_kg": gross,
         "container_type": ctype,
         "containers": n_cont,
-        "container_nos": " / ".join(_container_no(rng) for _ in range(n_cont)) if n_cont > 1
+        "container_nos": " / ".join(_container_no(rng) for _ in range(n_cont))
+        if n_cont > 1
         else _container_no(rng),
         "temperature_c": rng.choice(_TEMPS[p["product"]]),
         "ventilation": p["ventilation"],
@@ -294,7 +581,8 @@ def _plan(seq: int, width: int, contract_date: date, cust: _Cust, prod_key: str,
         "bl_date": bl,
         "phyto_cert_no": "3706000" + f"{YEAR % 100}" + _digits(rng, 6, first_nonzero=False),
         "co_no": ("E" if cust.row["country"] in _ASEAN else "C")
-        + f"{YEAR % 100}3706" + _digits(rng, 5, first_nonzero=False),
+        + f"{YEAR % 100}3706"
+        + _digits(rng, 5, first_nonzero=False),
         "invoice_no": f"{_PREFIX}-INV{YEAR % 100}{seq:0{width}d}",
         "invoice_date": max(bl - timedelta(days=rng.choice((0, 0, 1, 2))), c),
         "dispatch_method": courier if courier else "银行",
@@ -306,20 +594,27 @@ def _plan(seq: int, width: int, contract_date: date, cust: _Cust, prod_key: str,
     o = _Order(v=v, method=cust.method, cust=cust, prod_key=prod_key)
     if cust.method in ("LC_SIGHT", "LC_USANCE"):
         latest = etd + timedelta(days=rng.randint(7, 20))
-        v["lc_no"] = (("ILC" + _digits(rng, 9)) if cust.method == "LC_SIGHT"
-                      else ("0021" + f"{YEAR % 100}" + _digits(rng, 7, first_nonzero=False)))
+        v["lc_no"] = (
+            ("ILC" + _digits(rng, 9))
+            if cust.method == "LC_SIGHT"
+            else ("0021" + f"{YEAR % 100}" + _digits(rng, 7, first_nonzero=False))
+        )
         v["latest_shipment"] = latest
         v["lc_expiry"] = latest + timedelta(days=rng.choice((15, 21)))
     ready = bl + timedelta(days=rng.randint(3, 8))  # B/L originals, phyto, C/O in hand
     m = cust.method
     if m == "TT_ADVANCE":
-        o.pay_dates = [(max(etd - timedelta(days=rng.randint(2, 7)), c + timedelta(days=1)), amount)]
+        o.pay_dates = [
+            (max(etd - timedelta(days=rng.randint(2, 7)), c + timedelta(days=1)), amount)
+        ]
         o.docs_ready = ready
     elif m == "TT_BALANCE":
         o.deposit = round(amount * cust.deposit_pct / 100, 2)
         bal_day = bl + timedelta(days=rng.randint(1, 6))
-        o.pay_dates = [(c + timedelta(days=rng.randint(2, 6)), o.deposit),
-                       (bal_day, round(amount - o.deposit, 2))]
+        o.pay_dates = [
+            (c + timedelta(days=rng.randint(2, 6)), o.deposit),
+            (bal_day, round(amount - o.deposit, 2)),
+        ]
         o.docs_ready = max(ready, bal_day + timedelta(days=rng.randint(1, 2)))
     elif m == "DP":
         o.docs_ready = ready
@@ -339,8 +634,15 @@ def _plan(seq: int, width: int, contract_date: date, cust: _Cust, prod_key: str,
     return o
 
 
-_SHIPPING_KEYS = ("container_nos", "bl_no", "bl_date", "phyto_cert_no", "co_no", "invoice_no",
-                  "invoice_date")
+_SHIPPING_KEYS = (
+    "container_nos",
+    "bl_no",
+    "bl_date",
+    "phyto_cert_no",
+    "co_no",
+    "invoice_no",
+    "invoice_date",
+)
 _DOCS_KEYS = ("docs_sent_date", "tracking_no")
 
 
@@ -360,7 +662,9 @@ def _cut(o: _Order, as_of: date) -> dict[str, Any]:
     v["docs_sent_date"] = docs_sent
     # the shipping advice goes the day after the B/L; the last few days' are not recorded yet
     advised = v["bl_date"] + timedelta(days=1) if shipped else None
-    v["shipping_advice_date"] = advised if advised is not None and advised <= as_of - timedelta(days=3) else None
+    v["shipping_advice_date"] = (
+        advised if advised is not None and advised <= as_of - timedelta(days=3) else None
+    )
     if o.method == "OA" and shipped and o.cust.currency == "EUR":
         v["due_date"] = v["bl_date"] + timedelta(days=30)  # typed from the buyer's statement
     received = 0.0
@@ -447,8 +751,9 @@ def _clean_dicts(n: int, seed: int, as_of: date) -> Iterator[dict[str, Any]]:
         yield v
 
 
-def build_master_rows(n: int, seed: int = 2026, schema: Schema | None = None,
-                      as_of: date = AS_OF) -> list[list[Any]]:
+def build_master_rows(
+    n: int, seed: int = 2026, schema: Schema | None = None, as_of: date = AS_OF
+) -> list[list[Any]]:
     """``n`` clean orders as value lists in the schema's master column order (no header).
 
     The benchmark path: the sample's generator without planted defects.  Columns the

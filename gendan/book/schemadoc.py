@@ -49,8 +49,14 @@ Copy `schemas/master.yaml`, edit the copy, and run any command with `--schema my
 A mistake in the YAML stops the run with a message naming the file, the line and the key.
 """
 
-_TYPE_EN = {"text": "text", "date": "date", "number": "number", "integer": "whole number",
-            "enum": "choice", "terms": "payment terms"}
+_TYPE_EN = {
+    "text": "text",
+    "date": "date",
+    "number": "number",
+    "integer": "whole number",
+    "enum": "choice",
+    "terms": "payment terms",
+}
 
 #: What each setting means (documentation only; values come from the schema).
 SETTING_DOCS: dict[str, str] = {
@@ -71,22 +77,32 @@ SETTING_DOCS: dict[str, str] = {
     "severity": "severity per finding code (error, warning, info)",
     "disabled": "finding codes switched off",
     "bank_charges": "a receipt short by no more than `max` (in the order's currency) AND `max_pct` % of the "
-                    "amount is bank charges, not a debt; per currency (`default` for the others), per customer "
-                    "under `customers`",
+    "amount is bank charges, not a debt; per currency (`default` for the others), per customer "
+    "under `customers`",
     "price_outlier": "price-outlier: at least `min_others` other prices, beyond `z` robust deviations (median, "
-                     "MAD) and `ratio` times above or below their median",
+    "MAD) and `ratio` times above or below their median",
     "certificates": "certificate-missing: the master column of each certificate and the words that name it in "
-                    "a 客户 or 产品 required-documents cell",
+    "a 客户 or 产品 required-documents cell",
 }
 
 _METHOD_DOCS: tuple[tuple[str, str, str], ...] = (
     ("TT_ADVANCE", "`T/T in advance`, `100% T/T before shipment`", "ETD"),
-    ("TT_BALANCE", "`T/T 30% deposit, 70% against B/L copy`",
-     "deposit: contract date + {deposit_due_days}; balance: B/L date + {grace_days}"),
-    ("DP", "`D/P at sight`, `D/P 即期`", "docs sent + {collection_transit_days}, never before the ETA"),
+    (
+        "TT_BALANCE",
+        "`T/T 30% deposit, 70% against B/L copy`",
+        "deposit: contract date + {deposit_due_days}; balance: B/L date + {grace_days}",
+    ),
+    (
+        "DP",
+        "`D/P at sight`, `D/P 即期`",
+        "docs sent + {collection_transit_days}, never before the ETA",
+    ),
     ("DA", "`D/A 60 days`", "docs sent + {collection_transit_days} (never before the ETA) + N"),
-    ("LC_SIGHT", "`L/C at sight`, `即期信用证`",
-     "docs sent + {lc_banking_days} banking days + {lc_transit_days}"),
+    (
+        "LC_SIGHT",
+        "`L/C at sight`, `即期信用证`",
+        "docs sent + {lc_banking_days} banking days + {lc_transit_days}",
+    ),
     ("LC_USANCE", "`L/C 90 days after B/L date`", "B/L date + N"),
     ("OA", "`O/A 30 days`", "B/L date + N (invoice date when there is no B/L)"),
 )
@@ -159,22 +175,45 @@ def rule_text(col: ColumnSpec, sheets: dict[str, SheetSpec] | None = None) -> st
 
 def _sheet_section(schema: Schema, role: str, title: str) -> list[str]:
     sheet = schema.sheets[role]
-    out = [f"## {title}: {sheet.names[0]}", "",
-           "Sheet names accepted: " + ", ".join(f"`{n}`" for n in sheet.names) + ".", ""]
+    out = [
+        f"## {title}: {sheet.names[0]}",
+        "",
+        "Sheet names accepted: " + ", ".join(f"`{n}`" for n in sheet.names) + ".",
+        "",
+    ]
     if sheet.layout == "key_value":
-        out += ["Key/value layout: a label (key, zh or en) and the value in the next cell to its right.", "",
-                "| key | zh | en | also accepted |", "|---|---|---|---|"]
+        out += [
+            "Key/value layout: a label (key, zh or en) and the value in the next cell to its right.",
+            "",
+            "| key | zh | en | also accepted |",
+            "|---|---|---|---|",
+        ]
         for f in sheet.fields:
-            out.append(f"| `{f.key}` | {_esc(f.zh)} | {_esc(f.en)} | {_esc(', '.join(f.aliases))} |")
+            out.append(
+                f"| `{f.key}` | {_esc(f.zh)} | {_esc(f.en)} | {_esc(', '.join(f.aliases))} |"
+            )
         return out + [""]
-    out += ["| key | zh header | en header | type | rules | also accepted | format | width |",
-            "|---|---|---|---|---|---|---|---|"]
+    out += [
+        "| key | zh header | en header | type | rules | also accepted | format | width |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for c in sheet.columns:
-        out.append("| " + " | ".join([
-            f"`{c.key}`", _esc(c.zh), _esc(c.en), _TYPE_EN.get(c.type, c.type),
-            _esc(rule_text(c, dict(schema.sheets))), _esc(", ".join(c.aliases)),
-            f"`{_esc(c.format)}`" if c.format else "", _num(c.width) if c.width else "",
-        ]) + " |")
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    f"`{c.key}`",
+                    _esc(c.zh),
+                    _esc(c.en),
+                    _TYPE_EN.get(c.type, c.type),
+                    _esc(rule_text(c, dict(schema.sheets))),
+                    _esc(", ".join(c.aliases)),
+                    f"`{_esc(c.format)}`" if c.format else "",
+                    _num(c.width) if c.width else "",
+                ]
+            )
+            + " |"
+        )
     return out + [""]
 
 
@@ -216,40 +255,54 @@ def _stage_section(schema: Schema) -> list[str]:
                     what += " (by courier)"
                 if what not in rules[cond.stage]:
                     rules[cond.stage].append(what)
-    out = ["", "## The order's life (stages)", "",
-           "Every order is in one stage; a rule that belongs to a later stage waits for it.  The stage is the "
-           "one its 状态 (status) word means, lifted by the row's own values where they are certain (the "
-           "evidence column); a status of paid or closed on a row that shows no shipment (a prepaid or a "
-           "cancelled contract) counts only as far as the row shows.  An order is *settled* when it is closed, "
-           "marked paid, or paid in full less bank charges: what happened on its way (a late shipment, late "
-           "presentation, originals couriered before the balance) is then a warning that states the facts, "
-           "never an error.", "",
-           "| # | stage | zh | en | status words | evidence in the row | required from here |",
-           "|---|---|---|---|---|---|---|"]
+    out = [
+        "",
+        "## The order's life (stages)",
+        "",
+        "Every order is in one stage; a rule that belongs to a later stage waits for it.  The stage is the "
+        "one its 状态 (status) word means, lifted by the row's own values where they are certain (the "
+        "evidence column); a status of paid or closed on a row that shows no shipment (a prepaid or a "
+        "cancelled contract) counts only as far as the row shows.  An order is *settled* when it is closed, "
+        "marked paid, or paid in full less bank charges: what happened on its way (a late shipment, late "
+        "presentation, originals couriered before the balance) is then a warning that states the facts, "
+        "never an error.",
+        "",
+        "| # | stage | zh | en | status words | evidence in the row | required from here |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for n, st in enumerate(schema.stages, start=1):
-        out.append(f"| {n} | `{st.key}` | {_esc(st.zh)} | {_esc(st.en)} | {_esc(', '.join(words[st.key]))} | "
-                   f"{_esc(st.evidence)} | {_esc(', '.join(rules[st.key]))} |")
+        out.append(
+            f"| {n} | `{st.key}` | {_esc(st.zh)} | {_esc(st.en)} | {_esc(', '.join(words[st.key]))} | "
+            f"{_esc(st.evidence)} | {_esc(', '.join(rules[st.key]))} |"
+        )
     return out
 
 
 def _receivables_section(schema: Schema) -> list[str]:
-    return ["", "## Receivables (`gendan overdue`)", "",
-            "Each instalment is a line of its own (a T/T deposit and its balance have their own amounts and due "
-            "dates; money received is applied to the earliest first).  Only genuine debts are totalled:", "",
-            "- **Bank charges**: a line short by no more than `bank_charges` (both the amount and the percentage; "
-            "when every instalment has been paid, the sum of their limits) is the banks' fees: a `bank-charges` "
-            "note and a line of its own, never dunned, never in a total.",
-            "- **Closed orders** (状态 已结案 or its aliases) owe nothing, whatever is missing.",
-            "- **Unshipped contracts**: an instalment whose due date waits for an event that has not happened on "
-            "a contract not yet shipped (a D/P, L/C or T/T balance before the B/L) is contract value not yet due: "
-            "listed apart (status `not-yet-due`), never in a total.",
-            "- **Deposits and advances due before shipment** (status `advance`) are chased from their due date "
-            "(days overdue, dunning level, an `overdue` finding naming the deposit's own amount) but listed "
-            "apart: no goods have left, so they are not in the totals.",
-            "- **Marked paid but short**: a status of 已收款 does not hide money the received column says is missing.",
-            "- **ETA**: where the row has an ETA, a D/P or D/A due date is never before it.", "",
-            "`--format json`/`csv` give every line with its `status` (`open`, `advance`, `bank-charges`, "
-            "`not-yet-due`); the totals are those of `open`.", ""]
+    return [
+        "",
+        "## Receivables (`gendan overdue`)",
+        "",
+        "Each instalment is a line of its own (a T/T deposit and its balance have their own amounts and due "
+        "dates; money received is applied to the earliest first).  Only genuine debts are totalled:",
+        "",
+        "- **Bank charges**: a line short by no more than `bank_charges` (both the amount and the percentage; "
+        "when every instalment has been paid, the sum of their limits) is the banks' fees: a `bank-charges` "
+        "note and a line of its own, never dunned, never in a total.",
+        "- **Closed orders** (状态 已结案 or its aliases) owe nothing, whatever is missing.",
+        "- **Unshipped contracts**: an instalment whose due date waits for an event that has not happened on "
+        "a contract not yet shipped (a D/P, L/C or T/T balance before the B/L) is contract value not yet due: "
+        "listed apart (status `not-yet-due`), never in a total.",
+        "- **Deposits and advances due before shipment** (status `advance`) are chased from their due date "
+        "(days overdue, dunning level, an `overdue` finding naming the deposit's own amount) but listed "
+        "apart: no goods have left, so they are not in the totals.",
+        "- **Marked paid but short**: a status of 已收款 does not hide money the received column says is missing.",
+        "- **ETA**: where the row has an ETA, a D/P or D/A due date is never before it.",
+        "",
+        "`--format json`/`csv` give every line with its `status` (`open`, `advance`, `bank-charges`, "
+        "`not-yet-due`); the totals are those of `open`.",
+        "",
+    ]
 
 
 def render_markdown(schema: Schema) -> str:
@@ -261,10 +314,15 @@ def render_markdown(schema: Schema) -> str:
     out += _sheet_section(schema, "products", "Products")
     out += _sheet_section(schema, "company", "Company")
     days = {k: getattr(s, k) for k in s._DAY_FIELDS}
-    out += ["## Payment terms and due dates", "",
-            "Case-insensitive, zh or en words.  When 到期日 (due date) is blank it is computed from the "
-            "terms; a typed value overrides.  Day counts below are the current settings.", "",
-            "| method | written as | due date |", "|---|---|---|"]
+    out += [
+        "## Payment terms and due dates",
+        "",
+        "Case-insensitive, zh or en words.  When 到期日 (due date) is blank it is computed from the "
+        "terms; a typed value overrides.  Day counts below are the current settings.",
+        "",
+        "| method | written as | due date |",
+        "|---|---|---|",
+    ]
     for method, text, rule in _METHOD_DOCS:
         out.append(f"| `{method}` | {_esc(text)} | {_esc(rule.format(**days))} |")
     out += _stage_section(schema)
@@ -272,10 +330,18 @@ def render_markdown(schema: Schema) -> str:
     out += ["", "## Settings", "", "| setting | value | meaning |", "|---|---|---|"]
     for name in SETTING_DOCS:
         if hasattr(s, name):
-            out.append(f"| `{name}` | {_esc(_setting_value(getattr(s, name)))} | {_esc(SETTING_DOCS[name])} |")
-    out += ["", "## Finding codes", "",
-            "Severity as this schema sets it (`settings.severity`); codes in `settings.disabled` are off.", "",
-            "| code | severity | when |", "|---|---|---|"]
+            out.append(
+                f"| `{name}` | {_esc(_setting_value(getattr(s, name)))} | {_esc(SETTING_DOCS[name])} |"
+            )
+    out += [
+        "",
+        "## Finding codes",
+        "",
+        "Severity as this schema sets it (`settings.severity`); codes in `settings.disabled` are off.",
+        "",
+        "| code | severity | when |",
+        "|---|---|---|",
+    ]
     for code, default in DEFAULT_SEVERITY.items():
         sev = schema.severity(code, default) if schema.enabled(code) else "off"
         out.append(f"| `{code}` | {sev} | {_esc(CODE_DOCS.get(code, ''))} |")

@@ -36,7 +36,14 @@ from gendan.book.schemadoc import rule_text
 from gendan.book.validations import REF_ROWS, ValidationSpec, template_validations
 from gendan.model.schema import ColumnSpec, Schema, SheetSpec, load_schema
 
-__all__ = ["HEADER_ROW", "ValidationSpec", "stable_zip", "template_validations", "write_company", "write_template"]
+__all__ = [
+    "HEADER_ROW",
+    "ValidationSpec",
+    "stable_zip",
+    "template_validations",
+    "write_company",
+    "write_template",
+]
 
 HEADER_ROW = 3  # title and legend above, as in the sample: the reader finds the header by matching
 DATA_ROWS = 2000  # rows formatted and validated ahead of the typing
@@ -61,8 +68,15 @@ def _list_formula(values: Sequence[str]) -> str | None:
     return f'"{text}"'
 
 
-def _apply_validations(wb: Workbook, ws: Any, sheet: SheetSpec, specs: list[ValidationSpec],
-                       first: int, last: int, native: AbstractSet[str] = frozenset()) -> None:
+def _apply_validations(
+    wb: Workbook,
+    ws: Any,
+    sheet: SheetSpec,
+    specs: list[ValidationSpec],
+    first: int,
+    last: int,
+    native: AbstractSet[str] = frozenset(),
+) -> None:
     """Excel validations for ``specs``; a column in ``native`` gets the native rules'
     validation instead (gendan.native.rules), which includes the same type check."""
     letters = {c.key: get_column_letter(j) for j, c in enumerate(sheet.columns, start=1)}
@@ -73,7 +87,9 @@ def _apply_validations(wb: Workbook, ws: Any, sheet: SheetSpec, specs: list[Vali
         if spec.kind == "list":
             formula = spec.source or _list_formula(spec.values)
             if formula is None:  # too long or has commas: put the list on the hidden sheet
-                lists = wb[LIST_SHEET] if LIST_SHEET in wb.sheetnames else wb.create_sheet(LIST_SHEET)
+                lists = (
+                    wb[LIST_SHEET] if LIST_SHEET in wb.sheetnames else wb.create_sheet(LIST_SHEET)
+                )
                 lists.sheet_state = "hidden"
                 k = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
                 lists.cell(row=1, column=k, value=f"{sheet.names[0]}.{spec.key}")
@@ -83,8 +99,13 @@ def _apply_validations(wb: Workbook, ws: Any, sheet: SheetSpec, specs: list[Vali
                 formula = f"{quote_sheetname(LIST_SHEET)}!${kl}$2:${kl}${len(spec.values) + 1}"
             dv = DataValidation(type="list", formula1=formula, allow_blank=True)
         else:
-            dv = DataValidation(type=spec.kind, operator=spec.operator, formula1=spec.formula1,
-                                formula2=spec.formula2, allow_blank=True)
+            dv = DataValidation(
+                type=spec.kind,
+                operator=spec.operator,
+                formula1=spec.formula1,
+                formula2=spec.formula2,
+                allow_blank=True,
+            )
         dv.errorStyle = "stop" if spec.strict else "warning"
         dv.showErrorMessage = True
         dv.errorTitle = spec.error_title[:32]  # Excel's limit
@@ -103,15 +124,24 @@ def _cell_format(col: ColumnSpec) -> str | None:
     return None
 
 
-def _table_sheet(wb: Workbook, ws: Any, schema: Schema, sheet: SheetSpec, header_row: int,
-                 n_rows: int, native: AbstractSet[str] = frozenset()) -> None:
+def _table_sheet(
+    wb: Workbook,
+    ws: Any,
+    schema: Schema,
+    sheet: SheetSpec,
+    header_row: int,
+    n_rows: int,
+    native: AbstractSet[str] = frozenset(),
+) -> None:
     """Header, notes, widths, formats, validations, freeze panes and filter for one table."""
     first, last = header_row + 1, header_row + n_rows
     for j, col in enumerate(sheet.columns, start=1):
         letter = get_column_letter(j)
         cell = ws.cell(row=header_row, column=j, value=col.zh)
         cell.font, cell.alignment = _HEAD_FONT, _HEAD_ALIGN
-        cell.fill = _REQUIRED_FILL if col.required else (_COND_FILL if col.required_when else _HEAD_FILL)
+        cell.fill = (
+            _REQUIRED_FILL if col.required else (_COND_FILL if col.required_when else _HEAD_FILL)
+        )
         rules = rule_text(col, dict(schema.sheets))
         note = Comment(f"{col.en}\n{rules}" if rules else col.en, NOTE_AUTHOR)
         note.width, note.height = 240, 90
@@ -151,12 +181,18 @@ def stable_zip(path: Path) -> None:
     makes two builds byte-identical, so files kept in git only change when content does."""
     data = path.read_bytes()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
         for info in zin.infolist():
             body = zin.read(info.filename)
             if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                              rb"\g<1>2026-01-01T00:00:00Z\g<2>", body)
+                body = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>2026-01-01T00:00:00Z\g<2>",
+                    body,
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = info.external_attr
@@ -185,17 +221,24 @@ def write_template(path: str | Path, schema: Schema | None = None, rows: int = D
     alt = f"  {master.names[1]}" if len(master.names) > 1 else ""
     ws.cell(row=1, column=1, value=f"{master.names[0]}{alt}").font = _TITLE_FONT
     source = Path(schema.source).name if schema.source else "master.yaml"
-    ws.cell(row=2, column=1, value=(
-        f"橙色表头为必填，黄色为条件必填；鼠标停在表头上可看英文列名和规则；下拉选项与格式来自 {source}。"
-        "  Orange headers are required, yellow ones under a condition; hover a header for its "
-        f"English name and rules. Dropdowns and formats come from {source}.")).font = _NOTE_FONT
+    ws.cell(
+        row=2,
+        column=1,
+        value=(
+            f"橙色表头为必填，黄色为条件必填；鼠标停在表头上可看英文列名和规则；下拉选项与格式来自 {source}。"
+            "  Orange headers are required, yellow ones under a condition; hover a header for its "
+            f"English name and rules. Dropdowns and formats come from {source}."
+        ),
+    ).font = _NOTE_FONT
     _table_sheet(wb, ws, schema, master, HEADER_ROW, rows, native.get("master", set()))
     ws.page_setup.orientation = "landscape"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
     for role in ("customers", "products"):
         spec = schema.sheets[role]
-        _table_sheet(wb, wb.create_sheet(spec.names[0]), schema, spec, 1, REF_ROWS, native.get(role, set()))
+        _table_sheet(
+            wb, wb.create_sheet(spec.names[0]), schema, spec, 1, REF_ROWS, native.get(role, set())
+        )
 
     write_company(wb.create_sheet(schema.company.names[0]), schema.company, {})
 
@@ -218,6 +261,10 @@ def write_template(path: str | Path, schema: Schema | None = None, rows: int = D
 if __name__ == "__main__":
     import sys
 
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "xlsx" / "template.xlsx"
+    target = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[2] / "xlsx" / "template.xlsx"
+    )
     write_template(target)
     print(f"wrote {target}")

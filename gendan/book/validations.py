@@ -73,32 +73,55 @@ def template_validations(schema: Schema, sheet: SheetSpec) -> list[ValidationSpe
         values = col.enum_values()
         if values:
             strict = bool(col.enum) and col.enum_source is None  # a closed list
-            out.append(ValidationSpec(
-                name, col.key, "list", values=values, strict=strict,
-                error_title=f"{col.zh} / {col.en}",
-                error=(f"请从下拉列表中选择{col.zh}。" if strict else f"{col.zh}通常应从下拉列表中选择。")
-                + f"\nChoose a {col.en} from the list" + ("." if strict else " (other values are allowed)."),
-            ))
+            out.append(
+                ValidationSpec(
+                    name,
+                    col.key,
+                    "list",
+                    values=values,
+                    strict=strict,
+                    error_title=f"{col.zh} / {col.en}",
+                    error=(
+                        f"请从下拉列表中选择{col.zh}。"
+                        if strict
+                        else f"{col.zh}通常应从下拉列表中选择。"
+                    )
+                    + f"\nChoose a {col.en} from the list"
+                    + ("." if strict else " (other values are allowed)."),
+                )
+            )
         elif col.references and col.references in schema.sheets:
             ref = schema.sheets[col.references]
             if col.references == "customers" and ref.has(col.key):
                 j = [c.key for c in ref.columns].index(col.key) + 1
                 letter = get_column_letter(j)
                 src = f"{quote_sheetname(ref.names[0])}!${letter}$2:${letter}${REF_ROWS + 1}"
-                out.append(ValidationSpec(
-                    name, col.key, "list", source=src, strict=False,
-                    error_title=f"{col.zh} / {col.en}",
-                    error=f"{col.zh}不在「{ref.names[0]}」表中，请先添加。\n"
-                          f"{col.en} is not in the {ref.names[0]} sheet yet; add it there first.",
-                ))
+                out.append(
+                    ValidationSpec(
+                        name,
+                        col.key,
+                        "list",
+                        source=src,
+                        strict=False,
+                        error_title=f"{col.zh} / {col.en}",
+                        error=f"{col.zh}不在「{ref.names[0]}」表中，请先添加。\n"
+                        f"{col.en} is not in the {ref.names[0]} sheet yet; add it there first.",
+                    )
+                )
         if col.type == "date":
-            out.append(ValidationSpec(
-                name, col.key, "date", operator="between",
-                formula1=str(_serial(_DATE_MIN)), formula2=str(_serial(_DATE_MAX)),
-                error_title=f"{col.zh} / {col.en}",
-                error="请输入日期，例如 2026-05-01（不要输入文字）。\n"
-                      "Enter a date such as 2026-05-01, not text.",
-            ))
+            out.append(
+                ValidationSpec(
+                    name,
+                    col.key,
+                    "date",
+                    operator="between",
+                    formula1=str(_serial(_DATE_MIN)),
+                    formula2=str(_serial(_DATE_MAX)),
+                    error_title=f"{col.zh} / {col.en}",
+                    error="请输入日期，例如 2026-05-01（不要输入文字）。\n"
+                    "Enter a date such as 2026-05-01, not text.",
+                )
+            )
         elif col.type in ("integer", "number"):
             bound = _bound(col)
             if bound is None:
@@ -109,11 +132,17 @@ def template_validations(schema: Schema, sheet: SheetSpec) -> list[ValidationSpe
             what_en = "whole number" if col.type == "integer" else "number"
             rule = rule_text(col).split("; ")
             cond = " ".join(p for p in rule if p[:1] in "<>≤≥")
-            out.append(ValidationSpec(
-                name, col.key, "whole" if col.type == "integer" else "decimal",
-                operator=op, formula1=f1, formula2=f2,
-                error_title=f"{col.zh} / {col.en}",
-                error=f"「{col.zh}」应为{what_zh}（{cond}），不要带单位或文字。\n"
-                      f"{col.en} must be a {what_en} ({cond}), without units or text.",
-            ))
+            out.append(
+                ValidationSpec(
+                    name,
+                    col.key,
+                    "whole" if col.type == "integer" else "decimal",
+                    operator=op,
+                    formula1=f1,
+                    formula2=f2,
+                    error_title=f"{col.zh} / {col.en}",
+                    error=f"「{col.zh}」应为{what_zh}（{cond}），不要带单位或文字。\n"
+                    f"{col.en} must be a {what_en} ({cond}), without units or text.",
+                )
+            )
     return out

@@ -38,8 +38,15 @@ if TYPE_CHECKING:
     from gendan.documents.layout import load_layout
 
 _WHERE = {
-    "DRAFT": "build", "ISSUED": "build", "DocumentSheet": "build", "Order": "build", "build_document": "build",
-    "check_documents": "audit", "GenerateResult": "gendocs", "generate": "gendocs", "load_layout": "layout",
+    "DRAFT": "build",
+    "ISSUED": "build",
+    "DocumentSheet": "build",
+    "Order": "build",
+    "build_document": "build",
+    "check_documents": "audit",
+    "GenerateResult": "gendocs",
+    "generate": "gendocs",
+    "load_layout": "layout",
 }
 
 

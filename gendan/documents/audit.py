@@ -88,12 +88,23 @@ def read_block(grid: SheetGrid, column: str = "P") -> Block | None:
         key = _cell(grid, r, pc)
         if key in (None, ""):
             break
-        fields.append((str(key), str(_cell(grid, r, pc + 1) or ""), str(_cell(grid, r, pc + 2) or ""),
-                       _cell(grid, r, pc + 3)))
+        fields.append(
+            (
+                str(key),
+                str(_cell(grid, r, pc + 1) or ""),
+                str(_cell(grid, r, pc + 2) or ""),
+                _cell(grid, r, pc + 3),
+            )
+        )
         r += 1
-    return Block(sheet=grid.name, doc_key=str(head.get(MARKER) or ""),
-                 contract_no=clean_text(head.get("contract_no")), status=str(head.get("status") or ""),
-                 head=head, fields=fields)
+    return Block(
+        sheet=grid.name,
+        doc_key=str(head.get(MARKER) or ""),
+        contract_no=clean_text(head.get("contract_no")),
+        status=str(head.get("status") or ""),
+        head=head,
+        fields=fields,
+    )
 
 
 def _as_date(v: Any) -> dt.date | None:
@@ -134,7 +145,11 @@ def same(shown: Any, expected: Any) -> bool:
         assert d is not None
         return num is not None and abs(num - (d - dt.date(1899, 12, 30)).days) < 1e-9
     na, nb = _as_number(shown), _as_number(expected)
-    if isinstance(expected, int | float) and not isinstance(expected, bool) or isinstance(shown, int | float):
+    if (
+        isinstance(expected, int | float)
+        and not isinstance(expected, bool)
+        or isinstance(shown, int | float)
+    ):
         if na is not None and nb is not None:
             return abs(na - nb) <= NUMBER_TOLERANCE
     return clean_text(shown) == clean_text(expected)
@@ -152,8 +167,9 @@ def show(v: Any) -> str:
     return str(v)
 
 
-def check_documents(data: WorkbookData, tables: Tables, schema: Schema,
-                    layout: Layout | None = None) -> list[Finding]:
+def check_documents(
+    data: WorkbookData, tables: Tables, schema: Schema, layout: Layout | None = None
+) -> list[Finding]:
     """doc-mismatch for every issued document sheet, doc-missing for sent orders."""
     layout = layout or load_layout()
     findings: list[Finding] = []
@@ -175,7 +191,9 @@ def check_documents(data: WorkbookData, tables: Tables, schema: Schema,
             for k, v in enumerate(master.column("contract_no")):
                 if v not in (None, ""):
                     index.setdefault(norm(v), k)
-        findings += _compare(grid, block, tables, schema, layout, index.get(norm(block.contract_no)))
+        findings += _compare(
+            grid, block, tables, schema, layout, index.get(norm(block.contract_no))
+        )
     findings += _missing(tables, schema, layout, present)
     return findings
 
@@ -184,8 +202,9 @@ def _severity(schema: Schema, code: str) -> Any:
     return schema.severity(code, DEFAULT_SEVERITY[code])
 
 
-def _compare(grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layout: Layout,
-             i: int | None) -> list[Finding]:
+def _compare(
+    grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layout: Layout, i: int | None
+) -> list[Finding]:
     """The findings of one issued sheet; ``i`` is its order's master row index (None when
     the contract number is no longer in the master)."""
     master = tables.master
@@ -196,9 +215,25 @@ def _compare(grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layo
     sev = _severity(schema, "doc-mismatch")
     if i is None:
         cell = block.fields[0][2] if block.fields else "A1"
-        return [Finding("doc-mismatch", sev, grid.name, cell, _row(cell), "contract_no", block.contract_no,
-                        value=block.contract_no, expected="", reason=None,
-                        params=(("label_zh", "合同号"), ("label_en", "Contract No."), ("document", grid.name)))]
+        return [
+            Finding(
+                "doc-mismatch",
+                sev,
+                grid.name,
+                cell,
+                _row(cell),
+                "contract_no",
+                block.contract_no,
+                value=block.contract_no,
+                expected="",
+                reason=None,
+                params=(
+                    ("label_zh", "合同号"),
+                    ("label_en", "Contract No."),
+                    ("document", grid.name),
+                ),
+            )
+        ]
     fresh = build_document(layout, doc, Order(tables, i), ISSUED)
     now = {f.key: f for f in fresh.fields}
     out: list[Finding] = []
@@ -211,21 +246,54 @@ def _compare(grid: SheetGrid, block: Block, tables: Tables, schema: Schema, layo
         if same(shown, expected):
             continue
         mkey = rec.master_key if rec else None
-        ref_cell = master.cell(mkey, i) if mkey and master.has(mkey) else master.cell("contract_no", i)
+        ref_cell = (
+            master.cell(mkey, i) if mkey and master.has(mkey) else master.cell("contract_no", i)
+        )
         lz, le = (rec.label_zh, rec.label_en) if rec else (key, key)
-        out.append(Finding("doc-mismatch", sev, grid.name, cell, _row(cell), key, block.contract_no,
-                           value=show(shown), expected=show(expected),
-                           params=(("label_zh", lz), ("label_en", le), ("document", grid.name)),
-                           ref_sheet=master.sheet, ref_cell=ref_cell))
+        out.append(
+            Finding(
+                "doc-mismatch",
+                sev,
+                grid.name,
+                cell,
+                _row(cell),
+                key,
+                block.contract_no,
+                value=show(shown),
+                expected=show(expected),
+                params=(("label_zh", lz), ("label_en", le), ("document", grid.name)),
+                ref_sheet=master.sheet,
+                ref_cell=ref_cell,
+            )
+        )
     for key, rec in now.items():
         if key in seen or rec.value in (None, ""):
             continue
         mkey = rec.master_key
-        ref_cell = master.cell(mkey, i) if mkey and master.has(mkey) else master.cell("contract_no", i)
-        out.append(Finding("doc-mismatch", sev, grid.name, rec.cell, _row(rec.cell), key, block.contract_no,
-                           value="", expected=show(rec.value), reason=None,
-                           params=(("label_zh", rec.label_zh), ("label_en", rec.label_en), ("document", grid.name)),
-                           ref_sheet=master.sheet, ref_cell=ref_cell))
+        ref_cell = (
+            master.cell(mkey, i) if mkey and master.has(mkey) else master.cell("contract_no", i)
+        )
+        out.append(
+            Finding(
+                "doc-mismatch",
+                sev,
+                grid.name,
+                rec.cell,
+                _row(rec.cell),
+                key,
+                block.contract_no,
+                value="",
+                expected=show(rec.value),
+                reason=None,
+                params=(
+                    ("label_zh", rec.label_zh),
+                    ("label_en", rec.label_en),
+                    ("document", grid.name),
+                ),
+                ref_sheet=master.sheet,
+                ref_cell=ref_cell,
+            )
+        )
     return out
 
 
@@ -234,14 +302,20 @@ def _row(cell: str) -> int:
     return int(digits) if digits else 0
 
 
-def _missing(tables: Tables, schema: Schema, layout: Layout, present: dict[str, set[str]]) -> list[Finding]:
+def _missing(
+    tables: Tables, schema: Schema, layout: Layout, present: dict[str, set[str]]
+) -> list[Finding]:
     master = tables.master
     if not layout.missing_statuses or not master.has("status"):
         return []
     statuses = {norm(s) for s in layout.missing_statuses}
     sheets_used = bool(present)
     sev = _severity(schema, "doc-missing")
-    docs = [layout.document(k) for k in layout.missing_documents if k in {d.key for d in layout.documents}]
+    docs = [
+        layout.document(k)
+        for k in layout.missing_documents
+        if k in {d.key for d in layout.documents}
+    ]
     out: list[Finding] = []
     for i in range(master.n):
         st = master.get("status", i)
@@ -257,21 +331,50 @@ def _missing(tables: Tables, schema: Schema, layout: Layout, present: dict[str, 
         for doc in docs:
             if not doc.applies(method):
                 continue
-            report_sheets = {"always": True, "workbook": sheets_used, "order": bool(have)}[layout.missing_sheets]
+            report_sheets = {"always": True, "workbook": sheets_used, "order": bool(have)}[
+                layout.missing_sheets
+            ]
             if report_sheets and doc.key not in have:
-                out.append(Finding("doc-missing", sev, master.sheet, master.cell("contract_no", i), master.rows[i],
-                                   doc.key, contract, value="", expected=doc.title_zh,
-                                   params=(("label_zh", f"单据「{doc.title_zh}」"),
-                                           ("label_en", f"the {doc.title_en} sheet"),
-                                           ("document", doc.title_zh))))
+                out.append(
+                    Finding(
+                        "doc-missing",
+                        sev,
+                        master.sheet,
+                        master.cell("contract_no", i),
+                        master.rows[i],
+                        doc.key,
+                        contract,
+                        value="",
+                        expected=doc.title_zh,
+                        params=(
+                            ("label_zh", f"单据「{doc.title_zh}」"),
+                            ("label_en", f"the {doc.title_en} sheet"),
+                            ("document", doc.title_zh),
+                        ),
+                    )
+                )
             num = doc.number
             if num and num not in numbers and master.has(num) and order.m(num) in (None, ""):
                 numbers.add(num)
                 spec = master.spec.column(num)
-                out.append(Finding("doc-missing", sev, master.sheet, master.cell(num, i), master.rows[i], num,
-                                   contract, value="", expected=spec.en,
-                                   params=(("label_zh", spec.zh), ("label_en", spec.en),
-                                           ("document", doc.title_zh))))
+                out.append(
+                    Finding(
+                        "doc-missing",
+                        sev,
+                        master.sheet,
+                        master.cell(num, i),
+                        master.rows[i],
+                        num,
+                        contract,
+                        value="",
+                        expected=spec.en,
+                        params=(
+                            ("label_zh", spec.zh),
+                            ("label_en", spec.en),
+                            ("document", doc.title_zh),
+                        ),
+                    )
+                )
     return out
 
 

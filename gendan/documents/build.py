@@ -245,7 +245,9 @@ class _Refs:
         return f"{quote_sheet(sheet)}!${m.group(1)}${m.group(2)}"
 
     def scope(self, scope: str, key: str) -> str:
-        return {"m": self.master, "c": self.customer, "p": self.product, "co": self.company}[scope](key)
+        return {"m": self.master, "c": self.customer, "p": self.product, "co": self.company}[scope](
+            key
+        )
 
 
 def _blank_if_empty(x: str, blank: str = '""') -> str:
@@ -285,8 +287,15 @@ def _display_width(text: str) -> int:
 class Builder:
     """Builds the plan of one document for one order."""
 
-    def __init__(self, layout: Layout, doc: DocumentSpec, order: Order, status: str = DRAFT,
-                 now: dt.datetime | None = None, cache: dict[Any, Any] | None = None) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        doc: DocumentSpec,
+        order: Order,
+        status: str = DRAFT,
+        now: dt.datetime | None = None,
+        cache: dict[Any, Any] | None = None,
+    ) -> None:
         #: results that depend only on the layout, the workbook's tables and the document's
         #: shape (formulas, row heights, style actions, labels), shared by build_all across
         #: orders: most of a sheet's cost when 5,000 sheets are built.  Keys name every input.
@@ -360,8 +369,10 @@ class Builder:
         if found is None:
             from gendan.model.errors import SchemaError
 
-            raise SchemaError(f"documents.yaml: {self.doc.key} refers to doc.{name}, which no cell names",
-                              f"documents.yaml：{self.doc.key} 引用了不存在的 doc.{name}")
+            raise SchemaError(
+                f"documents.yaml: {self.doc.key} refers to doc.{name}, which no cell names",
+                f"documents.yaml：{self.doc.key} 引用了不存在的 doc.{name}",
+            )
         return found
 
     # -- values ---------------------------------------------------------------------------
@@ -407,7 +418,11 @@ class Builder:
                 v = None
         elif s in ("words_en", "words_zh"):
             amount = self.value(self.cell_of(a, i), i)
-            if isinstance(amount, int | float) and not isinstance(amount, bool) and math.isfinite(amount):
+            if (
+                isinstance(amount, int | float)
+                and not isinstance(amount, bool)
+                and math.isfinite(amount)
+            ):
                 fn = amount_in_words_en if s == "words_en" else amount_in_words_zh
                 try:
                     v = fn(amount, o.m("currency"))
@@ -503,17 +518,24 @@ class Builder:
         ``self.helper`` with the absolute cells later formulas use."""
         o = self.order
         t = o.tables
-        rows: list[tuple[str, Any, bool]] = [(MARKER, self.doc.key, False), ("contract_no", o.contract_raw, False)]
+        rows: list[tuple[str, Any, bool]] = [
+            (MARKER, self.doc.key, False),
+            ("contract_no", o.contract_raw, False),
+        ]
         msheet = quote_sheet(t.master.sheet)
         ccol = t.master.letter("contract_no")
         key_cell = self._prov_cell(2)
-        rows.append(("master_row", f"=IFERROR(MATCH({key_cell},{msheet}!${ccol}:${ccol},0),\"\")", True))
+        rows.append(
+            ("master_row", f'=IFERROR(MATCH({key_cell},{msheet}!${ccol}:${ccol},0),"")', True)
+        )
         self.helper["master_row"] = self._prov_cell(3)
         cust_f = '=""'
         if t.customers is not None and t.customers.has("customer") and t.master.has("customer"):
             cc = t.customers.letter("customer")
-            cust_f = (f"=IFERROR(MATCH({self.refs.master('customer')},"
-                      f"{quote_sheet(t.customers.sheet)}!${cc}:${cc},0),\"\")")
+            cust_f = (
+                f"=IFERROR(MATCH({self.refs.master('customer')},"
+                f'{quote_sheet(t.customers.sheet)}!${cc}:${cc},0),"")'
+            )
         rows.append(("customer_row", cust_f, True))
         self.helper["customer_row"] = self._prov_cell(4)
         prod_f = '=""'
@@ -528,9 +550,11 @@ class Builder:
                 # a single 产品 row
                 sc = t.products.letter("spec")
                 mp, ms = self.refs.master("product"), self.refs.master("spec")
-                cond += (f"*(({ps}!${sc}${first}:${sc}${last}={ms})"
-                         f"+({ms}=\"\")*(COUNTIF({ps}!${pc}${first}:${pc}${last},{mp})=1))")
-            prod_f = f"=IFERROR(LOOKUP(2,1/({cond}),ROW({ps}!${pc}${first}:${pc}${last})),\"\")"
+                cond += (
+                    f"*(({ps}!${sc}${first}:${sc}${last}={ms})"
+                    f'+({ms}="")*(COUNTIF({ps}!${pc}${first}:${pc}${last},{mp})=1))'
+                )
+            prod_f = f'=IFERROR(LOOKUP(2,1/({cond}),ROW({ps}!${pc}${first}:${pc}${last})),"")'
         rows.append(("product_row", prod_f, True))
         self.helper["product_row"] = self._prov_cell(5)
         rows.append(("currency", "=" + _blank_if_empty(self.refs.master("currency")), True))
@@ -540,9 +564,21 @@ class Builder:
             r = len(rows) + 1
             self.helper[f"digits:{name}"] = self._prov_cell(r)
             amount = self._doc_ref(name, 0)
-            rows.append((f"digits:{name}", f"=IFERROR({digits_formula(amount, self.helper['currency'])},\"\")", True))
+            rows.append(
+                (
+                    f"digits:{name}",
+                    f'=IFERROR({digits_formula(amount, self.helper["currency"])},"")',
+                    True,
+                )
+            )
         rows.append(("status", self.status, False))
-        rows.append(("issued_at", self.now.isoformat(timespec="seconds") if self.issued and self.now else "", False))
+        rows.append(
+            (
+                "issued_at",
+                self.now.isoformat(timespec="seconds") if self.issued and self.now else "",
+                False,
+            )
+        )
         rows.append(("master_sheet", t.master.sheet, False))
         rows.append(("layout_version", self.layout.version, False))
         return rows
@@ -556,9 +592,17 @@ class Builder:
         if label == "master_row":
             return t.master.rows[o.index]
         if label == "customer_row":
-            return t.customers.rows[o.customer_index] if t.customers is not None and o.customer_index is not None else None
+            return (
+                t.customers.rows[o.customer_index]
+                if t.customers is not None and o.customer_index is not None
+                else None
+            )
         if label == "product_row":
-            return t.products.rows[o.product_index] if t.products is not None and o.product_index is not None else None
+            return (
+                t.products.rows[o.product_index]
+                if t.products is not None and o.product_index is not None
+                else None
+            )
         if label == "currency":
             return o.m("currency")
         if label.startswith("digits:"):
@@ -598,19 +642,25 @@ class Builder:
         for r, (label, val, is_formula) in enumerate(prov, start=1):
             if is_formula and not self.issued:
                 if full:
-                    plan.add(SetValues(name, f"{pl}{r}", [[label]]), SetFormula(name, f"{pv}{r}", val))
+                    plan.add(
+                        SetValues(name, f"{pl}{r}", [[label]]), SetFormula(name, f"{pv}{r}", val)
+                    )
                 else:
                     writes[f"{pl}{r}"] = ("v", label)
                     writes[f"{pv}{r}"] = ("f", val)
             else:
                 hv = self._helper_value(label) if is_formula else val
                 if full:
-                    plan.add(SetValues(name, f"{pl}{r}", [[label]]), SetValues(name, f"{pv}{r}", [[hv]]))
+                    plan.add(
+                        SetValues(name, f"{pl}{r}", [[label]]), SetValues(name, f"{pv}{r}", [[hv]])
+                    )
                 else:
                     writes[f"{pl}{r}"] = ("v", label)
                     writes[f"{pv}{r}"] = ("v", hv)
         # the document's cells
-        doc_sheet = DocumentSheet(self.doc, name, self.order.contract_no, self.status, plan, last_row=last_row)
+        doc_sheet = DocumentSheet(
+            self.doc, name, self.order.contract_no, self.status, plan, last_row=last_row
+        )
         heights: dict[int, float] = {}
         seen: set[str] = set()
         for c, i in self.cells:
@@ -640,17 +690,24 @@ class Builder:
                 if key not in seen:
                     seen.add(key)
                     lz, le = self._labels(c)
-                    doc_sheet.fields.append(FieldRecord(key, addr, f"{c.source}:{c.arg}", v, lz, le,
-                                                        self._master_key(c, i)))
+                    doc_sheet.fields.append(
+                        FieldRecord(
+                            key, addr, f"{c.source}:{c.arg}", v, lz, le, self._master_key(c, i)
+                        )
+                    )
         rows = sorted({**heights, **self.doc.row_heights}.items())
         # provenance block (fields)
         head = len(prov) + 2
-        dates = tuple(fr.value is not None and isinstance(fr.value, dt.date) for fr in doc_sheet.fields)
+        dates = tuple(
+            fr.value is not None and isinstance(fr.value, dt.date) for fr in doc_sheet.fields
+        )
         if lite:
             for k, word in enumerate(("field", "source", "cell", "value")):
                 writes[f"{column_letter(self.pcol + k)}{head}"] = ("v", word)
             for k, fr in enumerate(doc_sheet.fields, start=head + 1):
-                for j, x in enumerate((fr.key, fr.source, fr.cell, fr.value if self.issued else None)):
+                for j, x in enumerate(
+                    (fr.key, fr.source, fr.cell, fr.value if self.issued else None)
+                ):
                     writes[f"{column_letter(self.pcol + j)}{k}"] = ("v", x)
             doc_sheet.writes = writes
             doc_sheet.shape = (self.doc.key, self.n, self.status, tuple(rows), dates)
@@ -661,14 +718,36 @@ class Builder:
             plan.add(RowHeight(name, r, h))
         plan.add(SetValues(name, f"{pl}{head}", [["field", "source", "cell", "value"]]))
         for k, fr in enumerate(doc_sheet.fields, start=head + 1):
-            plan.add(SetValues(name, f"{pl}{k}", [[fr.key, fr.source, fr.cell, fr.value if self.issued else None]]))
+            plan.add(
+                SetValues(
+                    name,
+                    f"{pl}{k}",
+                    [[fr.key, fr.source, fr.cell, fr.value if self.issued else None]],
+                )
+            )
             if dates[k - head - 1]:
                 plan.add(NumberFormat(name, f"{column_letter(self.pcol + 3)}{k}", "yyyy-mm-dd"))
-        plan.add(Font(name, f"{pl}1:{column_letter(self.pcol + 3)}{head + len(doc_sheet.fields)}",
-                      size=8, color="808080"))
+        plan.add(
+            Font(
+                name,
+                f"{pl}1:{column_letter(self.pcol + 3)}{head + len(doc_sheet.fields)}",
+                size=8,
+                color="808080",
+            )
+        )
         plan.add(HideColumns(name, f"{pl}:{column_letter(self.pcol + 3)}"))
-        plan.add(PageSetup(name, print_area=area, orientation=L.orientation, paper=L.paper,
-                           fit_width=1, fit_height=1, margins_cm=L.margins_cm, center_horizontally=True))
+        plan.add(
+            PageSetup(
+                name,
+                print_area=area,
+                orientation=L.orientation,
+                paper=L.paper,
+                fit_width=1,
+                fit_height=1,
+                margins_cm=L.margins_cm,
+                center_horizontally=True,
+            )
+        )
         return doc_sheet
 
     def _default_format(self, c: CellSpec) -> str | None:
@@ -699,7 +778,9 @@ class Builder:
 
     def _master_key(self, c: CellSpec, i: int = 0) -> str | None:
         """The master column a field comes from (for the finding's second address)."""
-        return self._memo(("master_key", self.doc.key, c, i, self.n), lambda: self._master_key_of(c, i))
+        return self._memo(
+            ("master_key", self.doc.key, c, i, self.n), lambda: self._master_key_of(c, i)
+        )
 
     def _master_key_of(self, c: CellSpec, i: int = 0) -> str | None:
         if c.source == "master":
@@ -734,10 +815,22 @@ class Builder:
         for sname in styles:
             st = self.layout.styles[sname]
             if any(x is not None for x in (st.bold, st.italic, st.size, st.color, st.font)):
-                out.append((Font, {"bold": st.bold, "italic": st.italic, "size": st.size, "color": st.color,
-                                   "name": st.font}))
+                out.append(
+                    (
+                        Font,
+                        {
+                            "bold": st.bold,
+                            "italic": st.italic,
+                            "size": st.size,
+                            "color": st.color,
+                            "name": st.font,
+                        },
+                    )
+                )
             if any(x is not None for x in (st.horizontal, st.vertical, st.wrap)):
-                out.append((Align, {"horizontal": st.horizontal, "vertical": st.vertical, "wrap": st.wrap}))
+                out.append(
+                    (Align, {"horizontal": st.horizontal, "vertical": st.vertical, "wrap": st.wrap})
+                )
             if st.fill:
                 out.append((Fill, {"color": st.fill}))
             if st.border:
@@ -747,7 +840,10 @@ class Builder:
     def _height(self, c: CellSpec, v: Any) -> float | None:
         """A row height that shows the whole text: Excel never grows a merged cell's row
         by itself, so wrapped text is measured here (CJK characters count double)."""
-        return self._memo(("height", c.styles, c.col, c.to_col, c.row, c.to_row, _text_of(v)), lambda: self._height_of(c, v))
+        return self._memo(
+            ("height", c.styles, c.col, c.to_col, c.row, c.to_row, _text_of(v)),
+            lambda: self._height_of(c, v),
+        )
 
     def _height_of(self, c: CellSpec, v: Any) -> float | None:
         size = self.layout.font_size
@@ -760,8 +856,10 @@ class Builder:
         text = _text_of(v)
         if not wrap:
             return round(line_h + 2, 1) if size > self.layout.font_size else None
-        width = sum(self.layout.columns.get(column_letter(k), 8.43)
-                    for k in range(c.col, (c.to_col or c.col) + 1))
+        width = sum(
+            self.layout.columns.get(column_letter(k), 8.43)
+            for k in range(c.col, (c.to_col or c.col) + 1)
+        )
         cap = max(width * 1.3 * (self.layout.font_size / size) - 1, 4)
         lines = sum(max(1, math.ceil(_display_width(part) / cap)) for part in text.split("\n"))
         rows = (c.to_row or c.row) - c.row + 1
@@ -771,9 +869,15 @@ class Builder:
         return round(need, 1)
 
 
-def build_document(layout: Layout, doc: DocumentSpec, order: Order, status: str = DRAFT,
-                   now: dt.datetime | None = None, cache: dict[Any, Any] | None = None,
-                   lite: bool = False) -> DocumentSheet:
+def build_document(
+    layout: Layout,
+    doc: DocumentSpec,
+    order: Order,
+    status: str = DRAFT,
+    now: dt.datetime | None = None,
+    cache: dict[Any, Any] | None = None,
+    lite: bool = False,
+) -> DocumentSheet:
     """The plan and records of ``doc`` for ``order`` (see the module docstring).  ``cache``:
     one dict shared by the calls of one run over the same tables and layout (build_all);
     ``lite``: writes and shape instead of a plan (Builder.build)."""

@@ -35,8 +35,25 @@ from typing import Any
 from gendan.model.errors import SchemaError
 
 SCOPES = ("m", "c", "p", "co", "doc")
-FUNCTIONS = ("ROUND", "INT", "MOD", "MIN", "MAX", "ABS", "IF", "AND", "OR", "NOT", "COALESCE", "CONTAINS",
-             "DATETEXT", "ITEM", "VALUE", "DAYS", "NEED")
+FUNCTIONS = (
+    "ROUND",
+    "INT",
+    "MOD",
+    "MIN",
+    "MAX",
+    "ABS",
+    "IF",
+    "AND",
+    "OR",
+    "NOT",
+    "COALESCE",
+    "CONTAINS",
+    "DATETEXT",
+    "ITEM",
+    "VALUE",
+    "DAYS",
+    "NEED",
+)
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.BitAnd: "&"}
 #: ITEM's separators (as build._SPLIT_CONTAINERS), each turned into a space by the formula
 _LIST_SEPARATORS = ("CHAR(10)", "CHAR(13)", '"，"', '","', '"/"', '";"', '"；"', '"、"')
@@ -55,27 +72,37 @@ def parse(text: str) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise SchemaError(f"documents.yaml: cannot parse calc {text!r}: {exc.msg}",
-                          f"documents.yaml：无法解析计算式 {text!r}：{exc.msg}") from None
+        raise SchemaError(
+            f"documents.yaml: cannot parse calc {text!r}: {exc.msg}",
+            f"documents.yaml：无法解析计算式 {text!r}：{exc.msg}",
+        ) from None
     for node in ast.walk(tree):
         ok = isinstance(node, ast.expr | ast.operator | ast.cmpop | ast.unaryop | ast.expr_context)
-        if isinstance(node, ast.Attribute) and not (isinstance(node.value, ast.Name) and node.value.id in SCOPES):
+        if isinstance(node, ast.Attribute) and not (
+            isinstance(node.value, ast.Name) and node.value.id in SCOPES
+        ):
             ok = False
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
+        if isinstance(node, ast.Call) and not (
+            isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS
+        ):
             ok = False
         if isinstance(node, ast.Name) and node.id not in SCOPES + ("i", "n") + FUNCTIONS:
             ok = False
         if isinstance(node, ast.BinOp) and type(node.op) not in _BINOPS:
             ok = False
-        if isinstance(node, ast.Compare) and (len(node.ops) != 1 or type(node.ops[0]) not in _CMPOPS):
+        if isinstance(node, ast.Compare) and (
+            len(node.ops) != 1 or type(node.ops[0]) not in _CMPOPS
+        ):
             ok = False
         if isinstance(node, ast.Constant) and not isinstance(node.value, int | float | str):
             ok = False
         if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.USub):
             ok = False
         if not ok and not isinstance(node, ast.Load):
-            raise SchemaError(f"documents.yaml: calc {text!r} uses {ast.unparse(node)!r}, which is not allowed",
-                              f"documents.yaml：计算式 {text!r} 中的 {ast.unparse(node)!r} 不被支持")
+            raise SchemaError(
+                f"documents.yaml: calc {text!r} uses {ast.unparse(node)!r}, which is not allowed",
+                f"documents.yaml：计算式 {text!r} 中的 {ast.unparse(node)!r} 不被支持",
+            )
     return tree
 
 
@@ -142,7 +169,9 @@ def to_formula(text: str, ref: Callable[[str, str], str], i: int = 1, n: int = 1
             if fn == "NEED":
                 return f'IF({args[0]}="",{ref("layout", "missing")},{args[0]})'
             return f"{fn}({','.join(args)})"
-        raise SchemaError(f"calc: unsupported {ast.unparse(node)}")  # pragma: no cover (parse refuses it)
+        raise SchemaError(
+            f"calc: unsupported {ast.unparse(node)}"
+        )  # pragma: no cover (parse refuses it)
 
     return walk(parse(text))
 
@@ -274,8 +303,12 @@ def _cmp(a: Any, b: Any, op: type) -> bool:
     elif isinstance(a, str) != isinstance(b, str):
         a, b = (1, 0) if isinstance(a, str) else (0, 1)
     ops: dict[type, Callable[[Any, Any], bool]] = {
-        ast.Eq: lambda x, y: x == y, ast.NotEq: lambda x, y: x != y, ast.Lt: lambda x, y: x < y,
-        ast.LtE: lambda x, y: x <= y, ast.Gt: lambda x, y: x > y, ast.GtE: lambda x, y: x >= y,
+        ast.Eq: lambda x, y: x == y,
+        ast.NotEq: lambda x, y: x != y,
+        ast.Lt: lambda x, y: x < y,
+        ast.LtE: lambda x, y: x <= y,
+        ast.Gt: lambda x, y: x > y,
+        ast.GtE: lambda x, y: x >= y,
     }
     return ops[op](a, b)
 

@@ -78,7 +78,13 @@ def _tag(v: Any) -> Any:
         return ("lit", type(v).__name__)  # an empty element; identical for every such value
     t = type(v)
     if t is str:
-        if len(v) > _MAX_TEXT or "\r" in v or v in _ERRORS or _ILLEGAL.search(v) or v.startswith("="):
+        if (
+            len(v) > _MAX_TEXT
+            or "\r" in v
+            or v in _ERRORS
+            or _ILLEGAL.search(v)
+            or v.startswith("=")
+        ):
             return ("lit", v)
         return "s"
     if t is int or (t is float and math.isfinite(v)):
@@ -178,13 +184,30 @@ def _shape(sheet: DocumentSheet) -> _Shaped:
                 if a.name != name:
                     raise Unsupported("a plan adds another sheet")
                 key.append(("N", a.replace, a.tab_color, a.hidden))
-            case (Align() | Border() | ColumnWidth() | Fill() | Font() | HideColumns() | Merge()
-                  | NumberFormat() | PageSetup() | RowHeight()):
+            case (
+                Align()
+                | Border()
+                | ColumnWidth()
+                | Fill()
+                | Font()
+                | HideColumns()
+                | Merge()
+                | NumberFormat()
+                | PageSetup()
+                | RowHeight()
+            ):
                 # the same effect whatever the sheet is called: part of the shared template
                 if a.sheet != name:
                     raise Unsupported("a plan styles another sheet")
                 key.append((type(a).__name__, *(v for k, v in a.__dict__.items() if k != "sheet")))
-            case Note() | Hyperlink() | DefinedName() | FreezePanes() | DataValidationList() | ClearMarks():
+            case (
+                Note()
+                | Hyperlink()
+                | DefinedName()
+                | FreezePanes()
+                | DataValidationList()
+                | ClearMarks()
+            ):
                 # name the sheet or live outside the cells: the per-order openpyxl path writes them
                 raise Unsupported(f"action {type(a).__name__}")
             case _:
@@ -196,8 +219,11 @@ class Templates:
     """Groups built sheets by shape; ``templates`` go through openpyxl, ``expand`` makes
     every order's sheet from them (the ``expand`` hook of inject.graft)."""
 
-    def __init__(self, built: Sequence[DocumentSheet],
-                 rebuild: Callable[[DocumentSheet], DocumentSheet] | None = None) -> None:
+    def __init__(
+        self,
+        built: Sequence[DocumentSheet],
+        rebuild: Callable[[DocumentSheet], DocumentSheet] | None = None,
+    ) -> None:
         """``built``: full or lite sheets; ``rebuild`` makes the full sheet of a lite one
         (only the first sheet of each shape is rebuilt: it becomes the template)."""
         memo: dict[tuple[str, type, Any], Any] = {}
@@ -243,7 +269,7 @@ class Templates:
                 head = quote_sheetname(tpl.sheet.sheet) + "!"
                 if not area.startswith(head):
                     raise Unsupported("print area")
-                area = quote_sheetname(s.sheet.sheet) + "!" + area[len(head):]
+                area = quote_sheetname(s.sheet.sheet) + "!" + area[len(head) :]
             out.append(_ScratchSheet(s.sheet.sheet, _render(pieces, tpl.cells, s.cells), area))
         return out
 
@@ -259,14 +285,16 @@ def _split(xml: str) -> list[Any]:
         end = xml.find("</c>", m.end())
         if end < 0:
             raise Unsupported("unclosed cell")
-        pieces.append(xml[pos:m.end()])
-        pieces.append((m.group(1), xml[m.end():end]))
+        pieces.append(xml[pos : m.end()])
+        pieces.append((m.group(1), xml[m.end() : end]))
         pos = end
     pieces.append(xml[pos:])
     return pieces
 
 
-def _render(pieces: list[Any], tpl: dict[str, tuple[Any, Any]], mine: dict[str, tuple[Any, Any]]) -> bytes:
+def _render(
+    pieces: list[Any], tpl: dict[str, tuple[Any, Any]], mine: dict[str, tuple[Any, Any]]
+) -> bytes:
     """The template with each content cell whose value differs from the template's
     re-written for this order (same shape, so the same tag and the same open tag)."""
     parts: list[str] = []

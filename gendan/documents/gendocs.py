@@ -56,11 +56,17 @@ class GenerateResult:
         secs = sum(self.seconds.values())
         if lang == "zh":
             kind = "已出具（数值已冻结）" if self.status == ISSUED else "草稿（公式链接工作序列表）"
-            text = f"已为 {n_orders} 个订单生成 {n_docs} 张单据，{kind}：{self.out}（{secs:.1f} 秒）"
+            text = (
+                f"已为 {n_orders} 个订单生成 {n_docs} 张单据，{kind}：{self.out}（{secs:.1f} 秒）"
+            )
             if self.pdfs:
                 text += f"\nPDF {len(self.pdfs)} 个：{self.pdfs[0].parent}"
         else:
-            kind = "issued (values frozen)" if self.status == ISSUED else "drafts (formulas linked to the master)"
+            kind = (
+                "issued (values frozen)"
+                if self.status == ISSUED
+                else "drafts (formulas linked to the master)"
+            )
             orders = "order" if n_orders == 1 else "orders"
             text = f"{n_docs} document sheets for {n_orders} {orders}, {kind}: {self.out} ({secs:.1f} s)"
             if self.pdfs:
@@ -105,12 +111,16 @@ def select_orders(tables: object, orders: Sequence[str] | None, all: bool) -> li
             out.append(i)
     if unknown:
         names = ", ".join(unknown)
-        raise InputError(f"Contract {names} is not in the master sheet {master.sheet}.",
-                         f"工作表「{master.sheet}」中没有合同号 {names}。")
+        raise InputError(
+            f"Contract {names} is not in the master sheet {master.sheet}.",
+            f"工作表「{master.sheet}」中没有合同号 {names}。",
+        )
     return out
 
 
-def select_in_masters(tables: object, orders: Sequence[str] | None, all: bool) -> list[tuple[Tables, list[int]]]:
+def select_in_masters(
+    tables: object, orders: Sequence[str] | None, all: bool
+) -> list[tuple[Tables, list[int]]]:
     """Per master sheet (a book may keep one per year), the Tables and row indexes of the
     orders asked for; a contract number no master holds stops the run (exit 2)."""
     from gendan.read.tables import Tables
@@ -126,15 +136,19 @@ def select_in_masters(tables: object, orders: Sequence[str] | None, all: bool) -
     found: set[str] = set()
     for t in subs:
         index = contract_index(t)
-        mine = [no for no, k in zip(orders or (), wanted, strict=True) if k in index and k not in found]
+        mine = [
+            no for no, k in zip(orders or (), wanted, strict=True) if k in index and k not in found
+        ]
         found.update(norm(clean_text(no)) for no in mine)
         if mine:
             out.append((t, select_orders(t, mine, False)))
     unknown = [str(no) for no, k in zip(orders or (), wanted, strict=True) if k not in found]
     if unknown:
         names, sheets = ", ".join(unknown), ", ".join(tables.sheets)
-        raise InputError(f"Contract {names} is in none of the master sheets {sheets}.",
-                         f"主表 {sheets} 中都没有合同号 {names}。")
+        raise InputError(
+            f"Contract {names} is in none of the master sheets {sheets}.",
+            f"主表 {sheets} 中都没有合同号 {names}。",
+        )
     return out
 
 
@@ -164,18 +178,29 @@ def unresolved(tables: object, indexes: Sequence[int]) -> tuple[list[int], Input
         where = "" if tables.customers is not None else "（工作簿中找不到客户表）"
         where_en = "" if tables.customers is not None else " (the workbook has no customers sheet)"
         zh.append(f"客户表中找不到这些订单的买方/收货人{where}：{', '.join(bad_c)}")
-        en.append(f"the buyer/consignee is not in the customers sheet{where_en} for {', '.join(bad_c)}")
+        en.append(
+            f"the buyer/consignee is not in the customers sheet{where_en} for {', '.join(bad_c)}"
+        )
     if bad_p:
         where = "" if tables.products is not None else "（工作簿中找不到产品表）"
         where_en = "" if tables.products is not None else " (the workbook has no products sheet)"
         zh.append(f"产品表中找不到这些订单的品名规格{where}：{', '.join(bad_p)}")
         en.append(f"the product is not in the products sheet{where_en} for {', '.join(bad_p)}")
-    return bad, InputError(f"No documents were made where {'; '.join(en)}.", f"以下订单未生成单据：{'；'.join(zh)}。")
+    return bad, InputError(
+        f"No documents were made where {'; '.join(en)}.", f"以下订单未生成单据：{'；'.join(zh)}。"
+    )
 
 
-def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: str = DRAFT,
-              documents: Sequence[str] | None = None, now: dt.datetime | None = None,
-              explicit: bool = False, lite: bool = False) -> tuple[list[DocumentSheet], list[tuple[str, str]]]:
+def build_all(
+    tables: object,
+    indexes: Sequence[int],
+    layout: Layout,
+    status: str = DRAFT,
+    documents: Sequence[str] | None = None,
+    now: dt.datetime | None = None,
+    explicit: bool = False,
+    lite: bool = False,
+) -> tuple[list[DocumentSheet], list[tuple[str, str]]]:
     """Every applicable document of every order, as built sheets (plans + records;
     ``lite``: writes + shape instead of plans, for gendan.documents.fastsheets)."""
     from gendan.read.tables import Tables
@@ -197,16 +222,26 @@ def build_all(tables: object, indexes: Sequence[int], layout: Layout, status: st
             if not doc.applies(order.method):
                 skipped.append((order.contract_no, doc.key))
                 continue
-            order.sheet_names[doc.key] = unique_sheet_name(sheet_name(doc, order.contract_no), taken)
+            order.sheet_names[doc.key] = unique_sheet_name(
+                sheet_name(doc, order.contract_no), taken
+            )
             built.append(build_document(layout, doc, order, status, now, cache, lite))
     return built, skipped
 
 
-def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[str] | None = None,
-             all: bool = False, pdf_dir: str | Path | None = None, schema: Schema | None = None,
-             issue: bool = False, documents: Sequence[str] | None = None,
-             layout: Layout | str | Path | None = None, now: dt.datetime | None = None,
-             fast: bool | None = None) -> GenerateResult:
+def generate(
+    src: str | Path,
+    out: str | Path | None = None,
+    orders: Sequence[str] | None = None,
+    all: bool = False,
+    pdf_dir: str | Path | None = None,
+    schema: Schema | None = None,
+    issue: bool = False,
+    documents: Sequence[str] | None = None,
+    layout: Layout | str | Path | None = None,
+    now: dt.datetime | None = None,
+    fast: bool | None = None,
+) -> GenerateResult:
     """Write ``out``: the workbook ``src`` plus the document sheets of the chosen orders.
 
     ``orders``: contract numbers (or ``all=True``); ``issue``: freeze the sheets (values and
@@ -226,17 +261,23 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
             f"单据只能加入 .xlsx/.xlsm 工作簿；请先把 {src.name} 另存为 .xlsx。",
         )
     if out.suffix.lower() not in (".xlsx", src.suffix.lower()):
-        raise OutputError(f"The output {out.name} must be an .xlsx file (or .xlsm for an .xlsm input).",
-                          f"输出文件 {out.name} 必须是 .xlsx（输入为 .xlsm 时也可为 .xlsm）。")
+        raise OutputError(
+            f"The output {out.name} must be an .xlsx file (or .xlsm for an .xlsm input).",
+            f"输出文件 {out.name} 必须是 .xlsx（输入为 .xlsm 时也可为 .xlsm）。",
+        )
     if not all and not orders:
-        raise InputError("Name the orders (contract numbers) or choose all.", "请指定合同号，或选择全部订单。")
+        raise InputError(
+            "Name the orders (contract numbers) or choose all.", "请指定合同号，或选择全部订单。"
+        )
     schema = schema or load_schema()
     lay = layout if isinstance(layout, Layout) else load_layout(layout)
     if documents:
         unknown = [d for d in documents if d not in {x.key for x in lay.documents}]
         if unknown:
-            raise InputError(f"Unknown document {', '.join(unknown)}; known: {', '.join(d.key for d in lay.documents)}.",
-                             f"未知单据 {', '.join(unknown)}；可用：{', '.join(d.key for d in lay.documents)}。")
+            raise InputError(
+                f"Unknown document {', '.join(unknown)}; known: {', '.join(d.key for d in lay.documents)}.",
+                f"未知单据 {', '.join(unknown)}；可用：{', '.join(d.key for d in lay.documents)}。",
+            )
     status = ISSUED if issue else DRAFT
     stamp = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     result = GenerateResult(out=out, status=status)
@@ -273,12 +314,19 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
         existing: set[str] | None = {n.casefold() for n in inject.sheet_names(src)}
     except (inject.Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
         existing = None
-    clash = sorted({b.sheet for b in built if existing is not None and b.sheet.casefold() in existing})
-    why: tuple[str, str] = ("its package could not be read for grafting", "无法读取其文件包以加入单据")
+    clash = sorted(
+        {b.sheet for b in built if existing is not None and b.sheet.casefold() in existing}
+    )
+    why: tuple[str, str] = (
+        "its package could not be read for grafting",
+        "无法读取其文件包以加入单据",
+    )
     if clash:
         names = ", ".join(clash[:3]) + (", ..." if len(clash) > 3 else "")
-        why = (f"it has the document sheets {names} already: run docs on the workbook without them",
-               f"其中已有单据工作表 {names}：请对不含这些工作表的工作簿运行 docs")
+        why = (
+            f"it has the document sheets {names} already: run docs on the workbook without them",
+            f"其中已有单据工作表 {names}：请对不含这些工作表的工作簿运行 docs",
+        )
     if existing is not None and not clash:
         try:
             built = _graft(src, out, built, fast, lay)
@@ -286,24 +334,37 @@ def generate(src: str | Path, out: str | Path | None = None, orders: Sequence[st
             result.seconds["graft"] = time.perf_counter() - t3
             result.method = "graft"
         except inject.Unsupported as exc:
-            why = (f"its package has a shape the grafting does not handle: {exc}", f"其文件包结构不受支持：{exc}")
+            why = (
+                f"its package has a shape the grafting does not handle: {exc}",
+                f"其文件包结构不受支持：{exc}",
+            )
             result.notes.append(f"note: the workbook was copied through openpyxl ({exc}).")
     if result.method != "graft":
         if inject.is_strict(src):  # openpyxl reads no sheet of a Strict workbook
             raise OutputError(
                 f"{src.name} is saved as Strict Open XML and its documents cannot be added without "
-                f"losing sheets; save it in Excel as \"Excel Workbook (*.xlsx)\" and run again.",
+                f'losing sheets; save it in Excel as "Excel Workbook (*.xlsx)" and run again.',
                 f"{src.name} 以 Strict Open XML 格式保存，加入单据会丢失工作表；"
-                f"请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”后再运行。")
+                f"请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”后再运行。",
+            )
         built = _full(built, lay)
         if out.suffix.lower() != ".xlsx":
-            raise OutputError(f"The output {out.name} must be an .xlsx file here.",
-                              f"此处输出文件 {out.name} 必须是 .xlsx。")
+            raise OutputError(
+                f"The output {out.name} must be an .xlsx file here.",
+                f"此处输出文件 {out.name} 必须是 .xlsx。",
+            )
         _through_openpyxl(src, out, built, result, why)
     t5 = time.perf_counter()
     if pdf_dir is not None:
-        values = _full(built, lay) if issue else [
-            d for sub, indexes in picks for d in build_all(sub, indexes, lay, ISSUED, documents, stamp)[0]]
+        values = (
+            _full(built, lay)
+            if issue
+            else [
+                d
+                for sub, indexes in picks
+                for d in build_all(sub, indexes, lay, ISSUED, documents, stamp)[0]
+            ]
+        )
         result.pdfs = write_pdfs(values, Path(pdf_dir))
         result.seconds["pdf"] = time.perf_counter() - t5
     return result
@@ -335,7 +396,9 @@ FAST = True
 COMPRESSLEVEL = 1
 
 
-def _rebuild(layout: Layout, cache: dict[object, object]) -> Callable[[DocumentSheet], DocumentSheet]:
+def _rebuild(
+    layout: Layout, cache: dict[object, object]
+) -> Callable[[DocumentSheet], DocumentSheet]:
     """The full build of a lite sheet (same order, document, status and time)."""
     from gendan.documents.build import Builder
 
@@ -354,7 +417,9 @@ def _full(built: list[DocumentSheet], layout: Layout) -> list[DocumentSheet]:
     return [rebuild(b) for b in built]
 
 
-def _graft(src: Path, out: Path, built: list[DocumentSheet], fast: bool, layout: Layout) -> list[DocumentSheet]:
+def _graft(
+    src: Path, out: Path, built: list[DocumentSheet], fast: bool, layout: Layout
+) -> list[DocumentSheet]:
     """Graft the document sheets onto a copy of ``src``; returns ``built`` (full plans if
     the fast path gave up and the per-order path ran)."""
     from gendan.write import inject
@@ -375,8 +440,13 @@ def _graft(src: Path, out: Path, built: list[DocumentSheet], fast: bool, layout:
     return built
 
 
-def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], result: GenerateResult,
-                      why: tuple[str, str]) -> None:
+def _through_openpyxl(
+    src: Path,
+    out: Path,
+    built: Sequence[DocumentSheet],
+    result: GenerateResult,
+    why: tuple[str, str],
+) -> None:
     """The fallback: load the whole workbook, add (or replace) the sheets, save.  Used when
     a document sheet of the same name exists already (a re-run on its own output) or the
     package has a shape the grafting does not handle (``why``: en, zh).
@@ -403,12 +473,16 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
         raise rewrite_refusal(src, [why, *risks], DOCUMENTS)
     t0 = time.perf_counter()
     if src.suffix.lower() == ".xlsm":
-        result.notes.append("note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged.")
+        result.notes.append(
+            "note: the output is .xlsx, so it carries no macros; the input .xlsm is unchanged."
+        )
     try:
         wb = openpyxl.load_workbook(src, rich_text=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InputError(f"{src.name} cannot be opened to add documents: {exc}.",
-                         f"无法打开 {src.name} 以加入单据：{exc}。") from None
+        raise InputError(
+            f"{src.name} cannot be opened to add documents: {exc}.",
+            f"无法打开 {src.name} 以加入单据：{exc}。",
+        ) from None
     t1 = time.perf_counter()
     result.seconds["load"] = t1 - t0
     loaded = list(wb.sheetnames)
@@ -420,7 +494,9 @@ def _through_openpyxl(src: Path, out: Path, built: Sequence[DocumentSheet], resu
     t2 = time.perf_counter()
     result.seconds["apply"] = t2 - t1
     sheets_kept = _sheets_kept(src, loaded)
-    macros_dropped = src.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsx"  # said in a note
+    macros_dropped = (
+        src.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsx"
+    )  # said in a note
 
     def verify(tmp: Path) -> None:
         sheets_kept(tmp)
@@ -450,7 +526,8 @@ def _sheets_kept(src: Path, loaded: Sequence[str]) -> Callable[[Path], None]:
         if lost:
             raise OutputError(
                 f"The copy of {src.name} would lose the sheet {', '.join(lost)}; nothing was written.",
-                f"{src.name} 的副本会丢失工作表 {'、'.join(lost)}；未写入任何文件。")
+                f"{src.name} 的副本会丢失工作表 {'、'.join(lost)}；未写入任何文件。",
+            )
 
     return verify
 

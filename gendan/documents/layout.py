@@ -20,15 +20,57 @@ from gendan.model.grid import column_index, column_letter
 from gendan.model.plan import BORDER_STYLES, BorderStyle
 from gendan.model.schema import STAGE_KEYS
 
-SOURCES = ("text", "master", "customer", "product", "company", "template", "calc",
-           "words_en", "words_zh", "container_no")
-_CELL_KEYS = set(SOURCES) | {"at", "to", "col", "to_col", "style", "format", "name", "key", "label", "check",
-                              "need"}
+SOURCES = (
+    "text",
+    "master",
+    "customer",
+    "product",
+    "company",
+    "template",
+    "calc",
+    "words_en",
+    "words_zh",
+    "container_no",
+)
+_CELL_KEYS = set(SOURCES) | {
+    "at",
+    "to",
+    "col",
+    "to_col",
+    "style",
+    "format",
+    "name",
+    "key",
+    "label",
+    "check",
+    "need",
+}
 #: sources whose blank value ``need: true`` can replace by the layout's missing_text
 _NEED_SOURCES = ("master", "customer", "product", "company", "calc")
-_STYLE_KEYS = {"bold", "italic", "size", "color", "font", "horizontal", "vertical", "wrap", "fill",
-               "border", "border_style"}
-_DOC_KEYS = {"key", "sheet", "title", "number", "when", "blocks", "cells", "row_heights", "needed_from"}
+_STYLE_KEYS = {
+    "bold",
+    "italic",
+    "size",
+    "color",
+    "font",
+    "horizontal",
+    "vertical",
+    "wrap",
+    "fill",
+    "border",
+    "border_style",
+}
+_DOC_KEYS = {
+    "key",
+    "sheet",
+    "title",
+    "number",
+    "when",
+    "blocks",
+    "cells",
+    "row_heights",
+    "needed_from",
+}
 _ADDR = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 _PLACEHOLDER = re.compile(r"\{(m|c|p|co|doc)\.([A-Za-z0-9_]+)\}")
 
@@ -74,7 +116,9 @@ class CellSpec:
     def moved(self, rows: int) -> CellSpec:
         from dataclasses import replace
 
-        return replace(self, row=self.row + rows, to_row=None if self.to_row is None else self.to_row + rows)
+        return replace(
+            self, row=self.row + rows, to_row=None if self.to_row is None else self.to_row + rows
+        )
 
     def addr(self) -> str:
         return f"{column_letter(self.col)}{self.row}"
@@ -89,7 +133,15 @@ class CellSpec:
         """Compared by the check: explicit ``check``, else values fed by the order."""
         if self.check is not None:
             return self.check
-        return self.source in ("master", "customer", "product", "calc", "words_en", "words_zh", "container_no")
+        return self.source in (
+            "master",
+            "customer",
+            "product",
+            "calc",
+            "words_en",
+            "words_zh",
+            "container_no",
+        )
 
     @property
     def field_key(self) -> str:
@@ -177,10 +229,14 @@ def _load_cached(path: str, mtime: float) -> Layout:
     try:
         raw = yamldata.load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SchemaError(f"Cannot read the document layouts {path}: {exc.strerror}.",
-                          f"无法读取单据版式文件 {path}：{exc.strerror}。") from None
+        raise SchemaError(
+            f"Cannot read the document layouts {path}: {exc.strerror}.",
+            f"无法读取单据版式文件 {path}：{exc.strerror}。",
+        ) from None
     except yaml.YAMLError as exc:
-        raise SchemaError(f"{path} is not valid YAML: {exc}", f"{path} 不是有效的 YAML：{exc}") from None
+        raise SchemaError(
+            f"{path} is not valid YAML: {exc}", f"{path} 不是有效的 YAML：{exc}"
+        ) from None
     return parse_layout(raw, path)
 
 
@@ -191,7 +247,12 @@ def _fail(src: str, where: str, en: str, zh: str) -> SchemaError:
 def _addr(src: str, where: str, text: Any) -> tuple[int, int]:
     m = _ADDR.match(str(text or "").strip().upper())
     if not m:
-        raise _fail(src, where, f"{text!r} is not a cell address like B7", f"{text!r} 不是单元格地址（如 B7）")
+        raise _fail(
+            src,
+            where,
+            f"{text!r} is not a cell address like B7",
+            f"{text!r} 不是单元格地址（如 B7）",
+        )
     return int(m.group(2)), column_index(m.group(1))
 
 
@@ -200,23 +261,41 @@ def _style(src: str, name: str, raw: Any) -> Style:
         raise _fail(src, f"styles.{name}", "must be a mapping", "必须是映射")
     unknown = set(raw) - _STYLE_KEYS
     if unknown:
-        raise _fail(src, f"styles.{name}", f"unknown keys {sorted(unknown)}", f"未知的键 {sorted(unknown)}")
+        raise _fail(
+            src, f"styles.{name}", f"unknown keys {sorted(unknown)}", f"未知的键 {sorted(unknown)}"
+        )
     border = raw.get("border") or ()
     weight = raw.get("border_style", "thin")
     if weight not in BORDER_STYLES:
-        raise _fail(src, f"styles.{name}.border_style", f"{weight!r} is not one of {list(BORDER_STYLES)}",
-                    f"{weight!r} 不是 {list(BORDER_STYLES)} 之一")
+        raise _fail(
+            src,
+            f"styles.{name}.border_style",
+            f"{weight!r} is not one of {list(BORDER_STYLES)}",
+            f"{weight!r} 不是 {list(BORDER_STYLES)} 之一",
+        )
     return Style(
-        bold=raw.get("bold"), italic=raw.get("italic"), size=raw.get("size"),
-        color=str(raw["color"]) if raw.get("color") is not None else None, font=raw.get("font"),
-        horizontal=raw.get("horizontal"), vertical=raw.get("vertical"), wrap=raw.get("wrap"),
+        bold=raw.get("bold"),
+        italic=raw.get("italic"),
+        size=raw.get("size"),
+        color=str(raw["color"]) if raw.get("color") is not None else None,
+        font=raw.get("font"),
+        horizontal=raw.get("horizontal"),
+        vertical=raw.get("vertical"),
+        wrap=raw.get("wrap"),
         fill=str(raw["fill"]) if raw.get("fill") is not None else None,
-        border=tuple(border), border_style=weight,
+        border=tuple(border),
+        border_style=weight,
     )
 
 
-def _cell(src: str, where: str, raw: Any, styles: dict[str, Style], in_repeat: bool = False,
-          repeat_row: int = 0) -> CellSpec:
+def _cell(
+    src: str,
+    where: str,
+    raw: Any,
+    styles: dict[str, Style],
+    in_repeat: bool = False,
+    repeat_row: int = 0,
+) -> CellSpec:
     if not isinstance(raw, dict):
         raise _fail(src, where, "a cell must be a mapping", "单元格定义必须是映射")
     unknown = set(raw) - _CELL_KEYS
@@ -224,7 +303,12 @@ def _cell(src: str, where: str, raw: Any, styles: dict[str, Style], in_repeat: b
         raise _fail(src, where, f"unknown keys {sorted(unknown)}", f"未知的键 {sorted(unknown)}")
     given = [s for s in SOURCES if s in raw]
     if len(given) != 1:
-        raise _fail(src, where, f"give exactly one of {', '.join(SOURCES)}", f"须且只能给出 {', '.join(SOURCES)} 之一")
+        raise _fail(
+            src,
+            where,
+            f"give exactly one of {', '.join(SOURCES)}",
+            f"须且只能给出 {', '.join(SOURCES)} 之一",
+        )
     source = given[0]
     arg = raw[source]
     arg = "" if arg is None else str(arg)
@@ -249,17 +333,40 @@ def _cell(src: str, where: str, raw: Any, styles: dict[str, Style], in_repeat: b
             raise _fail(src, where, f"unknown style {s!r}", f"未知样式 {s!r}")
     if source == "calc":
         expr.parse(arg)
-    if source == "template" and any(not _PLACEHOLDER.fullmatch(b) for b in re.findall(r"\{[^}]*\}", arg)):
-        raise _fail(src, where, "a {…} in a template is not {m.KEY}, {c.KEY}, {p.KEY}, {co.KEY} or {doc.NAME}",
-                    "模板中的 {…} 不是 {m.KEY}、{c.KEY}、{p.KEY}、{co.KEY} 或 {doc.NAME}")
+    if source == "template" and any(
+        not _PLACEHOLDER.fullmatch(b) for b in re.findall(r"\{[^}]*\}", arg)
+    ):
+        raise _fail(
+            src,
+            where,
+            "a {…} in a template is not {m.KEY}, {c.KEY}, {p.KEY}, {co.KEY} or {doc.NAME}",
+            "模板中的 {…} 不是 {m.KEY}、{c.KEY}、{p.KEY}、{co.KEY} 或 {doc.NAME}",
+        )
     label = raw.get("label")
     lab = (str(label.get("zh", "")), str(label.get("en", ""))) if isinstance(label, dict) else None
     need = bool(raw.get("need", False))
     if need and source not in _NEED_SOURCES:
-        raise _fail(src, where, f"need: is for {', '.join(_NEED_SOURCES)} cells", f"need: 只用于 {'、'.join(_NEED_SOURCES)} 单元格")
-    return CellSpec(row=row, col=col, source=source, arg=arg, to_row=to_row, to_col=to_col, styles=names,
-                    format=raw.get("format"), name=raw.get("name"), key=raw.get("key"), label=lab,
-                    check=raw.get("check"), need=need)
+        raise _fail(
+            src,
+            where,
+            f"need: is for {', '.join(_NEED_SOURCES)} cells",
+            f"need: 只用于 {'、'.join(_NEED_SOURCES)} 单元格",
+        )
+    return CellSpec(
+        row=row,
+        col=col,
+        source=source,
+        arg=arg,
+        to_row=to_row,
+        to_col=to_col,
+        styles=names,
+        format=raw.get("format"),
+        name=raw.get("name"),
+        key=raw.get("key"),
+        label=lab,
+        check=raw.get("check"),
+        need=need,
+    )
 
 
 def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
@@ -277,7 +384,9 @@ def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
             raise _fail(src, where, "needs key:", "缺少 key:")
         unknown = set(d) - _DOC_KEYS
         if unknown:
-            raise _fail(src, where, f"unknown keys {sorted(unknown)}", f"未知的键 {sorted(unknown)}")
+            raise _fail(
+                src, where, f"unknown keys {sorted(unknown)}", f"未知的键 {sorted(unknown)}"
+            )
         key = str(d["key"])
         if key in seen:
             raise _fail(src, where, f"document {key} appears twice", f"单据 {key} 重复")
@@ -286,15 +395,24 @@ def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
         for b in d.get("blocks") or ():
             if b not in blocks_raw:
                 raise _fail(src, f"{key}.blocks", f"unknown block {b!r}", f"未知区块 {b!r}")
-            cells += [_cell(src, f"blocks.{b}[{j}]", c, styles) for j, c in enumerate(blocks_raw[b])]
+            cells += [
+                _cell(src, f"blocks.{b}[{j}]", c, styles) for j, c in enumerate(blocks_raw[b])
+            ]
         repeat: RepeatSpec | None = None
         for j, c in enumerate(d.get("cells") or ()):
             if isinstance(c, dict) and "repeat" in c:
                 if repeat is not None:
-                    raise _fail(src, f"{key}.cells[{j}]", "only one repeat per document", "每个单据只能有一个 repeat")
+                    raise _fail(
+                        src,
+                        f"{key}.cells[{j}]",
+                        "only one repeat per document",
+                        "每个单据只能有一个 repeat",
+                    )
                 row = int(c.get("row") or 0)
-                rc = tuple(_cell(src, f"{key}.cells[{j}].cells[{q}]", x, styles, True, row)
-                           for q, x in enumerate(c.get("cells") or ()))
+                rc = tuple(
+                    _cell(src, f"{key}.cells[{j}].cells[{q}]", x, styles, True, row)
+                    for q, x in enumerate(c.get("cells") or ())
+                )
                 repeat = RepeatSpec(over=str(c["repeat"]), row=row, cells=rc)
                 continue
             cells.append(_cell(src, f"{key}.cells[{j}]", c, styles))
@@ -303,27 +421,42 @@ def parse_layout(raw: Any, src: str = "documents.yaml") -> Layout:
         when = d.get("when") or {}
         needed_from = d.get("needed_from")
         if needed_from is not None and needed_from not in STAGE_KEYS:
-            raise _fail(src, f"{key}.needed_from", f"{needed_from!r} is not one of {', '.join(STAGE_KEYS)}",
-                        f"{needed_from!r} 不是 {'、'.join(STAGE_KEYS)} 之一")
-        docs.append(DocumentSpec(
-            key=key, sheet=str(d.get("sheet") or key), title_zh=str(title.get("zh", key)),
-            title_en=str(title.get("en", key)), number=d.get("number"),
-            terms=tuple(when.get("terms") or ()), cells=tuple(cells), repeat=repeat,
-            row_heights={int(r): float(h) for r, h in (d.get("row_heights") or {}).items()},
-            needed_from=None if needed_from is None else str(needed_from),
-        ))
+            raise _fail(
+                src,
+                f"{key}.needed_from",
+                f"{needed_from!r} is not one of {', '.join(STAGE_KEYS)}",
+                f"{needed_from!r} 不是 {'、'.join(STAGE_KEYS)} 之一",
+            )
+        docs.append(
+            DocumentSpec(
+                key=key,
+                sheet=str(d.get("sheet") or key),
+                title_zh=str(title.get("zh", key)),
+                title_en=str(title.get("en", key)),
+                number=d.get("number"),
+                terms=tuple(when.get("terms") or ()),
+                cells=tuple(cells),
+                repeat=repeat,
+                row_heights={int(r): float(h) for r, h in (d.get("row_heights") or {}).items()},
+                needed_from=None if needed_from is None else str(needed_from),
+            )
+        )
     margins = tuple(float(m) for m in page.get("margins_cm", (1.5, 1.2, 1.2, 1.5)))
     return Layout(
         version=int(raw.get("version", 1)),
         columns={str(c).upper(): float(w) for c, w in (page.get("columns") or {"A": 10}).items()},
         margins_cm=(margins[0], margins[1], margins[2], margins[3]),
-        orientation=str(page.get("orientation", "portrait")), paper=str(page.get("paper", "A4")),
-        font=str(page.get("font", "Arial")), font_size=float(page.get("font_size", 9)),
+        orientation=str(page.get("orientation", "portrait")),
+        paper=str(page.get("paper", "A4")),
+        font=str(page.get("font", "Arial")),
+        font_size=float(page.get("font_size", 9)),
         provenance_column=str(raw.get("provenance_column", "P")).upper(),
         missing_statuses=tuple(missing.get("statuses") or ()),
         missing_documents=tuple(missing.get("documents") or ()),
         missing_sheets=_missing_mode(src, missing.get("sheets", "order")),
-        styles=styles, documents=tuple(docs), source=src,
+        styles=styles,
+        documents=tuple(docs),
+        source=src,
         missing_text=str(raw.get("missing_text") or "〔缺 MISSING〕"),
     )
 
@@ -341,14 +474,22 @@ def _check_names(src: str, doc: str, cells: list[CellSpec]) -> None:
             used += [k for scope, k in placeholders(c.arg) if scope == "doc"]
         for name in used:
             if name not in names:
-                raise _fail(src, f"{doc} {c.addr()}", f"refers to {name!r}, which no cell of {doc} names",
-                            f"引用了 {name!r}，但 {doc} 中没有这样命名的单元格")
+                raise _fail(
+                    src,
+                    f"{doc} {c.addr()}",
+                    f"refers to {name!r}, which no cell of {doc} names",
+                    f"引用了 {name!r}，但 {doc} 中没有这样命名的单元格",
+                )
 
 
 def _missing_mode(src: str, mode: Any) -> str:
     if mode not in ("order", "workbook", "always"):
-        raise _fail(src, "doc_missing.sheets", f"{mode!r} is not one of order, workbook, always",
-                    f"{mode!r} 不是 order、workbook、always 之一")
+        raise _fail(
+            src,
+            "doc_missing.sheets",
+            f"{mode!r} is not one of order, workbook, always",
+            f"{mode!r} 不是 order、workbook、always 之一",
+        )
     return str(mode)
 
 
@@ -362,7 +503,7 @@ def split_template(template: str) -> list[tuple[str, str] | str]:
     pos = 0
     for m in _PLACEHOLDER.finditer(template):
         if m.start() > pos:
-            out.append(template[pos:m.start()])
+            out.append(template[pos : m.start()])
         out.append((m.group(1), m.group(2)))
         pos = m.end()
     if pos < len(template):

@@ -113,7 +113,9 @@ def problems(numbers: Sequence[str]) -> list[str | None]:
                 out[i] = problem(n)
     if not idx:
         return out
-    buf = np.frombuffer("".join(numbers[i] for i in idx).encode("ascii"), dtype=np.uint8).reshape(-1, 11)
+    buf = np.frombuffer("".join(numbers[i] for i in idx).encode("ascii"), dtype=np.uint8).reshape(
+        -1, 11
+    )
     vals = _letter_table()[buf]
     letters_ok = ((buf[:, :4] >= 65) & (buf[:, :4] <= 90)).all(axis=1)
     digits_ok = ((buf[:, 4:] >= 48) & (buf[:, 4:] <= 57)).all(axis=1)
@@ -148,7 +150,9 @@ def split_numbers(text: str) -> list[str]:
         cand = buf + p.replace("-", "")
         if buf and re.fullmatch(r"[A-Z]{4}\d{0,7}", cand):
             buf = cand
-        elif re.fullmatch(r"[A-Z]{4}\d{0,6}", p.replace("-", "")) and not re.fullmatch(r"[A-Z]{4}\d{7}", p):
+        elif re.fullmatch(r"[A-Z]{4}\d{0,6}", p.replace("-", "")) and not re.fullmatch(
+            r"[A-Z]{4}\d{7}", p
+        ):
             if buf:
                 out.append(buf)
             buf = p.replace("-", "")

@@ -27,8 +27,11 @@ Lang = Literal["zh", "en", "both"]
 _LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
-def resolve_lang(explicit: str | None = None, environ: Mapping[str, str] | None = None,
-                 system_locale: str | None = None) -> Lang:
+def resolve_lang(
+    explicit: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    system_locale: str | None = None,
+) -> Lang:
     """The language of messages, by one rule for the command line and the ribbon:
 
     1. the one asked for (``--lang``, a ribbon argument);

@@ -23,8 +23,24 @@ from gendan.model.normalize import norm
 COLUMN_TYPES = ("text", "date", "number", "integer", "enum", "terms")
 TERMS_METHODS = ("TT_ADVANCE", "TT_BALANCE", "DP", "DA", "LC_SIGHT", "LC_USANCE", "OA")
 _COLUMN_FIELDS = {
-    "key", "zh", "en", "aliases", "type", "required", "unique", "min", "gt", "max", "enum",
-    "enum_source", "dropdown", "pattern", "pattern_when", "pattern_label", "format", "width",
+    "key",
+    "zh",
+    "en",
+    "aliases",
+    "type",
+    "required",
+    "unique",
+    "min",
+    "gt",
+    "max",
+    "enum",
+    "enum_source",
+    "dropdown",
+    "pattern",
+    "pattern_when",
+    "pattern_label",
+    "format",
+    "width",
     "references",
 }
 _ENUM_FIELDS = {"value", "zh", "en", "aliases", "courier", "rank", "stage"}
@@ -186,8 +202,16 @@ def _enum_lookup(col: ColumnSpec) -> dict[str, str]:
         for c in pycountry.currencies:
             table[norm(c.alpha_3)] = c.alpha_3
         # the customary Chinese names merchandisers type
-        for alias, code in (("美元", "USD"), ("欧元", "EUR"), ("人民币", "CNY"), ("RMB", "CNY"),
-                            ("英镑", "GBP"), ("日元", "JPY"), ("港币", "HKD"), ("US$", "USD")):
+        for alias, code in (
+            ("美元", "USD"),
+            ("欧元", "EUR"),
+            ("人民币", "CNY"),
+            ("RMB", "CNY"),
+            ("英镑", "GBP"),
+            ("日元", "JPY"),
+            ("港币", "HKD"),
+            ("US$", "USD"),
+        ):
             table[norm(alias)] = code
     elif col.enum_source == "iso3166":
         import pycountry
@@ -323,7 +347,9 @@ class Settings:
     disabled: tuple[str, ...] = ()
     #: short receipts within these limits are bank charges: keyed by currency, "default"
     #: for the others (a customer may override a currency's line)
-    bank_charges: Mapping[str, BankCharge] = field(default_factory=lambda: {"default": BankCharge()})
+    bank_charges: Mapping[str, BankCharge] = field(
+        default_factory=lambda: {"default": BankCharge()}
+    )
     price_outlier: PriceOutlier = PriceOutlier()
     #: certificate column key -> words that name it in a required-documents cell
     certificates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -334,8 +360,12 @@ class Settings:
     rates: Mapping[str, Any] = field(default_factory=dict)
 
     _DAY_FIELDS = (
-        "deposit_due_days", "grace_days", "collection_transit_days", "lc_transit_days",
-        "lc_banking_days", "lc_presentation_days",
+        "deposit_due_days",
+        "grace_days",
+        "collection_transit_days",
+        "lc_transit_days",
+        "lc_banking_days",
+        "lc_presentation_days",
     )
 
     def for_customer(self, customer: str | None) -> Settings:
@@ -489,29 +519,40 @@ def _load(path: Path) -> Schema:
 
 def parse_schema(data: Any, ctx: _Ctx) -> Schema:
     if not isinstance(data, dict):
-        raise ctx.fail([], "the file must be a mapping with 'sheets' and 'settings'",
-                       "文件顶层必须是包含 sheets 和 settings 的映射")
+        raise ctx.fail(
+            [],
+            "the file must be a mapping with 'sheets' and 'settings'",
+            "文件顶层必须是包含 sheets 和 settings 的映射",
+        )
     _no_unknown(ctx, [], data, _TOP_FIELDS)
     settings = _settings(ctx, data.get("settings") or {})
     sheets_raw = data.get("sheets")
     if not isinstance(sheets_raw, dict):
-        raise ctx.fail(["sheets"], "'sheets' must be a mapping of master/customers/products/company",
-                       "'sheets' 必须是 master/customers/products/company 的映射")
+        raise ctx.fail(
+            ["sheets"],
+            "'sheets' must be a mapping of master/customers/products/company",
+            "'sheets' 必须是 master/customers/products/company 的映射",
+        )
     sheets: dict[str, SheetSpec] = {}
     for role in _ROLES:
         if role not in sheets_raw:
             raise ctx.fail(["sheets"], f"sheet '{role}' is missing", f"缺少工作表定义 '{role}'")
     for role, raw in sheets_raw.items():
         if role not in _ROLES:
-            raise ctx.fail(["sheets", role], f"unknown sheet role '{role}' (allowed: {', '.join(_ROLES)})",
-                           f"未知的工作表角色 '{role}'（允许：{', '.join(_ROLES)}）")
+            raise ctx.fail(
+                ["sheets", role],
+                f"unknown sheet role '{role}' (allowed: {', '.join(_ROLES)})",
+                f"未知的工作表角色 '{role}'（允许：{', '.join(_ROLES)}）",
+            )
         sheets[role] = _sheet(ctx, role, raw)
     version = data.get("version", 1)
     if not isinstance(version, int):
         raise ctx.fail(["version"], "'version' must be a whole number", "'version' 必须是整数")
     stages = _stages(ctx, data.get("stages"))
     _check_stage_refs(ctx, sheets, {st.key for st in stages})
-    return Schema(version=version, settings=settings, sheets=sheets, source=str(ctx.path), stages=stages)
+    return Schema(
+        version=version, settings=settings, sheets=sheets, source=str(ctx.path), stages=stages
+    )
 
 
 def _stages(ctx: _Ctx, raw: Any) -> tuple[StageSpec, ...]:
@@ -519,17 +560,30 @@ def _stages(ctx: _Ctx, raw: Any) -> tuple[StageSpec, ...]:
     if raw is None:
         return DEFAULT_STAGES
     if not isinstance(raw, list):
-        raise ctx.fail(["stages"], "'stages' must be a list of {key, zh, en}", "'stages' 必须是 {key, zh, en} 的列表")
+        raise ctx.fail(
+            ["stages"],
+            "'stages' must be a list of {key, zh, en}",
+            "'stages' 必须是 {key, zh, en} 的列表",
+        )
     out = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or "key" not in item:
             raise ctx.fail(["stages", i], "each stage needs a 'key'", "每个阶段都需要 key")
         _no_unknown(ctx, ["stages", i], item, _STAGE_FIELDS)
-        out.append(StageSpec(str(item["key"]), str(item.get("zh", item["key"])), str(item.get("en", item["key"])),
-                             str(item.get("evidence", ""))))
+        out.append(
+            StageSpec(
+                str(item["key"]),
+                str(item.get("zh", item["key"])),
+                str(item.get("en", item["key"])),
+                str(item.get("evidence", "")),
+            )
+        )
     if tuple(st.key for st in out) != STAGE_KEYS:
-        raise ctx.fail(["stages"], f"the stages are {', '.join(STAGE_KEYS)}, in this order",
-                       f"阶段必须依次为 {', '.join(STAGE_KEYS)}")
+        raise ctx.fail(
+            ["stages"],
+            f"the stages are {', '.join(STAGE_KEYS)}, in this order",
+            f"阶段必须依次为 {', '.join(STAGE_KEYS)}",
+        )
     return tuple(out)
 
 
@@ -537,19 +591,28 @@ def _check_stage_refs(ctx: _Ctx, sheets: Mapping[str, SheetSpec], keys: set[str]
     """Every ``stage`` of a status word and every ``from`` of a required rule names a stage."""
     for role, sheet in sheets.items():
         for i, col in enumerate(sheet.columns):
-            named = [(["enum"], e.stage) for e in col.enum] + [(["required"], c.stage) for c in col.required_when]
+            named = [(["enum"], e.stage) for e in col.enum] + [
+                (["required"], c.stage) for c in col.required_when
+            ]
             for where, st in named:
                 if st is not None and st not in keys:
-                    raise ctx.fail(["sheets", role, "columns", i, *where],
-                                   f"unknown stage '{st}' (allowed: {', '.join(STAGE_KEYS)})",
-                                   f"未知的阶段 '{st}'（允许：{', '.join(STAGE_KEYS)}）")
+                    raise ctx.fail(
+                        ["sheets", role, "columns", i, *where],
+                        f"unknown stage '{st}' (allowed: {', '.join(STAGE_KEYS)})",
+                        f"未知的阶段 '{st}'（允许：{', '.join(STAGE_KEYS)}）",
+                    )
 
 
-def _no_unknown(ctx: _Ctx, where: list[str | int], raw: Mapping[str, Any], allowed: set[str]) -> None:
+def _no_unknown(
+    ctx: _Ctx, where: list[str | int], raw: Mapping[str, Any], allowed: set[str]
+) -> None:
     for k in raw:
         if k not in allowed:
-            raise ctx.fail(where + [k], f"unknown rule or field '{k}' (allowed: {', '.join(sorted(allowed))})",
-                           f"未知的规则或字段 '{k}'（允许：{', '.join(sorted(allowed))}）")
+            raise ctx.fail(
+                where + [k],
+                f"unknown rule or field '{k}' (allowed: {', '.join(sorted(allowed))})",
+                f"未知的规则或字段 '{k}'（允许：{', '.join(sorted(allowed))}）",
+            )
 
 
 def _strs(ctx: _Ctx, where: list[str | int], value: Any) -> tuple[str, ...]:
@@ -565,16 +628,24 @@ def _strs(ctx: _Ctx, where: list[str | int], value: Any) -> tuple[str, ...]:
 def _sheet(ctx: _Ctx, role: str, raw: Any) -> SheetSpec:
     where: list[str | int] = ["sheets", role]
     if not isinstance(raw, dict):
-        raise ctx.fail(where, "a sheet must be a mapping with 'names' and 'columns'",
-                       "工作表定义必须包含 names 和 columns")
+        raise ctx.fail(
+            where,
+            "a sheet must be a mapping with 'names' and 'columns'",
+            "工作表定义必须包含 names 和 columns",
+        )
     _no_unknown(ctx, where, raw, _SHEET_FIELDS)
     names = _strs(ctx, where + ["names"], raw.get("names"))
     if not names:
-        raise ctx.fail(where + ["names"], "at least one sheet name is needed", "至少需要一个工作表名")
+        raise ctx.fail(
+            where + ["names"], "at least one sheet name is needed", "至少需要一个工作表名"
+        )
     layout = raw.get("layout", "table")
     if layout not in ("table", "key_value"):
-        raise ctx.fail(where + ["layout"], f"unknown layout '{layout}' (table or key_value)",
-                       f"未知的布局 '{layout}'（table 或 key_value）")
+        raise ctx.fail(
+            where + ["layout"],
+            f"unknown layout '{layout}' (table or key_value)",
+            f"未知的布局 '{layout}'（table 或 key_value）",
+        )
     if layout == "key_value":
         fields_raw = raw.get("fields") or []
         fields: list[FieldSpec] = []
@@ -583,28 +654,40 @@ def _sheet(ctx: _Ctx, role: str, raw: Any) -> SheetSpec:
             if not isinstance(f, dict) or "key" not in f:
                 raise ctx.fail(fw, "each field needs a 'key'", "每个字段都需要 key")
             _no_unknown(ctx, fw, f, _FIELD_FIELDS)
-            fields.append(FieldSpec(key=str(f["key"]), zh=str(f.get("zh", f["key"])),
-                                    en=str(f.get("en", f["key"])),
-                                    aliases=_strs(ctx, fw + ["aliases"], f.get("aliases"))))
+            fields.append(
+                FieldSpec(
+                    key=str(f["key"]),
+                    zh=str(f.get("zh", f["key"])),
+                    en=str(f.get("en", f["key"])),
+                    aliases=_strs(ctx, fw + ["aliases"], f.get("aliases")),
+                )
+            )
         return SheetSpec(role=role, names=names, layout=layout, fields=tuple(fields))
     cols_raw = raw.get("columns")
     if not isinstance(cols_raw, list) or not cols_raw:
-        raise ctx.fail(where + ["columns"], "'columns' must be a non-empty list", "'columns' 必须是非空列表")
+        raise ctx.fail(
+            where + ["columns"], "'columns' must be a non-empty list", "'columns' 必须是非空列表"
+        )
     cols: list[ColumnSpec] = []
     seen: set[str] = set()
     for i, c in enumerate(cols_raw):
         col = _column(ctx, where + ["columns", i], c)
         if col.key in seen:
-            raise ctx.fail(where + ["columns", i, "key"], f"column key '{col.key}' appears twice",
-                           f"列键 '{col.key}' 重复")
+            raise ctx.fail(
+                where + ["columns", i, "key"],
+                f"column key '{col.key}' appears twice",
+                f"列键 '{col.key}' 重复",
+            )
         seen.add(col.key)
         cols.append(col)
     for i, col in enumerate(cols):
         for cond in col.required_when:
             if cond.present and cond.present not in seen:
-                raise ctx.fail(where + ["columns", i, "required"],
-                               f"'present' names an unknown column '{cond.present}'",
-                               f"'present' 指向未知的列 '{cond.present}'")
+                raise ctx.fail(
+                    where + ["columns", i, "required"],
+                    f"'present' names an unknown column '{cond.present}'",
+                    f"'present' 指向未知的列 '{cond.present}'",
+                )
     return SheetSpec(role=role, names=names, columns=tuple(cols), layout=layout)
 
 
@@ -623,8 +706,11 @@ def _column(ctx: _Ctx, where: list[str | int], raw: Any) -> ColumnSpec:
     key = str(raw["key"])
     ctype = raw.get("type", "text")
     if ctype not in COLUMN_TYPES:
-        raise ctx.fail(where + ["type"], f"unknown type '{ctype}' (allowed: {', '.join(COLUMN_TYPES)})",
-                       f"未知类型 '{ctype}'（允许：{', '.join(COLUMN_TYPES)}）")
+        raise ctx.fail(
+            where + ["type"],
+            f"unknown type '{ctype}' (allowed: {', '.join(COLUMN_TYPES)})",
+            f"未知类型 '{ctype}'（允许：{', '.join(COLUMN_TYPES)}）",
+        )
     required = raw.get("required", False)
     req_flag = False
     conds: list[Condition] = []
@@ -635,18 +721,29 @@ def _column(ctx: _Ctx, where: list[str | int], raw: Any) -> ColumnSpec:
         for j, item in enumerate(items):
             cw = where + ["required"] + ([j] if isinstance(required, list) else [])
             if not isinstance(item, dict):
-                raise ctx.fail(cw, "'required' is true/false or a condition {terms|present|courier}",
-                               "'required' 应为 true/false 或条件 {terms|present|courier}")
+                raise ctx.fail(
+                    cw,
+                    "'required' is true/false or a condition {terms|present|courier}",
+                    "'required' 应为 true/false 或条件 {terms|present|courier}",
+                )
             _no_unknown(ctx, cw, item, _CONDITION_FIELDS)
             terms = _strs(ctx, cw + ["terms"], item.get("terms"))
             for t in terms:
                 if t not in TERMS_METHODS:
-                    raise ctx.fail(cw + ["terms"], f"unknown payment method '{t}' (allowed: {', '.join(TERMS_METHODS)})",
-                                   f"未知付款方式 '{t}'（允许：{', '.join(TERMS_METHODS)}）")
+                    raise ctx.fail(
+                        cw + ["terms"],
+                        f"unknown payment method '{t}' (allowed: {', '.join(TERMS_METHODS)})",
+                        f"未知付款方式 '{t}'（允许：{', '.join(TERMS_METHODS)}）",
+                    )
             stage = item.get("from")
-            conds.append(Condition(terms=terms, present=item.get("present"),
-                                   courier=bool(item.get("courier", False)),
-                                   stage=None if stage is None else str(stage)))
+            conds.append(
+                Condition(
+                    terms=terms,
+                    present=item.get("present"),
+                    courier=bool(item.get("courier", False)),
+                    stage=None if stage is None else str(stage),
+                )
+            )
     enum: list[EnumValue] = []
     for j, e in enumerate(raw.get("enum") or []):
         ew = where + ["enum", j]
@@ -654,34 +751,55 @@ def _column(ctx: _Ctx, where: list[str | int], raw: Any) -> ColumnSpec:
             enum.append(EnumValue(value=str(e)))
         elif isinstance(e, dict) and "value" in e:
             _no_unknown(ctx, ew, e, _ENUM_FIELDS)
-            enum.append(EnumValue(value=str(e["value"]), zh=e.get("zh"), en=e.get("en"),
-                                  aliases=_strs(ctx, ew + ["aliases"], e.get("aliases")),
-                                  courier=e.get("courier"), rank=e.get("rank"),
-                                  stage=None if e.get("stage") is None else str(e["stage"])))
+            enum.append(
+                EnumValue(
+                    value=str(e["value"]),
+                    zh=e.get("zh"),
+                    en=e.get("en"),
+                    aliases=_strs(ctx, ew + ["aliases"], e.get("aliases")),
+                    courier=e.get("courier"),
+                    rank=e.get("rank"),
+                    stage=None if e.get("stage") is None else str(e["stage"]),
+                )
+            )
         else:
-            raise ctx.fail(ew, "an enum value is a text or {value: …}", "枚举值应为文本或 {value: …}")
+            raise ctx.fail(
+                ew, "an enum value is a text or {value: …}", "枚举值应为文本或 {value: …}"
+            )
     source = raw.get("enum_source")
     if source is not None and source not in _ENUM_SOURCES:
-        raise ctx.fail(where + ["enum_source"], f"unknown enum_source '{source}' (allowed: {', '.join(_ENUM_SOURCES)})",
-                       f"未知的 enum_source '{source}'（允许：{', '.join(_ENUM_SOURCES)}）")
+        raise ctx.fail(
+            where + ["enum_source"],
+            f"unknown enum_source '{source}' (allowed: {', '.join(_ENUM_SOURCES)})",
+            f"未知的 enum_source '{source}'（允许：{', '.join(_ENUM_SOURCES)}）",
+        )
     if ctype == "enum" and not enum and source is None:
-        raise ctx.fail(where, "an enum column needs 'enum' or 'enum_source'", "枚举列需要 enum 或 enum_source")
+        raise ctx.fail(
+            where, "an enum column needs 'enum' or 'enum_source'", "枚举列需要 enum 或 enum_source"
+        )
     pattern = raw.get("pattern")
     if pattern is not None:
         try:
             re.compile(str(pattern))
         except re.error as exc:
-            raise ctx.fail(where + ["pattern"], f"invalid regular expression: {exc}",
-                           f"正则表达式无效：{exc}") from None
+            raise ctx.fail(
+                where + ["pattern"], f"invalid regular expression: {exc}", f"正则表达式无效：{exc}"
+            ) from None
     pw = raw.get("pattern_when") or {}
     if not isinstance(pw, dict):
-        raise ctx.fail(where + ["pattern_when"], "expected a mapping like {dispatch: DHL}",
-                       "应为形如 {dispatch: DHL} 的映射")
+        raise ctx.fail(
+            where + ["pattern_when"],
+            "expected a mapping like {dispatch: DHL}",
+            "应为形如 {dispatch: DHL} 的映射",
+        )
     _no_unknown(ctx, where + ["pattern_when"], pw, _PATTERN_WHEN_FIELDS)
     refs = raw.get("references")
     if refs is not None and refs not in ("customers", "products"):
-        raise ctx.fail(where + ["references"], "'references' is customers or products",
-                       "'references' 只能是 customers 或 products")
+        raise ctx.fail(
+            where + ["references"],
+            "'references' is customers or products",
+            "'references' 只能是 customers 或 products",
+        )
     return ColumnSpec(
         key=key,
         zh=str(raw.get("zh", key)),
@@ -707,24 +825,51 @@ def _column(ctx: _Ctx, where: list[str | int], raw: Any) -> ColumnSpec:
 
 
 _SETTINGS_INT = {
-    "deposit_due_days", "grace_days", "collection_transit_days", "lc_transit_days",
-    "lc_banking_days", "lc_presentation_days", "upcoming_days",
+    "deposit_due_days",
+    "grace_days",
+    "collection_transit_days",
+    "lc_transit_days",
+    "lc_banking_days",
+    "lc_presentation_days",
+    "upcoming_days",
 }
-_SETTINGS_FLOAT = {"amount_tolerance", "weight_tolerance_pct", "kg_per_carton_tolerance", "overdue_threshold"}
-_SETTINGS_OTHER = {"aging_buckets", "dunning_levels", "customers", "severity", "disabled", "bank_charges",
-                   "price_outlier", "certificates", "todo", "rates"}
+_SETTINGS_FLOAT = {
+    "amount_tolerance",
+    "weight_tolerance_pct",
+    "kg_per_carton_tolerance",
+    "overdue_threshold",
+}
+_SETTINGS_OTHER = {
+    "aging_buckets",
+    "dunning_levels",
+    "customers",
+    "severity",
+    "disabled",
+    "bank_charges",
+    "price_outlier",
+    "certificates",
+    "todo",
+    "rates",
+}
 
 
 def _bank_charges(ctx: _Ctx, where: list[str | int], raw: Any) -> dict[str, BankCharge]:
     """{currency or "default": {max, max_pct}}."""
     if not isinstance(raw, dict):
-        raise ctx.fail(where, "expected a mapping like {default: {max: 50, max_pct: 0.5}, JPY: {max: 7500}}",
-                       "应为形如 {default: {max: 50, max_pct: 0.5}, JPY: {max: 7500}} 的映射")
+        raise ctx.fail(
+            where,
+            "expected a mapping like {default: {max: 50, max_pct: 0.5}, JPY: {max: 7500}}",
+            "应为形如 {default: {max: 50, max_pct: 0.5}, JPY: {max: 7500}} 的映射",
+        )
     out = {}
     for cur, line in raw.items():
         lw = where + [str(cur)]
         if not isinstance(line, dict) or not set(line) <= {"max", "max_pct"}:
-            raise ctx.fail(lw, "each line is {max: AMOUNT, max_pct: PERCENT}", "每行应为 {max: 金额, max_pct: 百分比}")
+            raise ctx.fail(
+                lw,
+                "each line is {max: AMOUNT, max_pct: PERCENT}",
+                "每行应为 {max: 金额, max_pct: 百分比}",
+            )
         kw = {}
         for k, v in line.items():
             n = _number(ctx, lw + [k], v)
@@ -745,7 +890,9 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
         if k in raw:
             v = raw[k]
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ctx.fail(where + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数")
+                raise ctx.fail(
+                    where + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数"
+                )
             kw[k] = v
     for k in _SETTINGS_FLOAT:
         if k in raw:
@@ -755,24 +902,41 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
             kw[k] = v
     if "aging_buckets" in raw:
         b = raw["aging_buckets"]
-        if not isinstance(b, list) or not all(isinstance(x, int) and x > 0 for x in b) or b != sorted(b):
-            raise ctx.fail(where + ["aging_buckets"], "expected increasing whole numbers like [30, 60, 90]",
-                           "应为递增的整数列表，如 [30, 60, 90]")
+        if (
+            not isinstance(b, list)
+            or not all(isinstance(x, int) and x > 0 for x in b)
+            or b != sorted(b)
+        ):
+            raise ctx.fail(
+                where + ["aging_buckets"],
+                "expected increasing whole numbers like [30, 60, 90]",
+                "应为递增的整数列表，如 [30, 60, 90]",
+            )
         kw["aging_buckets"] = tuple(b)
     if "dunning_levels" in raw:
         levels = []
         for i, item in enumerate(raw["dunning_levels"] or []):
             lw = where + ["dunning_levels", i]
-            if not isinstance(item, dict) or set(item) != {"level", "from_days"} or not isinstance(item["from_days"], int):
-                raise ctx.fail(lw, "each dunning level is {level: NAME, from_days: N}",
-                               "每个催款级别应为 {level: 名称, from_days: 天数}")
+            if (
+                not isinstance(item, dict)
+                or set(item) != {"level", "from_days"}
+                or not isinstance(item["from_days"], int)
+            ):
+                raise ctx.fail(
+                    lw,
+                    "each dunning level is {level: NAME, from_days: N}",
+                    "每个催款级别应为 {level: 名称, from_days: 天数}",
+                )
             levels.append(DunningLevel(str(item["level"]), int(item["from_days"])))
         kw["dunning_levels"] = tuple(sorted(levels, key=lambda lv: lv.from_days))
     if "customers" in raw:
         cust = raw["customers"] or {}
         if not isinstance(cust, dict):
-            raise ctx.fail(where + ["customers"], "expected a mapping of customer → overrides",
-                           "应为 客户 → 覆盖设置 的映射")
+            raise ctx.fail(
+                where + ["customers"],
+                "expected a mapping of customer → overrides",
+                "应为 客户 → 覆盖设置 的映射",
+            )
         out: dict[str, dict[str, Any]] = {}
         for name, ov in cust.items():
             cw = where + ["customers", str(name)]
@@ -785,24 +949,40 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
                 if k == "bank_charges":
                     continue
                 if k not in Settings._DAY_FIELDS:
-                    raise ctx.fail(cw + [k], f"unknown per-customer setting '{k}' (allowed: {', '.join(Settings._DAY_FIELDS)})",
-                                   f"未知的客户设置 '{k}'（允许：{', '.join(Settings._DAY_FIELDS)}）")
+                    raise ctx.fail(
+                        cw + [k],
+                        f"unknown per-customer setting '{k}' (allowed: {', '.join(Settings._DAY_FIELDS)})",
+                        f"未知的客户设置 '{k}'（允许：{', '.join(Settings._DAY_FIELDS)}）",
+                    )
                 if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                    raise ctx.fail(cw + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数")
+                    raise ctx.fail(
+                        cw + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数"
+                    )
             out[str(name)] = dict(ov)
         kw["customers"] = out
     if "severity" in raw:
         sev = raw["severity"] or {}
         if not isinstance(sev, dict):
-            raise ctx.fail(where + ["severity"], "expected a mapping of code → severity", "应为 代码 → 级别 的映射")
+            raise ctx.fail(
+                where + ["severity"],
+                "expected a mapping of code → severity",
+                "应为 代码 → 级别 的映射",
+            )
         from gendan.model.codes import KNOWN_CODES
 
         for code, level in sev.items():
             if code not in KNOWN_CODES:
-                raise ctx.fail(where + ["severity", code], f"unknown finding code '{code}'", f"未知的检查代码 '{code}'")
+                raise ctx.fail(
+                    where + ["severity", code],
+                    f"unknown finding code '{code}'",
+                    f"未知的检查代码 '{code}'",
+                )
             if level not in ("error", "warning", "info"):
-                raise ctx.fail(where + ["severity", code], "severity is error, warning or info",
-                               "级别只能是 error、warning 或 info")
+                raise ctx.fail(
+                    where + ["severity", code],
+                    "severity is error, warning or info",
+                    "级别只能是 error、warning 或 info",
+                )
         kw["severity"] = dict(sev)
     if "disabled" in raw:
         from gendan.model.codes import KNOWN_CODES
@@ -810,7 +990,11 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
         dis = _strs(ctx, where + ["disabled"], raw["disabled"])
         for code in dis:
             if code not in KNOWN_CODES:
-                raise ctx.fail(where + ["disabled"], f"unknown finding code '{code}'", f"未知的检查代码 '{code}'")
+                raise ctx.fail(
+                    where + ["disabled"],
+                    f"unknown finding code '{code}'",
+                    f"未知的检查代码 '{code}'",
+                )
         kw["disabled"] = dis
     if "bank_charges" in raw:
         kw["bank_charges"] = _bank_charges(ctx, where + ["bank_charges"], raw["bank_charges"] or {})
@@ -818,20 +1002,33 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
         po = raw["price_outlier"] or {}
         pw = where + ["price_outlier"]
         if not isinstance(po, dict):
-            raise ctx.fail(pw, "expected {min_others: N, z: Z, ratio: R}", "应为 {min_others: N, z: Z, ratio: R}")
+            raise ctx.fail(
+                pw,
+                "expected {min_others: N, z: Z, ratio: R}",
+                "应为 {min_others: N, z: Z, ratio: R}",
+            )
         _no_unknown(ctx, pw, po, {"min_others", "z", "ratio"})
         vals = {k: _number(ctx, pw + [k], v) for k, v in po.items()}
         if any(v is None or v <= 0 for v in vals.values()) or vals.get("ratio", 3.0) <= 1:  # type: ignore[operator]
-            raise ctx.fail(pw, "min_others and z must be > 0 and ratio > 1", "min_others、z 须 > 0，ratio 须 > 1")
+            raise ctx.fail(
+                pw,
+                "min_others and z must be > 0 and ratio > 1",
+                "min_others、z 须 > 0，ratio 须 > 1",
+            )
         if "min_others" in vals:
             vals["min_others"] = int(vals["min_others"])  # type: ignore[arg-type]
         kw["price_outlier"] = PriceOutlier(**vals)  # type: ignore[arg-type]
     if "certificates" in raw:
         certs = raw["certificates"] or {}
         if not isinstance(certs, dict):
-            raise ctx.fail(where + ["certificates"], "expected a mapping of column key → words",
-                           "应为 列键 → 名称列表 的映射")
-        kw["certificates"] = {str(k): _strs(ctx, where + ["certificates", str(k)], v) for k, v in certs.items()}
+            raise ctx.fail(
+                where + ["certificates"],
+                "expected a mapping of column key → words",
+                "应为 列键 → 名称列表 的映射",
+            )
+        kw["certificates"] = {
+            str(k): _strs(ctx, where + ["certificates", str(k)], v) for k, v in certs.items()
+        }
     if "todo" in raw:
         td = raw["todo"] or {}
         tw = where + ["todo"]
@@ -840,7 +1037,9 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
         _no_unknown(ctx, tw, td, set(TODO_DEFAULTS))
         for k, v in td.items():
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ctx.fail(tw + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数")
+                raise ctx.fail(
+                    tw + [k], "expected a whole number of days ≥ 0", "应为 ≥ 0 的整数天数"
+                )
         kw["todo"] = {**TODO_DEFAULTS, **td}
     if "rates" in raw:
         kw["rates"] = _rates(ctx, where + ["rates"], raw["rates"] or {})
@@ -850,8 +1049,11 @@ def _settings(ctx: _Ctx, raw: Any) -> Settings:
 def _rates(ctx: _Ctx, where: list[str | int], raw: Any) -> dict[str, Any]:
     """{base: CUR, CUR: value of one unit in the base currency, …}."""
     if not isinstance(raw, dict) or (raw and not isinstance(raw.get("base"), str)):
-        raise ctx.fail(where, "expected a mapping like {base: CNY, USD: 7.1, EUR: 7.8}",
-                       "应为形如 {base: CNY, USD: 7.1, EUR: 7.8} 的映射")
+        raise ctx.fail(
+            where,
+            "expected a mapping like {base: CNY, USD: 7.1, EUR: 7.8}",
+            "应为形如 {base: CNY, USD: 7.1, EUR: 7.8} 的映射",
+        )
     out: dict[str, Any] = {"base": str(raw["base"]).upper()} if raw else {}
     for cur, v in raw.items():
         if cur == "base":

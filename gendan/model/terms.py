@@ -66,9 +66,13 @@ _DAYS = re.compile(r"(\d{1,3})\s*(?:DAYS?|DS|天|日)")
 _AT_N = re.compile(r"(?:AT|@)\s*(\d{1,3})(?!\s*%)")
 _BARE_N = re.compile(r"(?<![\d.%])(\d{1,3})(?![\d.%])")
 #: "30/70", "30-70", "30:70": deposit and balance in percent, written as a pair
-_PAIR = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)\s*%?\s*[/:+-]\s*(\d{1,2}(?:\.\d+)?)\s*%?(?![\d.])")
+_PAIR = re.compile(
+    r"(?<![\d.])(\d{1,2}(?:\.\d+)?)\s*%?\s*[/:+-]\s*(\d{1,2}(?:\.\d+)?)\s*%?(?![\d.])"
+)
 #: a T/T part before a bank method: "30% T/T + 70% D/P", "30%TT+70%LC"
-_TT_PART = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*%\s*(?:TT|电汇|DEPOSIT|定金|订金)|(?:TT|电汇|DEPOSIT|定金|订金)\s*(\d{1,2}(?:\.\d+)?)\s*%")
+_TT_PART = re.compile(
+    r"(\d{1,2}(?:\.\d+)?)\s*%\s*(?:TT|电汇|DEPOSIT|定金|订金)|(?:TT|电汇|DEPOSIT|定金|订金)\s*(\d{1,2}(?:\.\d+)?)\s*%"
+)
 
 
 def _pair_deposit(s: str) -> float | None:
@@ -145,7 +149,11 @@ def parse_terms(text: object) -> PaymentTerms | None:
             return PaymentTerms("LC_SIGHT", deposit_pct=dep, text=raw)
     if word("DA") or any(w in s for w in DA_WORDS):
         days = _tenor(_TT_PART.sub(" ", s))
-        return PaymentTerms("DA", days=days, deposit_pct=_tt_deposit(s), text=raw) if days is not None else None
+        return (
+            PaymentTerms("DA", days=days, deposit_pct=_tt_deposit(s), text=raw)
+            if days is not None
+            else None
+        )
     if word("DP") or any(w in s for w in DP_WORDS):
         days = None if any(w in s for w in SIGHT_WORDS) else _tenor(_TT_PART.sub(" ", s))
         return PaymentTerms("DP", days=days, deposit_pct=_tt_deposit(s), text=raw)
@@ -161,7 +169,11 @@ def parse_terms(text: object) -> PaymentTerms | None:
             return PaymentTerms("TT_ADVANCE", deposit_pct=100.0, text=raw)
         if not pcts and (pair := _pair_deposit(s)) is not None:
             return PaymentTerms("TT_BALANCE", deposit_pct=pair, text=raw)
-        if deposit_words or (len(pcts) >= 2 and pcts[0] < 100) or (balance_words and pcts and pcts[0] < 100):
+        if (
+            deposit_words
+            or (len(pcts) >= 2 and pcts[0] < 100)
+            or (balance_words and pcts and pcts[0] < 100)
+        ):
             dep = pcts[0] if pcts else None
             if dep is None:
                 return None

@@ -19,7 +19,18 @@ from functools import lru_cache
 from typing import Any
 
 EXCEL_ERRORS = frozenset(
-    {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+    {
+        "#N/A",
+        "#VALUE!",
+        "#REF!",
+        "#DIV/0!",
+        "#NUM!",
+        "#NAME?",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+    }
 )
 
 _EPOCH_1900 = dt.date(1899, 12, 30)
@@ -117,10 +128,17 @@ def parse_integer(v: Any) -> Parsed:
 
 # ----------------------------------------------------------------------------- dates
 
-_MONTHS = {m.upper(): i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m.upper(): i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
 _MONTHS.update({"SEPT": 9})
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_YMD = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 _YMD_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DMY_NAME = re.compile(r"^(\d{1,2})[\s\-./]*([A-Za-z]{3,9})\.?[\s\-./,]*(\d{4})$")
 _MDY_NAME = re.compile(r"^([A-Za-z]{3,9})\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})$")
@@ -187,7 +205,9 @@ def _day_month_or_month_day(a: int, b: int, year: int) -> Parsed:
         return Parsed(readings[0], True, as_text=True)
     if not readings:
         return Parsed(None, False)
-    return Parsed(None, False, reason="ambiguous-date", expected=" / ".join(d.isoformat() for d in readings))
+    return Parsed(
+        None, False, reason="ambiguous-date", expected=" / ".join(d.isoformat() for d in readings)
+    )
 
 
 def parse_date(v: Any, date1904: bool = False) -> Parsed:

@@ -87,9 +87,26 @@ CURRENCIES: dict[str, Currency] = {
 MAX_AMOUNT = Decimal("999999999999.99")
 
 _ONES = (
-    "", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN",
-    "ELEVEN", "TWELVE", "THIRTEEN", "FOURTEEN", "FIFTEEN", "SIXTEEN", "SEVENTEEN",
-    "EIGHTEEN", "NINETEEN",
+    "",
+    "ONE",
+    "TWO",
+    "THREE",
+    "FOUR",
+    "FIVE",
+    "SIX",
+    "SEVEN",
+    "EIGHT",
+    "NINE",
+    "TEN",
+    "ELEVEN",
+    "TWELVE",
+    "THIRTEEN",
+    "FOURTEEN",
+    "FIFTEEN",
+    "SIXTEEN",
+    "SEVENTEEN",
+    "EIGHTEEN",
+    "NINETEEN",
 )
 _TENS = ("", "", "TWENTY", "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY")
 _SCALES = ("BILLION", "MILLION", "THOUSAND", "")
@@ -106,7 +123,11 @@ def currency_info(code: str | None) -> Currency:
 def _round(amount: float | int | Decimal | str, decimals: int) -> Decimal:
     """Round half away from zero as Excel's ROUND does (via the shortest repr of a float,
     so 2.675 rounds to 2.68 like Excel, not to 2.67 like binary floating point)."""
-    d = amount if isinstance(amount, Decimal) else Decimal(repr(amount) if isinstance(amount, float) else str(amount))
+    d = (
+        amount
+        if isinstance(amount, Decimal)
+        else Decimal(repr(amount) if isinstance(amount, float) else str(amount))
+    )
     q = Decimal(1).scaleb(-decimals)
     r = abs(d).quantize(q, rounding=ROUND_HALF_UP)
     if r > MAX_AMOUNT:
@@ -115,7 +136,11 @@ def _round(amount: float | int | Decimal | str, decimals: int) -> Decimal:
 
 
 def _split(amount: float | int | Decimal | str, decimals: int) -> tuple[int, int, bool]:
-    d = amount if isinstance(amount, Decimal) else Decimal(repr(amount) if isinstance(amount, float) else str(amount))
+    d = (
+        amount
+        if isinstance(amount, Decimal)
+        else Decimal(repr(amount) if isinstance(amount, float) else str(amount))
+    )
     r = _round(d, decimals)
     whole = int(r)
     cents = int((r - whole) * 100)
@@ -281,9 +306,7 @@ def words_en_formula(amount: str, currency: str, digits: str | None = None) -> s
     integer = f'IF(LEFT({t},12)*1=0,"ZERO",TRIM({"&".join(scales)}))'
     cents = f'IF(RIGHT({t},2)*1>0," AND "&{_lookup(currency, "minor_en")}&" "&{_en_group_expr(t, 14, 2)},"")'
     minus = f'IF(AND({amount}<0,MID({t},1,15)*1>0),"MINUS ","")'
-    return (
-        f'=IF(ISNUMBER({amount}),"SAY "&{_lookup(currency, "en")}&" "&{minus}&{integer}&{cents}&" ONLY","")'
-    )
+    return f'=IF(ISNUMBER({amount}),"SAY "&{_lookup(currency, "en")}&" "&{minus}&{integer}&{cents}&" ONLY","")'
 
 
 #: The 大写 clean-up, as SUBSTITUTE steps over "#" + every digit with its unit (see module
@@ -322,7 +345,7 @@ def words_zh_formula(amount: str, currency: str, digits: str | None = None) -> s
     t = digits or digits_formula(amount, currency)
     zh = _ZH_DIGITS
     built = '"#"&' + "&".join(
-        f'{_choose(_d(t, i + 1) + "+1", tuple(zh))}' + (f'&"{u}"' if u else "")
+        f"{_choose(_d(t, i + 1) + '+1', tuple(zh))}" + (f'&"{u}"' if u else "")
         for i, u in enumerate(_ZH_UNITS)
     )
     s = built

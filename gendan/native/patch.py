@@ -181,7 +181,11 @@ def _open(z: zipfile.ZipFile) -> _Package:
     rels = _text(z, rels_part)
     targets = {r.get("Id", ""): join_target(base, r.get("Target", "")) for r in rel_attrs(rels)}
     styles = next(
-        (join_target(base, r["Target"]) for r in rel_attrs(rels) if r.get("Type", "").endswith("/styles")),
+        (
+            join_target(base, r["Target"])
+            for r in rel_attrs(rels)
+            if r.get("Type", "").endswith("/styles")
+        ),
         None,
     )
     if styles is None:

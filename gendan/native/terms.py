@@ -52,6 +52,7 @@ def _strlist(values: Iterable[str]) -> str:
 def _trailing_digits(x: str) -> str:
     """How many digits (0-3) end the text ``x``: one character converts to a number only
     when it is a digit (a whole "30%" or "1E5" would convert too)."""
+
     def d(k: int) -> str:
         return f"ISNUMBER(-MID({x},LEN({x})-{k},1))"
 

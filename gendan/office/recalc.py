@@ -122,7 +122,10 @@ def recalculate(src: str | Path, out_dir: str | Path, timeout: float = 240) -> P
 
     ``out_dir`` must not be the folder of ``src`` when ``src`` is an .xlsx (it would be
     overwritten)."""
-    if Path(out_dir).resolve() == Path(src).resolve().parent and Path(src).suffix.lower() == ".xlsx":
+    if (
+        Path(out_dir).resolve() == Path(src).resolve().parent
+        and Path(src).suffix.lower() == ".xlsx"
+    ):
         raise OutputError(
             "recalculate: out_dir must differ from the source's folder.",
             "recalculate：输出目录不能与源文件所在目录相同。",

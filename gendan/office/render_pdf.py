@@ -31,12 +31,33 @@ from pathlib import Path
 from gendan.model.errors import OutputError
 from gendan.office.recalc import LibreOfficeMissing, find_soffice, profile_dir
 
-__all__ = ["CJKFontMissing", "LibreOfficeMissing", "cjk_font_available", "pdf_available", "render_pdfs"]
+__all__ = [
+    "CJKFontMissing",
+    "LibreOfficeMissing",
+    "cjk_font_available",
+    "pdf_available",
+    "render_pdfs",
+]
 
 #: Font files with Chinese glyphs, by name (used only where fc-list is not installed).
-_CJK_FILES = ("notosanscjk", "notoserifcjk", "sourcehansans", "sourcehanserif", "wqy", "droidsansfallback",
-              "ukai", "uming", "arphic", "simsun", "simhei", "msyh", "pingfang", "hiragino", "notosanssc",
-              "notoserifsc")
+_CJK_FILES = (
+    "notosanscjk",
+    "notoserifcjk",
+    "sourcehansans",
+    "sourcehanserif",
+    "wqy",
+    "droidsansfallback",
+    "ukai",
+    "uming",
+    "arphic",
+    "simsun",
+    "simhei",
+    "msyh",
+    "pingfang",
+    "hiragino",
+    "notosanssc",
+    "notoserifsc",
+)
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
 
 
@@ -63,8 +84,9 @@ def cjk_font_available(fc_list: str | None = None, font_dirs: Sequence[str] = _F
     fc = fc_list if fc_list is not None else shutil.which("fc-list")
     if fc:
         try:
-            proc = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True, timeout=60,
-                                  check=False)
+            proc = subprocess.run(
+                [fc, ":lang=zh", "family"], capture_output=True, text=True, timeout=60, check=False
+            )
         except (OSError, subprocess.TimeoutExpired):
             proc = None
         if proc is not None and proc.returncode == 0:
@@ -76,7 +98,9 @@ def cjk_font_available(fc_list: str | None = None, font_dirs: Sequence[str] = _F
         for _dirpath, _dirs, files in os.walk(root):
             for f in files:
                 low = f.lower().replace("-", "").replace("_", "").replace(" ", "")
-                if low.endswith((".ttf", ".ttc", ".otf", ".otc")) and any(k in low for k in _CJK_FILES):
+                if low.endswith((".ttf", ".ttc", ".otf", ".otc")) and any(
+                    k in low for k in _CJK_FILES
+                ):
                     return True
     return False
 
@@ -86,7 +110,9 @@ def pdf_available() -> bool:
     return find_soffice() is not None
 
 
-def render_pdfs(books: Sequence[str | Path], out_dir: str | Path, timeout: float = 600) -> list[Path]:
+def render_pdfs(
+    books: Sequence[str | Path], out_dir: str | Path, timeout: float = 600
+) -> list[Path]:
     """Convert each workbook of ``books`` to ``out_dir/<stem>.pdf`` (every printed sheet of
     a book, each sheet's print area and page setup honoured).  Returns the PDFs written."""
     soffice = find_soffice()
@@ -98,8 +124,10 @@ def render_pdfs(books: Sequence[str | Path], out_dir: str | Path, timeout: float
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"Cannot make the PDF folder {out_dir}: {exc.strerror or exc}.",
-                          f"无法创建 PDF 文件夹 {out_dir}：{exc.strerror or exc}。") from None
+        raise OutputError(
+            f"Cannot make the PDF folder {out_dir}: {exc.strerror or exc}.",
+            f"无法创建 PDF 文件夹 {out_dir}：{exc.strerror or exc}。",
+        ) from None
     if not books:
         return []
     stems = [Path(b).stem.casefold() for b in books]
@@ -108,18 +136,33 @@ def render_pdfs(books: Sequence[str | Path], out_dir: str | Path, timeout: float
     started = time.time() - 2  # file times are coarse on some file systems
     profile = profile_dir()
     try:
-        cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", "pdf:calc_pdf_Export", "--outdir", str(out)]
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf:calc_pdf_Export",
+            "--outdir",
+            str(out),
+        ]
         cmd += [str(Path(b).resolve()) for b in books]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise OutputError(f"LibreOffice did not finish the PDFs within {timeout:.0f} s.",
-                          f"LibreOffice 在 {timeout:.0f} 秒内未能生成 PDF。") from None
+        raise OutputError(
+            f"LibreOffice did not finish the PDFs within {timeout:.0f} s.",
+            f"LibreOffice 在 {timeout:.0f} 秒内未能生成 PDF。",
+        ) from None
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     pdfs = [out / f"{Path(b).stem}.pdf" for b in books]
     # a PDF counts only if this run wrote it: one left by an earlier run proves nothing
-    missing = [p.name for p in pdfs if not p.exists() or p.stat().st_mtime < started or p.stat().st_size == 0]
+    missing = [
+        p.name
+        for p in pdfs
+        if not p.exists() or p.stat().st_mtime < started or p.stat().st_size == 0
+    ]
     if missing or proc.returncode != 0:
         detail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or [""]
         raise OutputError(

@@ -39,7 +39,9 @@ def _product_index(products: Table) -> dict[tuple[str, str], int]:
     return idx
 
 
-def _lookup(idx: dict[tuple[str, str], int], by_name_only: bool, name: Any, spec: Any) -> int | None:
+def _lookup(
+    idx: dict[tuple[str, str], int], by_name_only: bool, name: Any, spec: Any
+) -> int | None:
     if name is None or norm(name) == "":
         return None
     n = norm(name)

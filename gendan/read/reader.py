@@ -65,7 +65,9 @@ def read_workbook(
         split.close()
 
 
-def _read(p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTyping | None) -> WorkbookData:
+def _read(
+    p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTyping | None
+) -> WorkbookData:
     from gendan.read import gate
 
     info = gate.open_checked(p, tap=split)
@@ -82,8 +84,10 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTypi
             opening = opener.submit(pc.CalamineWorkbook.from_path, str(p))
             on_rows = None
             if early is not None:
+
                 def on_rows(name: str, rows: list[list[Any]], n: int) -> None:
                     early.add(name, rows, n, info.date1904)
+
             ready = {name: split.rows(name, on_rows) for name in split.split_sheets()}
             try:
                 wb = opening.result()
@@ -97,7 +101,11 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTypi
         try:
             meta = {m.name: m for m in wb.sheets_metadata}
             for name in wb.sheet_names:
-                hidden = str(getattr(meta.get(name), "visible", "")).lower().endswith(("hidden", "veryhidden"))
+                hidden = (
+                    str(getattr(meta.get(name), "visible", ""))
+                    .lower()
+                    .endswith(("hidden", "veryhidden"))
+                )
                 if sheets is not None and name not in sheets:
                     grids.append(SheetGrid(name=name, rows=(), hidden=hidden))
                     continue
@@ -114,8 +122,10 @@ def _read(p: Path, sheets: set[str] | None, split: SplitReader, early: EarlyTypi
                     raise
                 except BaseException as exc:  # incl. calamine's PanicException
                     # a chart sheet or a damaged sheet part: keep the name, say why
-                    notes += (f"工作表「{name}」无法读取：{_first_line(exc)}\n"
-                              f"Sheet '{name}' could not be read: {_first_line(exc)}",)
+                    notes += (
+                        f"工作表「{name}」无法读取：{_first_line(exc)}\n"
+                        f"Sheet '{name}' could not be read: {_first_line(exc)}",
+                    )
                     rows = []
                 grids.append(SheetGrid(name=name, rows=rows, hidden=hidden, merges=merges))
         finally:

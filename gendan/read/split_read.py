@@ -133,7 +133,9 @@ class SplitReader:
         self.wanted = sheets
         self.piece_bytes = piece_bytes
         self.min_split_bytes = min_split_bytes
-        self.workers = workers if workers is not None else (parallel.cores() if parallel.allowed() else 1)
+        self.workers = (
+            workers if workers is not None else (parallel.cores() if parallel.allowed() else 1)
+        )
         self.max_cells = 0
         self.aux: dict[str, str] = {}  # part -> "workbook" | "styles" | "strings"
         self.aux_data: dict[str, bytes] = {}
@@ -343,7 +345,9 @@ class SplitReader:
 
     def _submit(self, s: _Sheet, body: memoryview) -> None:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="gendan-read")
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.workers, thread_name_prefix="gendan-read"
+            )
         if self._entries is None:
             self._entries = self._package_entries()
         assert s.head is not None
@@ -376,7 +380,9 @@ class SplitReader:
         return entries
 
 
-_MERGE_REF = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Z]{1,3})\$?(\d{1,7}):\$?([A-Z]{1,3})\$?(\d{1,7})[\"']")
+_MERGE_REF = re.compile(
+    rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']\$?([A-Z]{1,3})\$?(\d{1,7}):\$?([A-Z]{1,3})\$?(\d{1,7})[\"']"
+)
 
 
 def _col0(letters: bytes) -> int:
@@ -389,12 +395,16 @@ def _col0(letters: bytes) -> int:
 def _merge_refs(buf: bytes, start: int) -> tuple[tuple[int, int, int, int], ...]:
     """The ranges of the ``<mergeCell ref="B3:B6"/>`` elements of ``buf[start:]`` (the
     worksheet after its cell data), 0-based: (first row, first col, last row, last col)."""
-    return tuple((int(m[2]) - 1, _col0(m[1]), int(m[4]) - 1, _col0(m[3]))
-                 for m in _MERGE_REF.finditer(buf, start))
+    return tuple(
+        (int(m[2]) - 1, _col0(m[1]), int(m[4]) - 1, _col0(m[3]))
+        for m in _MERGE_REF.finditer(buf, start)
+    )
 
 
 def _parse_piece(
-    slots: threading.Semaphore, entries: list[tuple[str, bytes]], sheet: tuple[bytes, memoryview, bytes]
+    slots: threading.Semaphore,
+    entries: list[tuple[str, bytes]],
+    sheet: tuple[bytes, memoryview, bytes],
 ) -> Any:
     """Worker thread: package one piece and let calamine parse it (GIL released inside).
 
@@ -403,7 +413,10 @@ def _parse_piece(
     import python_calamine as pc
 
     try:
-        with slots, tempfile.TemporaryDirectory(prefix="gendan-piece-", ignore_cleanup_errors=True) as tmp:
+        with (
+            slots,
+            tempfile.TemporaryDirectory(prefix="gendan-piece-", ignore_cleanup_errors=True) as tmp,
+        ):
             path = os.path.join(tmp, "piece.xlsx")
             with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
                 for name, data in entries:

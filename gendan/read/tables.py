@@ -35,7 +35,10 @@ from gendan.model.values import (
 )
 
 HEADER_SCAN_ROWS = 30
-_TOTAL_WORDS = frozenset(norm(w) for w in ("合计", "总计", "小计", "合计:", "Total", "Totals", "Grand Total", "Sum", "TOTAL:"))
+_TOTAL_WORDS = frozenset(
+    norm(w)
+    for w in ("合计", "总计", "小计", "合计:", "Total", "Totals", "Grand Total", "Sum", "TOTAL:")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +201,12 @@ def _looks_like_master(grid: SheetGrid, spec: SheetSpec) -> bool:
     return any(isinstance(v, str) and index.get(norm(v)) == key for v in grid.rows[hi])
 
 
-def master_sheets(data: WorkbookData, spec: SheetSpec, names: Sequence[str] | None = None,
-                  skip: Sequence[SheetSpec] = ()) -> tuple[list[SheetGrid], list[str]]:
+def master_sheets(
+    data: WorkbookData,
+    spec: SheetSpec,
+    names: Sequence[str] | None = None,
+    skip: Sequence[SheetSpec] = (),
+) -> tuple[list[SheetGrid], list[str]]:
     """Every master sheet of ``data`` (``names``: just these, as the user typed them) and
     the notes to show: the sheets named as the schema says and those whose header row is
     a master's (a 2025年 and a 2026年 sheet), in workbook order.  A hidden sheet is read
@@ -216,17 +223,31 @@ def master_sheets(data: WorkbookData, spec: SheetSpec, names: Sequence[str] | No
         wanted = {norm(n) for n in names}
         return [g for g in data.sheets if norm(g.name) in wanted], []
     others = {norm(n) for sp in skip for n in sp.names}
-    found = [g for g in data.sheets
-             if g.rows and norm(g.name) not in others and (named_as(g, spec) or _looks_like_master(g, spec))]
+    found = [
+        g
+        for g in data.sheets
+        if g.rows
+        and norm(g.name) not in others
+        and (named_as(g, spec) or _looks_like_master(g, spec))
+    ]
     shown = [g for g in found if not g.hidden]
-    notes = [f"隐藏的工作表「{g.name}」看起来也是主表，未检查（如需检查请用 --sheet）。\n"
-             f"The hidden sheet '{g.name}' looks like a master sheet too; it was not checked (use --sheet to check it)."
-             for g in found if g.hidden] if shown else []
+    notes = (
+        [
+            f"隐藏的工作表「{g.name}」看起来也是主表，未检查（如需检查请用 --sheet）。\n"
+            f"The hidden sheet '{g.name}' looks like a master sheet too; it was not checked (use --sheet to check it)."
+            for g in found
+            if g.hidden
+        ]
+        if shown
+        else []
+    )
     if shown or found:
         return shown or found, notes
     # no sheet passes for sure: the one whose header row matches best, as long as it
     # matches five headers (a master whose contract column has a name of its own)
-    scored = [(find_header(g, spec)[1], g) for g in data.sheets if g.rows and norm(g.name) not in others]
+    scored = [
+        (find_header(g, spec)[1], g) for g in data.sheets if g.rows and norm(g.name) not in others
+    ]
     scored = [(sc, g) for sc, g in scored if sc >= _MASTER_SCORE]
     if scored:
         return [max(scored, key=lambda t: t[0])[1]], []
@@ -239,7 +260,9 @@ def master_sheets(data: WorkbookData, spec: SheetSpec, names: Sequence[str] | No
     )
 
 
-def reference_sheet(data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGrid]) -> SheetGrid | None:
+def reference_sheet(
+    data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGrid]
+) -> SheetGrid | None:
     """The 客户 / 产品 sheet: by its name as the schema gives it, else - whatever it is
     called (客户资料, Customer List, 产品清单) - the sheet not otherwise taken whose header
     row holds the key column and the most of the others (at least three headers)."""
@@ -260,7 +283,9 @@ def reference_sheet(data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGr
     return best[1] if best else None
 
 
-def company_sheet(data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGrid]) -> SheetGrid | None:
+def company_sheet(
+    data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGrid]
+) -> SheetGrid | None:
     """The 公司 sheet: by name, else the untaken sheet whose cells label the most company
     fields (at least three: 公司名称, 开户银行, SWIFT …)."""
     for g in data.sheets:
@@ -271,8 +296,12 @@ def company_sheet(data: WorkbookData, spec: SheetSpec, taken: Sequence[SheetGrid
     for g in data.sheets:
         if not g.rows or any(g is t for t in taken):
             continue
-        keys = {labels.get(norm(v.rstrip(":："))) for row in g.rows[:HEADER_SCAN_ROWS] for v in row
-                if isinstance(v, str)} - {None}
+        keys = {
+            labels.get(norm(v.rstrip(":：")))
+            for row in g.rows[:HEADER_SCAN_ROWS]
+            for v in row
+            if isinstance(v, str)
+        } - {None}
         if len(keys) >= 3 and (best is None or len(keys) > best[0]):
             best = (len(keys), g)
     return best[1] if best else None
@@ -324,9 +353,16 @@ def _layout(grid: SheetGrid, spec: SheetSpec) -> _Layout:
     enough = score >= _min_header_score(spec)
     if not enough and hi >= 0 and named_as(grid, spec):
         index = _header_index(spec)
-        enough = any(isinstance(v, str) and index.get(norm(v)) == spec.columns[0].key for v in grid.rows[hi])
+        enough = any(
+            isinstance(v, str) and index.get(norm(v)) == spec.columns[0].key for v in grid.rows[hi]
+        )
     if hi < 0 or not enough:
-        seen = [str(v) for row in grid.rows[:HEADER_SCAN_ROWS] for v in row if isinstance(v, str) and v.strip()][:12]
+        seen = [
+            str(v)
+            for row in grid.rows[:HEADER_SCAN_ROWS]
+            for v in row
+            if isinstance(v, str) and v.strip()
+        ][:12]
         found = ", ".join(seen) if seen else "—"
         expected = ", ".join(c.zh for c in spec.columns[:6])
         raise HeaderNotFound(
@@ -363,8 +399,15 @@ class _Typed:
     issues: list[CellIssue]
 
 
-def _type_rows(rows: Sequence[Sequence[Any]], lo: int, hi: int, lay: _Layout, spec: SheetSpec,
-               date1904: bool, fill: Any = None) -> _Typed:
+def _type_rows(
+    rows: Sequence[Sequence[Any]],
+    lo: int,
+    hi: int,
+    lay: _Layout,
+    spec: SheetSpec,
+    date1904: bool,
+    fill: Any = None,
+) -> _Typed:
     """Pick the data rows among ``rows[lo:hi]`` and type their columns."""
     idx = _data_rows(rows, lo, lay.col_pos.get(spec.columns[0].key), hi)
     raw = _columns(rows, idx, lay.col_pos, fill)
@@ -382,7 +425,9 @@ def _join(parts: list[_Typed], spec: SheetSpec) -> _Typed:
         return parts[0]
     keys = list(parts[0].raw)
     idx = [i for p in parts for i in p.idx]
-    raw: dict[str, Sequence[Any]] = {k: tuple(chain.from_iterable(p.raw[k] for p in parts)) for k in keys}
+    raw: dict[str, Sequence[Any]] = {
+        k: tuple(chain.from_iterable(p.raw[k] for p in parts)) for k in keys
+    }
     values = {k: list(chain.from_iterable(p.values[k] for p in parts)) for k in parts[0].values}
     bad: dict[str, set[int]] = {}
     issues: list[CellIssue] = []
@@ -390,7 +435,9 @@ def _join(parts: list[_Typed], spec: SheetSpec) -> _Typed:
     for p in parts:
         for k, b in p.bad.items():
             bad.setdefault(k, set()).update(i + offset for i in b)
-        issues += [replace(iss, index=iss.index + offset) for iss in p.issues] if offset else p.issues
+        issues += (
+            [replace(iss, index=iss.index + offset) for iss in p.issues] if offset else p.issues
+        )
         offset += len(p.idx)
     order = {c.key: n for n, c in enumerate(spec.columns)}
     issues.sort(key=lambda iss: order.get(iss.key, len(order)))  # stable: rows stay in order
@@ -437,20 +484,28 @@ class EarlyTyping:
             return
         # a piece narrower than the sheet is padded with "" once all pieces are in
         # (gendan.read.split_read): pad the same way here
-        self.parts.append(_type_rows(rows, self.done, upto, self.layout, self.spec, self.date1904, ""))
+        self.parts.append(
+            _type_rows(rows, self.done, upto, self.layout, self.spec, self.date1904, "")
+        )
         self.done = upto
 
     def take(self, grid: SheetGrid, lay: _Layout, date1904: bool) -> _Typed | None:
         """The typed rows for ``grid`` with layout ``lay``, if this is what was typed."""
-        if (grid.rows is not self.rows or lay != self.layout or date1904 != self.date1904
-                or grid.name != self.sheet or not self.parts):
+        if (
+            grid.rows is not self.rows
+            or lay != self.layout
+            or date1904 != self.date1904
+            or grid.name != self.sheet
+            or not self.parts
+        ):
             return None
         rest = _type_rows(grid.rows, self.done, len(grid.rows), lay, self.spec, date1904)
         return _join([*self.parts, rest] if rest.idx else self.parts, self.spec)
 
 
-def build_table(grid: SheetGrid, spec: SheetSpec, date1904: bool = False,
-                early: EarlyTyping | None = None) -> Table:
+def build_table(
+    grid: SheetGrid, spec: SheetSpec, date1904: bool = False, early: EarlyTyping | None = None
+) -> Table:
     """Find the header row of ``grid`` and parse its data rows by the column types."""
     lay = _layout(grid, spec)
     filled = _fill_merges(grid, lay)
@@ -483,7 +538,11 @@ def _fill_merges(grid: SheetGrid, lay: _Layout) -> list[Sequence[Any]] | None:
     first column is filled and only below the header (a title merged across the top
     means nothing for the data); a covered cell that holds a value of its own keeps it."""
     cols = set(lay.col_pos.values())
-    spans = [(r0, c0, r1) for r0, c0, r1, _c1 in grid.merges if r1 > r0 and r0 >= lay.start and c0 in cols]
+    spans = [
+        (r0, c0, r1)
+        for r0, c0, r1, _c1 in grid.merges
+        if r1 > r0 and r0 >= lay.start and c0 in cols
+    ]
     if not spans:
         return None
     rows: list[Sequence[Any]] = list(grid.rows)
@@ -507,8 +566,9 @@ def _fill_merges(grid: SheetGrid, lay: _Layout) -> list[Sequence[Any]] | None:
     return rows
 
 
-def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | None,
-               stop: int | None = None) -> list[int]:
+def _data_rows(
+    src: Sequence[Sequence[Any]], start: int, contract_pos: int | None, stop: int | None = None
+) -> list[int]:
     """Indices of the rows of ``src[start:stop]`` that hold an order: not blank, not a
     合计/Total line.
 
@@ -526,7 +586,11 @@ def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | Non
     for off, (f, k) in enumerate(zip(filled, keys, strict=True)):
         if not f:
             continue
-        if k.__class__ is float_ or k.__class__ is int_ or (k.__class__ is str_ and k.strip() and len(k) > 8):
+        if (
+            k.__class__ is float_
+            or k.__class__ is int_
+            or (k.__class__ is str_ and k.strip() and len(k) > 8)
+        ):
             out.append(start + off)  # a real contract number: the common case
             continue
         row = body[off]
@@ -538,8 +602,9 @@ def _data_rows(src: Sequence[Sequence[Any]], start: int, contract_pos: int | Non
     return out
 
 
-def _columns(src: Sequence[Sequence[Any]], data_idx: list[int], col_pos: dict[str, int],
-             fill: Any = None) -> dict[str, Sequence[Any]]:
+def _columns(
+    src: Sequence[Sequence[Any]], data_idx: list[int], col_pos: dict[str, int], fill: Any = None
+) -> dict[str, Sequence[Any]]:
     """One list per key, transposed at C speed (``zip(*rows)``); ragged rows are padded
     with ``fill``."""
     if not data_idx or not col_pos:
@@ -573,19 +638,32 @@ def _fast_pass(ctype: str, raw: Sequence[Any]) -> list[Any]:
     as they are.  Anything else is ``_PENDING`` for the slow path."""
     P, str_, float_, int_ = _PENDING, str, float, int
     if ctype == "text":
-        return [(v.strip() or None) if v.__class__ is str_ else (None if v is None else P) for v in raw]
+        return [
+            (v.strip() or None) if v.__class__ is str_ else (None if v is None else P) for v in raw
+        ]
     if ctype == "number":
-        return [v if (v.__class__ is float_ or v.__class__ is int_) else (None if (v is None or v == "") else P)
-                for v in raw]
+        return [
+            v
+            if (v.__class__ is float_ or v.__class__ is int_)
+            else (None if (v is None or v == "") else P)
+            for v in raw
+        ]
     if ctype == "date":
         date_ = dt.date
         return [v if v.__class__ is date_ else (None if (v is None or v == "") else P) for v in raw]
     if ctype == "integer":
         # calamine gives whole numbers as floats (1100.0): parse_integer makes them ints;
         # ints beyond 2**53 and near-whole floats keep the slow path's exact rules
-        return [int(v) if (v.__class__ is float_ and v.is_integer())
-                else (v if (v.__class__ is int_ and -_EXACT < v < _EXACT)
-                      else (None if (v is None or v == "") else P)) for v in raw]
+        return [
+            int(v)
+            if (v.__class__ is float_ and v.is_integer())
+            else (
+                v
+                if (v.__class__ is int_ and -_EXACT < v < _EXACT)
+                else (None if (v is None or v == "") else P)
+            )
+            for v in raw
+        ]
     return [None if (v is None or v == "") else P for v in raw]
 
 
@@ -664,8 +742,9 @@ def _type_by_distinct(table: Table, col: ColumnSpec, date1904: bool) -> bool:
     return True
 
 
-def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None,
-               slow: Callable[[Any], Parsed]) -> Parsed:
+def _parse_one(
+    ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None, slow: Callable[[Any], Parsed]
+) -> Parsed:
     if v == "" or (isinstance(v, str) and not v.strip()):
         return Parsed(None, True)  # blank
     if ctype == "date":
@@ -683,11 +762,19 @@ def _parse_one(ctype: str, v: Any, date1904: bool, lookup: dict[str, str] | None
     return slow(v)
 
 
-_SLOW: dict[str, Callable[[Any], Parsed]] = {"text": parse_text, "number": parse_number, "integer": parse_integer, "date": parse_date,
-         "enum": parse_text, "terms": parse_text}
+_SLOW: dict[str, Callable[[Any], Parsed]] = {
+    "text": parse_text,
+    "number": parse_number,
+    "integer": parse_integer,
+    "date": parse_date,
+    "enum": parse_text,
+    "terms": parse_text,
+}
 
 
-def read_company(grid: SheetGrid | None, spec: SheetSpec) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+def read_company(
+    grid: SheetGrid | None, spec: SheetSpec
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """Key/value pairs of the 公司 sheet: a label cell (key, zh or en) and the next
     non-blank cell to its right."""
     if grid is None:
@@ -709,14 +796,21 @@ def read_company(grid: SheetGrid | None, spec: SheetSpec) -> tuple[dict[str, str
                 w = row[jj]
                 if w not in (None, ""):
                     values[k] = clean_text(w)
-                    cells[k] = (grid.name, f"{column_letter(grid.origin_col + jj)}{grid.origin_row + i}")
+                    cells[k] = (
+                        grid.name,
+                        f"{column_letter(grid.origin_col + jj)}{grid.origin_row + i}",
+                    )
                     break
             break
     return values, cells
 
 
-def load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None = None,
-                sheets: Sequence[str] | None = None) -> Tables:
+def load_tables(
+    data: WorkbookData,
+    schema: Schema,
+    early: EarlyTyping | None = None,
+    sheets: Sequence[str] | None = None,
+) -> Tables:
     """Locate and type the master sheets (``sheets``: only these), 客户, 产品 and 公司 of
     ``data`` (``early``: a master's rows typed while it was being read, see
     :class:`EarlyTyping`)."""
@@ -731,24 +825,35 @@ def load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None = 
 
 #: what is not checked without each reference sheet (the notes say it, zh and en)
 _SKIPPED = {
-    "customers": ("客户是否存在（unknown-customer）、单据上的买方", "whether customers exist (unknown-customer), the buyer on documents"),
-    "products": ("产品是否存在（unknown-product）、每箱净重、温度范围、装柜量（weight-mismatch、temperature-range、container-overflow）、单据上的品名",
-                 "whether products exist (unknown-product), kg per carton, temperature range, container capacity "
-                 "(weight-mismatch, temperature-range, container-overflow), the goods on documents"),
+    "customers": (
+        "客户是否存在（unknown-customer）、单据上的买方",
+        "whether customers exist (unknown-customer), the buyer on documents",
+    ),
+    "products": (
+        "产品是否存在（unknown-product）、每箱净重、温度范围、装柜量（weight-mismatch、temperature-range、container-overflow）、单据上的品名",
+        "whether products exist (unknown-product), kg per carton, temperature range, container capacity "
+        "(weight-mismatch, temperature-range, container-overflow), the goods on documents",
+    ),
 }
 _ROLE_ZH = {"customers": "客户", "products": "产品"}
 
 
-def _load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None,
-                 sheets: Sequence[str] | None = None) -> Tables:
+def _load_tables(
+    data: WorkbookData,
+    schema: Schema,
+    early: EarlyTyping | None,
+    sheets: Sequence[str] | None = None,
+) -> Tables:
     refs_specs = [schema.sheets[r] for r in ("customers", "products", "company")]
     grids, notes_ = master_sheets(data, schema.master, sheets, skip=refs_specs)
     masters = tuple(build_table(g, schema.master, data.date1904, early) for g in grids)
     notes: list[str] = list(data.notes) + notes_
     if len(masters) > 1:
         names = ", ".join(m.sheet for m in masters)
-        notes.append(f"本工作簿有 {len(masters)} 个主表，逐表检查：{names}。\n"
-                     f"The workbook has {len(masters)} master sheets, each checked on its own: {names}.")
+        notes.append(
+            f"本工作簿有 {len(masters)} 个主表，逐表检查：{names}。\n"
+            f"The workbook has {len(masters)} master sheets, each checked on its own: {names}."
+        )
     taken: list[SheetGrid] = list(grids)
     refs: dict[str, Table | None] = {}
     for role in ("customers", "products"):
@@ -764,12 +869,24 @@ def _load_tables(data: WorkbookData, schema: Schema, early: EarlyTyping | None,
         if refs[role] is None:
             zh, en = _SKIPPED[role]
             if g is None:
-                notes.append(f"找不到{_ROLE_ZH[role]}表（{' / '.join(spec.names)}，或含 {spec.columns[0].zh} 等表头的工作表），"
-                             f"未检查：{zh}。\n"
-                             f"No {role} sheet ({' / '.join(spec.names)}, or one with headers such as "
-                             f"{spec.columns[0].en}): not checked: {en}.")
+                notes.append(
+                    f"找不到{_ROLE_ZH[role]}表（{' / '.join(spec.names)}，或含 {spec.columns[0].zh} 等表头的工作表），"
+                    f"未检查：{zh}。\n"
+                    f"No {role} sheet ({' / '.join(spec.names)}, or one with headers such as "
+                    f"{spec.columns[0].en}): not checked: {en}."
+                )
             else:
                 notes.append(f"未检查：{zh}。\nNot checked: {en}.")
-    company, company_cells = read_company(company_sheet(data, schema.company, taken), schema.company)
-    return Tables(master=masters[0], customers=refs["customers"], products=refs["products"],
-                  company=company, company_cells=company_cells, data=data, notes=notes, masters=masters)
+    company, company_cells = read_company(
+        company_sheet(data, schema.company, taken), schema.company
+    )
+    return Tables(
+        master=masters[0],
+        customers=refs["customers"],
+        products=refs["products"],
+        company=company,
+        company_cells=company_cells,
+        data=data,
+        notes=notes,
+        masters=masters,
+    )

@@ -623,7 +623,9 @@ def _statement_xlsx(
         cell.font = Font(name="Calibri", bold=True)
         cell.fill = PatternFill("solid", fgColor="D9E1F2")  # the HTML letter's header colour
         cell.border = Border(bottom=Side(style="thin"))
-        cell.alignment = Alignment(horizontal="right" if j >= 5 else "center" if j in (3, 4) else "left")
+        cell.alignment = Alignment(
+            horizontal="right" if j >= 5 else "center" if j in (3, 4) else "left"
+        )
     for n, r in enumerate(rows, start=2):
         for j, v in enumerate(r, start=1):
             cell = ws.cell(row=n, column=j)

@@ -22,12 +22,33 @@ from gendan.model.findings import FIELDS, Finding
 from gendan.rules.receivables import Receivable
 
 RECEIVABLE_FIELDS = (
-    "contract_no", "customer", "currency", "amount", "received", "outstanding", "due_date",
-    "days_overdue", "bucket", "level", "method", "instalment", "overdue_amount", "due_basis",
-    "sheet", "row", "cell", "status",
+    "contract_no",
+    "customer",
+    "currency",
+    "amount",
+    "received",
+    "outstanding",
+    "due_date",
+    "days_overdue",
+    "bucket",
+    "level",
+    "method",
+    "instalment",
+    "overdue_amount",
+    "due_basis",
+    "sheet",
+    "row",
+    "cell",
+    "status",
 )
 
-_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m", "bold": "\033[1m"}
+_COLORS = {
+    "error": "\033[31m",
+    "warning": "\033[33m",
+    "info": "\033[36m",
+    "dim": "\033[2m",
+    "bold": "\033[1m",
+}
 _RESET = "\033[0m"
 
 
@@ -36,7 +57,9 @@ _RESET = "\033[0m"
 #: CSI), the bidi embeddings, overrides and isolates that reorder what follows (U+202A-202E,
 #: U+2066-2069, the marks U+200E/U+200F/U+061C), and the line/paragraph separators.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_BUT_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_BUT_LINES = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def _escape_char(m: re.Match[str]) -> str:
@@ -114,7 +137,12 @@ def _titles(header: Sequence[str], lang: str) -> list[str]:
     return [CSV_TITLES[h][i] if h in CSV_TITLES else h for h in header]
 
 
-def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str], lang: str | None = None, excel: bool = False) -> str:
+def _csv(
+    rows: Iterable[Sequence[Any]],
+    header: Sequence[str],
+    lang: str | None = None,
+    excel: bool = False,
+) -> str:
     """CSV text; ``excel``: for Excel to open as it is (a BOM, so that a Chinese Excel reads
     UTF-8 rather than GBK, and the column titles in ``lang``), else the bare UTF-8 form
     with the field names (``--format csv-utf8``)."""
@@ -133,16 +161,25 @@ def _csv(rows: Iterable[Sequence[Any]], header: Sequence[str], lang: str | None 
     return buf.getvalue()
 
 
-def findings_csv(rows: Sequence[dict[str, Any]], with_file: bool = False, lang: str | None = None,
-                 excel: bool = False) -> str:
+def findings_csv(
+    rows: Sequence[dict[str, Any]],
+    with_file: bool = False,
+    lang: str | None = None,
+    excel: bool = False,
+) -> str:
     """The finding objects as CSV, the FIELDS columns (led by "file" in folder runs);
     ``excel``: BOM and titles in ``lang`` (see :func:`_csv`)."""
     header = (("file",) if with_file else ()) + FIELDS
     return _csv(([d[k] for k in header] for d in rows), header, lang, excel)
 
 
-def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: str | None = None,
-                   stats: dict[str, Any] | None = None) -> str:
+def findings_table(
+    findings: Sequence[Finding],
+    lang: str,
+    color: bool,
+    title: str | None = None,
+    stats: dict[str, Any] | None = None,
+) -> str:
     out: list[str] = []
     t = terminal_safe
     if title:
@@ -171,18 +208,24 @@ def findings_table(findings: Sequence[Finding], lang: str, color: bool, title: s
     for f in findings:
         codes[f.code] += 1
     if lang == "zh":
-        summary = f"共 {counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 条提示"
+        summary = (
+            f"共 {counts['error']} 个错误，{counts['warning']} 个警告，{counts['info']} 条提示"
+        )
     else:
         summary = f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
     if stats and "rows" in stats:
         sheets = stats.get("sheets") or ([stats["sheet"]] if stats.get("sheet") else [])
         if lang == "zh":
-            summary += f"（检查了 {stats['rows']} 行" + (f"，工作表：{'、'.join(sheets)}）" if sheets else "）")
+            summary += f"（检查了 {stats['rows']} 行" + (
+                f"，工作表：{'、'.join(sheets)}）" if sheets else "）"
+            )
         else:
             summary += f" in {stats['rows']} rows" + (f" of {', '.join(sheets)}" if sheets else "")
     out.append("")
     out.append(_paint(summary, "bold", color))
-    out.append("  " + ", ".join(f"{t(c)} {n}" for c, n in sorted(codes.items(), key=lambda t: -t[1])))
+    out.append(
+        "  " + ", ".join(f"{t(c)} {n}" for c, n in sorted(codes.items(), key=lambda t: -t[1]))
+    )
     return "\n".join(out) + "\n"
 
 
@@ -190,26 +233,47 @@ def receivables_json(items: Iterable[Receivable]) -> str:
     return json.dumps([r.to_dict() for r in items], ensure_ascii=False, indent=1)
 
 
-def receivables_csv(items: Iterable[Receivable], lang: str | None = None, excel: bool = False) -> str:
-    return _csv(([r.to_dict()[k] for k in RECEIVABLE_FIELDS] for r in items), RECEIVABLE_FIELDS, lang, excel)
+def receivables_csv(
+    items: Iterable[Receivable], lang: str | None = None, excel: bool = False
+) -> str:
+    return _csv(
+        ([r.to_dict()[k] for k in RECEIVABLE_FIELDS] for r in items), RECEIVABLE_FIELDS, lang, excel
+    )
 
 
-_LEVEL_ZH = {"reminder": "提醒", "firm": "催告", "final": "最后通知", "escalate": "上报经理", "upcoming": "即将到期"}
+_LEVEL_ZH = {
+    "reminder": "提醒",
+    "firm": "催告",
+    "final": "最后通知",
+    "escalate": "上报经理",
+    "upcoming": "即将到期",
+}
 
 
-def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of: str,
-                      bank_charges: Sequence[Receivable] = (), not_yet_due: Sequence[Receivable] = (),
-                      advances: Sequence[Receivable] = ()) -> str:
+def receivables_table(
+    items: Sequence[Receivable],
+    lang: str,
+    color: bool,
+    as_of: str,
+    bank_charges: Sequence[Receivable] = (),
+    not_yet_due: Sequence[Receivable] = (),
+    advances: Sequence[Receivable] = (),
+) -> str:
     """The open lines by customer and currency with their totals; then, apart and outside
     every total, the deposits and advances due before shipment, the receipts short by bank
     charges and the unshipped contracts' value."""
     zh = lang == "zh"
-    out = [_paint(f"应收账款（截至 {as_of}）" if zh else f"Receivables as of {as_of}", "bold", color)]
+    out = [
+        _paint(f"应收账款（截至 {as_of}）" if zh else f"Receivables as of {as_of}", "bold", color)
+    ]
     if not items:
         out.append("没有未收款的订单。" if zh else "No open orders.")
         return "\n".join(out + _receivables_apart(advances, bank_charges, not_yet_due, zh)) + "\n"
-    hdr = ("合同号", "客户", "币种", "未收金额", "到期日", "逾期天数", "账龄", "催款级别") if zh else (
-        "Contract", "Customer", "Cur", "Outstanding", "Due", "Days over", "Bucket", "Level")
+    hdr = (
+        ("合同号", "客户", "币种", "未收金额", "到期日", "逾期天数", "账龄", "催款级别")
+        if zh
+        else ("Contract", "Customer", "Cur", "Outstanding", "Due", "Days over", "Bucket", "Level")
+    )
     widths = (14, 14, 4, 14, 11, 9, 8, 10)
     out.append("  ".join(h.ljust(w) for h, w in zip(hdr, widths, strict=True)))
     groups: dict[tuple[str, str], list[Receivable]] = defaultdict(list)
@@ -221,9 +285,19 @@ def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of
         for r in sorted(rs, key=lambda r: (r.due_date is None, r.due_date)):
             days = "" if r.days_overdue is None else str(r.days_overdue)
             level = (_LEVEL_ZH.get(r.level, r.level) if zh and r.level else r.level) or ""
-            cells = tuple(terminal_safe(c) for c in (
-                r.contract_no or "", cust, cur, f"{r.outstanding:,.2f}", r.due_date.isoformat() if r.due_date else "?",
-                days, r.bucket, level))
+            cells = tuple(
+                terminal_safe(c)
+                for c in (
+                    r.contract_no or "",
+                    cust,
+                    cur,
+                    f"{r.outstanding:,.2f}",
+                    r.due_date.isoformat() if r.due_date else "?",
+                    days,
+                    r.bucket,
+                    level,
+                )
+            )
             line = "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True))
             if r.days_overdue is not None and r.days_overdue > 0:
                 line = _paint(line, "error" if r.days_overdue > 30 else "warning", color)
@@ -232,14 +306,21 @@ def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of
         over = sum(r.overdue_amount for r in rs)
         grand[cur] += total
         overdue_total[cur] += over
-        label = (f"小计 {terminal_safe(cust)} {terminal_safe(cur)}" if zh
-                 else f"Subtotal {terminal_safe(cust)} {terminal_safe(cur)}")
+        label = (
+            f"小计 {terminal_safe(cust)} {terminal_safe(cur)}"
+            if zh
+            else f"Subtotal {terminal_safe(cust)} {terminal_safe(cur)}"
+        )
         tail = f"（逾期 {over:,.2f}）" if zh else f" (overdue {over:,.2f})"
         out.append(_paint(f"  {label}: {total:,.2f}{tail}", "bold", color))
     out.append("")
     for cur in sorted(grand):
         label = "合计" if zh else "Total"
-        tail = f"，其中逾期 {overdue_total[cur]:,.2f}" if zh else f", of which overdue {overdue_total[cur]:,.2f}"
+        tail = (
+            f"，其中逾期 {overdue_total[cur]:,.2f}"
+            if zh
+            else f", of which overdue {overdue_total[cur]:,.2f}"
+        )
         out.append(_paint(f"{label} {terminal_safe(cur)}: {grand[cur]:,.2f}{tail}", "bold", color))
     return "\n".join(out + _receivables_apart(advances, bank_charges, not_yet_due, zh)) + "\n"
 
@@ -247,36 +328,61 @@ def receivables_table(items: Sequence[Receivable], lang: str, color: bool, as_of
 _PART_ZH = {"deposit": "定金", "balance": "尾款", "full": "全款"}
 
 
-def _receivables_apart(advances: Sequence[Receivable], bank_charges: Sequence[Receivable],
-                       not_yet_due: Sequence[Receivable], zh: bool) -> list[str]:
+def _receivables_apart(
+    advances: Sequence[Receivable],
+    bank_charges: Sequence[Receivable],
+    not_yet_due: Sequence[Receivable],
+    zh: bool,
+) -> list[str]:
     """The lines that are not receivables of shipped goods, each section with its own sum,
     never in the totals."""
     out: list[str] = []
     if advances:
-        out += ["", "出运前应付的定金 / 预付款（催收，但不计入应收合计）：" if zh else
-                "Deposits and advances due before shipment (chased, but not in the receivables totals):"]
+        out += [
+            "",
+            "出运前应付的定金 / 预付款（催收，但不计入应收合计）："
+            if zh
+            else "Deposits and advances due before shipment (chased, but not in the receivables totals):",
+        ]
         for r in advances:
             part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
             due = r.due_date.isoformat() if r.due_date else "?"
             days = "" if r.days_overdue is None else str(r.days_overdue)
             level = (_LEVEL_ZH.get(r.level, r.level) if zh and r.level else r.level) or ""
-            out.append(f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} "
-                       f"{r.outstanding:,.2f}  {due}  {days}  {level}".rstrip())
+            out.append(
+                f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} "
+                f"{r.outstanding:,.2f}  {due}  {days}  {level}".rstrip()
+            )
     if bank_charges:
-        out += ["", "银行扣费（少收在容差内，不算欠款，不催款，不计入合计）：" if zh else
-                "Bank charges (short within the tolerance: not a debt, not dunned, not in the totals):"]
+        out += [
+            "",
+            "银行扣费（少收在容差内，不算欠款，不催款，不计入合计）："
+            if zh
+            else "Bank charges (short within the tolerance: not a debt, not dunned, not in the totals):",
+        ]
         for r in bank_charges:
             part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
-            out.append(f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} "
-                       + (f"已收 {r.received:,.2f} / {r.amount:,.2f}，扣费 {r.outstanding:,.2f}" if zh else
-                          f"received {r.received:,.2f} of {r.amount:,.2f}, charges {r.outstanding:,.2f}"))
+            out.append(
+                f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} "
+                + (
+                    f"已收 {r.received:,.2f} / {r.amount:,.2f}，扣费 {r.outstanding:,.2f}"
+                    if zh
+                    else f"received {r.received:,.2f} of {r.amount:,.2f}, charges {r.outstanding:,.2f}"
+                )
+            )
     if not_yet_due:
-        out += ["", "未出运合同（合同金额尚未到期，不是应收款，不计入合计）：" if zh else
-                "Contracts not shipped (contract value not yet due: not receivables, not in the totals):"]
+        out += [
+            "",
+            "未出运合同（合同金额尚未到期，不是应收款，不计入合计）："
+            if zh
+            else "Contracts not shipped (contract value not yet due: not receivables, not in the totals):",
+        ]
         sums: dict[str, float] = defaultdict(float)
         for r in not_yet_due:
             part = _PART_ZH.get(r.instalment, r.instalment) if zh else r.instalment
-            out.append(f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} {r.outstanding:,.2f}")
+            out.append(
+                f"  {terminal_safe(r.contract_no or ''):<14} {terminal_safe(r.customer or ''):<14} {part:<8} {terminal_safe(r.currency or '')} {r.outstanding:,.2f}"
+            )
             sums[r.currency or ""] += r.outstanding
         for cur in sorted(sums):
             out.append(f"  {'小计' if zh else 'Sum'} {cur}: {sums[cur]:,.2f}")
@@ -290,7 +396,9 @@ def progress(done: int, total: int, name: str, stream: TextIO | None = None) -> 
         return
     width = 30
     filled = int(width * done / max(total, 1))
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {terminal_safe(name)[:40]:<40}")
+    stream.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {terminal_safe(name)[:40]:<40}"
+    )
     if done == total:
         stream.write("\n")
     stream.flush()

@@ -388,7 +388,9 @@ def _money_items(
     """Instalments falling due in the window; overdue ones at a level not yet reminded of."""
     m = tables.master
     reminded = m.column("reminder_date")
-    for r in receivables_book(tables, schema, as_of).dunned():  # open lines and deposits due before shipment
+    for r in receivables_book(
+        tables, schema, as_of
+    ).dunned():  # open lines and deposits due before shipment
         i = r.index
         if r.due_date is None or settled[i]:
             continue

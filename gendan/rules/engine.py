@@ -23,8 +23,10 @@ def check_tables(tables: Tables, schema: Schema, as_of: dt.date | None = None) -
     book with several master sheets is checked sheet by sheet (Tables.each)."""
     as_of = as_of or dt.date.today()
     report = Report(path=tables.data.path)
-    runs = [_all_findings(Context(tables=t, schema=schema, as_of=as_of), fork_rows=FORK_ROWS)
-            for t in tables.each()]
+    runs = [
+        _all_findings(Context(tables=t, schema=schema, as_of=as_of), fork_rows=FORK_ROWS)
+        for t in tables.each()
+    ]
     report.extend(runs[0] if len(runs) == 1 else _merge_runs(runs))
     report.sort()
     m = tables.master
@@ -88,15 +90,20 @@ def _all_findings(ctx: Context, fork_rows: int) -> list[Finding]:
     return [f for s in specs for f in found[s.name]]
 
 
-def check_data(data: WorkbookData, schema: Schema | None = None, as_of: dt.date | None = None,
-               sheets: Sequence[str] | None = None) -> Report:
+def check_data(
+    data: WorkbookData,
+    schema: Schema | None = None,
+    as_of: dt.date | None = None,
+    sheets: Sequence[str] | None = None,
+) -> Report:
     """All findings for a workbook already read into plain values."""
     schema = schema or load_schema()
     return check_tables(load_tables(data, schema, sheets=sheets), schema, as_of)
 
 
-def load_book(path: str | Path, schema: Schema | None = None,
-              sheets: Sequence[str] | None = None) -> tuple[Tables, Schema]:
+def load_book(
+    path: str | Path, schema: Schema | None = None, sheets: Sequence[str] | None = None
+) -> tuple[Tables, Schema]:
     """Read and type the workbook at ``path`` (raises InputError subclasses); ``sheets``:
     only these master sheets (default: every one)."""
     from gendan.read.reader import read_workbook
@@ -106,8 +113,12 @@ def load_book(path: str | Path, schema: Schema | None = None,
     return load_tables(read_workbook(path, early=early), schema, early, sheets), schema
 
 
-def check_workbook(path: str | Path, schema: Schema | None = None, as_of: dt.date | None = None,
-                   sheets: Sequence[str] | None = None) -> Report:
+def check_workbook(
+    path: str | Path,
+    schema: Schema | None = None,
+    as_of: dt.date | None = None,
+    sheets: Sequence[str] | None = None,
+) -> Report:
     """Read the workbook at ``path`` and run every check (``sheets``: only these master
     sheets)."""
     t0 = time.perf_counter()

@@ -146,7 +146,9 @@ class OrderDates:
 DATE_KEYS = ("contract_date", "etd", "bl_date", "docs_sent_date", "invoice_date", "eta")
 
 
-def _collection_due(sent: dt.date | None, transit: int, eta: dt.date | None, days: int) -> dt.date | None:
+def _collection_due(
+    sent: dt.date | None, transit: int, eta: dt.date | None, days: int
+) -> dt.date | None:
     """D/P and D/A: the documents reach the buyer's bank ``transit`` days after they are
     sent, but a buyer pays (or accepts) against goods that have arrived: never before the
     ETA; then ``days`` more (D/P N days, D/A N days)."""
@@ -178,16 +180,32 @@ def instalments(
         dep = round(amount * (t.deposit_pct or 0.0) / 100.0, 2)
         out = []
         if dep > 0:
-            out.append(Instalment("deposit", dep, _plus(contract_date, s.deposit_due_days),
-                                  f"contract_date + {s.deposit_due_days}"))
-        out.append(Instalment("balance", round(amount - dep, 2), _plus(bl_date, s.grace_days),
-                              f"bl_date + {s.grace_days}"))
+            out.append(
+                Instalment(
+                    "deposit",
+                    dep,
+                    _plus(contract_date, s.deposit_due_days),
+                    f"contract_date + {s.deposit_due_days}",
+                )
+            )
+        out.append(
+            Instalment(
+                "balance",
+                round(amount - dep, 2),
+                _plus(bl_date, s.grace_days),
+                f"bl_date + {s.grace_days}",
+            )
+        )
         return out
     if m in ("DP", "DA"):
         transit, n = s.collection_transit_days, t.days or 0
         due = _collection_due(docs_sent_date, transit, dates.eta, n)
         basis = f"docs_sent_date + {transit}"
-        if dates.eta is not None and docs_sent_date is not None and dates.eta > docs_sent_date + dt.timedelta(days=transit):
+        if (
+            dates.eta is not None
+            and docs_sent_date is not None
+            and dates.eta > docs_sent_date + dt.timedelta(days=transit)
+        ):
             basis = "eta"
         if m == "DA" or n:
             basis += f" + {n}"
@@ -195,15 +213,29 @@ def instalments(
     if m == "LC_SIGHT":
         due = None
         if docs_sent_date is not None:
-            due = add_banking_days(docs_sent_date, s.lc_banking_days) + dt.timedelta(days=s.lc_transit_days)
-        return [Instalment("full", amount, due,
-                           f"docs_sent_date + {s.lc_banking_days} banking days + {s.lc_transit_days}")]
+            due = add_banking_days(docs_sent_date, s.lc_banking_days) + dt.timedelta(
+                days=s.lc_transit_days
+            )
+        return [
+            Instalment(
+                "full",
+                amount,
+                due,
+                f"docs_sent_date + {s.lc_banking_days} banking days + {s.lc_transit_days}",
+            )
+        ]
     if m == "LC_USANCE":
         return [Instalment("full", amount, _plus(bl_date, t.days or 0), f"bl_date + {t.days or 0}")]
     if m == "OA":
         if bl_date is not None:
-            return [Instalment("full", amount, _plus(bl_date, t.days or 0), f"bl_date + {t.days or 0}")]
-        return [Instalment("full", amount, _plus(invoice_date, t.days or 0), f"invoice_date + {t.days or 0}")]
+            return [
+                Instalment("full", amount, _plus(bl_date, t.days or 0), f"bl_date + {t.days or 0}")
+            ]
+        return [
+            Instalment(
+                "full", amount, _plus(invoice_date, t.days or 0), f"invoice_date + {t.days or 0}"
+            )
+        ]
     return []  # pragma: no cover - every method is handled above
 
 
@@ -255,7 +287,9 @@ def aging_bucket(days: int | None, buckets: Sequence[int] = (30, 60, 90)) -> str
     return f">{buckets[-1]}"
 
 
-def dunning_level(days: int | None, levels: Sequence[DunningLevel], upcoming_days: int = 7) -> str | None:
+def dunning_level(
+    days: int | None, levels: Sequence[DunningLevel], upcoming_days: int = 7
+) -> str | None:
     """The last level whose ``from_days`` ≤ days overdue; 'upcoming' within ``upcoming_days``
     before the due date; None otherwise."""
     if days is None:
@@ -311,7 +345,7 @@ def settle(
                 r[2], r[1], r[3] = r[1], 0.0, whole
     else:
         for k, r in enumerate(rows[:-1]):
-            if r[0] > 0 and 0 < r[1] <= limits[k] + 1e-9 and all(q[0] == 0 for q in rows[k + 1:]):
+            if r[0] > 0 and 0 < r[1] <= limits[k] + 1e-9 and all(q[0] == 0 for q in rows[k + 1 :]):
                 r[2], r[1], r[3] = r[1], 0.0, limits[k]
     return [Line(p, round(r[0], 2), r[1], r[2], r[3]) for p, r in zip(parts, rows, strict=True)]
 
@@ -331,8 +365,15 @@ def order_lines(
     if typed_due is not None:
         parts = [Instalment("full", amount, typed_due, "typed 到期日")]
     else:
-        parts = instalments(terms, amount, dates, settings) or [Instalment("full", amount, None, "terms unknown")]
-    return settle(parts, received, lambda a: settings.bank_charge_limit(currency, a), settings.overdue_threshold)
+        parts = instalments(terms, amount, dates, settings) or [
+            Instalment("full", amount, None, "terms unknown")
+        ]
+    return settle(
+        parts,
+        received,
+        lambda a: settings.bank_charge_limit(currency, a),
+        settings.overdue_threshold,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,13 +398,27 @@ def unsettled_lines(tables: Tables, schema: Schema, as_of: dt.date) -> Iterator[
     amount, received, typed_due = col("amount"), col("received_amount"), col("due_date")
     terms = col("payment_terms")
     dates = [col(k) for k in DATE_KEYS]
-    vessel, bl_no, bl, sent = col("vessel_voyage"), col("bl_no"), col("bl_date"), col("docs_sent_date")
+    vessel, bl_no, bl, sent = (
+        col("vessel_voyage"),
+        col("bl_no"),
+        col("bl_date"),
+        col("docs_sent_date"),
+    )
     base = schema.settings
     cache: dict[str | None, Settings] = {}
-    lowest = min([base.overdue_threshold] + [float(o["overdue_threshold"]) for o in base.customers.values()
-                                             if "overdue_threshold" in o])
-    candidates = [i for i, (a, r) in enumerate(zip(amount, received, strict=True))
-                  if a is not None and round(a - (r or 0.0), 2) > lowest]
+    lowest = min(
+        [base.overdue_threshold]
+        + [
+            float(o["overdue_threshold"])
+            for o in base.customers.values()
+            if "overdue_threshold" in o
+        ]
+    )
+    candidates = [
+        i
+        for i, (a, r) in enumerate(zip(amount, received, strict=True))
+        if a is not None and round(a - (r or 0.0), 2) > lowest
+    ]
     if not candidates:
         return
     status = status_stages(m)
@@ -377,10 +432,19 @@ def unsettled_lines(tables: Tables, schema: Schema, as_of: dt.date) -> Iterator[
             s = cache[customer[i]] = base.for_customer(customer[i])
         if round(a - got, 2) <= s.overdue_threshold:
             continue
-        lines = order_lines(terms=terms[i], amount=a, received=got, typed_due=typed_due[i], settings=s,
-                            dates=OrderDates(*(c[i] for c in dates)), currency=currency[i])
+        lines = order_lines(
+            terms=terms[i],
+            amount=a,
+            received=got,
+            typed_due=typed_due[i],
+            settings=s,
+            dates=OrderDates(*(c[i] for c in dates)),
+            currency=currency[i],
+        )
         full = all(ln.owed == 0 for ln in lines)
-        shipped = stage_of_row(status[i], vessel[i], bl_no[i], bl[i], sent[i], full, as_of) >= SHIPPED
+        shipped = (
+            stage_of_row(status[i], vessel[i], bl_no[i], bl[i], sent[i], full, as_of) >= SHIPPED
+        )
         for ln in lines:
             if ln.charges > 0:
                 yield OrderLine(i, ln, BANK_CHARGES, s)
@@ -407,7 +471,9 @@ class ReceivablesBook:
         return sorted(self.open + self.advances, key=lambda r: r.index)
 
     def all(self) -> list[Receivable]:
-        return sorted(self.open + self.advances + self.bank_charges + self.not_yet_due, key=lambda r: r.index)
+        return sorted(
+            self.open + self.advances + self.bank_charges + self.not_yet_due, key=lambda r: r.index
+        )
 
 
 def receivables_book(tables: Tables, schema: Schema, as_of: dt.date) -> ReceivablesBook:
@@ -418,34 +484,41 @@ def receivables_book(tables: Tables, schema: Schema, as_of: dt.date) -> Receivab
     terms = col("payment_terms")
     cell_key = "amount" if m.has("amount") else m.spec.columns[0].key
     book = ReceivablesBook()
-    parts = {OPEN: book.open, ADVANCE: book.advances, BANK_CHARGES: book.bank_charges, NOT_YET_DUE: book.not_yet_due}
+    parts = {
+        OPEN: book.open,
+        ADVANCE: book.advances,
+        BANK_CHARGES: book.bank_charges,
+        NOT_YET_DUE: book.not_yet_due,
+    }
     for ol in unsettled_lines(tables, schema, as_of):
         i, ln, s = ol.index, ol.line, ol.settings
         inst = ln.instalment
         is_open = ol.status in DUNNED
         days = days_overdue(inst.due, as_of) if is_open else None
         owed = ln.charges if ol.status == BANK_CHARGES else ln.owed
-        parts[ol.status].append(Receivable(
-            contract_no=None if contract[i] is None else str(contract[i]),
-            customer=customer[i],
-            currency=currency[i],
-            amount=inst.amount,
-            received=ln.paid,
-            outstanding=owed,
-            due_date=inst.due,
-            days_overdue=days,
-            bucket=aging_bucket(days, s.aging_buckets) if is_open else ol.status,
-            level=dunning_level(days, s.dunning_levels, s.upcoming_days) if is_open else None,
-            method=terms[i].method if terms[i] is not None else None,
-            instalment=inst.kind,
-            overdue_amount=owed if is_open and days is not None and days > 0 else 0.0,
-            due_basis=inst.basis,
-            sheet=m.sheet,
-            row=m.rows[i],
-            cell=m.cell(cell_key, i),
-            status=ol.status,
-            index=i,
-        ))
+        parts[ol.status].append(
+            Receivable(
+                contract_no=None if contract[i] is None else str(contract[i]),
+                customer=customer[i],
+                currency=currency[i],
+                amount=inst.amount,
+                received=ln.paid,
+                outstanding=owed,
+                due_date=inst.due,
+                days_overdue=days,
+                bucket=aging_bucket(days, s.aging_buckets) if is_open else ol.status,
+                level=dunning_level(days, s.dunning_levels, s.upcoming_days) if is_open else None,
+                method=terms[i].method if terms[i] is not None else None,
+                instalment=inst.kind,
+                overdue_amount=owed if is_open and days is not None and days > 0 else 0.0,
+                due_basis=inst.basis,
+                sheet=m.sheet,
+                row=m.rows[i],
+                cell=m.cell(cell_key, i),
+                status=ol.status,
+                index=i,
+            )
+        )
     return book
 
 

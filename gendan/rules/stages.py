@@ -56,7 +56,10 @@ def status_stages(table: Table) -> list[int | None]:
     """The stage each row's 状态 word means (None: blank, unknown or no status column)."""
     if not table.spec.has("status") or not table.has("status"):
         return [None] * table.n
-    words = {e.value: STAGE_INDEX.get(e.stage) if e.stage else None for e in table.spec.column("status").enum}
+    words = {
+        e.value: STAGE_INDEX.get(e.stage) if e.stage else None
+        for e in table.spec.column("status").enum
+    }
     # a schema without `stage:` on its status words falls back to their rank (1 = signed)
     for e in table.spec.column("status").enum:
         if words[e.value] is None and e.rank:
@@ -86,8 +89,15 @@ def paid_in_full(table: Table, schema: Schema) -> list[bool]:
     return out
 
 
-def stage_of_row(status: int | None, vessel: object, bl_no: object, bl: dt.date | None,
-                 sent: dt.date | None, full: bool, as_of: dt.date) -> int:
+def stage_of_row(
+    status: int | None,
+    vessel: object,
+    bl_no: object,
+    bl: dt.date | None,
+    sent: dt.date | None,
+    full: bool,
+    as_of: dt.date,
+) -> int:
     """One row's stage from its status stage and its own values (see the module docstring)."""
     ev = SIGNED
     if vessel is not None:
@@ -98,7 +108,9 @@ def stage_of_row(status: int | None, vessel: object, bl_no: object, bl: dt.date 
         ev = DOCS_SENT
     if full and ev >= SHIPPED:
         ev = PAID
-    if status is not None and (status < PAID or ev >= SHIPPED or bl_no is not None or bl is not None):
+    if status is not None and (
+        status < PAID or ev >= SHIPPED or bl_no is not None or bl is not None
+    ):
         ev = max(ev, status)
     return ev
 
@@ -107,9 +119,15 @@ def order_stages(table: Table, schema: Schema, as_of: dt.date) -> Stages:
     """The :class:`Stages` of every row of the master ``table`` on ``as_of`` (20,000 rows:
     about 30 ms, computed once per run and shared by every check that asks)."""
     status = status_stages(table)
-    vessel, bl, sent = table.column("vessel_voyage"), table.column("bl_date"), table.column("docs_sent_date")
+    vessel, bl, sent = (
+        table.column("vessel_voyage"),
+        table.column("bl_date"),
+        table.column("docs_sent_date"),
+    )
     full = paid_in_full(table, schema)
-    stage = list(map(stage_of_row, status, vessel, table.column("bl_no"), bl, sent, full, repeat(as_of)))
+    stage = list(
+        map(stage_of_row, status, vessel, table.column("bl_no"), bl, sent, full, repeat(as_of))
+    )
     closed = [st == CLOSED for st in status]
     settled = [(st is not None and st >= PAID) or f for st, f in zip(status, full, strict=True)]
     return Stages(stage, settled, closed, full)

@@ -130,8 +130,14 @@ def annotate_file(
         return annotate_package(src, tmp, report, data, lang, as_of)
 
     def fallback(wb: Any) -> None:
-        plan = plan_marks(report, data, lang, fills_openpyxl(wb, finding_cells(report)), as_of=as_of,
-                          anchors=_merged_anchors_openpyxl(wb, finding_cells(report)))
+        plan = plan_marks(
+            report,
+            data,
+            lang,
+            fills_openpyxl(wb, finding_cells(report)),
+            as_of=as_of,
+            anchors=_merged_anchors_openpyxl(wb, finding_cells(report)),
+        )
         apply_marks_openpyxl(plan, wb)
 
     _write_marks(src, out, in_place, patch, fallback)
@@ -143,7 +149,10 @@ def _slim(data: WorkbookData) -> WorkbookData:
     from gendan.model.grid import SheetGrid
 
     return WorkbookData(
-        sheets=[s if s.name == LEDGER_SHEET else SheetGrid(s.name, (), hidden=s.hidden) for s in data.sheets],
+        sheets=[
+            s if s.name == LEDGER_SHEET else SheetGrid(s.name, (), hidden=s.hidden)
+            for s in data.sheets
+        ],
         path=data.path,
         date1904=data.date1904,
     )
@@ -285,9 +294,7 @@ def _write_marks(
             changed.update(done.changed if isinstance(done, PatchDone) else done.pkg.changed)
 
         if same:
-            write_in_place(
-                src, write, named=lambda: named, changes=lambda: changed, backup=backup
-            )
+            write_in_place(src, write, named=lambda: named, changes=lambda: changed, backup=backup)
         else:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)

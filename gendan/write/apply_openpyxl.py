@@ -234,7 +234,9 @@ def apply_plan(plan: Plan | Iterable[Action], wb: Any) -> Any:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     styles = _Styles(wb)
-    sheets: dict[str, Any] = {}  # wb[name] scans every sheet; a plan names one sheet thousands of times
+    sheets: dict[
+        str, Any
+    ] = {}  # wb[name] scans every sheet; a plan names one sheet thousands of times
 
     def sheet(name: str) -> Any:
         ws = sheets.get(name)
@@ -263,14 +265,18 @@ def apply_plan(plan: Plan | Iterable[Action], wb: Any) -> Any:
                     for j, v in enumerate(row):
                         _set_value(ws.cell(row=r0 + i, column=c0 + j), v)
             case SetFormula():
-                sheet(a.sheet)[a.cell].value = a.formula if a.formula.startswith("=") else "=" + a.formula
+                sheet(a.sheet)[a.cell].value = (
+                    a.formula if a.formula.startswith("=") else "=" + a.formula
+                )
             case NumberFormat():
                 for cell in iter_cells(sheet(a.sheet), a.ref):
                     cell.number_format = a.format
             case Fill():
                 from openpyxl.styles import PatternFill
 
-                fill = PatternFill(fill_type="solid", fgColor=_argb(a.color), bgColor=_argb(a.color))
+                fill = PatternFill(
+                    fill_type="solid", fgColor=_argb(a.color), bgColor=_argb(a.color)
+                )
                 key = _style_key(a)
                 for cell in iter_cells(sheet(a.sheet), a.ref):
                     styles.restyle(cell, "fillId", "_fills", key, lambda _old, f=fill: f)
@@ -300,7 +306,9 @@ def apply_plan(plan: Plan | Iterable[Action], wb: Any) -> Any:
             case FreezePanes():
                 sheet(a.sheet).freeze_panes = a.cell
             case DataValidationList():
-                dv = DataValidation(type="list", formula1='"' + ",".join(a.values) + '"', allow_blank=a.allow_blank)
+                dv = DataValidation(
+                    type="list", formula1='"' + ",".join(a.values) + '"', allow_blank=a.allow_blank
+                )
                 if a.error:
                     dv.error, dv.errorTitle, dv.showErrorMessage = a.error, a.error_title, True
                 sheet(a.sheet).add_data_validation(dv)
@@ -345,7 +353,9 @@ def openpyxl_fallback(src: Any, target: Any, in_place: bool, why: str, apply: An
     try:
         wb = load_for_marks(src)
     except UnreadableWorkbook:
-        raise rewrite_refusal(src, [(f"its package is incomplete or unusual: {why}", f"文件包不完整或不寻常：{why}")]) from None
+        raise rewrite_refusal(
+            src, [(f"its package is incomplete or unusual: {why}", f"文件包不完整或不寻常：{why}")]
+        ) from None
     apply(wb)
 
     def write(tmp: Path) -> None:
@@ -383,8 +393,10 @@ def rewrite_refusal(src: Any, reasons: Sequence[Reason | str], what: Reason = MA
     )
 
 
-_NOT_XLSX = ("only .xlsx and .xlsm workbooks can carry marks: save it as .xlsx in Excel first",
-             "只有 .xlsx 和 .xlsm 工作簿可以写入标记：请先在 Excel 中另存为 .xlsx")
+_NOT_XLSX = (
+    "only .xlsx and .xlsm workbooks can carry marks: save it as .xlsx in Excel first",
+    "只有 .xlsx 和 .xlsm 工作簿可以写入标记：请先在 Excel 中另存为 .xlsx",
+)
 _CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
 
 
@@ -395,8 +407,12 @@ def rewrite_risks(src: Any, why: str) -> list[Reason]:
     from gendan.read.gate import load_limits, open_checked
 
     if "Strict" in why:
-        return [("it is a Strict Open XML workbook: save it in Excel as an ordinary .xlsx first",
-                 "这是 Strict Open XML 工作簿：请先在 Excel 中另存为普通 .xlsx")]
+        return [
+            (
+                "it is a Strict Open XML workbook: save it in Excel as an ordinary .xlsx first",
+                "这是 Strict Open XML 工作簿：请先在 Excel 中另存为普通 .xlsx",
+            )
+        ]
     if not zipfile.is_zipfile(src) or src.suffix.lower() not in (".xlsx", ".xlsm"):
         return [_NOT_XLSX]
     info = open_checked(src)
@@ -426,10 +442,16 @@ def rewrite_risks(src: Any, why: str) -> list[Reason]:
                     tail = buf[cut:]
                 cells += len(_CELL_TAG.findall(tail))
     if ext:
-        out.append(("worksheet extensions such as sparklines or data bars", "迷你图、数据条等工作表扩展"))
+        out.append(
+            ("worksheet extensions such as sparklines or data bars", "迷你图、数据条等工作表扩展")
+        )
     if cells > limit:
-        out.append((f"{cells:,} cells, more than the {limit:,} a rewrite may build (max_write_cells)",
-                    f"{cells:,} 个单元格，超过重写允许的 {limit:,} 个（max_write_cells）"))
+        out.append(
+            (
+                f"{cells:,} cells, more than the {limit:,} a rewrite may build (max_write_cells)",
+                f"{cells:,} 个单元格，超过重写允许的 {limit:,} 个（max_write_cells）",
+            )
+        )
     return out
 
 
@@ -451,7 +473,10 @@ def rewrite_losses(before: Any, after: Any) -> list[str]:
             names = z.namelist()
             ct = z.read("[Content_Types].xml").decode("utf-8", "replace")
             defaults = dict(re.findall(r'Extension="([^"]*)"\s+ContentType="([^"]*)"', ct))
-            overrides = {k.lstrip("/").lower(): v for k, v in re.findall(r'PartName="([^"]*)"\s+ContentType="([^"]*)"', ct)}
+            overrides = {
+                k.lstrip("/").lower(): v
+                for k, v in re.findall(r'PartName="([^"]*)"\s+ContentType="([^"]*)"', ct)
+            }
             for n in names:
                 if n.endswith(".rels"):
                     for t in re.findall(r'Type="([^"]*)"', z.read(n).decode("utf-8", "replace")):

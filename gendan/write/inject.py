@@ -55,10 +55,25 @@ WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+x
 _M = "{" + MAIN + "}"
 #: the children of <workbook>, in the order ECMA-376 Part 1 (CT_Workbook, 18.2.27) requires
 WORKBOOK_SEQUENCE = (
-    "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
-    "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
-    "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
-    "fileRecoveryPr", "webPublishObjects", "extLst",
+    "fileVersion",
+    "fileSharing",
+    "workbookPr",
+    "workbookProtection",
+    "bookViews",
+    "sheets",
+    "functionGroups",
+    "externalReferences",
+    "definedNames",
+    "calcPr",
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
 )
 SHEET_NAME_MAX = 31
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f\ufffe\uffff]")
@@ -230,18 +245,26 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
             nf_map[sid] = existing[code]
         else:
             nf_map[sid] = existing[code] = next_id
-            new_fmts.append(f"<numFmt numFmtId=\"{next_id}\" formatCode={quoteattr(code)}/>")
+            new_fmts.append(f'<numFmt numFmtId="{next_id}" formatCode={quoteattr(code)}/>')
             next_id += 1
     if new_fmts:
         if blk:
             inner = (blk.group(2) or "") + "".join(new_fmts)
             n = _count(inner, "numFmt")
-            out = out[:blk.start()] + f"<numFmts{_set_count(blk.group(1), n)}>{inner}</numFmts>" + out[blk.end():]
+            out = (
+                out[: blk.start()]
+                + f"<numFmts{_set_count(blk.group(1), n)}>{inner}</numFmts>"
+                + out[blk.end() :]
+            )
         else:
             root = re.search(r"<styleSheet\b[^>]*>", out)
             if not root:
                 raise Unsupported("no styleSheet element")
-            out = out[:root.end()] + f'<numFmts count="{len(new_fmts)}">{"".join(new_fmts)}</numFmts>' + out[root.end():]
+            out = (
+                out[: root.end()]
+                + f'<numFmts count="{len(new_fmts)}">{"".join(new_fmts)}</numFmts>'
+                + out[root.end() :]
+            )
     bases: dict[str, int] = {}
     for plural, single in (("fonts", "font"), ("fills", "fill"), ("borders", "border")):
         blk = _block(out, plural)
@@ -252,7 +275,11 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
         sblock = scratch.find(_M + plural)
         items = "".join(_ser(e) for e in (sblock if sblock is not None else ()))
         inner = (blk.group(2) or "") + items
-        out = out[:blk.start()] + f"<{plural}{_set_count(blk.group(1), _count(inner, single))}>{inner}</{plural}>" + out[blk.end():]
+        out = (
+            out[: blk.start()]
+            + f"<{plural}{_set_count(blk.group(1), _count(inner, single))}>{inner}</{plural}>"
+            + out[blk.end() :]
+        )
     blk = _block(out, "cellXfs")
     if not blk:
         raise Unsupported("no cellXfs block")
@@ -272,7 +299,11 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
         new_xfs.append(_ser(x))
         xf_map[k] = xf_base + k
     inner = (blk.group(2) or "") + "".join(new_xfs)
-    out = out[:blk.start()] + f"<cellXfs{_set_count(blk.group(1), _count(inner, 'xf'))}>{inner}</cellXfs>" + out[blk.end():]
+    out = (
+        out[: blk.start()]
+        + f"<cellXfs{_set_count(blk.group(1), _count(inner, 'xf'))}>{inner}</cellXfs>"
+        + out[blk.end() :]
+    )
     return out, xf_map
 
 
@@ -307,8 +338,13 @@ def convert_sheet(xml: bytes, xf_map: dict[int, int], strings: list[str]) -> byt
 Expand = Callable[[list["_ScratchSheet"]], list["_ScratchSheet"]]
 
 
-def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | None = None,
-          compresslevel: int | None = None) -> list[str]:
+def graft(
+    src: str | Path,
+    scratch: bytes,
+    out: str | Path,
+    expand: Expand | None = None,
+    compresslevel: int | None = None,
+) -> list[str]:
     """Write ``out``: the package ``src`` plus every sheet of the ``scratch`` workbook.
     Returns the added sheet names.  Raises :class:`Unsupported` for an odd package or a
     sheet name that exists already (case-insensitively, as Excel compares).
@@ -326,7 +362,9 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
     wb = read_text(zin, wbp)
     rels = read_text(zin, wb_rels_p)
     ct = read_text(zin, "[Content_Types].xml")
-    styles_p = next((join_target(base, t) for _i, typ, t in rel_targets(rels) if typ.endswith("/styles")), None)
+    styles_p = next(
+        (join_target(base, t) for _i, typ, t in rel_targets(rels) if typ.endswith("/styles")), None
+    )
     if styles_p is None or styles_p not in names:
         raise Unsupported("no styles part")
     styles, xf_map = merge_styles(read_text(zin, styles_p), sstyles)
@@ -343,7 +381,9 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
     ws_type = (STRICT_REL_NS + "/worksheet") if strict else WS_TYPE
     existing = [unescape(n) for n in re.findall(r'\bname="([^"]*)"', m.group(2))]
     taken = {n.casefold() for n in existing}
-    sheets = [_ScratchSheet(s.name, convert_sheet(s.xml, xf_map, strings), s.print_area) for s in sheets]
+    sheets = [
+        _ScratchSheet(s.name, convert_sheet(s.xml, xf_map, strings), s.print_area) for s in sheets
+    ]
     if expand is not None:
         sheets = expand(sheets)
     if strict:  # the same elements in the Strict namespaces (declared on the root only)
@@ -357,34 +397,49 @@ def graft(src: str | Path, scratch: bytes, out: str | Path, expand: Expand | Non
     new_sheet_xml, new_rels, new_ct, new_names, parts = [], [], [], [], {}
     k = 1
     for n, s in enumerate(sheets):
-        while f"{base}/worksheets/sheet{k}.xml" in names or f"{base}/worksheets/sheet{k}.xml" in parts:
+        while (
+            f"{base}/worksheets/sheet{k}.xml" in names or f"{base}/worksheets/sheet{k}.xml" in parts
+        ):
             k += 1
         part = f"{base}/worksheets/sheet{k}.xml"
         rid = f"rIdGendan{n + 1}"
         while rid in rel_ids:
             rid += "x"
         parts[part] = s.xml
-        new_sheet_xml.append(f"<{p}sheet name={quoteattr(s.name)} sheetId=\"{next_sheet_id + n}\" {r}:id=\"{rid}\"/>")
+        new_sheet_xml.append(
+            f'<{p}sheet name={quoteattr(s.name)} sheetId="{next_sheet_id + n}" {r}:id="{rid}"/>'
+        )
         new_rels.append(f'<Relationship Id="{rid}" Type="{ws_type}" Target="/{part}"/>')
         new_ct.append(f'<Override PartName="/{part}" ContentType="{WS_CT}"/>')
         if s.print_area:
-            new_names.append(f'<{p}definedName name="_xlnm.Print_Area" localSheetId="{len(existing) + n}">'
-                             f"{escape(s.print_area)}</{p}definedName>")
-    wb = wb[:m.end(2)] + "".join(new_sheet_xml) + wb[m.end(2):]
+            new_names.append(
+                f'<{p}definedName name="_xlnm.Print_Area" localSheetId="{len(existing) + n}">'
+                f"{escape(s.print_area)}</{p}definedName>"
+            )
+    wb = wb[: m.end(2)] + "".join(new_sheet_xml) + wb[m.end(2) :]
     if new_names:
         dn = re.search(rf"</{re.escape(p)}definedNames>", wb)
         if dn:
-            wb = wb[:dn.start()] + "".join(new_names) + wb[dn.start():]
+            wb = wb[: dn.start()] + "".join(new_names) + wb[dn.start() :]
         elif re.search(rf"<{re.escape(p)}definedNames\s*/>", wb):
-            wb = re.sub(rf"<{re.escape(p)}definedNames\s*/>", f"<{p}definedNames>{''.join(new_names)}</{p}definedNames>", wb)
+            wb = re.sub(
+                rf"<{re.escape(p)}definedNames\s*/>",
+                f"<{p}definedNames>{''.join(new_names)}</{p}definedNames>",
+                wb,
+            )
         else:
-            wb = insert_in_sequence(wb, p, "definedNames", f"<{p}definedNames>{''.join(new_names)}</{p}definedNames>")
+            wb = insert_in_sequence(
+                wb, p, "definedNames", f"<{p}definedNames>{''.join(new_names)}</{p}definedNames>"
+            )
     calc = re.search(rf"<{re.escape(p)}calcPr\b([^>]*?)(/?)>", wb)
     if calc:
         attrs = calc.group(1)
-        attrs = (re.sub(r'fullCalcOnLoad="[^"]*"', 'fullCalcOnLoad="1"', attrs) if "fullCalcOnLoad" in attrs
-                 else attrs + ' fullCalcOnLoad="1"')
-        wb = wb[:calc.start()] + f"<{p}calcPr{attrs}{calc.group(2)}>" + wb[calc.end():]
+        attrs = (
+            re.sub(r'fullCalcOnLoad="[^"]*"', 'fullCalcOnLoad="1"', attrs)
+            if "fullCalcOnLoad" in attrs
+            else attrs + ' fullCalcOnLoad="1"'
+        )
+        wb = wb[: calc.start()] + f"<{p}calcPr{attrs}{calc.group(2)}>" + wb[calc.end() :]
     else:
         wb = insert_in_sequence(wb, p, "calcPr", f'<{p}calcPr fullCalcOnLoad="1"/>')
     end = rels.rfind("</Relationships>")
@@ -412,14 +467,21 @@ def _to_strict(xml: bytes) -> bytes:
     head, sep, rest = xml.partition(b">")  # the XML declaration
     if head.startswith(b"<?xml"):
         body_head, sep2, body = rest.partition(b">")
-        body_head = (body_head.replace(MAIN.encode(), STRICT_MAIN.encode())
-                     .replace(REL_NS.encode(), STRICT_REL_NS.encode()))
+        body_head = body_head.replace(MAIN.encode(), STRICT_MAIN.encode()).replace(
+            REL_NS.encode(), STRICT_REL_NS.encode()
+        )
         return head + sep + body_head + sep2 + body
-    return (head.replace(MAIN.encode(), STRICT_MAIN.encode())
-            .replace(REL_NS.encode(), STRICT_REL_NS.encode()) + sep + rest)
+    return (
+        head.replace(MAIN.encode(), STRICT_MAIN.encode()).replace(
+            REL_NS.encode(), STRICT_REL_NS.encode()
+        )
+        + sep
+        + rest
+    )
 
 
-def writer(src: str | Path, scratch: bytes, expand: Expand | None = None,
-           compresslevel: int | None = None) -> Callable[[Path], list[str]]:
+def writer(
+    src: str | Path, scratch: bytes, expand: Expand | None = None, compresslevel: int | None = None
+) -> Callable[[Path], list[str]]:
     """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target."""
     return lambda tmp: graft(src, scratch, tmp, expand, compresslevel)

@@ -92,7 +92,9 @@ def load_for_marks(path: str | Path) -> Any:
         ) from None
 
 
-def _merged_anchors_openpyxl(wb: Any, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def _merged_anchors_openpyxl(
+    wb: Any, cells: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for sheet, ref in cells:
         if sheet not in wb.sheetnames:

@@ -360,7 +360,9 @@ class MarksPatch:
         )
         return m.group(1) if m else "worksheet+xml"
 
-    def expect(self, cells: Iterable[tuple[str, str]], old_ledger: Sequence[Sequence[Any]] = ()) -> None:
+    def expect(
+        self, cells: Iterable[tuple[str, str]], old_ledger: Sequence[Sequence[Any]] = ()
+    ) -> None:
         """Note the rows of ``cells`` and of the old ledger's cells (see ``rows``)."""
         for e in ledger_from_rows(old_ledger):
             cells = [*cells, (e.sheet, e.cell)]
@@ -760,7 +762,11 @@ def plan_package(
     try:
         patch = MarksPatch(pkg)
         patch.expect(
-            [(a.sheet, a.ref if isinstance(a, Fill) else a.cell) for a in plan if isinstance(a, (Fill, Note))],
+            [
+                (a.sheet, a.ref if isinstance(a, Fill) else a.cell)
+                for a in plan
+                if isinstance(a, (Fill, Note))
+            ],
             _ledger_rows(data),
         )
         patch.apply(plan, _ledger_rows(data))

@@ -350,8 +350,10 @@ def atomic_write(
     except zipfile.LargeZipFile as exc:
         _abandon_zips(exc, tmp)
         _discard(tmp)
-        raise OutputError(f"Cannot write {named.name}: the package would exceed 4 GB.",
-                          f"无法写入 {named.name}：文件包将超过 4 GB。") from None
+        raise OutputError(
+            f"Cannot write {named.name}: the package would exceed 4 GB.",
+            f"无法写入 {named.name}：文件包将超过 4 GB。",
+        ) from None
     except BaseException as exc:
         _abandon_zips(exc, tmp)
         _discard(tmp)
@@ -685,6 +687,7 @@ def write_in_place(
     given = Path(path)
     check_not_locked(target)
     holder: dict[str, Path | None] = {"backup": None}
+
     def _guard(tmp: Path) -> None:
         # a callable ``changes`` is asked after the writer ran (a patcher knows its parts then)
         allowed = None if changes is None else list(changes() if callable(changes) else changes)
@@ -696,7 +699,9 @@ def write_in_place(
                 lost += package_changes(target, tmp, allowed)
             if inventory:
                 allowed_losses = set(named()) if named is not None else set()
-                lost += [x for x in parts_lost(target, tmp) if x not in lost and x not in allowed_losses]
+                lost += [
+                    x for x in parts_lost(target, tmp) if x not in lost and x not in allowed_losses
+                ]
         except OutputError:
             raise
         except Exception as exc:  # hostile XML etc: refuse, never half-write

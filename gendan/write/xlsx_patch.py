@@ -352,8 +352,12 @@ class Package:
         self.zin.close()
 
 
-def _write(zout: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | list[bytes] | StreamedPart,
-           level: int | None) -> None:
+def _write(
+    zout: zipfile.ZipFile,
+    zi: zipfile.ZipInfo,
+    data: bytes | list[bytes] | StreamedPart,
+    level: int | None,
+) -> None:
     for slot in ("compress_level", "_compresslevel"):  # named so from Python 3.13 / before
         if slot in zipfile.ZipInfo.__slots__:
             setattr(zi, slot, level)

@@ -49,7 +49,13 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     out = []
     for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True):
         if any(v not in (None, "") for v in row):
-            out.append({keys[h]: v for h, v in zip(header, row, strict=False) if isinstance(h, str) and h in keys})
+            out.append(
+                {
+                    keys[h]: v
+                    for h, v in zip(header, row, strict=False)
+                    if isinstance(h, str) and h in keys
+                }
+            )
     return out
 
 
@@ -67,8 +73,12 @@ def _req_day(v: Any) -> dt.date:
 def test_layout_has_title_rows_and_schema_headers(built: tuple[Path, SampleManifest]) -> None:
     path, _ = built
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[:4] == [SCHEMA.master.names[0], SCHEMA.customers.names[0],
-                                 SCHEMA.products.names[0], SCHEMA.company.names[0]]
+    assert wb.sheetnames[:4] == [
+        SCHEMA.master.names[0],
+        SCHEMA.customers.names[0],
+        SCHEMA.products.names[0],
+        SCHEMA.company.names[0],
+    ]
     ws = wb[SCHEMA.master.names[0]]
     assert ws.cell(row=1, column=1).value and ws.cell(row=2, column=1).value  # titles above
     assert [c.value for c in ws[HEADER_ROW]] == [c.zh for c in SCHEMA.master.columns]
@@ -98,11 +108,29 @@ def test_manifest_is_consistent_with_the_workbook(built: tuple[Path, SampleManif
     # every master-sheet code the brief names is planted at least once
     codes = Counter(d.code for d in m.defects)
     assert set(codes) == {
-        "required", "type", "text-date", "enum", "pattern", "duplicate", "unknown-customer",
-        "unknown-product", "amount-mismatch", "weight-mismatch", "gross-not-above-net",
-        "container-overflow", "container-count", "container-check-digit", "temperature-range",
-        "date-order", "late-shipment", "lc-presentation", "lc-expiry-before-shipment",
-        "dispatch-method", "over-received", "overdue"}
+        "required",
+        "type",
+        "text-date",
+        "enum",
+        "pattern",
+        "duplicate",
+        "unknown-customer",
+        "unknown-product",
+        "amount-mismatch",
+        "weight-mismatch",
+        "gross-not-above-net",
+        "container-overflow",
+        "container-count",
+        "container-check-digit",
+        "temperature-range",
+        "date-order",
+        "late-shipment",
+        "lc-presentation",
+        "lc-expiry-before-shipment",
+        "dispatch-method",
+        "over-received",
+        "overdue",
+    }
     assert len(m.clean_contracts) >= 0.75 * len(nos)  # most rows are clean
 
 
@@ -122,8 +150,12 @@ def test_all_seven_payment_methods_and_statuses(built: tuple[Path, SampleManifes
 def test_clean_rows_obey_the_spec(built: tuple[Path, SampleManifest]) -> None:
     """An oracle independent of the checker: clean rows satisfy the master-sheet rules."""
     path, m = built
-    products = {(p, s): (kg, c20, c40, tmin, tmax) for p, s, kg, c20, c40, tmin, tmax, *_ in
-                openpyxl.load_workbook(path)[SCHEMA.products.names[0]].iter_rows(min_row=2, values_only=True)}
+    products = {
+        (p, s): (kg, c20, c40, tmin, tmax)
+        for p, s, kg, c20, c40, tmin, tmax, *_ in openpyxl.load_workbook(path)[
+            SCHEMA.products.names[0]
+        ].iter_rows(min_row=2, values_only=True)
+    }
     clean = set(m.clean_contracts)
     checked = 0
     for r in _rows(path):
@@ -157,7 +189,11 @@ def test_clean_rows_obey_the_spec(built: tuple[Path, SampleManifest]) -> None:
             if bl:
                 assert bl <= _req_day(r["latest_shipment"])
             if docs:
-                assert bl is not None and docs <= bl + dt.timedelta(days=21) and docs <= _req_day(r["lc_expiry"])
+                assert (
+                    bl is not None
+                    and docs <= bl + dt.timedelta(days=21)
+                    and docs <= _req_day(r["lc_expiry"])
+                )
         if terms.method in ("DP", "DA"):
             assert r["collecting_bank"]
         if docs and terms.via_bank:
@@ -170,8 +206,9 @@ def test_clean_rows_obey_the_spec(built: tuple[Path, SampleManifest]) -> None:
     assert checked >= 90
 
 
-def test_the_checker_reports_exactly_the_planted_defects(built: tuple[Path, SampleManifest],
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_checker_reports_exactly_the_planted_defects(
+    built: tuple[Path, SampleManifest], capsys: pytest.CaptureFixture[str]
+) -> None:
     cli = pytest.importorskip("gendan.cli")
     path, m = built
     rc = cli.main(["check", str(path), "--as-of", m.as_of.isoformat(), "--format", "json"])
@@ -188,12 +225,15 @@ def test_two_builds_are_identical(tmp_path: Path, built: tuple[Path, SampleManif
     assert again.defects == m.defects
     a, b = openpyxl.load_workbook(path), openpyxl.load_workbook(again.path)
     for ws in a.worksheets:
-        assert [[c.value for c in row] for row in ws.iter_rows()] == \
-               [[c.value for c in row] for row in b[ws.title].iter_rows()]
+        assert [[c.value for c in row] for row in ws.iter_rows()] == [
+            [c.value for c in row] for row in b[ws.title].iter_rows()
+        ]
     assert path.read_bytes() == again.path.read_bytes()  # fixed zip and property stamps
 
 
-def test_another_seed_gives_another_year(tmp_path: Path, built: tuple[Path, SampleManifest]) -> None:
+def test_another_seed_gives_another_year(
+    tmp_path: Path, built: tuple[Path, SampleManifest]
+) -> None:
     _, m = built
     other = build_sample(tmp_path / "other.xlsx", seed=7)
     assert other.methods != m.methods or other.defects != m.defects
@@ -224,8 +264,9 @@ def test_write_large_has_the_sample_layout(tmp_path: Path) -> None:
 PAST_EVENTS = {"late-shipment", "lc-presentation", "dispatch-method"}
 
 
-def test_planted_history_on_a_settled_order_is_a_warning(built: tuple[Path, SampleManifest],
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_planted_history_on_a_settled_order_is_a_warning(
+    built: tuple[Path, SampleManifest], capsys: pytest.CaptureFixture[str]
+) -> None:
     """The stage model (docs/schema.md): the sample plants its late shipment, its late
     presentation and its D/P documents sent by DHL on orders that have since been paid or
     closed.  They are still found, as warnings that say so; every other planted mistake
@@ -237,7 +278,11 @@ def test_planted_history_on_a_settled_order_is_a_warning(built: tuple[Path, Samp
     status = {r["contract_no"]: r["status"] for r in _rows(path)}
     history = 0
     for d in m.defects:
-        sev = {f["severity"] for f in findings if (f["contract_no"], f["code"]) == (d.contract_no, d.code)}
+        sev = {
+            f["severity"]
+            for f in findings
+            if (f["contract_no"], f["code"]) == (d.contract_no, d.code)
+        }
         if d.code in PAST_EVENTS and status[d.contract_no] in ("已收款", "已结案"):
             assert sev == {"warning"}, d
             history += 1

@@ -16,7 +16,8 @@ DOC = ROOT / "docs" / "schema.md"
 def test_docs_schema_md_is_up_to_date() -> None:
     expected = render_markdown(load_schema())
     assert DOC.read_text(encoding="utf-8") == expected, (
-        "docs/schema.md is stale: run `python -m gendan.book.schemadoc > docs/schema.md`")
+        "docs/schema.md is stale: run `python -m gendan.book.schemadoc > docs/schema.md`"
+    )
 
 
 def test_doc_lists_every_column_setting_and_the_intro() -> None:

@@ -71,7 +71,10 @@ def test_headers_are_the_schemas(book: openpyxl.Workbook) -> None:
         note = company.cell(row=i, column=1).comment
         assert note is not None and note.text == f.en
         # nothing right of a label, or the reader would take it as the value
-        assert company.cell(row=i, column=2).value is None and company.cell(row=i, column=3).value is None
+        assert (
+            company.cell(row=i, column=2).value is None
+            and company.cell(row=i, column=3).value is None
+        )
     # the en header is in each header's note
     for j, col in enumerate(SCHEMA.master.columns, start=1):
         note = ws.cell(row=HEADER_ROW, column=j).comment
@@ -86,12 +89,16 @@ def test_every_enum_column_has_its_dropdown(book: openpyxl.Workbook) -> None:
         for col in spec.columns:
             if not col.enum_values():
                 continue
-            lists = [dv for dv in _validations(ws, _letter(spec, col.key), first) if dv.type == "list"]
+            lists = [
+                dv for dv in _validations(ws, _letter(spec, col.key), first) if dv.type == "list"
+            ]
             assert len(lists) == 1, col.key
             assert _list_values(book, lists[0].formula1) == list(col.enum_values()), col.key
             assert lists[0].showErrorMessage and lists[0].error, col.key
             # closed lists stop a wrong value; suggestion lists (ISO codes) only warn
-            assert lists[0].errorStyle == ("stop" if col.enum and not col.enum_source else "warning")
+            assert lists[0].errorStyle == (
+                "stop" if col.enum and not col.enum_source else "warning"
+            )
     master = SCHEMA.master
     for key in ("currency", "incoterm", "container_type", "dispatch_method", "status"):
         assert master.column(key).enum_values(), key  # the five the issue names are dropdowns
@@ -104,7 +111,9 @@ def test_validation_reaches_the_last_prepared_row(book: openpyxl.Workbook) -> No
     assert not _validations(ws, letter, HEADER_ROW)  # not on the header itself
 
 
-def _one_check(wb: openpyxl.Workbook, ws: Any, letter: str, row: int) -> tuple[str, str, str | None]:
+def _one_check(
+    wb: openpyxl.Workbook, ws: Any, letter: str, row: int
+) -> tuple[str, str, str | None]:
     """(type, formula, operator) of the single validation on a cell; a native validation's
     formula with the defined name it may have moved into resolved."""
     dvs = _validations(ws, letter, row)
@@ -130,7 +139,12 @@ def test_date_columns_have_date_formats_and_validation(book: openpyxl.Workbook) 
         if kind == "date":
             assert op == "between" and formula == lo
         else:  # a column with a native rule (date order): the date check is part of it
-            assert kind == "custom" and "gd_on" in formula and f">={lo}" in formula and "ISNUMBER" in formula
+            assert (
+                kind == "custom"
+                and "gd_on" in formula
+                and f">={lo}" in formula
+                and "ISNUMBER" in formula
+            )
 
 
 def test_numbers_are_bounded_and_formatted(book: openpyxl.Workbook) -> None:
@@ -143,8 +157,9 @@ def test_numbers_are_bounded_and_formatted(book: openpyxl.Workbook) -> None:
         bound = (">" + f"{col.gt:g}") if col.gt is not None else (">=" + f"{col.min:g}")
         if kind in ("whole", "decimal"):
             assert kind == ("whole" if col.type == "integer" else "decimal")
-            assert (op, float(formula)) == (("greaterThan", col.gt) if col.gt is not None
-                                            else ("greaterThanOrEqual", col.min))
+            assert (op, float(formula)) == (
+                ("greaterThan", col.gt) if col.gt is not None else ("greaterThanOrEqual", col.min)
+            )
         else:  # the native rules' validation includes the number check and its bound
             assert kind == "custom" and "gd_on" in formula, col.key
             assert "ISNUMBER($" in formula and f"{letter}4{bound}" in formula, (col.key, formula)
@@ -160,7 +175,9 @@ def test_text_columns_keep_leading_zeros_and_long_digits(book: openpyxl.Workbook
     assert master[f"{_letter(SCHEMA.master, 'tracking_no')}{HEADER_ROW + 1}"].number_format == "@"
 
 
-def test_layout_freezes_under_the_header_and_reads_clean(book: openpyxl.Workbook, book_path: Path) -> None:
+def test_layout_freezes_under_the_header_and_reads_clean(
+    book: openpyxl.Workbook, book_path: Path
+) -> None:
     ws = book[SCHEMA.master.names[0]]
     assert ws.freeze_panes == f"B{HEADER_ROW + 1}"
     assert ws.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
@@ -171,13 +188,19 @@ def test_layout_freezes_under_the_header_and_reads_clean(book: openpyxl.Workbook
 
 def _changed_schema(tmp_path: Path) -> Schema:
     text = DEFAULT_YAML.read_text(encoding="utf-8")
-    text = text.replace("{key: cartons, zh: 箱数, en: Cartons,", "{key: cartons, zh: 件数（箱）, en: Packages,")
+    text = text.replace(
+        "{key: cartons, zh: 箱数, en: Cartons,", "{key: cartons, zh: 件数（箱）, en: Packages,"
+    )
     text = text.replace("- {value: 40RH,", "- {value: 45RH}\n          - {value: 40RH,")
-    text = text.replace("  customers:\n    names:",
-                        "      - {key: pallet_nos, zh: 托盘号, en: Pallet Nos., type: text, width: 20}\n"
-                        "      - {key: grade, zh: 等级, en: Grade, type: enum, enum: [" +
-                        ", ".join(f"GRADE-{i:02d}-EXTRA-FANCY-QUALITY" for i in range(12)) + "]}\n"
-                        "  customers:\n    names:", 1)
+    text = text.replace(
+        "  customers:\n    names:",
+        "      - {key: pallet_nos, zh: 托盘号, en: Pallet Nos., type: text, width: 20}\n"
+        "      - {key: grade, zh: 等级, en: Grade, type: enum, enum: ["
+        + ", ".join(f"GRADE-{i:02d}-EXTRA-FANCY-QUALITY" for i in range(12))
+        + "]}\n"
+        "  customers:\n    names:",
+        1,
+    )
     assert "件数（箱）" in text and "45RH" in text and "pallet_nos" in text
     path = tmp_path / "my.yaml"
     path.write_text(text, encoding="utf-8")
@@ -193,12 +216,18 @@ def test_template_follows_a_changed_schema(tmp_path: Path) -> None:
     headers = [c.value for c in ws[HEADER_ROW]]
     assert headers == [c.zh for c in schema.master.columns]
     assert "件数（箱）" in headers and "箱数" not in headers and headers[-2:] == ["托盘号", "等级"]
-    ctype = [dv for dv in _validations(ws, _letter(schema.master, "container_type"), HEADER_ROW + 1)
-             if dv.type == "list"]
+    ctype = [
+        dv
+        for dv in _validations(ws, _letter(schema.master, "container_type"), HEADER_ROW + 1)
+        if dv.type == "list"
+    ]
     assert _list_values(wb, ctype[0].formula1) == ["20RF", "45RH", "40RH", "20GP", "40GP", "40HQ"]
     # a list longer than Excel's 255-character inline limit goes to a hidden sheet
-    grade = [dv for dv in _validations(ws, _letter(schema.master, "grade"), HEADER_ROW + 1)
-             if dv.type == "list"]
+    grade = [
+        dv
+        for dv in _validations(ws, _letter(schema.master, "grade"), HEADER_ROW + 1)
+        if dv.type == "list"
+    ]
     assert not grade[0].formula1.startswith('"')
     assert _list_values(wb, grade[0].formula1) == list(schema.master.column("grade").enum_values())
     assert wb[grade[0].formula1.split("!")[0].strip("'")].sheet_state == "hidden"
@@ -207,8 +236,11 @@ def test_template_follows_a_changed_schema(tmp_path: Path) -> None:
 
 def test_template_source_has_no_header_or_enum_literals() -> None:
     source = Path(template_module.__file__).read_text(encoding="utf-8")
-    literals = {n.value for n in ast.walk(ast.parse(source))
-                if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    literals = {
+        n.value
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
     names: set[str] = set()
     for spec in SCHEMA.sheets.values():
         for col in spec.columns:

@@ -119,7 +119,9 @@ def _iso6346(owner_serial: str) -> str:
 def _schema() -> dict[str, Any]:
     import yaml
 
-    schema: dict[str, Any] = yaml.safe_load((REPO / "schemas" / "master.yaml").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = yaml.safe_load(
+        (REPO / "schemas" / "master.yaml").read_text(encoding="utf-8")
+    )
     return schema
 
 
@@ -701,7 +703,11 @@ def _truncated_tail(p: Path) -> None:
     p.write_bytes(data[:-10])
 
 
-@case("bad-crc.xlsx", "one digit of the stored worksheet changed: only its CRC-32 tells", reason="corrupt-part")
+@case(
+    "bad-crc.xlsx",
+    "one digit of the stored worksheet changed: only its CRC-32 tells",
+    reason="corrupt-part",
+)
 def _bad_crc(p: Path) -> None:
     # The sheet is stored (not deflated) and one digit of a cell value changes:
     # the XML stays well-formed and the size stays right, so only the CRC-32 can tell; a

@@ -37,10 +37,22 @@ COMPANY = {
     "origin": "China",
 }
 CUSTOMERS = [
-    {"customer": "PT SEGAR", "full_name": "PT Segar Buah Indonesia", "address": "Jl. Raya 1, Jakarta",
-     "country": "ID", "language": "en", "collecting_bank": "Bank Mandiri, Jakarta", "notify_party": "SAME AS CONSIGNEE"},
-    {"customer": "VINAFRUIT", "full_name": "Vinafruit Co., Ltd.", "address": "45 Nguyen Trai, HCMC",
-     "country": "VN", "language": "en"},
+    {
+        "customer": "PT SEGAR",
+        "full_name": "PT Segar Buah Indonesia",
+        "address": "Jl. Raya 1, Jakarta",
+        "country": "ID",
+        "language": "en",
+        "collecting_bank": "Bank Mandiri, Jakarta",
+        "notify_party": "SAME AS CONSIGNEE",
+    },
+    {
+        "customer": "VINAFRUIT",
+        "full_name": "Vinafruit Co., Ltd.",
+        "address": "45 Nguyen Trai, HCMC",
+        "country": "VN",
+        "language": "en",
+    },
 ]
 
 
@@ -49,13 +61,35 @@ def orders() -> list[dict[str, Any]]:
     formula), a T/T order in EUR."""
     return [
         clean_order(1),
-        clean_order(2, customer="VINAFRUIT", payment_terms="L/C at sight", lc_no="LC0002",
-                    latest_shipment=dt.date(2026, 4, 30), lc_expiry=dt.date(2026, 5, 21), containers=2,
-                    cartons=2200, net_weight_kg=39600.0, gross_weight_kg=42680.0, amount=51700.0,
-                    container_nos="CSQU3054383 / MSKU1234565", remarks='=HYPERLINK("http://x","y")',
-                    dispatch_method="银行", collecting_bank=None, port_of_discharge="Ho Chi Minh"),
-        clean_order(3, payment_terms="T/T in advance", currency="EUR", unit_price=21.25, amount=23375.0,
-                    collecting_bank=None, dispatch_method="DHL", tracking_no="1234567890", status="已装船"),
+        clean_order(
+            2,
+            customer="VINAFRUIT",
+            payment_terms="L/C at sight",
+            lc_no="LC0002",
+            latest_shipment=dt.date(2026, 4, 30),
+            lc_expiry=dt.date(2026, 5, 21),
+            containers=2,
+            cartons=2200,
+            net_weight_kg=39600.0,
+            gross_weight_kg=42680.0,
+            amount=51700.0,
+            container_nos="CSQU3054383 / MSKU1234565",
+            remarks='=HYPERLINK("http://x","y")',
+            dispatch_method="银行",
+            collecting_bank=None,
+            port_of_discharge="Ho Chi Minh",
+        ),
+        clean_order(
+            3,
+            payment_terms="T/T in advance",
+            currency="EUR",
+            unit_price=21.25,
+            amount=23375.0,
+            collecting_bank=None,
+            dispatch_method="DHL",
+            tracking_no="1234567890",
+            status="已装船",
+        ),
     ]
 
 
@@ -95,8 +129,13 @@ def _at(plan: Plan, kind: type[_A], cell: str) -> _A:
 
 def test_layout_has_the_seven_documents(layout: Layout) -> None:
     assert [d.key for d in layout.documents] == [
-        "sales_contract", "shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice",
-        "collection_instruction", "bill_of_exchange",
+        "sales_contract",
+        "shipping_instruction",
+        "shipping_advice",
+        "packing_list",
+        "commercial_invoice",
+        "collection_instruction",
+        "bill_of_exchange",
     ]
     titles = {d.key: (d.title_zh, d.title_en) for d in layout.documents}
     assert titles["commercial_invoice"] == ("商业发票", "COMMERCIAL INVOICE")
@@ -106,7 +145,10 @@ def test_layout_has_the_seven_documents(layout: Layout) -> None:
 
 
 def test_layout_errors_name_the_place() -> None:
-    base = {"styles": {"s": {"bold": True}}, "documents": [{"key": "x", "cells": [{"at": "A1", "text": "t", "style": "nope"}]}]}
+    base = {
+        "styles": {"s": {"bold": True}},
+        "documents": [{"key": "x", "cells": [{"at": "A1", "text": "t", "style": "nope"}]}],
+    }
     with pytest.raises(SchemaError, match="unknown style 'nope'"):
         parse_layout(base)
     bad_calc = {"documents": [{"key": "x", "cells": [{"at": "A1", "calc": "__import__('os')"}]}]}
@@ -121,12 +163,16 @@ def test_layout_errors_name_the_place() -> None:
     unknown_name = {"documents": [{"key": "x", "cells": [{"at": "A1", "words_en": "total"}]}]}
     with pytest.raises(SchemaError, match="'total'"):
         parse_layout(unknown_name)
-    bad_placeholder = {"documents": [{"key": "x", "cells": [{"at": "A1", "template": "{m.cartons} {cartons}"}]}]}
+    bad_placeholder = {
+        "documents": [{"key": "x", "cells": [{"at": "A1", "template": "{m.cartons} {cartons}"}]}]
+    }
     with pytest.raises(SchemaError, match="template"):
         parse_layout(bad_placeholder)
     # a border weight neither applier draws (openpyxl and Excel would disagree, or fail)
-    dashed = {"styles": {"box": {"border": ["top"], "border_style": "dashed"}},
-              "documents": [{"key": "x", "cells": [{"at": "A1", "text": "t", "style": "box"}]}]}
+    dashed = {
+        "styles": {"box": {"border": ["top"], "border_style": "dashed"}},
+        "documents": [{"key": "x", "cells": [{"at": "A1", "text": "t", "style": "box"}]}],
+    }
     with pytest.raises(SchemaError, match="border_style.*dashed"):
         parse_layout(dashed)
 
@@ -139,7 +185,9 @@ def test_adding_a_field_is_a_yaml_edit(tables: Tables, tmp_path: Path) -> None:
     path = tmp_path / "documents.yaml"
     path.write_text(text.replace(marker, extra), encoding="utf-8")
     lay = load_layout(path)
-    sheet = build_document(lay, lay.document("commercial_invoice"), _order(tables, "GD26-001"), ISSUED, NOW)
+    sheet = build_document(
+        lay, lay.document("commercial_invoice"), _order(tables, "GD26-001"), ISSUED, NOW
+    )
     assert sheet.values["A40"] == "王经理"
     assert any(f.key == "sales_manager" and f.cell == "A40" for f in sheet.fields)
 
@@ -148,13 +196,24 @@ def test_adding_a_field_is_a_yaml_edit(tables: Tables, tmp_path: Path) -> None:
 
 
 def test_calc_translates_and_evaluates_the_same_tree() -> None:
-    vals = {("m", "cartons"): 1100, ("m", "unit_price"): 23.5, ("m", "etd"): None, ("m", "bl"): dt.date(2026, 3, 1)}
+    vals = {
+        ("m", "cartons"): 1100,
+        ("m", "unit_price"): 23.5,
+        ("m", "etd"): None,
+        ("m", "bl"): dt.date(2026, 3, 1),
+    }
     refs = {("m", "cartons"): "C", ("m", "unit_price"): "P", ("m", "etd"): "E", ("m", "bl"): "B"}
-    assert expr.to_formula("ROUND(m.cartons * m.unit_price, 2)", lambda s, k: refs[(s, k)]) == "ROUND((C*P),2)"
+    assert (
+        expr.to_formula("ROUND(m.cartons * m.unit_price, 2)", lambda s, k: refs[(s, k)])
+        == "ROUND((C*P),2)"
+    )
     assert expr.evaluate("ROUND(m.cartons * m.unit_price, 2)", lambda s, k: vals[(s, k)]) == 25850.0
     assert expr.to_formula("COALESCE(m.etd, m.bl)", lambda s, k: refs[(s, k)]) == 'IF(E="",B,E)'
     assert expr.evaluate("COALESCE(m.etd, m.bl)", lambda s, k: vals[(s, k)]) == dt.date(2026, 3, 1)
-    assert expr.to_formula('CONTAINS(m.etd, "D/A")', lambda s, k: refs[(s, k)]) == 'ISNUMBER(SEARCH("D/A",E))'
+    assert (
+        expr.to_formula('CONTAINS(m.etd, "D/A")', lambda s, k: refs[(s, k)])
+        == 'ISNUMBER(SEARCH("D/A",E))'
+    )
 
 
 @pytest.mark.parametrize(
@@ -178,7 +237,9 @@ def test_calc_has_excel_semantics(text: str, value: Any) -> None:
 # ----------------------------------------------------------------------------- fragments
 
 
-def test_draft_fields_are_index_match_on_the_contract_number(tables: Tables, layout: Layout) -> None:
+def test_draft_fields_are_index_match_on_the_contract_number(
+    tables: Tables, layout: Layout
+) -> None:
     order = _order(tables, "GD26-001")
     sheet = build_document(layout, layout.document("commercial_invoice"), order, DRAFT)
     plan = sheet.plan
@@ -186,10 +247,14 @@ def test_draft_fields_are_index_match_on_the_contract_number(tables: Tables, lay
     key = _at(plan, SetValues, "Q2")
     assert key.values == [["GD26-001"]]
     c = m.letter("contract_no")
-    assert _at(plan, SetFormula, "Q3").formula == f"=IFERROR(MATCH($Q$2,'工作序列表'!${c}:${c},0),\"\")"
+    assert (
+        _at(plan, SetFormula, "Q3").formula
+        == f"=IFERROR(MATCH($Q$2,'工作序列表'!${c}:${c},0),\"\")"
+    )
     u = m.letter("unit_price")
     assert _at(plan, SetFormula, "F15").formula == (
-        f"=IFERROR(IF(INDEX('工作序列表'!${u}:${u},$Q$3)=\"\",\"\",INDEX('工作序列表'!${u}:${u},$Q$3)),\"\")")
+        f'=IFERROR(IF(INDEX(\'工作序列表\'!${u}:${u},$Q$3)="","",INDEX(\'工作序列表\'!${u}:${u},$Q$3)),"")'
+    )
     amount = _at(plan, SetFormula, "G15").formula
     assert f"INDEX('工作序列表'!${m.letter('cartons')}:${m.letter('cartons')},$Q$3)" in amount
     assert "ROUND(" in amount and "XLOOKUP" not in amount
@@ -202,11 +267,15 @@ def test_draft_fields_are_index_match_on_the_contract_number(tables: Tables, lay
 
 
 def test_issued_sheet_holds_values_and_provenance(tables: Tables, layout: Layout) -> None:
-    sheet = build_document(layout, layout.document("commercial_invoice"), _order(tables, "GD26-001"), ISSUED, NOW)
+    sheet = build_document(
+        layout, layout.document("commercial_invoice"), _order(tables, "GD26-001"), ISSUED, NOW
+    )
     plan = sheet.plan
     assert not plan.of_type(SetFormula)
     assert _at(plan, SetValues, "G15").values == [[25850.0]]
-    assert _at(plan, SetValues, "G6").values == [[dt.date(2026, 3, 21)]]  # no invoice date: the B/L date
+    assert _at(plan, SetValues, "G6").values == [
+        [dt.date(2026, 3, 21)]
+    ]  # no invoice date: the B/L date
     labels = {a.cell: a.values[0][0] for a in plan.of_type(SetValues) if a.cell.startswith("P")}
     assert labels["P1"] == MARKER
     assert _at(plan, SetValues, "Q1").values == [["commercial_invoice"]]
@@ -215,8 +284,21 @@ def test_issued_sheet_holds_values_and_provenance(tables: Tables, layout: Layout
     at_row = next(c for c, v in labels.items() if v == "issued_at")
     assert _at(plan, SetValues, "Q" + at_row[1:]).values == [["2026-11-27T03:00:00+00:00"]]
     keys = [f.key for f in sheet.fields]
-    for k in ("invoice_no", "contract_no", "buyer", "cartons", "net_weight_kg", "unit_price", "amount",
-              "amount_words_en", "amount_words_zh", "vessel_voyage", "bl_no", "container_nos", "gross_weight_kg"):
+    for k in (
+        "invoice_no",
+        "contract_no",
+        "buyer",
+        "cartons",
+        "net_weight_kg",
+        "unit_price",
+        "amount",
+        "amount_words_en",
+        "amount_words_zh",
+        "vessel_voyage",
+        "bl_no",
+        "container_nos",
+        "gross_weight_kg",
+    ):
         assert k in keys, k
     assert len(keys) == len(set(keys))
     assert HideColumns(sheet.sheet, "P:S") in plan.of_type(HideColumns)
@@ -240,16 +322,27 @@ def test_lc_number_shows_only_for_lc_orders(tables: Tables, layout: Layout) -> N
 
 
 def test_packing_list_has_a_row_per_container(tables: Tables, layout: Layout) -> None:
-    sheet = build_document(layout, layout.document("packing_list"), _order(tables, "GD26-002"), ISSUED, NOW)
+    sheet = build_document(
+        layout, layout.document("packing_list"), _order(tables, "GD26-002"), ISSUED, NOW
+    )
     v = sheet.values
     assert (v["B16"], v["B17"]) == ("CSQU3054383", "MSKU1234565")
     assert (v["D16"], v["D17"]) == (1100.0, 1100.0)
     assert (v["G16"], v["H17"]) == (19800.0, 21340.0)
-    assert (v["A18"], v["D18"], v["G18"], v["H18"]) == ("合计 TOTAL", 2200, 39600.0, 42680.0)  # moved down one row
+    assert (v["A18"], v["D18"], v["G18"], v["H18"]) == (
+        "合计 TOTAL",
+        2200,
+        39600.0,
+        42680.0,
+    )  # moved down one row
     assert (v["C16"], v["C17"]) == (layout.missing_text,) * 2  # no seal numbers in the master yet
     assert Merge(sheet.sheet, "A18:C18") in sheet.plan.of_type(Merge)
-    assert {"container_no[1]", "container_no[2]", "cartons_per_container[2]"} <= {f.key for f in sheet.fields}
-    draft = build_document(layout, layout.document("packing_list"), _order(tables, "GD26-002"), DRAFT)
+    assert {"container_no[1]", "container_no[2]", "cartons_per_container[2]"} <= {
+        f.key for f in sheet.fields
+    }
+    draft = build_document(
+        layout, layout.document("packing_list"), _order(tables, "GD26-002"), DRAFT
+    )
     f = _at(draft.plan, SetFormula, "B17").formula
     assert 'REPT(" ",99)),100,99)' in f and '"/"' in f
 
@@ -284,12 +377,16 @@ def test_sheet_names_are_safe() -> None:
 # ----------------------------------------------------------------------------- applier
 
 
-def test_apply_openpyxl_keeps_text_and_page_setup(tables: Tables, layout: Layout, tmp_path: Path) -> None:
+def test_apply_openpyxl_keeps_text_and_page_setup(
+    tables: Tables, layout: Layout, tmp_path: Path
+) -> None:
     import openpyxl
 
     from gendan.write.apply_openpyxl import apply_plan
 
-    sheet = build_document(layout, layout.document("shipping_instruction"), _order(tables, "GD26-002"), ISSUED, NOW)
+    sheet = build_document(
+        layout, layout.document("shipping_instruction"), _order(tables, "GD26-002"), ISSUED, NOW
+    )
     wb = openpyxl.Workbook()
     apply_plan(sheet.plan, wb)
     path = tmp_path / "si.xlsx"
@@ -319,9 +416,19 @@ def test_generate_adds_sheets_and_leaves_the_input_alone(tmp_path: Path) -> None
     result = generate(src, out, orders=["GD26-001", "GD26-002"])
     assert hashlib.sha256(src.read_bytes()).hexdigest() == before
     assert result.sheets == [
-        "合同-GD26-001", "指令-GD26-001", "通知-GD26-001", "箱单-GD26-001", "发票-GD26-001", "托收-GD26-001",
+        "合同-GD26-001",
+        "指令-GD26-001",
+        "通知-GD26-001",
+        "箱单-GD26-001",
+        "发票-GD26-001",
+        "托收-GD26-001",
         "汇票-GD26-001",
-        "合同-GD26-002", "指令-GD26-002", "通知-GD26-002", "箱单-GD26-002", "发票-GD26-002", "汇票-GD26-002",
+        "合同-GD26-002",
+        "指令-GD26-002",
+        "通知-GD26-002",
+        "箱单-GD26-002",
+        "发票-GD26-002",
+        "汇票-GD26-002",
     ]
     assert result.skipped == [("GD26-002", "collection_instruction")]
     assert result.method == "graft"  # the package was copied, not rewritten by openpyxl
@@ -382,23 +489,43 @@ def test_issued_documents_agree_until_the_master_changes(tmp_path: Path) -> None
     src = book(tmp_path / "master.xlsx")
     out = generate(src, tmp_path / "issued.xlsx", orders=["GD26-001"], issue=True, now=NOW).out
     assert [f for f in _check(out) if f.code == "doc-mismatch"] == []
-    changed = _edit(out, tmp_path / "changed.xlsx", "GD26-001", unit_price=25.0, vessel_voyage="EVER GIVEN 001W")
+    changed = _edit(
+        out, tmp_path / "changed.xlsx", "GD26-001", unit_price=25.0, vessel_voyage="EVER GIVEN 001W"
+    )
     found = sorted((f.sheet, f.key) for f in _check(changed) if f.code == "doc-mismatch")
-    assert found == sorted([
-        ("合同-GD26-001", "unit_price"), ("合同-GD26-001", "amount"), ("合同-GD26-001", "amount_words_en"),
-        ("合同-GD26-001", "amount_words_zh"),
-        ("发票-GD26-001", "unit_price"), ("发票-GD26-001", "amount"), ("发票-GD26-001", "amount_words_en"),
-        ("发票-GD26-001", "amount_words_zh"), ("发票-GD26-001", "vessel_voyage"),
-        ("通知-GD26-001", "amount"), ("通知-GD26-001", "vessel_voyage"),
-        ("指令-GD26-001", "vessel_voyage"), ("箱单-GD26-001", "vessel_voyage"),
-        ("托收-GD26-001", "amount"), ("托收-GD26-001", "amount_words_en"), ("托收-GD26-001", "amount_words_zh"),
-        ("汇票-GD26-001", "amount"), ("汇票-GD26-001", "amount_words_en"), ("汇票-GD26-001", "amount_words_zh"),
-    ])
+    assert found == sorted(
+        [
+            ("合同-GD26-001", "unit_price"),
+            ("合同-GD26-001", "amount"),
+            ("合同-GD26-001", "amount_words_en"),
+            ("合同-GD26-001", "amount_words_zh"),
+            ("发票-GD26-001", "unit_price"),
+            ("发票-GD26-001", "amount"),
+            ("发票-GD26-001", "amount_words_en"),
+            ("发票-GD26-001", "amount_words_zh"),
+            ("发票-GD26-001", "vessel_voyage"),
+            ("通知-GD26-001", "amount"),
+            ("通知-GD26-001", "vessel_voyage"),
+            ("指令-GD26-001", "vessel_voyage"),
+            ("箱单-GD26-001", "vessel_voyage"),
+            ("托收-GD26-001", "amount"),
+            ("托收-GD26-001", "amount_words_en"),
+            ("托收-GD26-001", "amount_words_zh"),
+            ("汇票-GD26-001", "amount"),
+            ("汇票-GD26-001", "amount_words_en"),
+            ("汇票-GD26-001", "amount_words_zh"),
+        ]
+    )
     f = next(f for f in _check(changed) if f.sheet == "发票-GD26-001" and f.key == "unit_price")
     assert (f.cell, f.value, f.expected, f.contract_no) == ("F15", "23.50", "25", "GD26-001")
-    t = load_tables(make_data(orders(), customers=CUSTOMERS, products=PRODUCTS, company=COMPANY), load_schema())
+    t = load_tables(
+        make_data(orders(), customers=CUSTOMERS, products=PRODUCTS, company=COMPANY), load_schema()
+    )
     i = t.master.find("contract_no", "GD26-001")
-    assert i is not None and (f.ref_sheet, f.ref_cell) == ("工作序列表", t.master.cell("unit_price", i))
+    assert i is not None and (f.ref_sheet, f.ref_cell) == (
+        "工作序列表",
+        t.master.cell("unit_price", i),
+    )
     assert "25" in f.message_zh and "单价" in f.message_zh and "Unit Price" in f.message_en
 
 
@@ -407,8 +534,14 @@ def test_hand_edited_issued_cell_is_a_mismatch(tmp_path: Path) -> None:
 
     from gendan.documents import generate
 
-    out = generate(book(tmp_path / "m.xlsx"), tmp_path / "i.xlsx", orders=["GD26-002"], issue=True,
-                   documents=["packing_list"], now=NOW).out
+    out = generate(
+        book(tmp_path / "m.xlsx"),
+        tmp_path / "i.xlsx",
+        orders=["GD26-002"],
+        issue=True,
+        documents=["packing_list"],
+        now=NOW,
+    ).out
     wb = openpyxl.load_workbook(out)
     wb["箱单-GD26-002"]["D17"] = 1000
     wb.save(out)
@@ -432,9 +565,15 @@ def test_doc_missing(tmp_path: Path) -> None:
     src = book(tmp_path / "m.xlsx", rows)
     found = [(f.contract_no, f.key) for f in _check(src) if f.code == "doc-missing"]
     assert found == [("GD26-001", "invoice_no")]  # no document sheets kept for it: numbers only
-    out = generate(src, tmp_path / "d.xlsx", orders=["GD26-001"], documents=["commercial_invoice"]).out
+    out = generate(
+        src, tmp_path / "d.xlsx", orders=["GD26-001"], documents=["commercial_invoice"]
+    ).out
     found = sorted((f.contract_no, f.key) for f in _check(out) if f.code == "doc-missing")
-    assert found == [("GD26-001", "collection_instruction"), ("GD26-001", "invoice_no"), ("GD26-001", "packing_list")]
+    assert found == [
+        ("GD26-001", "collection_instruction"),
+        ("GD26-001", "invoice_no"),
+        ("GD26-001", "packing_list"),
+    ]
     f = next(f for f in _check(out) if f.key == "packing_list")
     assert f.message_zh == "状态为已寄单，但缺少单据「装箱单」。"
 
@@ -447,16 +586,25 @@ def test_read_block_ignores_other_sheets() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b", "equal"),
-    [(25850.0, 25850.004, True), (25850.0, 25850.01, False), (dt.datetime(2026, 3, 1), dt.date(2026, 3, 1), True),
-     (46082.0, dt.date(2026, 3, 1), True), (" ABC  D ", "ABC D", True), ("", None, True), ("x", None, False)],
+    [
+        (25850.0, 25850.004, True),
+        (25850.0, 25850.01, False),
+        (dt.datetime(2026, 3, 1), dt.date(2026, 3, 1), True),
+        (46082.0, dt.date(2026, 3, 1), True),
+        (" ABC  D ", "ABC D", True),
+        ("", None, True),
+        ("x", None, False),
+    ],
 )
 def test_same(a: Any, b: Any, equal: bool) -> None:
     assert same(a, b) is equal
 
 
 def test_check_path_does_not_import_openpyxl() -> None:
-    code = ("import sys; import gendan.documents.audit, gendan.documents.build; "
-            "from gendan.documents import check_documents; print('openpyxl' in sys.modules)")
+    code = (
+        "import sys; import gendan.documents.audit, gendan.documents.build; "
+        "from gendan.documents import check_documents; print('openpyxl' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -464,10 +612,18 @@ def test_check_path_does_not_import_openpyxl() -> None:
 def test_an_issued_document_of_a_deleted_order_is_a_mismatch(tmp_path: Path) -> None:
     from gendan.documents import generate
 
-    out = generate(book(tmp_path / "m.xlsx"), tmp_path / "i.xlsx", orders=["GD26-003"], issue=True,
-                   documents=["commercial_invoice"], now=NOW).out
+    out = generate(
+        book(tmp_path / "m.xlsx"),
+        tmp_path / "i.xlsx",
+        orders=["GD26-003"],
+        issue=True,
+        documents=["commercial_invoice"],
+        now=NOW,
+    ).out
     changed = _edit(out, tmp_path / "c.xlsx", "GD26-003", contract_no="GD26-033")
-    found = [(f.sheet, f.key, f.value, f.expected) for f in _check(changed) if f.code == "doc-mismatch"]
+    found = [
+        (f.sheet, f.key, f.value, f.expected) for f in _check(changed) if f.code == "doc-mismatch"
+    ]
     assert found == [("发票-GD26-003", "contract_no", "GD26-003", "")]
 
 
@@ -482,13 +638,22 @@ def test_graft_keeps_every_part_of_the_package(tmp_path: Path) -> None:
     src = book(tmp_path / "m.xlsx")
     with zipfile.ZipFile(src, "a") as z:  # a part openpyxl would drop (as it drops a ribbon)
         z.writestr("customUI/customUI14.xml", "<customUI/>")
-    before = {i.filename: zipfile.ZipFile(src).read(i.filename) for i in zipfile.ZipFile(src).infolist()}
-    result = generate(src, tmp_path / "o.xlsx", orders=["GD26-001"], documents=["commercial_invoice"])
+    before = {
+        i.filename: zipfile.ZipFile(src).read(i.filename) for i in zipfile.ZipFile(src).infolist()
+    }
+    result = generate(
+        src, tmp_path / "o.xlsx", orders=["GD26-001"], documents=["commercial_invoice"]
+    )
     assert result.method == "graft"
     with zipfile.ZipFile(result.out) as z:
         after = {n: z.read(n) for n in z.namelist()}
     changed = {n for n in before if before[n] != after.get(n)}
-    assert changed == {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+    assert changed == {
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "[Content_Types].xml",
+        "xl/styles.xml",
+    }
     assert after["customUI/customUI14.xml"] == b"<customUI/>"
     added = set(after) - set(before)
     assert added == {"xl/worksheets/sheet5.xml"}
@@ -502,11 +667,19 @@ def test_graft_refuses_what_it_does_not_know() -> None:
 
     from gendan.write.inject import Unsupported, merge_styles
 
-    scratch = ET.fromstring('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
+    scratch = ET.fromstring(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    )
     with pytest.raises(Unsupported):
-        merge_styles('<x:styleSheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>', scratch)
+        merge_styles(
+            '<x:styleSheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
+            scratch,
+        )
     with pytest.raises(Unsupported):
-        merge_styles('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></styleSheet>', scratch)
+        merge_styles(
+            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></styleSheet>',
+            scratch,
+        )
 
 
 def test_merge_styles_appends_and_remaps() -> None:
@@ -514,27 +687,37 @@ def test_merge_styles_appends_and_remaps() -> None:
 
     from gendan.write.inject import merge_styles
 
-    target = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-              '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
-              '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill/></fill></fills>'
-              '<borders count="1"><border/></borders><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellXfs>'
-              "</styleSheet>")
+    target = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
+        '<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill/></fill></fills>'
+        '<borders count="1"><border/></borders><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellXfs>'
+        "</styleSheet>"
+    )
     scratch = ET.fromstring(
         '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
         '<fonts count="1"><font><b val="1"/></font></fonts><fills count="1"><fill><patternFill/></fill></fills>'
         '<borders count="1"><border/></borders><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
         '<xf numFmtId="165" fontId="0" fillId="0" borderId="0"><alignment wrapText="1"/></xf>'
-        '<xf numFmtId="164" fontId="0" fillId="0" borderId="0"/></cellXfs></styleSheet>')
+        '<xf numFmtId="164" fontId="0" fillId="0" borderId="0"/></cellXfs></styleSheet>'
+    )
     out, xf_map = merge_styles(target, scratch)
     assert xf_map == {0: 1, 1: 2, 2: 3}
-    assert '<fonts count="2">' in out and '<cellXfs count="4">' in out and '<numFmts count="2">' in out
-    assert '<xf numFmtId="164" fontId="1" fillId="1" borderId="1" xfId="0"><alignment wrapText="1"/></xf>' in out  # reused id
+    assert (
+        '<fonts count="2">' in out and '<cellXfs count="4">' in out and '<numFmts count="2">' in out
+    )
+    assert (
+        '<xf numFmtId="164" fontId="1" fillId="1" borderId="1" xfId="0"><alignment wrapText="1"/></xf>'
+        in out
+    )  # reused id
     assert '<numFmt numFmtId="165" formatCode="#,##0.00"/>' in out
     assert '<xf numFmtId="165" fontId="1" fillId="1" borderId="1" xfId="0"/>' in out
 
 
-def test_pdf_without_libreoffice_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_without_libreoffice_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gendan.office.recalc
     import gendan.office.render_pdf
     from gendan.documents import generate
@@ -543,7 +726,15 @@ def test_pdf_without_libreoffice_says_what_to_install(tmp_path: Path, monkeypatc
     monkeypatch.setattr(gendan.office.recalc, "find_soffice", lambda: None)
     monkeypatch.setattr(gendan.office.render_pdf, "find_soffice", lambda: None)
     with pytest.raises(LibreOfficeMissing) as exc:
-        generate(book(tmp_path / "m.xlsx"), tmp_path / "o.xlsx", orders=["GD26-001"], pdf_dir=tmp_path / "pdf")
-    assert "LibreOffice" in exc.value.message_en and "apt-get install libreoffice-calc" in exc.value.message_en
+        generate(
+            book(tmp_path / "m.xlsx"),
+            tmp_path / "o.xlsx",
+            orders=["GD26-001"],
+            pdf_dir=tmp_path / "pdf",
+        )
+    assert (
+        "LibreOffice" in exc.value.message_en
+        and "apt-get install libreoffice-calc" in exc.value.message_en
+    )
     assert "未安装 LibreOffice" in exc.value.message_zh
     assert (tmp_path / "o.xlsx").exists()  # the workbook was written before the PDFs were tried

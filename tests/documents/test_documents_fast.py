@@ -24,7 +24,9 @@ def _dump(path: Path, sheets: list[str]) -> dict[str, Any]:
 
     wb = openpyxl.load_workbook(path)
     names = sorted((n, str(d.attr_text)) for n, d in wb.defined_names.items())
-    local = {s: sorted((n, str(d.attr_text)) for n, d in wb[s].defined_names.items()) for s in sheets}
+    local = {
+        s: sorted((n, str(d.attr_text)) for n, d in wb[s].defined_names.items()) for s in sheets
+    }
     return {
         "order": wb.sheetnames,
         "names": names,
@@ -79,7 +81,9 @@ def test_shapes_are_shared_and_values_substituted() -> None:
     assert _content("f", '=A1&"<"') == '<f>A1&amp;"&lt;"</f><v />'
 
 
-def test_fast_path_gives_up_to_the_per_order_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_path_gives_up_to_the_per_order_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Something the templates cannot express: the run still writes every sheet, per order."""
     from gendan.documents import fastsheets, generate
     from gendan.write.inject import Unsupported

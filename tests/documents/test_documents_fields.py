@@ -30,20 +30,50 @@ D = dt.date
 ISSUER = "BANGKOK BANK PUBLIC COMPANY LIMITED, BANGKOK"
 LC_WORDS = "FRESH FUJI APPLES, SIZE 80#, 2,200 CARTONS OF 18 KG NET, CHINA ORIGIN"
 CUSTOMERS = [
-    {"customer": "PT SEGAR", "full_name": "PT Segar Buah Indonesia", "address": "Jl. Raya 1, Jakarta",
-     "country": "ID", "language": "en", "collecting_bank": "Bank Mandiri, Jakarta",
-     "collecting_bank_address": "Plaza Mandiri, Jl. Jend. Gatot Subroto Kav. 36-38, Jakarta 12190",
-     "collecting_bank_swift": "BMRIIDJA", "notify_party": "PT Segar Buah Indonesia, Jl. Raya 1, Jakarta"},
-    {"customer": "SIAM FRESH", "full_name": "Siam Fresh Produce Co., Ltd.", "address": "99 Rama III Road, Bangkok",
-     "country": "TH", "language": "en"},
+    {
+        "customer": "PT SEGAR",
+        "full_name": "PT Segar Buah Indonesia",
+        "address": "Jl. Raya 1, Jakarta",
+        "country": "ID",
+        "language": "en",
+        "collecting_bank": "Bank Mandiri, Jakarta",
+        "collecting_bank_address": "Plaza Mandiri, Jl. Jend. Gatot Subroto Kav. 36-38, Jakarta 12190",
+        "collecting_bank_swift": "BMRIIDJA",
+        "notify_party": "PT Segar Buah Indonesia, Jl. Raya 1, Jakarta",
+    },
+    {
+        "customer": "SIAM FRESH",
+        "full_name": "Siam Fresh Produce Co., Ltd.",
+        "address": "99 Rama III Road, Bangkok",
+        "country": "TH",
+        "language": "en",
+    },
 ]
 PRODUCTS = [
-    {"product": "Fuji Apple", "spec": "80#", "kg_per_carton": 18.0, "cartons_per_20RF": 540, "cartons_per_40RH": 1200,
-     "temp_min_c": -1.0, "temp_max_c": 1.0, "hs_code": "0808100000", "package_type": "CARTONS",
-     "gross_kg_per_package": 19.2},
-    {"product": "Garlic", "spec": "5.0CM", "kg_per_carton": 20.0, "cartons_per_20RF": 1300, "cartons_per_40RH": 2800,
-     "temp_min_c": -3.0, "temp_max_c": 0.0, "hs_code": "0703200000", "package_type": "MESH BAGS",
-     "gross_kg_per_package": 20.1},
+    {
+        "product": "Fuji Apple",
+        "spec": "80#",
+        "kg_per_carton": 18.0,
+        "cartons_per_20RF": 540,
+        "cartons_per_40RH": 1200,
+        "temp_min_c": -1.0,
+        "temp_max_c": 1.0,
+        "hs_code": "0808100000",
+        "package_type": "CARTONS",
+        "gross_kg_per_package": 19.2,
+    },
+    {
+        "product": "Garlic",
+        "spec": "5.0CM",
+        "kg_per_carton": 20.0,
+        "cartons_per_20RF": 1300,
+        "cartons_per_40RH": 2800,
+        "temp_min_c": -3.0,
+        "temp_max_c": 0.0,
+        "hs_code": "0703200000",
+        "package_type": "MESH BAGS",
+        "gross_kg_per_package": 20.1,
+    },
 ]
 
 
@@ -52,22 +82,66 @@ def rows() -> list[dict[str, Any]]:
     CIF, usance), a T/T order sold CIF with its documents couriered, and a D/A order that
     lacks every optional value."""
     return [
-        clean_order(1, product="Garlic", spec="5.0CM", kg_per_carton=20.0, cartons=1400, net_weight_kg=28000.0,
-                    gross_weight_kg=28140.0, unit_price=12.0, amount=16800.0, consignee="TO ORDER",
-                    notify_party="PT Segar Buah Indonesia, Jl. Raya 1, Jakarta", booking_no="QD2612345",
-                    bl_type="ORIGINAL", seal_nos="SEAL001", measurement_cbm=58.5, eta=D(2026, 3, 30)),
-        clean_order(2, customer="SIAM FRESH", payment_terms="L/C 90 days after B/L date", incoterm="CIF",
-                    lc_no="LC0002", latest_shipment=D(2026, 3, 31), lc_expiry=D(2026, 4, 21),
-                    issuing_bank=ISSUER, lc_date=D(2026, 3, 6), lc_goods_description=LC_WORDS,
-                    containers=2, cartons=2200, net_weight_kg=39600.0, gross_weight_kg=42240.0, amount=51700.0,
-                    container_nos="CSQU3054383 / MSKU1234565", seal_nos="TH001, TH002", container_cartons="1200 / 1000",
-                    consignee="TO THE ORDER OF BANGKOK BANK", notify_party="Siam Fresh Produce Co., Ltd., Bangkok",
-                    booking_no="QD2654321", bl_type="ORIGINAL", measurement_cbm=114.4, eta=D(2026, 3, 28),
-                    collecting_bank=None, port_of_discharge="Laem Chabang"),
-        clean_order(3, payment_terms="T/T 30% deposit, 70% against B/L copy", incoterm="CIF", collecting_bank=None,
-                    dispatch_method="DHL", tracking_no="1234567890", bl_type="TELEX RELEASE",
-                    consignee="PT Segar Buah Indonesia, Jl. Raya 1, Jakarta", seal_nos="SEAL003",
-                    measurement_cbm=57.2, eta=D(2026, 3, 30), booking_no="QD2600003"),
+        clean_order(
+            1,
+            product="Garlic",
+            spec="5.0CM",
+            kg_per_carton=20.0,
+            cartons=1400,
+            net_weight_kg=28000.0,
+            gross_weight_kg=28140.0,
+            unit_price=12.0,
+            amount=16800.0,
+            consignee="TO ORDER",
+            notify_party="PT Segar Buah Indonesia, Jl. Raya 1, Jakarta",
+            booking_no="QD2612345",
+            bl_type="ORIGINAL",
+            seal_nos="SEAL001",
+            measurement_cbm=58.5,
+            eta=D(2026, 3, 30),
+        ),
+        clean_order(
+            2,
+            customer="SIAM FRESH",
+            payment_terms="L/C 90 days after B/L date",
+            incoterm="CIF",
+            lc_no="LC0002",
+            latest_shipment=D(2026, 3, 31),
+            lc_expiry=D(2026, 4, 21),
+            issuing_bank=ISSUER,
+            lc_date=D(2026, 3, 6),
+            lc_goods_description=LC_WORDS,
+            containers=2,
+            cartons=2200,
+            net_weight_kg=39600.0,
+            gross_weight_kg=42240.0,
+            amount=51700.0,
+            container_nos="CSQU3054383 / MSKU1234565",
+            seal_nos="TH001, TH002",
+            container_cartons="1200 / 1000",
+            consignee="TO THE ORDER OF BANGKOK BANK",
+            notify_party="Siam Fresh Produce Co., Ltd., Bangkok",
+            booking_no="QD2654321",
+            bl_type="ORIGINAL",
+            measurement_cbm=114.4,
+            eta=D(2026, 3, 28),
+            collecting_bank=None,
+            port_of_discharge="Laem Chabang",
+        ),
+        clean_order(
+            3,
+            payment_terms="T/T 30% deposit, 70% against B/L copy",
+            incoterm="CIF",
+            collecting_bank=None,
+            dispatch_method="DHL",
+            tracking_no="1234567890",
+            bl_type="TELEX RELEASE",
+            consignee="PT Segar Buah Indonesia, Jl. Raya 1, Jakarta",
+            seal_nos="SEAL003",
+            measurement_cbm=57.2,
+            eta=D(2026, 3, 30),
+            booking_no="QD2600003",
+        ),
         clean_order(4, payment_terms="D/A 60 days", incoterm="FOB"),
     ]
 
@@ -77,7 +151,9 @@ def company(**extra: str) -> dict[str, str]:
 
 
 def tables(**company_extra: str) -> Tables:
-    data = make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company(**company_extra))
+    data = make_data(
+        rows(), customers=CUSTOMERS, products=PRODUCTS, company=company(**company_extra)
+    )
     return load_tables(data, load_schema())
 
 
@@ -114,8 +190,16 @@ def shown(sheet: DocumentSheet) -> set[Any]:
 
 @pytest.mark.parametrize(
     ("terms", "days"),
-    [("D/A 60 days", 60.0), ("承兑交单60天", 60.0), ("L/C 90 days after B/L date", 90.0), ("D/P at sight", None),
-     ("100% L/C at sight", None), ("远期信用证 120天", 120.0), ("D/P 30 DAYS AFTER SIGHT", 30.0), (None, None)],
+    [
+        ("D/A 60 days", 60.0),
+        ("承兑交单60天", 60.0),
+        ("L/C 90 days after B/L date", 90.0),
+        ("D/P at sight", None),
+        ("100% L/C at sight", None),
+        ("远期信用证 120天", 120.0),
+        ("D/P 30 DAYS AFTER SIGHT", 30.0),
+        (None, None),
+    ],
 )
 def test_days_reads_the_tenor(terms: Any, days: Any) -> None:
     assert expr.tenor_days(terms) == days
@@ -124,13 +208,28 @@ def test_days_reads_the_tenor(terms: Any, days: Any) -> None:
 
 
 def test_text_functions_evaluate_as_excel_would() -> None:
-    vals = {"t": "CSQU3054383 / MSKU1234565,TGHU1\nX", "n": 60.0, "d": D(2026, 3, 6), "b": None, "c": "1200 / 1000"}
+    vals = {
+        "t": "CSQU3054383 / MSKU1234565,TGHU1\nX",
+        "n": 60.0,
+        "d": D(2026, 3, 6),
+        "b": None,
+        "c": "1200 / 1000",
+    }
     look = lambda s, k: "〔缺〕" if s == "layout" else vals[k]  # noqa: E731
-    assert expr.evaluate('"AT " & m.n & " DAYS"', look) == "AT 60 DAYS"  # general format, as & shows it
-    assert expr.evaluate('"ON " & m.d', look) == "ON 46087"  # a date joins as its serial, like Excel
+    assert (
+        expr.evaluate('"AT " & m.n & " DAYS"', look) == "AT 60 DAYS"
+    )  # general format, as & shows it
+    assert (
+        expr.evaluate('"ON " & m.d', look) == "ON 46087"
+    )  # a date joins as its serial, like Excel
     assert expr.evaluate('"ON " & DATETEXT(m.d)', look) == "ON 2026-03-06"
     assert [expr.evaluate(f"ITEM(m.t, {k})", look) for k in (1, 2, 3, 4, 5)] == [
-        "CSQU3054383", "MSKU1234565", "TGHU1", "X", ""]
+        "CSQU3054383",
+        "MSKU1234565",
+        "TGHU1",
+        "X",
+        "",
+    ]
     assert expr.evaluate("VALUE(ITEM(m.c, 2))", look) == 1000.0
     assert expr.evaluate("VALUE(m.b)", look) == ""  # blank stays blank (COALESCE can pass it on)
     assert expr.evaluate("NEED(m.b)", look) == "〔缺〕" and expr.evaluate("NEED(m.n)", look) == 60.0
@@ -163,7 +262,9 @@ def test_what_is_missing_shows_as_missing(t: Tables, layout: Layout) -> None:
     assert [si.values[a] for a in ("C21", "C19", "G19", "C15", "H15")] == [missing] * 5
     draft = doc(t, layout, "shipping_instruction", 4, DRAFT)
     consignee = next(a for a in draft.plan.of_type(SetFormula) if a.cell == "C21").formula
-    assert consignee.endswith(f'="",{expr.quote(missing)},INDEX(' + consignee.split(",INDEX(", 1)[1])
+    assert consignee.endswith(
+        f'="",{expr.quote(missing)},INDEX(' + consignee.split(",INDEX(", 1)[1]
+    )
     sc = doc(t, layout, "sales_contract", 4).values
     assert sc["C20"] == missing  # latest shipment unknown: not the ETD
     assert doc(t, layout, "sales_contract", 2).values["C20"] == D(2026, 3, 31)
@@ -174,7 +275,11 @@ def test_what_is_missing_shows_as_missing(t: Tables, layout: Layout) -> None:
 def test_packing_list_from_the_real_containers(t: Tables, layout: Layout) -> None:
     v = doc(t, layout, "packing_list", 2).values
     assert (v["B16"], v["C16"], v["D16"]) == ("CSQU3054383", "TH001", 1200.0)
-    assert (v["B17"], v["C17"], v["D17"]) == ("MSKU1234565", "TH002", 1000.0)  # as loaded, not 1100 each
+    assert (v["B17"], v["C17"], v["D17"]) == (
+        "MSKU1234565",
+        "TH002",
+        1000.0,
+    )  # as loaded, not 1100 each
     assert (v["G16"], v["G17"]) == (21600.0, 18000.0) and (v["H16"], v["H17"]) == (23040.0, 19200.0)
     assert v["D16"] + v["D17"] == v["D18"] == 2200
     assert v["C13"] == f"{LC_WORDS}, HS CODE 0808100000, PACKED IN CARTONS"
@@ -188,7 +293,10 @@ def test_shipping_advice_eta_waybill_and_insurance(t: Tables, layout: Layout) ->
     cif = doc(t, layout, "shipping_advice", 3).values
     assert (cif["C21"], cif["G21"], cif["C23"]) == (D(2026, 3, 30), 57.2, "SEAL003")
     assert cif["C25"] == "已由 DHL 寄出 SENT BY DHL, WAYBILL NO. 1234567890"
-    assert "Please arrange insurance" not in cif["A27"] and "Insurance has been covered by us" in cif["A27"]
+    assert (
+        "Please arrange insurance" not in cif["A27"]
+        and "Insurance has been covered by us" in cif["A27"]
+    )
     cfr = doc(t, layout, "shipping_advice", 1).values
     assert "Please arrange insurance" in cfr["A27"]
     assert cfr["C25"] == "经银行寄送 THROUGH THE BANKS"
@@ -212,34 +320,69 @@ def test_contract_clauses(t: Tables, layout: Layout) -> None:
     assert "5% MORE OR LESS" in v["C24"] and "CIETAC" in v["C31"] and "CHINA CUSTOMS" in v["C30"]
     assert v["C23"] == "IN CARTONS OF 18 KG NET / 19.2 KG GROSS EACH, 2200 CARTONS IN TOTAL"
     assert "TO BE COVERED BY THE SELLER FOR 110%" in v["C26"]
-    assert "Insurance Policy" in v["C28"] and "FREIGHT PREPAID" in v["C28"] and v["C28"].startswith("Bill of Exchange")
+    assert (
+        "Insurance Policy" in v["C28"]
+        and "FREIGHT PREPAID" in v["C28"]
+        and v["C28"].startswith("Bill of Exchange")
+    )
     own = tables(partial_shipment="ALLOWED", arbitration_clause="ARBITRATION IN HONG KONG (HKIAC)")
     w = build_document(layout, layout.document("sales_contract"), order(own, 2), ISSUED, NOW).values
-    assert w["C21"].startswith("PARTIAL SHIPMENTS ALLOWED;") and w["C31"] == "ARBITRATION IN HONG KONG (HKIAC)"
+    assert (
+        w["C21"].startswith("PARTIAL SHIPMENTS ALLOWED;")
+        and w["C31"] == "ARBITRATION IN HONG KONG (HKIAC)"
+    )
     fob = doc(t, layout, "sales_contract", 4).values
-    assert fob["C18"] == "FOB Qingdao (INCOTERMS 2020)" and fob["C26"] == "TO BE COVERED BY THE BUYER"
+    assert (
+        fob["C18"] == "FOB Qingdao (INCOTERMS 2020)" and fob["C26"] == "TO BE COVERED BY THE BUYER"
+    )
     assert "FREIGHT COLLECT" in fob["C28"] and "Insurance Policy" not in fob["C28"]
 
 
 @pytest.mark.parametrize(
     ("n", "tenor", "drawee", "drawn"),
-    [(1, "AT ***** SIGHT", "PT Segar Buah Indonesia",
-      "DRAWN UNDER CONTRACT NO. GD26-001, INVOICE NO. INV26-001, FOR COLLECTION, DOCUMENTS AGAINST PAYMENT (D/P)"),
-     (4, "AT 60 DAYS AFTER SIGHT", "PT Segar Buah Indonesia",
-      "DRAWN UNDER CONTRACT NO. GD26-004, INVOICE NO. INV26-004, FOR COLLECTION, DOCUMENTS AGAINST ACCEPTANCE (D/A)"),
-     (2, "AT 90 DAYS AFTER B/L DATE", ISSUER, f"DRAWN UNDER {ISSUER} L/C NO. LC0002 DATED 2026-03-06")],
+    [
+        (
+            1,
+            "AT ***** SIGHT",
+            "PT Segar Buah Indonesia",
+            "DRAWN UNDER CONTRACT NO. GD26-001, INVOICE NO. INV26-001, FOR COLLECTION, DOCUMENTS AGAINST PAYMENT (D/P)",
+        ),
+        (
+            4,
+            "AT 60 DAYS AFTER SIGHT",
+            "PT Segar Buah Indonesia",
+            "DRAWN UNDER CONTRACT NO. GD26-004, INVOICE NO. INV26-004, FOR COLLECTION, DOCUMENTS AGAINST ACCEPTANCE (D/A)",
+        ),
+        (
+            2,
+            "AT 90 DAYS AFTER B/L DATE",
+            ISSUER,
+            f"DRAWN UNDER {ISSUER} L/C NO. LC0002 DATED 2026-03-06",
+        ),
+    ],
 )
-def test_bill_of_exchange(t: Tables, layout: Layout, n: int, tenor: str, drawee: str, drawn: str) -> None:
+def test_bill_of_exchange(
+    t: Tables, layout: Layout, n: int, tenor: str, drawee: str, drawn: str
+) -> None:
     sheet = doc(t, layout, "bill_of_exchange", n)
     f = fields(sheet)
     o = order(t, n)
     amount = round(o.m("cartons") * o.m("unit_price"), 2)
-    assert (f["tenor"], f["drawee"], f["drawn_under"], f["amount"]) == (tenor, drawee, drawn, amount)
+    assert (f["tenor"], f["drawee"], f["drawn_under"], f["amount"]) == (
+        tenor,
+        drawee,
+        drawn,
+        amount,
+    )
     from gendan.model.words import amount_in_words_en
 
     assert f["amount_words_en"] == amount_in_words_en(amount, "USD")
     v = sheet.values
-    assert (v["C27"], v["D26"], v["C32"]) == (tenor, amount, drawn)  # the second of exchange, the same
+    assert (v["C27"], v["D26"], v["C32"]) == (
+        tenor,
+        amount,
+        drawn,
+    )  # the second of exchange, the same
     assert "FIRST of Exchange (SECOND" in v["A9"] and "SECOND of Exchange (FIRST" in v["A28"]
     assert not layout.document("bill_of_exchange").applies(order(t, 3).method)  # T/T: no draft
 
@@ -252,24 +395,62 @@ def test_every_document_of_an_order_says_the_same(t: Tables, layout: Layout, n: 
     """What a bank compares between the documents it is given: one goods description,
     marks, quantity, weights, B/L number, L/C number and amount wherever they appear."""
     o = order(t, n)
-    sheets = [build_document(layout, d, o, ISSUED, NOW) for d in layout.documents if d.applies(o.method)]
+    sheets = [
+        build_document(layout, d, o, ISSUED, NOW) for d in layout.documents if d.applies(o.method)
+    ]
     assert len(sheets) == {1: 7, 2: 6, 3: 5}[n]
     by_doc = {s.doc.key: s for s in sheets}
     marks = f"{o.m('customer')} / {o.contract_no} / {o.m('port_of_discharge')}"
     goods = o.m("lc_goods_description") or f"{o.m('product')} {o.m('spec')}"
     carriers = {
-        "cartons": ("sales_contract", "shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice"),
-        "net_weight_kg": ("shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice"),
-        "gross_weight_kg": ("shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice"),
-        "bl_no": ("shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice",
-                  "collection_instruction"),
-        "amount": ("sales_contract", "shipping_advice", "commercial_invoice", "collection_instruction",
-                   "bill_of_exchange"),
-        "amount_words_en": ("sales_contract", "commercial_invoice", "collection_instruction", "bill_of_exchange"),
+        "cartons": (
+            "sales_contract",
+            "shipping_instruction",
+            "shipping_advice",
+            "packing_list",
+            "commercial_invoice",
+        ),
+        "net_weight_kg": (
+            "shipping_instruction",
+            "shipping_advice",
+            "packing_list",
+            "commercial_invoice",
+        ),
+        "gross_weight_kg": (
+            "shipping_instruction",
+            "shipping_advice",
+            "packing_list",
+            "commercial_invoice",
+        ),
+        "bl_no": (
+            "shipping_instruction",
+            "shipping_advice",
+            "packing_list",
+            "commercial_invoice",
+            "collection_instruction",
+        ),
+        "amount": (
+            "sales_contract",
+            "shipping_advice",
+            "commercial_invoice",
+            "collection_instruction",
+            "bill_of_exchange",
+        ),
+        "amount_words_en": (
+            "sales_contract",
+            "commercial_invoice",
+            "collection_instruction",
+            "bill_of_exchange",
+        ),
         "container_nos": ("shipping_instruction", "shipping_advice", "commercial_invoice"),
     }
     if o.m("lc_no"):
-        carriers["lc_no"] = ("shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice")
+        carriers["lc_no"] = (
+            "shipping_instruction",
+            "shipping_advice",
+            "packing_list",
+            "commercial_invoice",
+        )
     for key, docs in carriers.items():
         seen = {}
         for k in docs:
@@ -278,9 +459,22 @@ def test_every_document_of_an_order_says_the_same(t: Tables, layout: Layout, n: 
                 assert key in f, (k, key)
                 seen[k] = f[key]
         assert len(set(map(str, seen.values()))) == 1, (key, seen)
-        if key in ("cartons", "net_weight_kg", "gross_weight_kg", "bl_no", "lc_no", "container_nos"):
+        if key in (
+            "cartons",
+            "net_weight_kg",
+            "gross_weight_kg",
+            "bl_no",
+            "lc_no",
+            "container_nos",
+        ):
             assert next(iter(seen.values())) == o.m(key)
-    for k in ("sales_contract", "shipping_instruction", "shipping_advice", "packing_list", "commercial_invoice"):
+    for k in (
+        "sales_contract",
+        "shipping_instruction",
+        "shipping_advice",
+        "packing_list",
+        "commercial_invoice",
+    ):
         assert marks in shown(by_doc[k]), k
     for k in ("shipping_advice", "packing_list", "commercial_invoice"):
         assert str(fields(by_doc[k])["goods_description"]).startswith(goods), k
@@ -290,8 +484,14 @@ def test_every_document_of_an_order_says_the_same(t: Tables, layout: Layout, n: 
     assert round(sum(pl[f"G{r}"] for r in rows_), 2) == o.m("net_weight_kg")
     assert round(sum(pl[f"H{r}"] for r in rows_), 2) == o.m("gross_weight_kg")
     if o.m("measurement_cbm") is not None:
-        cbm = {k: by_doc[k].values[a] for k, a in (("shipping_instruction", "H15"), ("shipping_advice", "G21"),
-                                                    ("packing_list", f"C{18 + len(rows_)}"))}
+        cbm = {
+            k: by_doc[k].values[a]
+            for k, a in (
+                ("shipping_instruction", "H15"),
+                ("shipping_advice", "G21"),
+                ("packing_list", f"C{18 + len(rows_)}"),
+            )
+        }
         assert set(cbm.values()) == {o.m("measurement_cbm")}, cbm
 
 
@@ -302,15 +502,20 @@ def test_issued_bill_of_exchange_is_checked(tmp_path: Path) -> None:
     from gendan.documents.audit import check_documents
     from gendan.read.reader import read_workbook
 
-    src = write_xlsx(make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()),
-                     tmp_path / "m.xlsx")
+    src = write_xlsx(
+        make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()),
+        tmp_path / "m.xlsx",
+    )
     out = generate(src, tmp_path / "i.xlsx", orders=["GD26-002"], issue=True, now=NOW).out
 
     def check(path: Path) -> list[tuple[str, str]]:
         data = read_workbook(path)
         schema = load_schema()
-        return sorted((f.sheet, f.key) for f in check_documents(data, load_tables(data, schema), schema)
-                      if f.code == "doc-mismatch")
+        return sorted(
+            (f.sheet, f.key)
+            for f in check_documents(data, load_tables(data, schema), schema)
+            if f.code == "doc-mismatch"
+        )
 
     assert check(out) == []
     t = load_tables(read_workbook(out), load_schema())
@@ -321,10 +526,16 @@ def test_issued_bill_of_exchange_is_checked(tmp_path: Path) -> None:
     ws[t.master.cell("issuing_bank", i)] = "KASIKORNBANK PCL"
     ws[t.master.cell("seal_nos", i)] = "TH001 / TH009"
     wb.save(tmp_path / "c.xlsx")
-    assert check(tmp_path / "c.xlsx") == sorted([
-        ("发票-GD26-002", "issuing_bank"), ("汇票-GD26-002", "drawee"), ("汇票-GD26-002", "drawn_under"),
-        ("箱单-GD26-002", "seal_no[2]"), ("指令-GD26-002", "seal_nos"), ("通知-GD26-002", "seal_nos"),
-    ])
+    assert check(tmp_path / "c.xlsx") == sorted(
+        [
+            ("发票-GD26-002", "issuing_bank"),
+            ("汇票-GD26-002", "drawee"),
+            ("汇票-GD26-002", "drawn_under"),
+            ("箱单-GD26-002", "seal_no[2]"),
+            ("指令-GD26-002", "seal_nos"),
+            ("通知-GD26-002", "seal_nos"),
+        ]
+    )
 
 
 # ----------------------------------------------------------------------------- PDF fonts
@@ -343,7 +554,9 @@ def test_cjk_font_is_found_or_named(tmp_path: Path) -> None:
         pytest.skip("needs /bin/sh")
     empty = tmp_path / "fonts-none"
     empty.mkdir()
-    assert cjk_font_available(_script(tmp_path / "fc1", "Noto Sans CJK SC\\n"), font_dirs=[str(empty)])
+    assert cjk_font_available(
+        _script(tmp_path / "fc1", "Noto Sans CJK SC\\n"), font_dirs=[str(empty)]
+    )
     assert not cjk_font_available(_script(tmp_path / "fc2", ""), font_dirs=[str(empty)])
     # no fc-list at all: the font folders decide
     assert not cjk_font_available("", font_dirs=[str(empty)])
@@ -352,17 +565,31 @@ def test_cjk_font_is_found_or_named(tmp_path: Path) -> None:
     assert cjk_font_available("", font_dirs=[str(empty)])
 
 
-def test_pdf_without_a_chinese_font_stops_with_the_package_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_without_a_chinese_font_stops_with_the_package_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gendan.office.recalc
     import gendan.office.render_pdf
     from gendan.cli import main
 
     monkeypatch.setattr(gendan.office.recalc, "find_soffice", lambda: "/usr/bin/soffice")
     monkeypatch.setattr(gendan.office.render_pdf, "cjk_font_available", lambda *a, **k: False)
-    src = write_xlsx(make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()),
-                     tmp_path / "m.xlsx")
-    code = main(["docs", str(src), "--order", "GD26-001", "--out", str(tmp_path / "o.xlsx"),
-                 "--pdf", str(tmp_path / "pdf")])
+    src = write_xlsx(
+        make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()),
+        tmp_path / "m.xlsx",
+    )
+    code = main(
+        [
+            "docs",
+            str(src),
+            "--order",
+            "GD26-001",
+            "--out",
+            str(tmp_path / "o.xlsx"),
+            "--pdf",
+            str(tmp_path / "pdf"),
+        ]
+    )
     assert code == 2
     assert not (tmp_path / "pdf").exists() or not any((tmp_path / "pdf").iterdir())
 

@@ -33,7 +33,11 @@ CASES = {
     "shipping_advice01": ("GD26-001", "shipping_advice", True),
     "collection01": ("GD26-001", "collection_instruction", False),
     "collection02": ("GD26-001", "collection_instruction", True),
-    "bill_of_exchange01": ("GD26-001", "bill_of_exchange", False),  # D/P at sight, drawn on the buyer
+    "bill_of_exchange01": (
+        "GD26-001",
+        "bill_of_exchange",
+        False,
+    ),  # D/P at sight, drawn on the buyer
     "bill_of_exchange02": ("GD26-002", "bill_of_exchange", True),  # L/C: drawn on the issuing bank
 }
 
@@ -91,14 +95,20 @@ def dump_worksheet(wb: Any, name: str) -> dict[str, Any]:
         "position": wb.sheetnames.index(name),
         "cells": cells,
         "merges": sorted(str(r) for r in ws.merged_cells.ranges),
-        "columns": {k: [d.width, bool(d.hidden)] for k, d in sorted(ws.column_dimensions.items()) if d.width or d.hidden},
+        "columns": {
+            k: [d.width, bool(d.hidden)]
+            for k, d in sorted(ws.column_dimensions.items())
+            if d.width or d.hidden
+        },
         "rows": {str(k): d.height for k, d in sorted(ws.row_dimensions.items()) if d.height},
         "print": {
             "area": ws.print_area,
             "paper": ps.paperSize,
             "orientation": ps.orientation,
             "fit": [ws.sheet_properties.pageSetUpPr.fitToPage, ps.fitToWidth, ps.fitToHeight],
-            "margins": [round(getattr(ws.page_margins, k), 4) for k in ("left", "right", "top", "bottom")],
+            "margins": [
+                round(getattr(ws.page_margins, k), 4) for k in ("left", "right", "top", "bottom")
+            ],
             "centered": ws.print_options.horizontalCentered,
         },
         "tab": _color(ws.sheet_properties.tabColor),
@@ -117,10 +127,14 @@ def canonical(d: dict[str, Any]) -> str:
             addrs = sorted(v, key=lambda a: (int("".join(ch for ch in a if ch.isdigit())), a))
             for m, a in enumerate(addrs):
                 sep = "," if m < len(addrs) - 1 else ""
-                lines.append(f"  {json.dumps(a)}: {json.dumps(v[a], ensure_ascii=False, sort_keys=True)}{sep}")
+                lines.append(
+                    f"  {json.dumps(a)}: {json.dumps(v[a], ensure_ascii=False, sort_keys=True)}{sep}"
+                )
             lines.append(" }" + end)
         else:
-            lines.append(f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}{end}")
+            lines.append(
+                f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}{end}"
+            )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -135,7 +149,9 @@ def test_golden(case: str, master: Path, tmp_path: Path) -> None:
     from gendan.documents import generate
 
     contract, doc, issued = CASES[case]
-    result = generate(master, tmp_path / f"{case}.xlsx", orders=[contract], documents=[doc], issue=issued, now=NOW)
+    result = generate(
+        master, tmp_path / f"{case}.xlsx", orders=[contract], documents=[doc], issue=issued, now=NOW
+    )
     (sheet,) = result.sheets
     got = dump_sheet(result.out, sheet)
     path = GOLDEN / f"{case}.json"
@@ -143,6 +159,8 @@ def test_golden(case: str, master: Path, tmp_path: Path) -> None:
     if os.environ.get("GENDAN_REGEN_GOLDEN"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path.name}: run with GENDAN_REGEN_GOLDEN=1 and review it"
+    assert path.exists(), (
+        f"no golden file {path.name}: run with GENDAN_REGEN_GOLDEN=1 and review it"
+    )
     want = json.loads(path.read_text(encoding="utf-8"))
     assert json.loads(text) == want

@@ -81,7 +81,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def generated(sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerateResult, Path]:
+def generated(
+    sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[GenerateResult, Path]:
     from gendan.documents import generate
     from gendan.office.recalc import recalculate
 
@@ -91,7 +93,9 @@ def generated(sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
     return result, recalculate(result.out, folder / "recalc")
 
 
-def test_every_document_shows_the_master_values(sample: tuple[Path, str], generated: tuple[GenerateResult, Path]) -> None:
+def test_every_document_shows_the_master_values(
+    sample: tuple[Path, str], generated: tuple[GenerateResult, Path]
+) -> None:
     from gendan.documents.build import ISSUED, Order, build_document
     from gendan.documents.layout import load_layout
     from gendan.model.schema import load_schema
@@ -122,27 +126,55 @@ def test_every_document_shows_the_master_values(sample: tuple[Path, str], genera
     inv, pl, sc = grids[f"发票-{contract}"], grids[f"箱单-{contract}"], grids[f"合同-{contract}"]
     sa, ci = grids[f"通知-{contract}"], grids[f"托收-{contract}"]
     amount = round(m("cartons") * m("unit_price"), 2)
-    assert (_at(inv, "C6"), _at(inv, "C7"), _at(inv, "C8")) == (m("invoice_no"), contract, order.c("full_name"))
+    assert (_at(inv, "C6"), _at(inv, "C7"), _at(inv, "C8")) == (
+        m("invoice_no"),
+        contract,
+        order.c("full_name"),
+    )
     assert _at(inv, "B15").startswith(f"{m('product')} {m('spec')}")
-    assert (_at(inv, "D15"), _at(inv, "E15"), _at(inv, "C20")) == (m("cartons"), m("net_weight_kg"), m("gross_weight_kg"))
+    assert (_at(inv, "D15"), _at(inv, "E15"), _at(inv, "C20")) == (
+        m("cartons"),
+        m("net_weight_kg"),
+        m("gross_weight_kg"),
+    )
     assert (_at(inv, "G15"), _at(sc, "G13"), _at(sa, "D17"), _at(ci, "D14")) == (amount,) * 4
     from gendan.model.words import amount_in_words_en, amount_in_words_zh
 
-    words_en, words_zh = amount_in_words_en(amount, m("currency")), amount_in_words_zh(amount, m("currency"))
-    assert (_at(inv, "C17"), _at(inv, "C18"), _at(sc, "C15"), _at(ci, "C16")) == (words_en, words_zh, words_en, words_zh)
+    words_en, words_zh = (
+        amount_in_words_en(amount, m("currency")),
+        amount_in_words_zh(amount, m("currency")),
+    )
+    assert (_at(inv, "C17"), _at(inv, "C18"), _at(sc, "C15"), _at(ci, "C16")) == (
+        words_en,
+        words_zh,
+        words_en,
+        words_zh,
+    )
     assert (_at(inv, "C10"), _at(inv, "G10"), _at(sa, "C18"), _at(sa, "G18")) == (
-        m("vessel_voyage"), m("bl_no"), m("vessel_voyage"), m("bl_no"))
+        m("vessel_voyage"),
+        m("bl_no"),
+        m("vessel_voyage"),
+        m("bl_no"),
+    )
     nos = [x for x in m("container_nos").replace(",", " ").replace("/", " ").split() if x]
     assert [_at(pl, f"B{16 + k}") for k in range(len(nos))] == nos
     n = len(nos)
     total = 16 + n
     assert (_at(pl, f"D{total}"), _at(pl, f"G{total}"), _at(pl, f"H{total}")) == (
-        m("cartons"), m("net_weight_kg"), m("gross_weight_kg"))
+        m("cartons"),
+        m("net_weight_kg"),
+        m("gross_weight_kg"),
+    )
     assert sum(_at(pl, f"D{16 + k}") for k in range(n)) == m("cartons")
-    assert (_at(ci, "C12"), _at(ci, "C17")) == (m("collecting_bank") or order.c("collecting_bank"), m("payment_terms"))
+    assert (_at(ci, "C12"), _at(ci, "C17")) == (
+        m("collecting_bank") or order.c("collecting_bank"),
+        m("payment_terms"),
+    )
 
 
-def test_a_new_unit_price_flows_into_contract_and_invoice(sample: tuple[Path, str], generated: tuple[GenerateResult, Path], tmp_path: Path) -> None:
+def test_a_new_unit_price_flows_into_contract_and_invoice(
+    sample: tuple[Path, str], generated: tuple[GenerateResult, Path], tmp_path: Path
+) -> None:
     import openpyxl
 
     from gendan.model.schema import load_schema
@@ -182,13 +214,17 @@ def test_pdf_is_one_a4_page_per_document(sample: tuple[Path, str], tmp_path: Pat
     result = generate(path, tmp_path / "docs.xlsx", orders=[contract], pdf_dir=tmp_path / "pdf")
     assert sorted(p.name for p in result.pdfs) == sorted(f"{s}.pdf" for s in result.sheets)
     for pdf in result.pdfs:
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False).stdout
+        info = subprocess.run(
+            ["pdfinfo", str(pdf)], capture_output=True, text=True, check=False
+        ).stdout
         if not info:  # poppler-utils not installed: the file at least is a PDF
             assert pdf.read_bytes().startswith(b"%PDF")
             continue
         assert "Pages:           1" in info, (pdf.name, info)
         assert "(A4)" in info, (pdf.name, info)
-        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=False).stdout
+        fonts = subprocess.run(
+            ["pdffonts", str(pdf)], capture_output=True, text=True, check=False
+        ).stdout
         assert fonts, pdf.name  # pdffonts comes with pdfinfo (poppler-utils)
         names = [line.split()[0] for line in fonts.splitlines()[2:] if line.strip()]
         # every document has Chinese text: a font with CJK glyphs must be embedded, or the
@@ -199,9 +235,30 @@ def test_pdf_is_one_a4_page_per_document(sample: tuple[Path, str], tmp_path: Pat
 def _cjk_font(name: str) -> bool:
     """A font name (``CAAAAA+NotoSansCJKjp-Bold``) of a family with Chinese glyphs."""
     base = name.split("+", 1)[-1].casefold().replace(" ", "").replace("-", "")
-    return any(k in base for k in ("cjk", "sourcehan", "wenquanyi", "wqy", "droidsansfallback", "arplu", "ukai",
-                                   "uming", "simsun", "simhei", "yahei", "pingfang", "hiragino", "notosanssc",
-                                   "notoserifsc", "heiti", "songti", "kaiti", "fangsong"))
+    return any(
+        k in base
+        for k in (
+            "cjk",
+            "sourcehan",
+            "wenquanyi",
+            "wqy",
+            "droidsansfallback",
+            "arplu",
+            "ukai",
+            "uming",
+            "simsun",
+            "simhei",
+            "yahei",
+            "pingfang",
+            "hiragino",
+            "notosanssc",
+            "notoserifsc",
+            "heiti",
+            "songti",
+            "kaiti",
+            "fangsong",
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -217,12 +274,17 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerateResult
     from gendan.office.recalc import recalculate
 
     folder = tmp_path_factory.mktemp("rich")
-    src = write_xlsx(make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()), folder / "m.xlsx")
+    src = write_xlsx(
+        make_data(rows(), customers=CUSTOMERS, products=PRODUCTS, company=company()),
+        folder / "m.xlsx",
+    )
     result = generate(src, folder / "docs.xlsx", all=True)
     return src, result, recalculate(result.out, folder / "recalc")
 
 
-def test_optional_fields_compute_the_same_in_libreoffice(rich: tuple[Path, GenerateResult, Path]) -> None:
+def test_optional_fields_compute_the_same_in_libreoffice(
+    rich: tuple[Path, GenerateResult, Path],
+) -> None:
     from gendan.documents.build import ISSUED, Order, build_document
     from gendan.documents.layout import load_layout
     from gendan.model.schema import load_schema
@@ -250,8 +312,16 @@ def test_optional_fields_compute_the_same_in_libreoffice(rich: tuple[Path, Gener
                 checked += 1
     assert checked > 1500
     bx = grids["汇票-GD26-002"]
-    assert _at(bx, "C8") == "AT 90 DAYS AFTER B/L DATE" and _at(grids["汇票-GD26-004"], "C8") == "AT 60 DAYS AFTER SIGHT"
+    assert (
+        _at(bx, "C8") == "AT 90 DAYS AFTER B/L DATE"
+        and _at(grids["汇票-GD26-004"], "C8") == "AT 60 DAYS AFTER SIGHT"
+    )
     assert _at(bx, "C13").endswith("DATED 2026-03-06")
     pl = grids["箱单-GD26-002"]
-    assert (_at(pl, "C16"), _at(pl, "D16"), _at(pl, "C17"), _at(pl, "D17")) == ("TH001", 1200, "TH002", 1000)
+    assert (_at(pl, "C16"), _at(pl, "D16"), _at(pl, "C17"), _at(pl, "D17")) == (
+        "TH001",
+        1200,
+        "TH002",
+        1000,
+    )
     assert _at(grids["指令-GD26-004"], "C21") == layout.missing_text

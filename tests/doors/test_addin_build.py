@@ -89,7 +89,10 @@ def test_custom_ui_structure_and_ids() -> None:
     for e in root.iter():
         for attr in ("label", "screentip", "supertip", "onAction"):
             if e.get(attr) is not None:
-                assert 1 <= len(e.get(attr, "")) <= 1024, (e.get("id"), attr)  # ST_String / ST_Delegate
+                assert 1 <= len(e.get(attr, "")) <= 1024, (
+                    e.get("id"),
+                    attr,
+                )  # ST_String / ST_Delegate
         if e.tag.endswith("}button"):
             assert e.get("size") in (None, "normal", "large")
     for group in root.iter(f"{{{build.CUSTOM_UI_NS}}}group"):
@@ -164,8 +167,20 @@ def test_custom_ui_attributes_are_the_documented_ones() -> None:
 def test_every_button_maps_to_a_ribbon_function() -> None:
     buttons = [b.get("id", "") for b in _ui().iter(f"{{{build.CUSTOM_UI_NS}}}button")]
     assert sorted(buttons) == sorted(ribbon.BUTTONS)
-    assert {"check", "documents", "overdue", "clear_marks", "native_rules", "dashboard", "settings",
-            "show_help", "todo", "mail_drafts", "mail_dunning", "mail_statement"} == set(buttons)
+    assert {
+        "check",
+        "documents",
+        "overdue",
+        "clear_marks",
+        "native_rules",
+        "dashboard",
+        "settings",
+        "show_help",
+        "todo",
+        "mail_drafts",
+        "mail_dunning",
+        "mail_statement",
+    } == set(buttons)
 
 
 def _vba_subs() -> dict[str, str]:
@@ -262,7 +277,9 @@ def _must_not_run(c: Sequence[str]) -> int:
 def test_install_on_linux_says_so_and_does_nothing(tmp_path: Path) -> None:
     said: list[str] = []
     ran: list[tuple[str, ...]] = []
-    code = addin_install.install(platform="linux", run=_recording(ran), echo=said.append, home=tmp_path)
+    code = addin_install.install(
+        platform="linux", run=_recording(ran), echo=said.append, home=tmp_path
+    )
     assert code == 2 and ran == [] and said == [addin_install.LINUX_MESSAGE]
     assert "gendan annotate" in said[0] and not list(tmp_path.iterdir())
 
@@ -466,7 +483,12 @@ def test_install_build_in_excel_failure_names_the_trust_setting(tmp_path: Path) 
         raise RuntimeError("Programmatic access to Visual Basic Project is not trusted")
 
     code = addin_install.install(
-        platform="win32", run=lambda c: 0, echo=said.append, home=tmp_path,
-        encoding="utf-8", build_in_excel=True, excel_builder=refuse,
+        platform="win32",
+        run=lambda c: 0,
+        echo=said.append,
+        home=tmp_path,
+        encoding="utf-8",
+        build_in_excel=True,
+        excel_builder=refuse,
     )
     assert code == 2 and "Trust access to the VBA project object model" in said[-1]

@@ -28,32 +28,59 @@ def test_check_json_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str
     bad = _book(tmp_path, clean_order(1, amount=1.0), name="bad.xlsx")
     assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "json"]) == 1
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["code"], r["row"], r["contract_no"]) for r in rows] == [("amount-mismatch", 4, "GD26-001")]
+    assert [(r["code"], r["row"], r["contract_no"]) for r in rows] == [
+        ("amount-mismatch", 4, "GD26-001")
+    ]
     assert set(FIELDS) <= set(rows[0])
 
 
 def test_check_csv_and_out_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = _book(tmp_path, clean_order(1, remarks="=HYPERLINK(\"http://x\")", amount=1.0))
+    bad = _book(tmp_path, clean_order(1, remarks='=HYPERLINK("http://x")', amount=1.0))
     out = tmp_path / "report.csv"
-    assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv-utf8", "--out", str(out)]) == 1
+    assert (
+        main(
+            ["check", str(bad), "--as-of", "2026-03-30", "--format", "csv-utf8", "--out", str(out)]
+        )
+        == 1
+    )
     text = out.read_text(encoding="utf-8")
     assert not text.startswith("\ufeff")  # the bare form, for scripts
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["code"] == "amount-mismatch" and rows[0]["cell"].endswith("4")
 
 
-def test_csv_for_excel_has_a_bom_and_titles_in_the_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_for_excel_has_a_bom_and_titles_in_the_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--format csv is what a Chinese Excel opens right: UTF-8 with a BOM (else it reads
     GBK and shows mojibake) and column titles in --lang."""
     bad = _book(tmp_path, clean_order(1, amount=1.0))
     out = tmp_path / "report.csv"
-    assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv", "--lang", "zh", "--out", str(out)]) == 1
+    assert (
+        main(
+            [
+                "check",
+                str(bad),
+                "--as-of",
+                "2026-03-30",
+                "--format",
+                "csv",
+                "--lang",
+                "zh",
+                "--out",
+                str(out),
+            ]
+        )
+        == 1
+    )
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows[0][:5] == ["代码", "级别", "工作表", "单元格", "行"]
     assert rows[1][0] == "amount-mismatch" and "金额" in rows[1][9]
-    assert main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv", "--lang", "en"]) == 1
+    assert (
+        main(["check", str(bad), "--as-of", "2026-03-30", "--format", "csv", "--lang", "en"]) == 1
+    )
     en = capsys.readouterr().out
     assert en.startswith("\ufeffCode,Severity,Sheet,Cell,Row,Column,Contract No.")
 
@@ -62,7 +89,9 @@ def test_table_output_in_both_languages(tmp_path: Path, capsys: pytest.CaptureFi
     bad = _book(tmp_path, clean_order(1, amount=1.0))
     main(["check", str(bad), "--as-of", "2026-03-30", "--lang", "zh"])
     zh = capsys.readouterr().out
-    assert "第 4 行" in zh and "金额 1.00 不等于 箱数 × 单价 = 25,850.00" in zh and "\033[" not in zh
+    assert (
+        "第 4 行" in zh and "金额 1.00 不等于 箱数 × 单价 = 25,850.00" in zh and "\033[" not in zh
+    )
     main(["check", str(bad), "--as-of", "2026-03-30", "--lang", "en"])
     assert "Amount 1.00 is not cartons × unit price = 25,850.00" in capsys.readouterr().out
 
@@ -70,14 +99,18 @@ def test_table_output_in_both_languages(tmp_path: Path, capsys: pytest.CaptureFi
 def test_unreadable_file_exit_2_without_traceback(tmp_path: Path) -> None:
     p = tmp_path / "orders.xlsx"
     p.write_text("contract_no,amount\nA,1\n", encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "gendan.cli", "check", str(p)], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "gendan.cli", "check", str(p)], capture_output=True, text=True
+    )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stdout == ""
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 2 and any("\u4e00" <= ch <= "\u9fff" for ch in lines[0])
 
 
-def test_missing_master_sheet_lists_the_sheets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_master_sheet_lists_the_sheets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -100,7 +133,21 @@ def test_folder_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _book(tmp_path / "in", clean_order(1), name="a.xlsx")
     _book(tmp_path / "in", clean_order(1, amount=2.0), name="b.xlsx")
     (tmp_path / "in" / "~$b.xlsx").write_bytes(b"lock")
-    assert main(["check", str(tmp_path / "in"), "--as-of", "2026-03-30", "--format", "json", "--jobs", "2"]) == 1
+    assert (
+        main(
+            [
+                "check",
+                str(tmp_path / "in"),
+                "--as-of",
+                "2026-03-30",
+                "--format",
+                "json",
+                "--jobs",
+                "2",
+            ]
+        )
+        == 1
+    )
     rows = json.loads(capsys.readouterr().out)
     assert [(r["file"], r["code"]) for r in rows] == [("b.xlsx", "amount-mismatch")]
 

@@ -192,7 +192,9 @@ def test_todo_writes_the_same_list_as_the_cli(host: FileHost, sample: Path) -> N
 
     items = ribbon.todo(host, as_of=AS_OF, days=60)
     tables, schema = load_book(sample)
-    assert [t.to_dict() for t in items] == [t.to_dict() for t in todo_items(tables, schema, AS_OF, 60)]
+    assert [t.to_dict() for t in items] == [
+        t.to_dict() for t in todo_items(tables, schema, AS_OF, 60)
+    ]
     assert len({t.kind for t in items}) >= 9
     ws = openpyxl.load_workbook(host.out)[TODO_SHEET]
     assert ws["A2"].value == "合同号" and ws.max_row == len(items) + 2
@@ -201,13 +203,20 @@ def test_todo_writes_the_same_list_as_the_cli(host: FileHost, sample: Path) -> N
         assert ws[f"E{n}"].value == t.days_left and ws[f"H{n}"].value == t.cell
         assert ws[f"G{n}"].value == t.action_zh
         assert ws[f"A{n}"].hyperlink.target == f"#'{t.sheet}'!{t.cell}"
-    assert [ws[f"E{n}"].value for n in range(3, len(items) + 3)] == sorted(t.days_left for t in items)
+    assert [ws[f"E{n}"].value for n in range(3, len(items) + 3)] == sorted(
+        t.days_left for t in items
+    )
     assert "今日待办" in host.messages[-1]
     # the master is untouched
-    assert openpyxl.load_workbook(host.out)[MASTER].max_row == openpyxl.load_workbook(sample)[MASTER].max_row
+    assert (
+        openpyxl.load_workbook(host.out)[MASTER].max_row
+        == openpyxl.load_workbook(sample)[MASTER].max_row
+    )
 
 
-def test_mail_drafts_for_selected_rows(sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mail_drafts_for_selected_rows(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from email import policy
     from email.parser import BytesParser
 
@@ -242,7 +251,9 @@ def test_mail_buttons_for_dunning_and_statement(
     book.parent.mkdir()
     book.write_bytes(sample.read_bytes())
     ws = openpyxl.load_workbook(book)[MASTER]
-    late = next(r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == "YGO26-074")
+    late = next(
+        r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == "YGO26-074"
+    )
     host = FileHost(book, tmp_path / "out.xlsx", selection=(MASTER, [late]))
     (dun,) = ribbon.mail_dunning(host, as_of=AS_OF)
     assert dun.name.startswith("dunning-") and "1 e-mail drafts" in host.messages[-1]
@@ -251,7 +262,9 @@ def test_mail_buttons_for_dunning_and_statement(
     assert st.name.startswith("statement-") and "PDF" in host.messages[-1]  # says why no PDF
 
 
-def test_dashboard_writes_a_copy_with_the_kanban_sheet_and_opens_it(host: FileHost, sample: Path) -> None:
+def test_dashboard_writes_a_copy_with_the_kanban_sheet_and_opens_it(
+    host: FileHost, sample: Path
+) -> None:
     before = sample.read_bytes()
     out = ribbon.dashboard(host, as_of=AS_OF)
     assert out == sample.with_name("sample-看板.xlsx") and host.opened[-1] == out

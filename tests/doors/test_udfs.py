@@ -209,7 +209,9 @@ def test_every_formula_has_the_gd_prefix_and_is_exported() -> None:
     assert all(n.isidentifier() and "." not in n for n in names)  # VBA wrapper names
 
 
-def test_row_check_follows_the_settings_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_row_check_follows_the_settings_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A GENDAN_SCHEMA that switches a check off switches it off in the formula too."""
     from gendan.model.schema import default_schema_path
 

@@ -37,10 +37,17 @@ def test_overdue_todo_and_documents_results() -> None:
 def test_the_ribbon_only_renders() -> None:
     """The ribbon calls gendan.api for every engine step; it assembles none itself."""
     tree = ast.parse((REPO / "macros_py" / "ribbon.py").read_text(encoding="utf-8"))
-    imported = {(n.module, a.name) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
-    engine_steps = {("gendan.rules.engine", "check_data"), ("gendan.read.tables", "load_tables"),
-                    ("gendan.rules.receivables", "receivables"), ("gendan.report.todo", "todo_items"),
-                    ("gendan.documents.gendocs", "build_all"), ("gendan.report.mail", "make_drafts"),
-                    ("gendan.native.patch", "write_rules")}
+    imported = {
+        (n.module, a.name) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names
+    }
+    engine_steps = {
+        ("gendan.rules.engine", "check_data"),
+        ("gendan.read.tables", "load_tables"),
+        ("gendan.rules.receivables", "receivables"),
+        ("gendan.report.todo", "todo_items"),
+        ("gendan.documents.gendocs", "build_all"),
+        ("gendan.report.mail", "make_drafts"),
+        ("gendan.native.patch", "write_rules"),
+    }
     assert not imported & engine_steps
     assert ("gendan", "api") in imported

@@ -15,29 +15,38 @@ from gendan.model.options import RunOptions, one_lang, resolve_lang
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("explicit", "env", "system", "want"), [
-    ("en", {"GENDAN_LANG": "zh"}, "zh_CN", "en"),  # asked for wins
-    (None, {"GENDAN_LANG": "both", "LANG": "en_US.UTF-8"}, "", "both"),
-    (None, {"GENDAN_LANG": "zh_CN.UTF-8"}, "", "zh"),
-    (None, {"GENDAN_LANG": "fr"}, "zh_CN", "en"),
-    (None, {"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US"}, "", "zh"),
-    (None, {"LANG": "C.UTF-8"}, "zh_CN", "en"),
-    (None, {}, "Chinese (Simplified)_China", "zh"),  # Excel on Chinese Windows: no variables
-    (None, {}, "zh_CN", "zh"),
-    (None, {}, "", "en"),
-])
+@pytest.mark.parametrize(
+    ("explicit", "env", "system", "want"),
+    [
+        ("en", {"GENDAN_LANG": "zh"}, "zh_CN", "en"),  # asked for wins
+        (None, {"GENDAN_LANG": "both", "LANG": "en_US.UTF-8"}, "", "both"),
+        (None, {"GENDAN_LANG": "zh_CN.UTF-8"}, "", "zh"),
+        (None, {"GENDAN_LANG": "fr"}, "zh_CN", "en"),
+        (None, {"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US"}, "", "zh"),
+        (None, {"LANG": "C.UTF-8"}, "zh_CN", "en"),
+        (None, {}, "Chinese (Simplified)_China", "zh"),  # Excel on Chinese Windows: no variables
+        (None, {}, "zh_CN", "zh"),
+        (None, {}, "", "en"),
+    ],
+)
 def test_one_language_rule(explicit, env, system, want) -> None:  # type: ignore[no-untyped-def]
     assert resolve_lang(explicit, env, system) == want
     assert one_lang(want) == ("en" if want == "en" else "zh")
 
 
-def test_cli_and_ribbon_choose_the_language_by_the_same_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_and_ribbon_choose_the_language_by_the_same_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import argparse
 
     from gendan import cli
     from macros_py import ribbon
 
-    for value, ribbon_lang, cli_lang in (("both", "both", "zh"), ("en", "en", "en"), ("zh", "zh", "zh")):
+    for value, ribbon_lang, cli_lang in (
+        ("both", "both", "zh"),
+        ("en", "en", "en"),
+        ("zh", "zh", "zh"),
+    ):
         monkeypatch.setenv("GENDAN_LANG", value)
         args = argparse.Namespace(lang=None, schema=None)
         assert ribbon._lang() == ribbon_lang == cli._options(args).lang
@@ -51,9 +60,16 @@ def test_annotate_from_the_command_line_writes_both_languages(tmp_path: Path, mo
 
     monkeypatch.setenv("GENDAN_LANG", "both")
     out = tmp_path / "marked.xlsx"
-    main(["annotate", str(REPO / "xlsx" / "sample.xlsx"), "--out", str(out), "--as-of", "2026-11-27"])
-    notes = [c.comment.text for ws in openpyxl.load_workbook(out).worksheets for row in ws.iter_rows()
-             for c in row if c.comment is not None]
+    main(
+        ["annotate", str(REPO / "xlsx" / "sample.xlsx"), "--out", str(out), "--as-of", "2026-11-27"]
+    )
+    notes = [
+        c.comment.text
+        for ws in openpyxl.load_workbook(out).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.comment is not None
+    ]
     assert notes and any("。" in n and ". " in n for n in notes)
 
 
@@ -62,7 +78,9 @@ def test_run_options_are_frozen() -> None:
         RunOptions().cores = 1  # type: ignore[misc]
 
 
-def test_rust_backtrace_is_set_once_and_never_over_the_users(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_rust_backtrace_is_set_once_and_never_over_the_users(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from gendan.read import reader
 
     sample = REPO / "xlsx" / "sample.xlsx"

@@ -162,7 +162,9 @@ def test_any_text_survives_openpyxl_and_calamine(text: str) -> None:
     from python_calamine import CalamineWorkbook
 
     wb = Workbook()
-    openpyxl_set_text(active_sheet(wb)["A1"], "k" + text)  # a leading letter: calamine trims nothing
+    openpyxl_set_text(
+        active_sheet(wb)["A1"], "k" + text
+    )  # a leading letter: calamine trims nothing
     with tempfile.TemporaryDirectory() as td:
         out = Path(td) / "t.xlsx"
         wb.save(out)

@@ -22,11 +22,33 @@ def test_default_schema_has_the_spec_columns_in_order() -> None:
     assert keys[: len(SPEC_KEYS)] == SPEC_KEYS
     assert s.master.column("cartons").zh == "箱数" and s.master.column("cartons").en == "Cartons"
     assert s.master.names == ("工作序列表", "Orders", "Master")
-    assert s.master.column("incoterm").enum_values() == ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP",
-                                                          "DAP", "DPU", "DDP")
-    assert [e.en for e in s.master.column("status").enum] == ["Contracted", "In production", "Booked", "Shipped",
-                                                              "Docs sent", "Paid", "Closed"]
-    assert s.settings.grace_days == 7 and s.settings.collection_transit_days == 14 and s.settings.lc_transit_days == 7
+    assert s.master.column("incoterm").enum_values() == (
+        "EXW",
+        "FCA",
+        "FAS",
+        "FOB",
+        "CFR",
+        "CIF",
+        "CPT",
+        "CIP",
+        "DAP",
+        "DPU",
+        "DDP",
+    )
+    assert [e.en for e in s.master.column("status").enum] == [
+        "Contracted",
+        "In production",
+        "Booked",
+        "Shipped",
+        "Docs sent",
+        "Paid",
+        "Closed",
+    ]
+    assert (
+        s.settings.grace_days == 7
+        and s.settings.collection_transit_days == 14
+        and s.settings.lc_transit_days == 7
+    )
 
 
 def _write(tmp_path: Path, old: str, new: str) -> Path:
@@ -38,13 +60,26 @@ def _write(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_unknown_rule_names_file_line_and_key(tmp_path: Path) -> None:
-    p = _write(tmp_path, "required: true, unique: true,", "required: true, unique: true, mandatory: yes,")
+    p = _write(
+        tmp_path, "required: true, unique: true,", "required: true, unique: true, mandatory: yes,"
+    )
     with pytest.raises(SchemaError) as e:
         load_schema(p)
     msg = e.value.message_en
     assert str(p) in msg and "mandatory" in msg and "sheets.master.columns.0.mandatory" in msg
-    line = default_schema_path().read_text(encoding="utf-8").splitlines().index(
-        next(ln for ln in default_schema_path().read_text(encoding="utf-8").splitlines() if "key: contract_no" in ln)) + 1
+    line = (
+        default_schema_path()
+        .read_text(encoding="utf-8")
+        .splitlines()
+        .index(
+            next(
+                ln
+                for ln in default_schema_path().read_text(encoding="utf-8").splitlines()
+                if "key: contract_no" in ln
+            )
+        )
+        + 1
+    )
     assert f":{line}" in msg
     assert "未知" in e.value.message_zh
 
@@ -73,5 +108,7 @@ def test_renamed_header_and_alias_are_read(tmp_path: Path) -> None:
     assert schema.master.column("cartons").zh == "件数合计"
     import datetime as dt
 
-    report = check_data(make_data([clean_order(1, cartons="x")], schema=schema), schema, as_of=dt.date(2026, 3, 30))
+    report = check_data(
+        make_data([clean_order(1, cartons="x")], schema=schema), schema, as_of=dt.date(2026, 3, 30)
+    )
     assert report.flatten(["code", "key"]) == [["type", "cartons"]]

@@ -27,21 +27,32 @@ from gendan.model.words import (
 
 
 def test_issue_examples() -> None:
-    assert amount_in_words_en(36288, "USD") == "SAY US DOLLARS THIRTY-SIX THOUSAND TWO HUNDRED EIGHTY-EIGHT ONLY"
+    assert (
+        amount_in_words_en(36288, "USD")
+        == "SAY US DOLLARS THIRTY-SIX THOUSAND TWO HUNDRED EIGHTY-EIGHT ONLY"
+    )
     assert amount_in_words_zh(36288, "USD") == "美元叁万陆仟贰佰捌拾捌元整"
 
 
 @pytest.mark.parametrize(
     ("amount", "currency", "en"),
     [
-        (36288.5, "USD", "SAY US DOLLARS THIRTY-SIX THOUSAND TWO HUNDRED EIGHTY-EIGHT AND CENTS FIFTY ONLY"),
+        (
+            36288.5,
+            "USD",
+            "SAY US DOLLARS THIRTY-SIX THOUSAND TWO HUNDRED EIGHTY-EIGHT AND CENTS FIFTY ONLY",
+        ),
         (0.05, "EUR", "SAY EUROS ZERO AND CENTS FIVE ONLY"),
         (0, "USD", "SAY US DOLLARS ZERO ONLY"),
         (1000000, "GBP", "SAY POUNDS STERLING ONE MILLION ONLY"),
         (1_000_005_000, "IDR", "SAY INDONESIAN RUPIAH ONE BILLION FIVE THOUSAND ONLY"),
         (115.99, "HKD", "SAY HONG KONG DOLLARS ONE HUNDRED FIFTEEN AND CENTS NINETY-NINE ONLY"),
         (2.675, "USD", "SAY US DOLLARS TWO AND CENTS SIXTY-EIGHT ONLY"),  # half up, as Excel
-        (1234.5, "JPY", "SAY JAPANESE YEN ONE THOUSAND TWO HUNDRED THIRTY-FIVE ONLY"),  # no decimals
+        (
+            1234.5,
+            "JPY",
+            "SAY JAPANESE YEN ONE THOUSAND TWO HUNDRED THIRTY-FIVE ONLY",
+        ),  # no decimals
         (12, "XYZ", "SAY XYZ TWELVE ONLY"),
     ],
 )
@@ -86,7 +97,9 @@ def test_chinese_agrees_with_cn2an_except_zero_sections() -> None:
         ours = amount_in_words_zh(x, "CNY").removeprefix("人民币")
         theirs = cn2an.an2cn(f"{x:.2f}", "rmb")
         whole = int(x)
-        zero_wan_section = whole >= 10**8 and (whole // 10**4) % 10**4 == 0 and whole % 10**4 >= 1000
+        zero_wan_section = (
+            whole >= 10**8 and (whole // 10**4) % 10**4 == 0 and whole % 10**4 >= 1000
+        )
         if not zero_wan_section:
             assert ours == theirs, x
 
@@ -94,7 +107,11 @@ def test_chinese_agrees_with_cn2an_except_zero_sections() -> None:
 def test_formula_pipeline_mirrors_reference() -> None:
     """The SUBSTITUTE steps the zh formula applies give the reference's integer words."""
     rng = random.Random(11)
-    for n in list(range(0, 30000)) + [rng.randrange(0, 10**12) for _ in range(30000)] + [10**k for k in range(12)]:
+    for n in (
+        list(range(0, 30000))
+        + [rng.randrange(0, 10**12) for _ in range(30000)]
+        + [10**k for k in range(12)]
+    ):
         expected = _zh_integer(n) + "元" if n else ""
         assert _zh_pipeline(f"{n:012d}") == expected, n
 
@@ -114,8 +131,24 @@ def test_too_large_amount_is_refused() -> None:
         amount_in_words_en(10**12, "USD")
 
 
-_ALLOWED = {"IF", "ISNUMBER", "TEXT", "ROUND", "ABS", "OR", "AND", "MID", "LEFT", "RIGHT", "TRIM", "CHOOSE",
-            "INDEX", "MATCH", "IFERROR", "SUBSTITUTE"}
+_ALLOWED = {
+    "IF",
+    "ISNUMBER",
+    "TEXT",
+    "ROUND",
+    "ABS",
+    "OR",
+    "AND",
+    "MID",
+    "LEFT",
+    "RIGHT",
+    "TRIM",
+    "CHOOSE",
+    "INDEX",
+    "MATCH",
+    "IFERROR",
+    "SUBSTITUTE",
+}
 
 
 @pytest.mark.parametrize("builder", [words_en_formula, words_zh_formula])
@@ -130,7 +163,10 @@ def test_formulas_use_only_old_functions_and_fit_excel_limits(builder: Callable[
 
 
 def test_digits_formula_shape() -> None:
-    assert digits_formula("A1", "B1") == 'TEXT(ROUND(ABS(A1),IF(OR(B1="JPY",B1="VND"),0,2)),"000000000000.00")'
+    assert (
+        digits_formula("A1", "B1")
+        == 'TEXT(ROUND(ABS(A1),IF(OR(B1="JPY",B1="VND"),0,2)),"000000000000.00")'
+    )
 
 
 @pytest.mark.libreoffice
@@ -143,9 +179,36 @@ def test_formulas_match_python_in_libreoffice(tmp_path: Path) -> None:
     import python_calamine
 
     rng = random.Random(3)
-    values: list[float] = [0, 0.01, 0.05, 0.1, 0.5, 1, 10, 10.05, 10.5, 19, 20, 21, 99.99, 100, 101, 1005, 1050,
-                           10500, 36288, 36288.5, 107000.53, 1500005, 15005000, 100000005, 1000005000,
-                           999999999999.99, 2.675, -15.5]
+    values: list[float] = [
+        0,
+        0.01,
+        0.05,
+        0.1,
+        0.5,
+        1,
+        10,
+        10.05,
+        10.5,
+        19,
+        20,
+        21,
+        99.99,
+        100,
+        101,
+        1005,
+        1050,
+        10500,
+        36288,
+        36288.5,
+        107000.53,
+        1500005,
+        15005000,
+        100000005,
+        1000005000,
+        999999999999.99,
+        2.675,
+        -15.5,
+    ]
     values += [round(rng.uniform(0, 10 ** rng.randint(1, 12)), 2) for _ in range(200)]
     codes = list(CURRENCIES) + ["XYZ"]
     wb = openpyxl.Workbook()
@@ -164,7 +227,9 @@ def test_formulas_match_python_in_libreoffice(tmp_path: Path) -> None:
     src = tmp_path / "words.xlsx"
     wb.save(src)
     out = recalculate(src, tmp_path / "out")
-    rows = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Sheet").to_python()
+    rows = (
+        python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Sheet").to_python()
+    )
     for (v, cur), row in zip(cases, rows, strict=True):
         en, zh = amount_in_words_en(v, cur), amount_in_words_zh(v, cur)
         assert (row[2], row[3], row[5], row[6]) == (en, zh, en, zh), (v, cur)

@@ -40,10 +40,46 @@ from factory import clean_order, make_data, write_xlsx
 SCHEMA = load_schema()
 #: functions of Excel 2010 the rules may use; anything else (LET, LAMBDA, XLOOKUP, FILTER,
 #: TEXTJOIN, IFS, REGEX…) would not work on the platforms the rules are for
-EXCEL_2010 = {"AND", "OR", "NOT", "IF", "IFERROR", "ISNUMBER", "ISNA", "ISERR", "LEN", "TRIM", "SUBSTITUTE",
-              "UPPER", "ASC", "MID", "LEFT", "RIGHT", "FIND", "SEARCH", "CODE", "REPT", "MOD", "INT", "ABS",
-              "ROUND", "ROUNDUP", "MIN", "MAX", "SUMPRODUCT", "MMULT", "MATCH", "INDEX", "COUNTIF", "CHOOSE",
-              "WORKDAY", "N", "ROW", "TODAY", "CHAR"}
+EXCEL_2010 = {
+    "AND",
+    "OR",
+    "NOT",
+    "IF",
+    "IFERROR",
+    "ISNUMBER",
+    "ISNA",
+    "ISERR",
+    "LEN",
+    "TRIM",
+    "SUBSTITUTE",
+    "UPPER",
+    "ASC",
+    "MID",
+    "LEFT",
+    "RIGHT",
+    "FIND",
+    "SEARCH",
+    "CODE",
+    "REPT",
+    "MOD",
+    "INT",
+    "ABS",
+    "ROUND",
+    "ROUNDUP",
+    "MIN",
+    "MAX",
+    "SUMPRODUCT",
+    "MMULT",
+    "MATCH",
+    "INDEX",
+    "COUNTIF",
+    "CHOOSE",
+    "WORKDAY",
+    "N",
+    "ROW",
+    "TODAY",
+    "CHAR",
+}
 VOLATILE = {"NOW", "RAND", "RANDBETWEEN", "OFFSET", "INDIRECT", "CELL", "INFO"}
 
 
@@ -63,14 +99,21 @@ def ruled(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _all_formulas(rs: RuleSet) -> list[str]:
     typed, lists = typed_checks(rs.schema)
-    return ([rs.cf_formula(r) for r in rs.rules] + [v.formula for v in rs.validations(typed, lists)]
-            + list(rs.names.values()) + list(rs.helper.values()))
+    return (
+        [rs.cf_formula(r) for r in rs.rules]
+        + [v.formula for v in rs.validations(typed, lists)]
+        + list(rs.names.values())
+        + list(rs.helper.values())
+    )
 
 
 @pytest.mark.parametrize("where", ["template", "sample"])
 def test_formulas_are_portable(where: str, sample: Path) -> None:
-    rs = (build_rules(SCHEMA, template_layout(SCHEMA, 3, 2000, 300)) if where == "template"
-          else rules_for_book(sample, ahead=50))
+    rs = (
+        build_rules(SCHEMA, template_layout(SCHEMA, 3, 2000, 300))
+        if where == "template"
+        else rules_for_book(sample, ahead=50)
+    )
     typed, lists = typed_checks(rs.schema)
     for r in rs.rules:
         assert len(rs.cf_formula(r)) <= MAX_FORMULA, r.id
@@ -82,17 +125,23 @@ def test_formulas_are_portable(where: str, sample: Path) -> None:
     used = set(re.findall(r"\b([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', '""', text)))
     assert used <= EXCEL_2010, used - EXCEL_2010
     assert not used & VOLATILE
-    assert "TODAY(" in text and all("TODAY(" not in rs.cf_formula(r) for r in rs.rules if r.code != "overdue")
+    assert "TODAY(" in text and all(
+        "TODAY(" not in rs.cf_formula(r) for r in rs.rules if r.code != "overdue"
+    )
     # conditional formats never hold an array constant nor a reference to another sheet
     for r in rs.rules:
         f = rs.cf_formula(r)
         assert "{" not in re.sub(r'"[^"]*"', "", f) and "!" not in f, (r.id, f)
+
     # names are small once expanded: shared per-row values are helper cells, read by name
     # (expanded inside one another, the due date grew to 860,000 characters: #N/A in LibreOffice)
     def expanded(text: str, depth: int = 0) -> int:
         assert depth < 20
-        return len(text) + sum(expanded(rs.names[t], depth + 1) - len(t)
-                               for t in re.findall(r"\bgd_\w+", text) if t in rs.names)
+        return len(text) + sum(
+            expanded(rs.names[t], depth + 1) - len(t)
+            for t in re.findall(r"\bgd_\w+", text)
+            if t in rs.names
+        )
 
     for r in rs.rules:
         assert expanded(rs.cf_formula(r)) < 8000, r.id
@@ -115,7 +164,9 @@ def test_columns_come_from_each_books_header_map(tmp_path: Path) -> None:
     assert rs.book.master.header_row == m.header_row and rs.book.master.first == m.rows[0]
     assert rs.book.master.sqref("amount").startswith(f"{m.letter('amount')}{m.rows[0]}:")
     template = build_rules(SCHEMA, template_layout(SCHEMA, 3, 2000, 300))
-    assert rs.formula(amount) != template.formula(next(r for r in template.rules if r.code == "amount-mismatch"))
+    assert rs.formula(amount) != template.formula(
+        next(r for r in template.rules if r.code == "amount-mismatch")
+    )
 
 
 def test_the_patch_changes_nothing_else(sample: Path, ruled: Path) -> None:
@@ -128,16 +179,28 @@ def test_the_patch_changes_nothing_else(sample: Path, ruled: Path) -> None:
             if n.endswith("sheet1.xml"):  # the master: its cells are untouched
                 cut = db.index(b"</sheetData>")
                 assert da[:cut] == db[:cut]
-            elif n not in ("xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels") \
-                    and not n.startswith("xl/worksheets/sheet"):
+            elif n not in (
+                "xl/workbook.xml",
+                "xl/styles.xml",
+                "[Content_Types].xml",
+                "xl/_rels/workbook.xml.rels",
+            ) and not n.startswith("xl/worksheets/sheet"):
                 assert da == db, n
     wb = openpyxl.load_workbook(ruled)
     assert LEGEND_SHEET in wb.sheetnames and wb["_gendan"].sheet_state == "hidden"
     legend = [c for row in wb[LEGEND_SHEET].iter_rows(values_only=True) for c in row if c]
-    assert isinstance(legend[0], str) and legend[0].startswith("跟单 gendan") and {"amount-mismatch", "overdue", "doc-mismatch"} <= set(legend)
+    assert (
+        isinstance(legend[0], str)
+        and legend[0].startswith("跟单 gendan")
+        and {"amount-mismatch", "overdue", "doc-mismatch"} <= set(legend)
+    )
     helper = wb["_gendan"]
     assert helper["B1"].value == "gd_t" and helper["A1"].value.startswith("跟单 gendan")
-    assert any(ON in (r.formula or [""])[0] for cf in wb.worksheets[0].conditional_formatting for r in cf.rules)
+    assert any(
+        ON in (r.formula or [""])[0]
+        for cf in wb.worksheets[0].conditional_formatting
+        for r in cf.rules
+    )
 
 
 def test_a_second_run_replaces_the_first_and_keeps_the_users(sample: Path, tmp_path: Path) -> None:
@@ -161,12 +224,19 @@ def test_a_second_run_replaces_the_first_and_keeps_the_users(sample: Path, tmp_p
     for path in (once, twice):
         inv = package_inventory(path)
         assert inv.conditional_formats["工作序列表!A4:A20"] == 1
-        assert inv.data_validations["工作序列表!P4:P200"] == 1 and inv.data_validations["工作序列表!H4:H200"] == 1
-        assert not any(k.startswith("工作序列表!H") and k != "工作序列表!H4:H200" for k in inv.data_validations)
+        assert (
+            inv.data_validations["工作序列表!P4:P200"] == 1
+            and inv.data_validations["工作序列表!H4:H200"] == 1
+        )
+        assert not any(
+            k.startswith("工作序列表!H") and k != "工作序列表!H4:H200" for k in inv.data_validations
+        )
         assert parts_lost(mine, path) == []
     assert package_inventory(once) == package_inventory(twice)
     with zipfile.ZipFile(once) as a, zipfile.ZipFile(twice) as b:
-        assert a.read("xl/styles.xml") == b.read("xl/styles.xml")  # the dxfs are reused, not added again
+        assert a.read("xl/styles.xml") == b.read(
+            "xl/styles.xml"
+        )  # the dxfs are reused, not added again
         assert a.read("xl/workbook.xml").count(b'name="gd_on"') == 1
 
 
@@ -184,7 +254,9 @@ def test_in_place_keeps_a_backup_and_refuses_a_locked_book(sample: Path, tmp_pat
     assert book.read_bytes() == before
 
 
-def test_command_line_errors_are_one_sentence(sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_errors_are_one_sentence(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["rules", str(tmp_path / "missing.xlsx"), "--out", str(tmp_path / "o.xlsx")]) == 2
     assert main(["rules", str(sample), "--out", str(sample)]) == 2  # never onto the input
     csv = tmp_path / "book.csv"
@@ -199,10 +271,15 @@ def test_command_line_errors_are_one_sentence(sample: Path, tmp_path: Path, caps
 def test_excel_tables_give_the_range(tmp_path: Path) -> None:
     from openpyxl.worksheet.table import Table
 
-    book = write_xlsx(make_data([clean_order(1), clean_order(2)], shuffle=False, blank_row=False), tmp_path / "t.xlsx")
+    book = write_xlsx(
+        make_data([clean_order(1), clean_order(2)], shuffle=False, blank_row=False),
+        tmp_path / "t.xlsx",
+    )
     wb = openpyxl.load_workbook(book)
     ws = wb.worksheets[0]
-    ws.add_table(Table(displayName="Orders", ref=f"A3:{openpyxl.utils.get_column_letter(ws.max_column)}5"))
+    ws.add_table(
+        Table(displayName="Orders", ref=f"A3:{openpyxl.utils.get_column_letter(ws.max_column)}5")
+    )
     wb.save(book)
     assert read_extents(book)["工作序列表"] == (3, 4, 5)
     rs = rules_for_book(book)
@@ -210,7 +287,9 @@ def test_excel_tables_give_the_range(tmp_path: Path) -> None:
 
 
 def test_disabled_codes_and_changed_settings_follow_the_schema(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parents[2] / "schemas" / "master.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "schemas" / "master.yaml").read_text(
+        encoding="utf-8"
+    )
     text = text.replace("  disabled: []", "  disabled: [overdue, temperature-range]")
     text = text.replace("amount_tolerance: 0.01 ", "amount_tolerance: 0.05 ")
     text = text.replace("lc_presentation_days: 21", "lc_presentation_days: 15")
@@ -219,7 +298,9 @@ def test_disabled_codes_and_changed_settings_follow_the_schema(tmp_path: Path) -
     schema = load_schema(path)
     rs = build_rules(schema, template_layout(schema, 3, 100, 50))
     codes = {r.code for r in rs.rules}
-    assert "overdue" not in codes and "temperature-range" not in codes and "amount-mismatch" in codes
+    assert (
+        "overdue" not in codes and "temperature-range" not in codes and "amount-mismatch" in codes
+    )
     assert "<=0.05+1E-9" in rs.formula(next(r for r in rs.rules if r.code == "amount-mismatch"))
     assert "+15," in rs.formula(next(r for r in rs.rules if r.code == "lc-presentation"))
 
@@ -228,7 +309,11 @@ def test_disabled_codes_and_changed_settings_follow_the_schema(tmp_path: Path) -
 def test_source_has_no_header_or_enum_literals(module: ModuleType) -> None:
     assert module.__file__ is not None
     source = Path(module.__file__).read_text(encoding="utf-8")
-    literals = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    literals = {
+        n.value
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
     names: set[str] = set()
     for spec in SCHEMA.sheets.values():
         for col in spec.columns:
@@ -237,8 +322,9 @@ def test_source_has_no_header_or_enum_literals(module: ModuleType) -> None:
     assert not literals & names, literals & names
 
 
-def test_the_ribbon_button_writes_the_same_rules_beside_the_book(sample: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ribbon_button_writes_the_same_rules_beside_the_book(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from macros_py import ribbon
     from macros_py.hosts import FileHost
 
@@ -271,8 +357,13 @@ def test_a_book_with_rules_checks_as_before(sample: Path, ruled: Path) -> None:
 
 
 def test_a_column_required_under_several_conditions(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parents[2] / "schemas" / "master.yaml").read_text(encoding="utf-8")
-    text = text.replace("required: {courier: true, from: docs_sent},", "required: [{courier: true, from: docs_sent}, {terms: [DP, DA], from: docs_sent}],")
+    text = (Path(__file__).resolve().parents[2] / "schemas" / "master.yaml").read_text(
+        encoding="utf-8"
+    )
+    text = text.replace(
+        "required: {courier: true, from: docs_sent},",
+        "required: [{courier: true, from: docs_sent}, {terms: [DP, DA], from: docs_sent}],",
+    )
     path = tmp_path / "my.yaml"
     path.write_text(text, encoding="utf-8")
     schema = load_schema(path)

@@ -34,10 +34,26 @@ pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 if find_soffice() is None:  # pragma: no cover - depends on the machine
     pytest.skip("LibreOffice (soffice) is not installed", allow_module_level=True)
 
-TERMS = ["D/P at sight", "D/P 即期", "付款交单", "D/A 60 days", "承兑交单 90天", "L/C at sight", "即期信用证",
-         "L/C 90 days after B/L date", "远期信用证 60天", "O/A 30 days", "赊销 45天", "O/A 60",
-         "T/T 30% deposit, 70% against B/L copy", "T/T 20% deposit, balance against copy of B/L",
-         "T/T in advance", "100% T/T before shipment", "款到发货", "D/P 30 days"]
+TERMS = [
+    "D/P at sight",
+    "D/P 即期",
+    "付款交单",
+    "D/A 60 days",
+    "承兑交单 90天",
+    "L/C at sight",
+    "即期信用证",
+    "L/C 90 days after B/L date",
+    "远期信用证 60天",
+    "O/A 30 days",
+    "赊销 45天",
+    "O/A 60",
+    "T/T 30% deposit, 70% against B/L copy",
+    "T/T 20% deposit, balance against copy of B/L",
+    "T/T in advance",
+    "100% T/T before shipment",
+    "款到发货",
+    "D/P 30 days",
+]
 D = dt.date
 
 
@@ -64,27 +80,45 @@ def _random_orders(seed: int, n: int = 40) -> list[dict[str, Any]]:
         amount = round(cartons * price, 2)
         bl = start + dt.timedelta(days=rng.randint(10, 25))
         row = clean_order(
-            i, contract_date=start, payment_terms=terms, product=prod["product"], spec=prod["spec"],
-            kg_per_carton=prod["kg_per_carton"], cartons=cartons,
+            i,
+            contract_date=start,
+            payment_terms=terms,
+            product=prod["product"],
+            spec=prod["spec"],
+            kg_per_carton=prod["kg_per_carton"],
+            cartons=cartons,
             net_weight_kg=round(cartons * prod["kg_per_carton"], 2),
             gross_weight_kg=round(cartons * (prod["kg_per_carton"] + 1.2), 2),
-            containers=k, container_nos=sep.join(nos), unit_price=price, amount=amount,
-            etd=bl - dt.timedelta(days=1), bl_date=bl, docs_sent_date=bl + dt.timedelta(days=rng.randint(2, 9)),
+            containers=k,
+            container_nos=sep.join(nos),
+            unit_price=price,
+            amount=amount,
+            etd=bl - dt.timedelta(days=1),
+            bl_date=bl,
+            docs_sent_date=bl + dt.timedelta(days=rng.randint(2, 9)),
             received_amount=rng.choice([0.0, amount, round(amount * 0.3, 2), None]),
             due_date=(bl + dt.timedelta(days=30)) if rng.random() < 0.2 else None,
             invoice_date=bl if rng.random() < 0.5 else None,
         )
         if "L/C" in terms or "信用证" in terms:
-            row.update(lc_no=f"LC{seed}{i:03d}", latest_shipment=bl + dt.timedelta(days=5),
-                       lc_expiry=bl + dt.timedelta(days=30))
+            row.update(
+                lc_no=f"LC{seed}{i:03d}",
+                latest_shipment=bl + dt.timedelta(days=5),
+                lc_expiry=bl + dt.timedelta(days=30),
+            )
         if rng.random() < 0.2:
-            row.update(dispatch_method="DHL", tracking_no="".join(rng.choice("0123456789") for _ in range(10)))
+            row.update(
+                dispatch_method="DHL",
+                tracking_no="".join(rng.choice("0123456789") for _ in range(10)),
+            )
         rows.append(row)
     mistakes = [
         lambda r: r.update(amount=round(r["amount"] + rng.choice([0.02, 1, 900]), 2)),
         lambda r: r.update(net_weight_kg=round(r["net_weight_kg"] * 1.02, 2)),
         lambda r: r.update(gross_weight_kg=r["net_weight_kg"]),
-        lambda r: r.update(container_nos=r["container_nos"][:-1] + str((int(r["container_nos"][-1]) + 1) % 10)),
+        lambda r: r.update(
+            container_nos=r["container_nos"][:-1] + str((int(r["container_nos"][-1]) + 1) % 10)
+        ),
         lambda r: r.update(container_nos=r["container_nos"].lower()),
         lambda r: r.update(container_nos=r["container_nos"][:-2]),
         lambda r: r.update(containers=r["containers"] + 1),
@@ -108,7 +142,11 @@ def _random_orders(seed: int, n: int = 40) -> list[dict[str, Any]]:
         lambda r: r.update(currency="US$$"),
         lambda r: r.update(due_date=dt.date.today() - dt.timedelta(days=3), received_amount=0.0),
         lambda r: r.update(received_date=r["contract_date"] - dt.timedelta(days=5)),
-        lambda r: r.update(lc_expiry=r["latest_shipment"] - dt.timedelta(days=1) if r.get("latest_shipment") else None),
+        lambda r: r.update(
+            lc_expiry=r["latest_shipment"] - dt.timedelta(days=1)
+            if r.get("latest_shipment")
+            else None
+        ),
     ]
     for r in rows[1:]:
         if rng.random() < 0.6:
@@ -125,7 +163,9 @@ def agreement(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     build_sample(folder / "sample-2027.xlsx", seed=11, n_orders=60)
     books["sample-2027"] = folder / "sample-2027.xlsx"
     for seed in (1, 2):
-        books[f"random-{seed}"] = write_xlsx(make_data(_random_orders(seed)), folder / f"random-{seed}.xlsx")
+        books[f"random-{seed}"] = write_xlsx(
+            make_data(_random_orders(seed)), folder / f"random-{seed}.xlsx"
+        )
     books["template"] = write_template(folder / "template.xlsx", rows=30)
     probed, meta = [], {}
     for name, book in books.items():
@@ -133,7 +173,11 @@ def agreement(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         write_rules(book, ruled, ahead=5)
         rs = rules_for_book(ruled, ahead=5)
         tables, _ = load_book(ruled)
-        rows = {t.sheet: list(t.rows) for t in (tables.master, tables.customers, tables.products) if t is not None}
+        rows = {
+            t.sheet: list(t.rows)
+            for t in (tables.master, tables.customers, tables.products)
+            if t is not None
+        }
         probe = folder / f"{name}-probe.xlsx"
         meta[name] = (ruled, rs, add_probes(ruled, probe, rs, rows, validations=True))
         probed.append(probe)
@@ -172,13 +216,20 @@ def _check_digit_book(path: Path) -> tuple[Path, list[str]]:
 
 
 @pytest.mark.parametrize("name", ["sample", "sample-2027", "random-1", "random-2", "template"])
-def test_native_rules_flag_exactly_what_the_engine_flags(agreement: dict[str, Any], name: str) -> None:
+def test_native_rules_flag_exactly_what_the_engine_flags(
+    agreement: dict[str, Any], name: str
+) -> None:
     native, engine = agreement[name][:2]
-    assert native == engine, {"native only": sorted(native - engine), "engine only": sorted(engine - native)}
+    assert native == engine, {
+        "native only": sorted(native - engine),
+        "engine only": sorted(engine - native),
+    }
 
 
 @pytest.mark.parametrize("name", ["sample", "sample-2027", "random-1", "random-2"])
-def test_validations_refuse_what_the_engine_flags_and_nothing_clean(agreement: dict[str, Any], name: str) -> None:
+def test_validations_refuse_what_the_engine_flags_and_nothing_clean(
+    agreement: dict[str, Any], name: str
+) -> None:
     """Each validation (the value a user types, before the conditional formats) refuses every
     cell the engine flags for one of its codes (the product's only when the name is unknown:
     the spec is typed after it), and accepts every other filled cell - except
@@ -199,10 +250,16 @@ def test_validations_refuse_what_the_engine_flags_and_nothing_clean(agreement: d
             continue
         col = "".join(ch for ch in cell if ch.isalpha())
         lay = rs.layout_for(sheet)
-        values = [r[0] for r in wb[sheet].iter_rows(min_row=lay.first, max_row=lay.last,
-                                                      min_col=lay.cols[next(k for k in lay.cols if lay.letter(k) == col)],
-                                                      max_col=lay.cols[next(k for k in lay.cols if lay.letter(k) == col)],
-                                                      values_only=True)]
+        values = [
+            r[0]
+            for r in wb[sheet].iter_rows(
+                min_row=lay.first,
+                max_row=lay.last,
+                min_col=lay.cols[next(k for k in lay.cols if lay.letter(k) == col)],
+                max_col=lay.cols[next(k for k in lay.cols if lay.letter(k) == col)],
+                values_only=True,
+            )
+        ]
         value = wb[sheet][cell].value
         assert "duplicate" in codes and values.count(value) > 1, (sheet, cell, code, found, value)
     refused_cells = {(s, c) for s, c, _code in refused}
@@ -221,16 +278,39 @@ def test_the_one_cell_check_digit_formula_agrees_with_iso6346(agreement: dict[st
     out, prefixes = agreement["check-digits"]
     assert len(check_digit_formula("A1")) < 200
     grid = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
-    got = [int(v) if isinstance(v, int | float) else v for v in (row[1] for row in grid[: len(prefixes)])]
+    got = [
+        int(v) if isinstance(v, int | float) else v
+        for v in (row[1] for row in grid[: len(prefixes)])
+    ]
     assert got == [check_digit(p.upper()) for p in prefixes]
 
 
 def test_the_books_exercise_the_rules(agreement: dict[str, Any]) -> None:
     """Agreement on nothing proves nothing: the books make most rules fire at least once."""
-    fired = {code for name in agreement if name != "check-digits" for (_s, _c, code) in agreement[name][0]}
-    for code in ("required", "duplicate", "amount-mismatch", "weight-mismatch", "gross-not-above-net",
-                 "container-check-digit", "container-count", "date-order", "late-shipment", "lc-presentation",
-                 "temperature-range", "unknown-customer", "unknown-product", "overdue", "enum", "range",
-                 "over-received"):
+    fired = {
+        code
+        for name in agreement
+        if name != "check-digits"
+        for (_s, _c, code) in agreement[name][0]
+    }
+    for code in (
+        "required",
+        "duplicate",
+        "amount-mismatch",
+        "weight-mismatch",
+        "gross-not-above-net",
+        "container-check-digit",
+        "container-count",
+        "date-order",
+        "late-shipment",
+        "lc-presentation",
+        "temperature-range",
+        "unknown-customer",
+        "unknown-product",
+        "overdue",
+        "enum",
+        "range",
+        "over-received",
+    ):
         assert code in fired, code
     assert not agreement["template"][0]  # a blank template flags nothing

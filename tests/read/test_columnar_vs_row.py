@@ -25,8 +25,11 @@ Flat = tuple[int, str, str, str, str | None, str | None]
 
 
 def _flat(report: Report) -> list[Flat]:
-    return sorted((f.row, f.cell, f.code, f.key, f.value, f.expected) for f in report if f.code not in CROSS_ROW
-                  and f.sheet == report.stats.get("sheet"))
+    return sorted(
+        (f.row, f.cell, f.code, f.key, f.value, f.expected)
+        for f in report
+        if f.code not in CROSS_ROW and f.sheet == report.stats.get("sheet")
+    )
 
 
 def per_row(data: WorkbookData, as_of: dt.date) -> list[Flat]:
@@ -41,10 +44,16 @@ def per_row(data: WorkbookData, as_of: dt.date) -> list[Flat]:
         row = master.rows[i]
         if not any(v not in (None, "") for v in row):
             continue
-        one = SheetGrid(name=master.name, rows=[header, row], origin_row=master.origin_row + i - 1,
-                        origin_col=master.origin_col)
+        one = SheetGrid(
+            name=master.name,
+            rows=[header, row],
+            origin_row=master.origin_row + i - 1,
+            origin_col=master.origin_col,
+        )
         sheets = tuple(one if g is master else g for g in data.sheets)
-        report = check_data(WorkbookData(sheets=sheets, path=data.path, date1904=data.date1904), schema, as_of)
+        report = check_data(
+            WorkbookData(sheets=sheets, path=data.path, date1904=data.date1904), schema, as_of
+        )
         found.extend(_flat(report))
     return sorted(found)
 
@@ -73,7 +82,9 @@ def test_randomised_sheets_columnar_equals_row_by_row() -> None:
         assert _flat(whole) == per_row(data, as_of)
 
 
-def test_randomised_sheets_with_numpy_paths_equal_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_randomised_sheets_with_numpy_paths_equal_row_by_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The whole-sheet run with the numpy check digits forced on (they start at 50,000
     numbers) against the one-row run, which never reaches them."""
     from gendan.model import iso6346

@@ -15,11 +15,21 @@ from gendan.read.tables import load_tables
 from gendan.rules.engine import check_data
 from tests.factory import PRODUCTS, clean_order, make_data
 
-KIWI = {"product": "Kiwi", "spec": "33#", "kg_per_carton": 10.0, "cartons_per_20RF": 1200,
-        "cartons_per_40RH": 2400, "temp_min_c": 0.0, "temp_max_c": 2.0, "hs_code": "0810500000"}
+KIWI = {
+    "product": "Kiwi",
+    "spec": "33#",
+    "kg_per_carton": 10.0,
+    "cartons_per_20RF": 1200,
+    "cartons_per_40RH": 2400,
+    "temp_min_c": 0.0,
+    "temp_max_c": 2.0,
+    "hs_code": "0810500000",
+}
 
 
-def _both(orders: list[dict[str, Any]], products: list[dict[str, Any]]) -> tuple[set[int], list[int | None]]:
+def _both(
+    orders: list[dict[str, Any]], products: list[dict[str, Any]]
+) -> tuple[set[int], list[int | None]]:
     """(master indices the check calls unknown-product, the documents' product row per order)."""
     schema = load_schema()
     data = make_data(orders, products=products, shuffle=False, blank_row=False)
@@ -31,29 +41,39 @@ def _both(orders: list[dict[str, Any]], products: list[dict[str, Any]]) -> tuple
 
 
 def test_blank_spec_of_a_single_spec_product_is_that_product_in_check_and_documents() -> None:
-    orders = [clean_order(1, product="Kiwi", spec=None, kg_per_carton=10.0, cartons=2400, net_weight_kg=24000.0),
-              clean_order(2, spec=None),  # Fuji Apple has two specs: the order must say which
-              clean_order(3, spec="100#", kg_per_carton=20.0, net_weight_kg=22000.0)]
+    orders = [
+        clean_order(
+            1, product="Kiwi", spec=None, kg_per_carton=10.0, cartons=2400, net_weight_kg=24000.0
+        ),
+        clean_order(2, spec=None),  # Fuji Apple has two specs: the order must say which
+        clean_order(3, spec="100#", kg_per_carton=20.0, net_weight_kg=22000.0),
+    ]
     unknown, doc_rows = _both(orders, [*PRODUCTS, KIWI])
     assert unknown == {1}
     assert doc_rows == [2, None, 1]
     # the documents see the product's facts for the blank-spec order
     schema = load_schema()
-    tables = load_tables(make_data(orders, products=[*PRODUCTS, KIWI], shuffle=False, blank_row=False), schema)
+    tables = load_tables(
+        make_data(orders, products=[*PRODUCTS, KIWI], shuffle=False, blank_row=False), schema
+    )
     assert Order(tables, 0).p("hs_code") == "0810500000"
 
 
 def test_a_products_sheet_without_specs_matches_by_name() -> None:
     schema = load_schema()
     plain = [{k: v for k, v in p.items() if k != "spec"} for p in (PRODUCTS[0], KIWI)]
-    data = make_data([clean_order(1), clean_order(2, product="Kiwi", spec="33#")], products=plain,
-                     shuffle=False, blank_row=False)
+    data = make_data(
+        [clean_order(1), clean_order(2, product="Kiwi", spec="33#")],
+        products=plain,
+        shuffle=False,
+        blank_row=False,
+    )
     # drop the 规格 column from 产品 entirely
     grids = list(data.sheets)
     p = next(i for i, g in enumerate(grids) if g.name == "产品")
     spec_zh = next(c.zh for c in schema.products.columns if c.key == "spec")
     j = grids[p].rows[0].index(spec_zh)
-    grids[p] = type(grids[p])(name="产品", rows=[r[:j] + r[j + 1:] for r in grids[p].rows])
+    grids[p] = type(grids[p])(name="产品", rows=[r[:j] + r[j + 1 :] for r in grids[p].rows])
     data = type(data)(sheets=tuple(grids), path=data.path)
     tables = load_tables(data, schema)
     assert not tables.products.has("spec")
@@ -62,10 +82,19 @@ def test_a_products_sheet_without_specs_matches_by_name() -> None:
     assert [f for f in report.findings if f.code == "unknown-product"] == []
 
 
-@pytest.mark.parametrize(("name", "spec", "row"), [
-    ("fuji  apple", "80#", 0), ("Fuji Apple", "100#", 1), ("Fuji Apple", None, None),
-    ("Kiwi", None, 2), ("Kiwi", "", 2), ("Kiwi", "30#", None), (None, "80#", None), ("Pear", None, None),
-])
+@pytest.mark.parametrize(
+    ("name", "spec", "row"),
+    [
+        ("fuji  apple", "80#", 0),
+        ("Fuji Apple", "100#", 1),
+        ("Fuji Apple", None, None),
+        ("Kiwi", None, 2),
+        ("Kiwi", "", 2),
+        ("Kiwi", "30#", None),
+        (None, "80#", None),
+        ("Pear", None, None),
+    ],
+)
 def test_product_row(name: Any, spec: Any, row: int | None) -> None:
     schema = load_schema()
     tables = load_tables(make_data([clean_order()], products=[*PRODUCTS, KIWI]), schema)

@@ -79,7 +79,7 @@ def _random_book(path: Path, seed: int) -> None:
             if kind < 0.15:
                 continue
             if kind < 0.35:
-                v: Any = rnd.randint(-10**6, 10**6)
+                v: Any = rnd.randint(-(10**6), 10**6)
             elif kind < 0.5:
                 v = round(rnd.uniform(-1e5, 1e5), rnd.randint(0, 6))
             elif kind < 0.6:
@@ -87,7 +87,7 @@ def _random_book(path: Path, seed: int) -> None:
             elif kind < 0.65:
                 v = rnd.random() < 0.5
             elif kind < 0.7:
-                v = "</row><row r=\"1\">&<>\"'"  # markup as text: escaped, never a row end
+                v = '</row><row r="1">&<>"\''  # markup as text: escaped, never a row end
             else:
                 v = "".join(rnd.choice("ABC 箱号合同０１２-/") for _ in range(rnd.randint(1, 20)))
             ws.cell(row=r0 + i, column=c0 + j, value=v)
@@ -194,18 +194,32 @@ def test_every_corpus_file_same_outcome_in_pieces() -> None:
 
 
 def _table_facts(t: Any) -> Any:
-    return (t.sheet, t.header_row, t.col, t.rows, repr({k: list(v) for k, v in t.raw.items()}),
-            repr(t.values), t.bad, t.issues, t.extra, t.missing)
+    return (
+        t.sheet,
+        t.header_row,
+        t.col,
+        t.rows,
+        repr({k: list(v) for k, v in t.raw.items()}),
+        repr(t.values),
+        t.bad,
+        t.issues,
+        t.extra,
+        t.missing,
+    )
 
 
 def _early_equals_late(path: Path, piece: int = 2048) -> EarlyTyping:
     schema = load_schema()
     early = EarlyTyping(schema)
-    typed_early = load_tables(read_workbook(path, split=small_pieces(piece), early=early), schema, early)
+    typed_early = load_tables(
+        read_workbook(path, split=small_pieces(piece), early=early), schema, early
+    )
     typed_late = load_tables(read_workbook(path, split=whole()), schema)
     assert _table_facts(typed_early.master) == _table_facts(typed_late.master)
-    assert check_data(typed_early.data, schema, dt.date(2026, 11, 27)).to_dicts() == \
-        check_data(typed_late.data, schema, dt.date(2026, 11, 27)).to_dicts()
+    assert (
+        check_data(typed_early.data, schema, dt.date(2026, 11, 27)).to_dicts()
+        == check_data(typed_late.data, schema, dt.date(2026, 11, 27)).to_dicts()
+    )
     return early
 
 
@@ -284,7 +298,10 @@ def test_shared_string_workbook_read_in_pieces_identically(tmp_path: Path) -> No
     import xlsxwriter
 
     rng = random.Random(7)
-    pool = ["".join(rng.choice("ABCDEF箱柜号0123") for _ in range(rng.randint(1, 12))) for _ in range(150)]
+    pool = [
+        "".join(rng.choice("ABCDEF箱柜号0123") for _ in range(rng.randint(1, 12)))
+        for _ in range(150)
+    ]
     p = tmp_path / "sst.xlsx"
     wb = xlsxwriter.Workbook(str(p))
     ws = wb.add_worksheet("工作序列表")
@@ -297,7 +314,9 @@ def test_shared_string_workbook_read_in_pieces_identically(tmp_path: Path) -> No
             elif k < 0.8:
                 ws.write_number(r, c, rng.uniform(-1e4, 1e4))
             elif k < 0.9:
-                ws.write_datetime(r, c, dt.datetime(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 900)), date_fmt)
+                ws.write_datetime(
+                    r, c, dt.datetime(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 900)), date_fmt
+                )
     wb.add_worksheet("客户").write_string(0, 0, rng.choice(pool))
     wb.close()
     assert b"<sst" in zipfile.ZipFile(p).read("xl/sharedStrings.xml")

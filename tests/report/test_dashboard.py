@@ -567,20 +567,33 @@ def test_totals_across_currencies_only_with_a_rate_table():
     tables = load_tables(make_data(_orders()), schema)
     plain = build_dashboard(tables, schema, AS_OF)
     assert not any(s.name.startswith("合计") for b in plain.blocks for s in b.series)
-    rated = dataclasses.replace(schema, settings=dataclasses.replace(
-        schema.settings, rates={"base": "CNY", "USD": 7.0, "EUR": 8.0}))
+    rated = dataclasses.replace(
+        schema,
+        settings=dataclasses.replace(
+            schema.settings, rates={"base": "CNY", "USD": 7.0, "EUR": 8.0}
+        ),
+    )
     d = build_dashboard(tables, rated, AS_OF)
     # documents sent: USD 1700 × 7 + EUR 2000 × 8; paid: CNY 3000 as it is
-    assert _series(d.block("stage_amount"), "合计 Total CNY")["已寄单 Documents sent"] == 1700 * 7 + 2000 * 8
+    assert (
+        _series(d.block("stage_amount"), "合计 Total CNY")["已寄单 Documents sent"]
+        == 1700 * 7 + 2000 * 8
+    )
     assert _series(d.block("stage_amount"), "合计 Total CNY")["已收款 Paid"] == 3000
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] == 1000 * 7 + 2000 * 8
     # the ten largest overdue: EUR 2000 × 8 before USD 1000 × 7 (as without rates), USD 700 last
     assert list(d.block("top_overdue").categories) == ["GD26-002", "GD26-001", "GD26-005"]
-    cheap_eur = dataclasses.replace(schema, settings=dataclasses.replace(
-        schema.settings, rates={"base": "CNY", "USD": 7.0, "EUR": 0.1}))
+    cheap_eur = dataclasses.replace(
+        schema,
+        settings=dataclasses.replace(
+            schema.settings, rates={"base": "CNY", "USD": 7.0, "EUR": 0.1}
+        ),
+    )
     ranked = build_dashboard(tables, cheap_eur, AS_OF).block("top_overdue").categories
     assert list(ranked) == ["GD26-001", "GD26-005", "GD26-002"]  # EUR 2000 × 0.1 = 200 CNY: last
-    half = dataclasses.replace(schema, settings=dataclasses.replace(schema.settings, rates={"base": "CNY", "USD": 7.0}))
+    half = dataclasses.replace(
+        schema, settings=dataclasses.replace(schema.settings, rates={"base": "CNY", "USD": 7.0})
+    )
     d = build_dashboard(tables, half, AS_OF)  # no EUR rate: no total where EUR is in the sum
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] is None
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-11"] == 700 * 7 + 3000
@@ -599,14 +612,20 @@ def test_rates_from_the_company_sheet():
     from gendan.model.errors import GendanError
     from gendan.report.dashboard import company_rates
 
-    assert company_rates("CNY; USD 7.10; EUR=7.75，JPY: 0.048") == {"base": "CNY", "USD": 7.1, "EUR": 7.75,
-                                                                   "JPY": 0.048}
+    assert company_rates("CNY; USD 7.10; EUR=7.75，JPY: 0.048") == {
+        "base": "CNY",
+        "USD": 7.1,
+        "EUR": 7.75,
+        "JPY": 0.048,
+    }
     assert company_rates("  ") == {}
     for bad in ("人民币; USD 7.1", "CNY; USD", "CNY; USD seven"):
         with pytest.raises(GendanError):
             company_rates(bad)
     schema = load_schema()
-    data = make_data(_orders(), company={"seller_name": "ACME", "exchange_rates": "CNY; USD 7; EUR 8"})
+    data = make_data(
+        _orders(), company={"seller_name": "ACME", "exchange_rates": "CNY; USD 7; EUR 8"}
+    )
     d = build_dashboard(load_tables(data, schema), schema, AS_OF)
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] == 1000 * 7 + 2000 * 8
 
@@ -629,7 +648,10 @@ def test_openpyxl_parses_every_chart(sample_out):
 def test_report_on_year_sheets_with_sheet_option(tmp_path):
     book = write_xlsx(_two_year_book(), tmp_path / "years.xlsx")
     out = tmp_path / "o.xlsx"
-    assert main(["report", str(book), "--as-of", "2026-11-27", "--sheet", "2025年", "--out", str(out)]) == 0
+    assert (
+        main(["report", str(book), "--as-of", "2026-11-27", "--sheet", "2025年", "--out", str(out)])
+        == 0
+    )
     counts = _find(_charts(out), "Orders by stage (count)")["订单数 Orders"]
     assert sum(counts.values()) == 1 and counts["已结案 Closed"] == 1
     assert main(["report", str(book), "--as-of", "2026-11-27", "--out", str(out)]) == 0

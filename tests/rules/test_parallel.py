@@ -131,7 +131,9 @@ def test_no_fork_while_other_threads_run() -> None:
         t.join()
 
 
-def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_jobs_1_keeps_a_workbook_on_one_core(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import gendan.rules.engine
     from gendan.cli import main
 
@@ -145,8 +147,19 @@ def test_jobs_1_keeps_a_workbook_on_one_core(monkeypatch: pytest.MonkeyPatch, ca
 
     monkeypatch.setattr(gendan.rules.engine, "check_workbook", spy)
     for jobs in (["--jobs", "1"], []):
-        assert main(["check", str(REPO / "xlsx" / "sample.xlsx"), *jobs, "--format", "json",
-                     "--as-of", "2026-11-27"]) == 1
+        assert (
+            main(
+                [
+                    "check",
+                    str(REPO / "xlsx" / "sample.xlsx"),
+                    *jobs,
+                    "--format",
+                    "json",
+                    "--as-of",
+                    "2026-11-27",
+                ]
+            )
+            == 1
+        )
     assert seen == [False, True]  # one core during the --jobs 1 run only
     assert parallel.allowed()  # and nothing left switched off afterwards
-

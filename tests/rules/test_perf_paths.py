@@ -59,7 +59,9 @@ def ref_required(ctx: Context) -> Iterator[Finding]:
                 continue
             if col.key not in t.col:
                 if col.required:
-                    yield ctx.finding("required", t, col.key, -1, value=None, reason="column-missing")
+                    yield ctx.finding(
+                        "required", t, col.key, -1, value=None, reason="column-missing"
+                    )
                 continue
             bad = t.bad.get(col.key, ())
             blanks = [i for i, v in enumerate(t.values[col.key]) if v is None and i not in bad]
@@ -73,8 +75,16 @@ def ref_required(ctx: Context) -> Iterator[Finding]:
             for i in blanks:
                 for cond, rows in holds:
                     if rows[i]:
-                        yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
-                                          when=cells._when(ctx, cond, "zh"), when_en=cells._when(ctx, cond, "en"))
+                        yield ctx.finding(
+                            "required",
+                            t,
+                            col.key,
+                            i,
+                            value=None,
+                            reason="conditional",
+                            when=cells._when(ctx, cond, "zh"),
+                            when_en=cells._when(ctx, cond, "en"),
+                        )
                         break
 
 
@@ -136,8 +146,15 @@ def ref_product_facts(ctx: Context) -> Iterator[Finding]:
         label = f"{p.get('product', j)} {p.get('spec', j) or ''}".strip()
         ref_kg = p.get("kg_per_carton", j)
         if kgc[i] is not None and ref_kg is not None and abs(kgc[i] - ref_kg) > tol:
-            yield ctx.finding("weight-mismatch", m, "kg_per_carton", i, expected=ref_kg,
-                              reason="kg-per-carton", product=label)
+            yield ctx.finding(
+                "weight-mismatch",
+                m,
+                "kg_per_carton",
+                i,
+                expected=ref_kg,
+                reason="kg-per-carton",
+                product=label,
+            )
         lo, hi = p.get("temp_min_c", j), p.get("temp_max_c", j)
         t = temp[i]
         if t is not None and ((lo is not None and t < lo) or (hi is not None and t > hi)):
@@ -149,8 +166,15 @@ def ref_product_facts(ctx: Context) -> Iterator[Finding]:
                 continue
             cap = per * ncont[i]
             if cartons[i] > cap:
-                yield ctx.finding("container-overflow", m, "cartons", i, capacity=cap,
-                                  containers=ncont[i], container_type=ctype[i])
+                yield ctx.finding(
+                    "container-overflow",
+                    m,
+                    "cartons",
+                    i,
+                    capacity=cap,
+                    containers=ncont[i],
+                    container_type=ctype[i],
+                )
 
 
 def ref_containers(ctx: Context) -> Iterator[Finding]:
@@ -164,15 +188,32 @@ def ref_containers(ctx: Context) -> Iterator[Finding]:
             continue
         numbers = iso6346.split_numbers(str(text))
         if count[i] is not None and len(numbers) != count[i]:
-            yield ctx.finding("container-count", m, "container_nos", i, value=len(numbers), containers=count[i])
+            yield ctx.finding(
+                "container-count", m, "container_nos", i, value=len(numbers), containers=count[i]
+            )
         for num in numbers:
             problem = iso6346.problem(num)
             if problem == "form":
-                yield ctx.finding("container-check-digit", m, "container_nos", i, value=num,
-                                  expected="AAAU1234567", reason="form")
+                yield ctx.finding(
+                    "container-check-digit",
+                    m,
+                    "container_nos",
+                    i,
+                    value=num,
+                    expected="AAAU1234567",
+                    reason="form",
+                )
             elif problem == "digit":
-                yield ctx.finding("container-check-digit", m, "container_nos", i, value=num,
-                                  first10=num[:10], digit=iso6346.check_digit(num), typed=num[10])
+                yield ctx.finding(
+                    "container-check-digit",
+                    m,
+                    "container_nos",
+                    i,
+                    value=num,
+                    first10=num[:10],
+                    digit=iso6346.check_digit(num),
+                    typed=num[10],
+                )
 
 
 def ref_overdue(ctx: Context) -> Iterator[Finding]:
@@ -182,17 +223,39 @@ def ref_overdue(ctx: Context) -> Iterator[Finding]:
     for r in book.all():
         if r.status in ("open", "advance") and r.days_overdue is not None and r.days_overdue >= 1:
             zh, en = payments._PART[r.instalment]
-            yield ctx.finding("overdue", m, key, r.index, value=money(r.outstanding), days=r.days_overdue,
-                              due=r.due_date, currency=r.currency or "", outstanding=money(r.outstanding),
-                              part_zh=zh, part_en=en)
+            yield ctx.finding(
+                "overdue",
+                m,
+                key,
+                r.index,
+                value=money(r.outstanding),
+                days=r.days_overdue,
+                due=r.due_date,
+                currency=r.currency or "",
+                outstanding=money(r.outstanding),
+                part_zh=zh,
+                part_en=en,
+            )
         elif r.status == "bank-charges":
-            (ln,) = [ol.line for ol in unsettled_lines(ctx.tables, ctx.schema, ctx.as_of)
-                     if ol.index == r.index and ol.line.instalment.kind == r.instalment]
-            yield ctx.finding("bank-charges", m, key, r.index, value=money(r.received), received=money(r.received),
-                              amount=money(r.amount), short=money(r.outstanding), currency=r.currency or "",
-                              limit=money(ln.limit),
-                              part_zh=payments._PART_NOTE[r.instalment][0],
-                              part_en=payments._PART_NOTE[r.instalment][1])
+            (ln,) = [
+                ol.line
+                for ol in unsettled_lines(ctx.tables, ctx.schema, ctx.as_of)
+                if ol.index == r.index and ol.line.instalment.kind == r.instalment
+            ]
+            yield ctx.finding(
+                "bank-charges",
+                m,
+                key,
+                r.index,
+                value=money(r.received),
+                received=money(r.received),
+                amount=money(r.amount),
+                short=money(r.outstanding),
+                currency=r.currency or "",
+                limit=money(ln.limit),
+                part_zh=payments._PART_NOTE[r.instalment][0],
+                part_en=payments._PART_NOTE[r.instalment][1],
+            )
 
 
 PAIRS = [
@@ -205,16 +268,37 @@ PAIRS = [
 
 # ----------------------------------------------------------------------------- sheets
 
-CONTAINERS = ["CSQU3054383", "MSKU9070323", "TGHU1234567", "CSQU3054384", "csqu3054383", "CSQU305438",
-              "CSQU3054383, MSKU9070323", "CSQU3054383/MSKU9070324", "MSKU 907032 3", "ＣＳＱＵ３０５４３８３",
-              "ABC", "1234", ""]
+CONTAINERS = [
+    "CSQU3054383",
+    "MSKU9070323",
+    "TGHU1234567",
+    "CSQU3054384",
+    "csqu3054383",
+    "CSQU305438",
+    "CSQU3054383, MSKU9070323",
+    "CSQU3054383/MSKU9070324",
+    "MSKU 907032 3",
+    "ＣＳＱＵ３０５４３８３",
+    "ABC",
+    "1234",
+    "",
+]
 MUTATIONS: list[tuple[str, Any]] = [
-    ("contract_no", lambda o, rng: rng.choice(["GD26-001", "gd26-001", "ＧＤ２６-００１", "GD26-999", None])),
-    ("invoice_no", lambda o, rng: rng.choice(["INV26-001", "inv26-002", None, "  ", "发票-1", "发票-1"])),
+    (
+        "contract_no",
+        lambda o, rng: rng.choice(["GD26-001", "gd26-001", "ＧＤ２６-００１", "GD26-999", None]),
+    ),
+    (
+        "invoice_no",
+        lambda o, rng: rng.choice(["INV26-001", "inv26-002", None, "  ", "发票-1", "发票-1"]),
+    ),
     ("bl_no", lambda o, rng: rng.choice([None, "QDJKT260001", "qdjkt260001"])),
     ("amount", lambda o, rng: rng.choice([o["amount"], -1.0, 0.0, None, "1,200", "abc"])),
     ("unit_price", lambda o, rng: rng.choice([0.0, -3.0, 23.5, None])),
-    ("cartons", lambda o, rng: rng.choice(["1,100", "1100 箱", 0, -5, 1100.5, 1e20, 2**60, True, None])),
+    (
+        "cartons",
+        lambda o, rng: rng.choice(["1,100", "1100 箱", 0, -5, 1100.5, 1e20, 2**60, True, None]),
+    ),
     ("containers", lambda o, rng: rng.choice([1, 2, 3, 1.0, None, "two"])),
     ("container_nos", lambda o, rng: rng.choice(CONTAINERS)),
     ("container_type", lambda o, rng: rng.choice(["20RF", "40RH", "40rh", "45XX", None])),
@@ -224,13 +308,28 @@ MUTATIONS: list[tuple[str, Any]] = [
     ("spec", lambda o, rng: rng.choice(["80#", "100#", "72#", None])),
     ("customer", lambda o, rng: rng.choice(["PT SEGAR", "VINAFRUIT", "pt segar", "NOBODY", None])),
     ("currency", lambda o, rng: rng.choice(["USD", "usd", "美元", "XXX", "CHF", "US$$", 1, None])),
-    ("payment_terms", lambda o, rng: rng.choice(["L/C at sight", "T/T in advance", "30% T/T deposit, balance against B/L copy",
-                                                  "D/A 60 days", "O/A 30 days", "??", None])),
+    (
+        "payment_terms",
+        lambda o, rng: rng.choice(
+            [
+                "L/C at sight",
+                "T/T in advance",
+                "30% T/T deposit, balance against B/L copy",
+                "D/A 60 days",
+                "O/A 30 days",
+                "??",
+                None,
+            ]
+        ),
+    ),
     ("dispatch_method", lambda o, rng: rng.choice(["DHL", "TNT", "银行", "carrier pigeon", None])),
     ("lc_no", lambda o, rng: rng.choice([None, "LC123"])),
     ("collecting_bank", lambda o, rng: rng.choice([None, "Bank X"])),
     ("tracking_no", lambda o, rng: rng.choice(["1234567890", None])),
-    ("docs_sent_date", lambda o, rng: rng.choice([dt.date(2026, 3, 25), dt.date(2026, 6, 1), None])),
+    (
+        "docs_sent_date",
+        lambda o, rng: rng.choice([dt.date(2026, 3, 25), dt.date(2026, 6, 1), None]),
+    ),
     ("received_amount", lambda o, rng: rng.choice([0.0, o["amount"], 100.0, None])),
     ("due_date", lambda o, rng: rng.choice([None, dt.date(2026, 4, 1), dt.date(2026, 12, 31)])),
     ("status", lambda o, rng: rng.choice(["已签约", "已寄单", "已结案", "whatever", None])),
@@ -248,7 +347,10 @@ def random_data(rng: random.Random, n: int) -> WorkbookData:
 
 
 def _flat(found: Iterable[Finding]) -> list[tuple[Any, ...]]:
-    return [(f.code, f.sheet, f.cell, f.row, f.contract_no, f.value, f.expected, f.reason, f.params) for f in found]
+    return [
+        (f.code, f.sheet, f.cell, f.row, f.contract_no, f.value, f.expected, f.reason, f.params)
+        for f in found
+    ]
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -293,7 +395,11 @@ def _random_number(rng: random.Random) -> str:
 
 def test_numpy_check_digits_equal_the_plain_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(6346)
-    numbers = [_random_number(rng) for _ in range(20_000)] + ["CSQU3054383", "CSQU3054384", "MSKU9070323"]
+    numbers = [_random_number(rng) for _ in range(20_000)] + [
+        "CSQU3054383",
+        "CSQU3054384",
+        "MSKU9070323",
+    ]
     want = [iso6346.problem(n) for n in numbers]
     monkeypatch.setattr(iso6346, "NUMPY_FROM", 0)
     assert iso6346.problems(numbers) == want  # numpy
@@ -308,8 +414,29 @@ def test_numpy_check_digits_equal_the_plain_ones(monkeypatch: pytest.MonkeyPatch
 def test_integer_fast_pass_equals_parse_integer() -> None:
     from gendan.read.tables import _PENDING, _fast_pass
 
-    values: list[Any] = [0.0, -0.0, 1.0, 1100.0, 1e20, -5.0, 1100.5, 1.0000000001, float("nan"), float("inf"),
-                         2**53 - 1, 2**53, 2**60, -(2**60), 7, True, False, None, "", "1,100", "12 箱"]
+    values: list[Any] = [
+        0.0,
+        -0.0,
+        1.0,
+        1100.0,
+        1e20,
+        -5.0,
+        1100.5,
+        1.0000000001,
+        float("nan"),
+        float("inf"),
+        2**53 - 1,
+        2**53,
+        2**60,
+        -(2**60),
+        7,
+        True,
+        False,
+        None,
+        "",
+        "1,100",
+        "12 箱",
+    ]
     out = _fast_pass("integer", values)
     for v, o in zip(values, out, strict=True):
         if o is _PENDING:
@@ -321,12 +448,37 @@ def test_integer_fast_pass_equals_parse_integer() -> None:
         assert p.ok and p.value == o and type(p.value) is type(o), v
 
 
-ODD = ["USD", "usd", " USD ", "美元", "RMB", "CHF", "XXX", "", "  ", "#N/A", 1, 1.0, 0.0, True, None,
-       "L/C at sight", "T/T in advance", "D/P 30 days", "??", "D/A 60 days", dt.date(2026, 1, 1)]
+ODD = [
+    "USD",
+    "usd",
+    " USD ",
+    "美元",
+    "RMB",
+    "CHF",
+    "XXX",
+    "",
+    "  ",
+    "#N/A",
+    1,
+    1.0,
+    0.0,
+    True,
+    None,
+    "L/C at sight",
+    "T/T in advance",
+    "D/P 30 days",
+    "??",
+    "D/A 60 days",
+    dt.date(2026, 1, 1),
+]
 
 
-@pytest.mark.parametrize("key", ["currency", "incoterm", "status", "payment_terms", "container_type"])
-def test_typing_by_distinct_value_equals_cell_by_cell(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "key", ["currency", "incoterm", "status", "payment_terms", "container_type"]
+)
+def test_typing_by_distinct_value_equals_cell_by_cell(
+    key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gendan.read.tables as tables_mod
 
     rng = random.Random(key)
@@ -385,14 +537,30 @@ def test_split_numbers_shortcut_equals_the_full_split(monkeypatch: pytest.Monkey
     import re
 
     rng = random.Random(11)
-    parts = ["CSQU3054383", "MSKU9070323", "msku9070323", "MSKU 907032 3", "MSKU907032-3", "ABC",
-             "TGHU12345678", "ＣＳＱＵ３０５４３８３", "", "1234"]
+    parts = [
+        "CSQU3054383",
+        "MSKU9070323",
+        "msku9070323",
+        "MSKU 907032 3",
+        "MSKU907032-3",
+        "ABC",
+        "TGHU12345678",
+        "ＣＳＱＵ３０５４３８３",
+        "",
+        "1234",
+    ]
     seps = [", ", ",", "/", ";", " ", "\n", "，", "、", " / ", "  ", "\t"]
     texts = []
     for _ in range(5000):
         k = rng.randint(1, 4)
         t = "".join(rng.choice(parts) + (rng.choice(seps) if j < k - 1 else "") for j in range(k))
-        texts.append((" " if rng.random() < 0.1 else "") + t + (rng.choice(seps) if rng.random() < 0.1 else ""))
+        texts.append(
+            (" " if rng.random() < 0.1 else "")
+            + t
+            + (rng.choice(seps) if rng.random() < 0.1 else "")
+        )
     fast = [iso6346.split_numbers(t) for t in texts]
-    monkeypatch.setattr(iso6346, "_PLAIN_LIST", re.compile(r"(?!)"))  # never matches: the full split
+    monkeypatch.setattr(
+        iso6346, "_PLAIN_LIST", re.compile(r"(?!)")
+    )  # never matches: the full split
     assert fast == [iso6346.split_numbers(t) for t in texts]

@@ -223,10 +223,29 @@ from gendan.model.values import money  # noqa: E402
 from gendan.rules.receivables import add_banking_days  # noqa: E402
 
 D = dt.date
-TERMS = ["T/T in advance", "T/T 30% deposit, 70% against B/L copy", "T/T 50% deposit, 50% against B/L copy",
-         "T/T 30% deposit, 70% against B/L copy",
-         "D/P at sight", "D/A 60 days", "L/C at sight", "L/C 90 days after B/L date", "O/A 30 days"]
-STATUSES = [None, "已签约", "生产中", "已订舱", "已装船", "已出运", "待收尾款", "已寄单", "已收款", "已结案"]
+TERMS = [
+    "T/T in advance",
+    "T/T 30% deposit, 70% against B/L copy",
+    "T/T 50% deposit, 50% against B/L copy",
+    "T/T 30% deposit, 70% against B/L copy",
+    "D/P at sight",
+    "D/A 60 days",
+    "L/C at sight",
+    "L/C 90 days after B/L date",
+    "O/A 30 days",
+]
+STATUSES = [
+    None,
+    "已签约",
+    "生产中",
+    "已订舱",
+    "已装船",
+    "已出运",
+    "待收尾款",
+    "已寄单",
+    "已收款",
+    "已结案",
+]
 #: codes whose ``expected`` is the value to type into the cell (the fix is known)
 FIXES = {"amount-mismatch", "weight-mismatch", "text-date"}
 #: codes whose ``expected`` describes the allowed form (a list, a pattern, a bound), not a value
@@ -249,23 +268,49 @@ def orders(draw: st.DrawFn, n: int) -> dict[str, Any]:
         return draw(st.integers(0, 3)) > 0
 
     def later(d: D | None, lo: int, hi: int) -> D | None:
-        return d + dt.timedelta(days=draw(st.integers(lo, hi))) if d is not None and often() else None
+        return (
+            d + dt.timedelta(days=draw(st.integers(lo, hi))) if d is not None and often() else None
+        )
 
     etd = c + dt.timedelta(days=draw(st.integers(-3, 40))) if often() else None
     bl = later(etd, 0, 2)
     sent = later(bl, 1, 30)
     pct = 30 if "30%" in terms else 50
     dep = round(amount * pct / 100, 2)
-    received = draw(st.sampled_from([None, amount, amount, round(amount - draw(st.integers(1, 200)), 2), dep,
-                                     round(amount * 0.5, 2), round(amount + 300, 2)]))
+    received = draw(
+        st.sampled_from(
+            [
+                None,
+                amount,
+                amount,
+                round(amount - draw(st.integers(1, 200)), 2),
+                dep,
+                round(amount * 0.5, 2),
+                round(amount + 300, 2),
+            ]
+        )
+    )
     courier = draw(st.sampled_from(["银行", "DHL"]))
     row = clean_order(
-        n, contract_date=c, cartons=cartons, unit_price=price, amount=amount, payment_terms=terms,
-        net_weight_kg=round(cartons * 18.0, 2), gross_weight_kg=round(cartons * 19.4, 2),
-        etd=etd, eta=later(etd, 5, 40), bl_date=bl, bl_no=f"BL{n}" if bl else None,
-        vessel_voyage="V1" if etd else None, docs_sent_date=sent, dispatch_method=courier if sent else None,
-        tracking_no="1234567890" if courier == "DHL" else None, received_amount=received,
-        received_date=later(c, 1, 120) if received else None, status=draw(st.sampled_from(STATUSES)),
+        n,
+        contract_date=c,
+        cartons=cartons,
+        unit_price=price,
+        amount=amount,
+        payment_terms=terms,
+        net_weight_kg=round(cartons * 18.0, 2),
+        gross_weight_kg=round(cartons * 19.4, 2),
+        etd=etd,
+        eta=later(etd, 5, 40),
+        bl_date=bl,
+        bl_no=f"BL{n}" if bl else None,
+        vessel_voyage="V1" if etd else None,
+        docs_sent_date=sent,
+        dispatch_method=courier if sent else None,
+        tracking_no="1234567890" if courier == "DHL" else None,
+        received_amount=received,
+        received_date=later(c, 1, 120) if received else None,
+        status=draw(st.sampled_from(STATUSES)),
         container_nos=draw(st.sampled_from(["CSQU3054383", "CSQU3054384", "MSKU9070323", None])),
         collecting_bank=draw(st.sampled_from([None, "Bank Mandiri"])),
         lc_no="LC1" if "L/C" in terms else None,
@@ -303,8 +348,13 @@ def _dates(o: dict[str, Any]) -> set[str]:
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.tuples(orders(1), orders(2), orders(3)), st.dates(min_value=D(2026, 2, 1), max_value=D(2027, 2, 1)))
-def test_messages_quote_only_the_rows_own_figures(rows: tuple[dict[str, Any], ...], as_of: dt.date) -> None:
+@given(
+    st.tuples(orders(1), orders(2), orders(3)),
+    st.dates(min_value=D(2026, 2, 1), max_value=D(2027, 2, 1)),
+)
+def test_messages_quote_only_the_rows_own_figures(
+    rows: tuple[dict[str, Any], ...], as_of: dt.date
+) -> None:
     report = check_data(make_data(list(rows)), SCHEMA, as_of=as_of)
     by_no = {o["contract_no"]: o for o in rows}
     for f in report.findings:
@@ -330,6 +380,11 @@ def test_messages_quote_only_the_rows_own_figures(rows: tuple[dict[str, Any], ..
             if f.code == "bank-charges":  # the short amount is within the limit the message quotes
                 short, limit = (float(params[k].replace(",", "")) for k in ("short", "limit"))
                 assert 0 < short <= limit and round(due - got, 2) == short, f.message_en
-            assert f.severity != "error" or f.reason == "balance-unpaid" or f.code == "over-received"
-        if f.code in ("dispatch-method", "late-shipment", "lc-presentation") and o["status"] in ("已收款", "已结案"):
+            assert (
+                f.severity != "error" or f.reason == "balance-unpaid" or f.code == "over-received"
+            )
+        if f.code in ("dispatch-method", "late-shipment", "lc-presentation") and o["status"] in (
+            "已收款",
+            "已结案",
+        ):
             assert f.severity != "error", (f.code, f.reason, f.message_en)

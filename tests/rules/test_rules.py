@@ -19,7 +19,9 @@ AS_OF = D(2026, 3, 30)  # before the clean order's due date: no overdue noise
 
 
 def codes_for(*orders: dict[str, Any], **kw: Any) -> Report:
-    report = check_data(make_data(list(orders), **kw), as_of=kw.pop("as_of", AS_OF) if "as_of" in kw else AS_OF)
+    report = check_data(
+        make_data(list(orders), **kw), as_of=kw.pop("as_of", AS_OF) if "as_of" in kw else AS_OF
+    )
     return report
 
 
@@ -28,7 +30,11 @@ def run(*orders: dict[str, Any], as_of: dt.date = AS_OF, **kw: Any) -> Report:
 
 
 def test_clean_rows_have_no_findings() -> None:
-    report = run(clean_order(1), clean_order(2, container_nos="MSKU9070323"), clean_order(3, container_nos="TGHU1234567"))
+    report = run(
+        clean_order(1),
+        clean_order(2, container_nos="MSKU9070323"),
+        clean_order(3, container_nos="TGHU1234567"),
+    )
     assert report.flatten(["row", "code"]) == []
 
 
@@ -46,11 +52,28 @@ CASES = [
     # (code, overrides that break it)
     ("required", {"port_of_loading": None}),
     ("required", {"collecting_bank": None}),  # D/P needs a collecting bank
-    ("required", {"payment_terms": "L/C at sight", "dispatch_method": "银行", "collecting_bank": None,
-                  "latest_shipment": D(2026, 3, 31), "lc_expiry": D(2026, 4, 15)}),  # no L/C no.
+    (
+        "required",
+        {
+            "payment_terms": "L/C at sight",
+            "dispatch_method": "银行",
+            "collecting_bank": None,
+            "latest_shipment": D(2026, 3, 31),
+            "lc_expiry": D(2026, 4, 15),
+        },
+    ),  # no L/C no.
     ("required", {"vessel_voyage": None}),  # B/L exists
-    ("required", {"payment_terms": "T/T in advance", "dispatch_method": "DHL", "tracking_no": None,
-                  "collecting_bank": None, "received_amount": 25850.0, "received_date": D(2026, 3, 10)}),
+    (
+        "required",
+        {
+            "payment_terms": "T/T in advance",
+            "dispatch_method": "DHL",
+            "tracking_no": None,
+            "collecting_bank": None,
+            "received_amount": 25850.0,
+            "received_date": D(2026, 3, 10),
+        },
+    ),
     ("type", {"cartons": "1,200 箱"}),
     ("type", {"payment_terms": "cash when convenient"}),
     ("type", {"bl_date": "2026-02-30"}),
@@ -58,49 +81,111 @@ CASES = [
     ("enum", {"currency": "US$$"}),
     ("enum", {"container_type": "45RF"}),
     ("enum", {"incoterm": "C&F"}),
-    ("pattern", {"payment_terms": "T/T in advance", "dispatch_method": "DHL", "tracking_no": "123456789",
-                 "collecting_bank": None, "received_amount": 25850.0, "received_date": D(2026, 3, 10)}),
+    (
+        "pattern",
+        {
+            "payment_terms": "T/T in advance",
+            "dispatch_method": "DHL",
+            "tracking_no": "123456789",
+            "collecting_bank": None,
+            "received_amount": 25850.0,
+            "received_date": D(2026, 3, 10),
+        },
+    ),
     ("unknown-customer", {"customer": "NOBODY LTD"}),
     ("unknown-product", {"spec": "72#"}),
     ("amount-mismatch", {"amount": 25580.0}),
     ("weight-mismatch", {"net_weight_kg": 18000.0}),
     ("weight-mismatch", {"kg_per_carton": 17.0, "net_weight_kg": 18700.0}),
     ("gross-not-above-net", {"gross_weight_kg": 19800.0}),
-    ("container-overflow", {"cartons": 1300, "net_weight_kg": 23400.0, "gross_weight_kg": 25000.0, "amount": 30550.0}),
+    (
+        "container-overflow",
+        {"cartons": 1300, "net_weight_kg": 23400.0, "gross_weight_kg": 25000.0, "amount": 30550.0},
+    ),
     ("container-count", {"containers": 2, "cartons": 1100}),
     ("container-check-digit", {"container_nos": "CSQU3054384"}),
     ("temperature-range", {"temperature_c": 5.0}),
     ("date-order", {"etd": D(2026, 3, 1)}),
     ("date-order", {"docs_sent_date": D(2026, 3, 20)}),
-    ("late-shipment", {"payment_terms": "L/C at sight", "lc_no": "LC001", "latest_shipment": D(2026, 3, 15),
-                       "lc_expiry": D(2026, 4, 30), "collecting_bank": None}),
-    ("lc-presentation", {"payment_terms": "L/C at sight", "lc_no": "LC001", "latest_shipment": D(2026, 3, 31),
-                         "lc_expiry": D(2026, 5, 30), "docs_sent_date": D(2026, 4, 20), "collecting_bank": None}),
-    ("lc-expiry-before-shipment", {"payment_terms": "L/C at sight", "lc_no": "LC001", "latest_shipment": D(2026, 3, 31),
-                                   "lc_expiry": D(2026, 3, 28), "collecting_bank": None}),
+    (
+        "late-shipment",
+        {
+            "payment_terms": "L/C at sight",
+            "lc_no": "LC001",
+            "latest_shipment": D(2026, 3, 15),
+            "lc_expiry": D(2026, 4, 30),
+            "collecting_bank": None,
+        },
+    ),
+    (
+        "lc-presentation",
+        {
+            "payment_terms": "L/C at sight",
+            "lc_no": "LC001",
+            "latest_shipment": D(2026, 3, 31),
+            "lc_expiry": D(2026, 5, 30),
+            "docs_sent_date": D(2026, 4, 20),
+            "collecting_bank": None,
+        },
+    ),
+    (
+        "lc-expiry-before-shipment",
+        {
+            "payment_terms": "L/C at sight",
+            "lc_no": "LC001",
+            "latest_shipment": D(2026, 3, 31),
+            "lc_expiry": D(2026, 3, 28),
+            "collecting_bank": None,
+        },
+    ),
     ("dispatch-method", {"dispatch_method": "DHL", "tracking_no": "1234567890"}),
-    ("dispatch-method", {"payment_terms": "T/T 30% deposit, 70% against B/L copy", "collecting_bank": None,
-                         "dispatch_method": "DHL", "tracking_no": "1234567890", "received_amount": 7755.0,
-                         "bl_date": D(2026, 3, 25)}),
+    (
+        "dispatch-method",
+        {
+            "payment_terms": "T/T 30% deposit, 70% against B/L copy",
+            "collecting_bank": None,
+            "dispatch_method": "DHL",
+            "tracking_no": "1234567890",
+            "received_amount": 7755.0,
+            "bl_date": D(2026, 3, 25),
+        },
+    ),
     ("over-received", {"received_amount": 26000.0, "received_date": D(2026, 3, 28)}),
     ("duplicate", None),  # built below
 ]
 
 
-@pytest.mark.parametrize("code,overrides", CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "code,overrides", CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(CASES)]
+)
 def test_each_rule_fails_on_its_defect_only(code: str, overrides: dict[str, Any] | None) -> None:
     if code == "duplicate":
-        report = run(clean_order(1), clean_order(2, invoice_no="INV26-001", container_nos="MSKU9070323"))
+        report = run(
+            clean_order(1), clean_order(2, invoice_no="INV26-001", container_nos="MSKU9070323")
+        )
     else:
-        report = run(clean_order(1), clean_order(2, **{"container_nos": "MSKU9070323", **(overrides or {})}))
+        report = run(
+            clean_order(1), clean_order(2, **{"container_nos": "MSKU9070323", **(overrides or {})})
+        )
     found = report.flatten(["row", "code"])
     assert found == [[6, code]], found
 
 
 def test_duplicate_ignores_blanks() -> None:
-    report = run(clean_order(1, bl_no=None, vessel_voyage=None, bl_date=None, docs_sent_date=None, status="已订舱"),
-                 clean_order(2, bl_no=None, vessel_voyage=None, bl_date=None, docs_sent_date=None, status="已订舱",
-                             container_nos="MSKU9070323"))
+    report = run(
+        clean_order(
+            1, bl_no=None, vessel_voyage=None, bl_date=None, docs_sent_date=None, status="已订舱"
+        ),
+        clean_order(
+            2,
+            bl_no=None,
+            vessel_voyage=None,
+            bl_date=None,
+            docs_sent_date=None,
+            status="已订舱",
+            container_nos="MSKU9070323",
+        ),
+    )
     assert "duplicate" not in report.codes()
 
 
@@ -120,43 +205,78 @@ def test_overdue_on_the_as_of_date() -> None:
 
 
 def test_paid_order_is_not_overdue() -> None:
-    report = run(clean_order(1, received_amount=25850.0, received_date=D(2026, 4, 1), status="已收款"), as_of=D(2026, 11, 1))
+    report = run(
+        clean_order(1, received_amount=25850.0, received_date=D(2026, 4, 1), status="已收款"),
+        as_of=D(2026, 11, 1),
+    )
     assert report.flatten() == []
 
 
 def test_lc_presentation_after_expiry_within_21_days() -> None:
-    o = clean_order(1, payment_terms="L/C at sight", lc_no="LC9", latest_shipment=D(2026, 3, 31),
-                    lc_expiry=D(2026, 4, 1), docs_sent_date=D(2026, 4, 3), collecting_bank=None)
+    o = clean_order(
+        1,
+        payment_terms="L/C at sight",
+        lc_no="LC9",
+        latest_shipment=D(2026, 3, 31),
+        lc_expiry=D(2026, 4, 1),
+        docs_sent_date=D(2026, 4, 3),
+        collecting_bank=None,
+    )
     report = run(o)
     assert [(f.code, f.reason) for f in report] == [("lc-presentation", "after-expiry")]
 
 
 def test_tt_balance_originals_after_full_payment_are_fine() -> None:
-    o = clean_order(1, payment_terms="T/T 30% deposit, 70% against B/L copy", collecting_bank=None,
-                    dispatch_method="DHL", tracking_no="1234567890", received_amount=25850.0,
-                    received_date=D(2026, 3, 24), status="已收款")
+    o = clean_order(
+        1,
+        payment_terms="T/T 30% deposit, 70% against B/L copy",
+        collecting_bank=None,
+        dispatch_method="DHL",
+        tracking_no="1234567890",
+        received_amount=25850.0,
+        received_date=D(2026, 3, 24),
+        status="已收款",
+    )
     assert run(o).flatten() == []
 
 
 def test_text_date_is_a_warning_and_its_value_is_used() -> None:
     report = run(clean_order(1, bl_date="2026年3月21日"))
-    assert report.flatten(["code", "severity", "expected"]) == [["text-date", "warning", "2026-03-21"]]
+    assert report.flatten(["code", "severity", "expected"]) == [
+        ["text-date", "warning", "2026-03-21"]
+    ]
     assert not report.has_errors
 
 
 # --------------------------------------------------------------------------- the order's life
 
+
 def _unshipped(n: int = 1, **kw: Any) -> dict[str, Any]:
     """A contract not yet shipped: nothing of the B/L, the documents or the money."""
-    blank = dict(bl_no=None, bl_date=None, vessel_voyage=None, docs_sent_date=None, container_nos=None,
-                 phyto_cert_no=None, co_no=None, invoice_no=None, dispatch_method=None, collecting_bank=None,
-                 etd=None, received_amount=None, status="已签约")
+    blank = dict(
+        bl_no=None,
+        bl_date=None,
+        vessel_voyage=None,
+        docs_sent_date=None,
+        container_nos=None,
+        phyto_cert_no=None,
+        co_no=None,
+        invoice_no=None,
+        dispatch_method=None,
+        collecting_bank=None,
+        etd=None,
+        received_amount=None,
+        status="已签约",
+    )
     return clean_order(n, **{**blank, **kw})
 
 
 def test_a_signed_contract_needs_nothing_of_later_stages() -> None:
-    report = run(_unshipped(1), _unshipped(2, payment_terms="L/C at sight"),
-                 _unshipped(3, payment_terms="D/A 60 days", status="生产中"))
+    report = run(
+        _unshipped(1),
+        _unshipped(2, payment_terms="L/C at sight"),
+        _unshipped(3, payment_terms="D/A 60 days", status="生产中"),
+    )
     assert report.flatten(["row", "code"]) == []
 
 
@@ -168,7 +288,11 @@ def test_requirements_apply_from_their_stage() -> None:
     assert (f.code, f.key) == ("required", "collecting_bank")
     assert "已寄单" in f.message_zh and "Documents sent" in f.message_en
     # L/C data from booking on: a vessel is named, the L/C must be in hand
-    report = run(_unshipped(1, payment_terms="L/C at sight", vessel_voyage="WAN HAI 302 V.N123", status="已订舱"))
+    report = run(
+        _unshipped(
+            1, payment_terms="L/C at sight", vessel_voyage="WAN HAI 302 V.N123", status="已订舱"
+        )
+    )
     assert sorted(f.key for f in report) == ["latest_shipment", "lc_expiry", "lc_no"]
 
 
@@ -179,12 +303,23 @@ def test_the_rows_evidence_wins_over_a_stale_status() -> None:
     # status says documents sent, but the B/L data is missing: the status is believed
     report = run(_unshipped(1, status="已寄单"))
     assert sorted(f.key for f in report if f.code == "required") == [
-        "bl_date", "bl_no", "collecting_bank", "vessel_voyage"]
+        "bl_date",
+        "bl_no",
+        "collecting_bank",
+        "vessel_voyage",
+    ]
 
 
 def test_real_book_status_words_are_stages() -> None:
-    words = {"已出运": "shipped", "待收尾款": "shipped", "已交单": "docs_sent", "已结案": "closed",
-             "已收款": "paid", "生产中": "production", "已订舱": "booked"}
+    words = {
+        "已出运": "shipped",
+        "待收尾款": "shipped",
+        "已交单": "docs_sent",
+        "已结案": "closed",
+        "已收款": "paid",
+        "生产中": "production",
+        "已订舱": "booked",
+    }
     from gendan.model.schema import STAGE_KEYS
     from gendan.read.tables import load_tables
     from gendan.rules.stages import status_stages
@@ -192,20 +327,40 @@ def test_real_book_status_words_are_stages() -> None:
     schema = load_schema()
     rows = [_unshipped(i + 1, status=w, contract_no=f"X{i}") for i, w in enumerate(words)]
     tables = load_tables(make_data(rows), schema)
-    assert [None if s is None else STAGE_KEYS[s] for s in status_stages(tables.master)] == list(words.values())
+    assert [None if s is None else STAGE_KEYS[s] for s in status_stages(tables.master)] == list(
+        words.values()
+    )
     assert "enum" not in check_data(make_data(rows), as_of=AS_OF).codes()
 
 
 def test_a_closed_or_prepaid_contract_that_never_shipped_is_not_asked_for_shipping_data() -> None:
-    report = run(_unshipped(1, status="已结案"),
-                 _unshipped(2, status="已收款", payment_terms="T/T in advance", received_amount=25850.0,
-                            received_date=D(2026, 3, 5)))
+    report = run(
+        _unshipped(1, status="已结案"),
+        _unshipped(
+            2,
+            status="已收款",
+            payment_terms="T/T in advance",
+            received_amount=25850.0,
+            received_date=D(2026, 3, 5),
+        ),
+    )
     assert report.flatten() == []
 
 
-TT = dict(payment_terms="T/T 30% deposit, 70% against B/L copy", collecting_bank=None, dispatch_method="DHL",
-          tracking_no="1234567890", cartons=1558, net_weight_kg=28044.0, gross_weight_kg=30224.0, amount=36613.0,
-          unit_price=23.5, containers=2, container_nos="CSQU3054383 / MSKU9070323", container_type="40RH")
+TT = dict(
+    payment_terms="T/T 30% deposit, 70% against B/L copy",
+    collecting_bank=None,
+    dispatch_method="DHL",
+    tracking_no="1234567890",
+    cartons=1558,
+    net_weight_kg=28044.0,
+    gross_weight_kg=30224.0,
+    amount=36613.0,
+    unit_price=23.5,
+    containers=2,
+    container_nos="CSQU3054383 / MSKU9070323",
+    container_type="40RH",
+)
 
 
 def test_originals_before_a_balance_since_paid_are_a_warning_with_the_facts() -> None:
@@ -231,7 +386,10 @@ def test_bank_charges_do_not_keep_a_balance_open() -> None:
     # 30 short: the banks' fees; the balance arrived after the originals went: history
     o = clean_order(1, **TT, received_amount=36583.0, received_date=D(2026, 3, 28), status="已收款")
     report = run(o, as_of=D(2026, 11, 27))
-    assert sorted(report.flatten(["code", "severity"])) == [["bank-charges", "info"], ["dispatch-method", "warning"]]
+    assert sorted(report.flatten(["code", "severity"])) == [
+        ["bank-charges", "info"],
+        ["dispatch-method", "warning"],
+    ]
     assert "overdue" not in report.codes()
     note = next(f for f in report if f.code == "bank-charges")
     # the deposit (10,983.90) came in full; the balance line is 30.00 short
@@ -241,18 +399,29 @@ def test_bank_charges_do_not_keep_a_balance_open() -> None:
 def test_closed_with_a_shortfall_is_a_warning_that_says_so() -> None:
     o = clean_order(1, **TT, received_amount=30000.0, received_date=D(2026, 3, 28), status="已结案")
     report = run(o, as_of=D(2026, 11, 27))
-    assert report.flatten(["code", "severity", "reason"]) == [["dispatch-method", "warning", "settled-short"]]
+    assert report.flatten(["code", "severity", "reason"]) == [
+        ["dispatch-method", "warning", "settled-short"]
+    ]
     assert "30,000.00 of 36,613.00" in report.findings[0].message_en
 
 
-LC = dict(payment_terms="L/C at sight", lc_no="LC001", collecting_bank=None, latest_shipment=D(2026, 3, 15),
-          lc_expiry=D(2026, 4, 30))
+LC = dict(
+    payment_terms="L/C at sight",
+    lc_no="LC001",
+    collecting_bank=None,
+    latest_shipment=D(2026, 3, 15),
+    lc_expiry=D(2026, 4, 30),
+)
 
 
 def test_late_shipment_says_what_the_bank_and_the_merchandiser_can_do() -> None:
     (f,) = run(clean_order(1, **LC)).findings
     assert (f.code, f.severity, f.expected) == ("late-shipment", "error", None)
-    assert "2026-03-15" in f.message_en and "amend the L/C" in f.message_en and "waiver" in f.message_en
+    assert (
+        "2026-03-15" in f.message_en
+        and "amend the L/C" in f.message_en
+        and "waiver" in f.message_en
+    )
     assert "修改信用证" in f.message_zh
 
 
@@ -261,13 +430,24 @@ def test_past_events_on_a_settled_order_are_warnings() -> None:
     late = run(clean_order(1, **LC, **paid), as_of=D(2026, 11, 27))
     assert late.flatten(["code", "severity", "reason"]) == [["late-shipment", "warning", "settled"]]
     assert "history" in late.findings[0].message_en
-    presented = run(clean_order(1, **{**LC, "latest_shipment": D(2026, 3, 31)}, **paid,
-                                docs_sent_date=D(2026, 4, 20)), as_of=D(2026, 11, 27))
+    presented = run(
+        clean_order(
+            1, **{**LC, "latest_shipment": D(2026, 3, 31)}, **paid, docs_sent_date=D(2026, 4, 20)
+        ),
+        as_of=D(2026, 11, 27),
+    )
     assert presented.flatten(["code", "severity"]) == [["lc-presentation", "warning"]]
-    by_dhl = run(clean_order(1, dispatch_method="DHL", tracking_no="1234567890", **paid), as_of=D(2026, 11, 27))
-    assert by_dhl.flatten(["code", "severity", "reason"]) == [["dispatch-method", "warning", "settled"]]
+    by_dhl = run(
+        clean_order(1, dispatch_method="DHL", tracking_no="1234567890", **paid),
+        as_of=D(2026, 11, 27),
+    )
+    assert by_dhl.flatten(["code", "severity", "reason"]) == [
+        ["dispatch-method", "warning", "settled"]
+    ]
     # the same events on open orders block
-    assert run(clean_order(1, dispatch_method="DHL", tracking_no="1234567890")).flatten(["severity"]) == [["error"]]
+    assert run(clean_order(1, dispatch_method="DHL", tracking_no="1234567890")).flatten(
+        ["severity"]
+    ) == [["error"]]
 
 
 def test_a_wrong_check_digit_proposes_no_container_number() -> None:
@@ -285,22 +465,37 @@ def test_a_late_deposit_names_the_deposit() -> None:
 
 
 def test_a_genuinely_short_receipt_stays_a_debt() -> None:
-    report = run(clean_order(1, received_amount=25500.0, received_date=D(2026, 4, 5)), as_of=D(2026, 5, 1))
+    report = run(
+        clean_order(1, received_amount=25500.0, received_date=D(2026, 4, 5)), as_of=D(2026, 5, 1)
+    )
     assert report.flatten(["code", "value"]) == [["overdue", "350.00"]]
 
 
 # --------------------------------------------------------------------------- price-outlier
 
+
 def _priced(n: int, price: float, **kw: Any) -> dict[str, Any]:
-    return clean_order(n, unit_price=price, amount=round(1100 * price, 2), bl_no=f"B{n}", invoice_no=f"I{n}",
-                       container_nos="CSQU3054383", **kw)
+    return clean_order(
+        n,
+        unit_price=price,
+        amount=round(1100 * price, 2),
+        bl_no=f"B{n}",
+        invoice_no=f"I{n}",
+        container_nos="CSQU3054383",
+        **kw,
+    )
 
 
 def test_a_price_one_tenth_of_the_customers_usual_is_an_outlier() -> None:
     orders = [_priced(i, p) for i, p in enumerate((23.5, 24.0, 23.0, 25.5, 22.8), start=1)]
     report = run(*orders, _priced(6, 2.35))
     (f,) = report.findings
-    assert (f.code, f.severity, f.contract_no, f.expected) == ("price-outlier", "warning", "GD26-006", None)
+    assert (f.code, f.severity, f.contract_no, f.expected) == (
+        "price-outlier",
+        "warning",
+        "GD26-006",
+        None,
+    )
     assert "2.35" in f.message_en and "23.50" in f.message_en and "1/10.0 of" in f.message_en
 
 
@@ -315,10 +510,15 @@ def test_a_customer_without_history_is_compared_with_the_products_prices() -> No
     orders = [_priced(i, p) for i, p in enumerate((23.5, 24.0, 23.0, 25.5, 22.8), start=1)]
     report = run(*orders, _priced(6, 235.0, customer="VINAFRUIT"))
     (f,) = report.findings
-    assert f.code == "price-outlier" and "10.0 times" in f.message_en and "VINAFRUIT" not in f.message_en
+    assert (
+        f.code == "price-outlier"
+        and "10.0 times" in f.message_en
+        and "VINAFRUIT" not in f.message_en
+    )
 
 
 # --------------------------------------------------------------------------- certificates
+
 
 def _customers(docs: str) -> list[dict[str, Any]]:
     from factory import CUSTOMERS
@@ -327,9 +527,13 @@ def _customers(docs: str) -> list[dict[str, Any]]:
 
 
 def test_certificates_the_customer_requires_must_be_filled_in_once_documents_are_sent() -> None:
-    report = run(clean_order(1, phyto_cert_no=None, co_no=None), customers=_customers("B/L, 植检证, Form E"))
-    assert sorted((f.code, f.key) for f in report) == [("certificate-missing", "co_no"),
-                                                       ("certificate-missing", "phyto_cert_no")]
+    report = run(
+        clean_order(1, phyto_cert_no=None, co_no=None), customers=_customers("B/L, 植检证, Form E")
+    )
+    assert sorted((f.code, f.key) for f in report) == [
+        ("certificate-missing", "co_no"),
+        ("certificate-missing", "phyto_cert_no"),
+    ]
     f = next(f for f in report if f.key == "phyto_cert_no")
     assert "PT SEGAR" in f.message_en and f.severity == "error"
     # not named, or not yet sent: nothing
@@ -353,14 +557,27 @@ def test_the_stage_model_is_checked_when_the_schema_loads(tmp_path: Path) -> Non
 
     text = open(load_schema().source, encoding="utf-8").read()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("required: {terms: [DP, DA], from: docs_sent}",
-                                "required: {terms: [DP, DA], from: sent}"), encoding="utf-8")
+    bad.write_text(
+        text.replace(
+            "required: {terms: [DP, DA], from: docs_sent}",
+            "required: {terms: [DP, DA], from: sent}",
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match="unknown stage 'sent'"):
         load_schema(bad)
-    bad.write_text(text.replace("  - {key: booked, zh: 已订舱", "  - {key: reserved, zh: 已订舱"), encoding="utf-8")
+    bad.write_text(
+        text.replace("  - {key: booked, zh: 已订舱", "  - {key: reserved, zh: 已订舱"),
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match="the stages are signed, production, booked"):
         load_schema(bad)
-    bad.write_text(text.replace("bank_charges:\n    default: {max: 50, max_pct: 0.5}",
-                                "bank_charges:\n    default: {max: -5}"), encoding="utf-8")
+    bad.write_text(
+        text.replace(
+            "bank_charges:\n    default: {max: 50, max_pct: 0.5}",
+            "bank_charges:\n    default: {max: -5}",
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match="bank_charges.default.max"):
         load_schema(bad)

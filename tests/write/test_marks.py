@@ -196,7 +196,9 @@ def test_tool_notes_are_recognised_by_author_or_prefix() -> None:
 
 
 def test_marks_module_does_not_import_openpyxl() -> None:
-    code = "import sys, gendan.write.marks; print('openpyxl' in sys.modules, 'xlwings' in sys.modules)"
+    code = (
+        "import sys, gendan.write.marks; print('openpyxl' in sys.modules, 'xlwings' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

@@ -39,7 +39,9 @@ from gendan.model.grid import column_index, column_letter
 
 SAMPLES: dict[type, Any] = {
     P.NewSheet: P.NewSheet("S", tab_color="00B050"),
-    P.SetValues: P.SetValues("S", "B2", [["text", "=not a formula", 3.5], [dt.date(2026, 3, 1), None, 7]]),
+    P.SetValues: P.SetValues(
+        "S", "B2", [["text", "=not a formula", 3.5], [dt.date(2026, 3, 1), None, 7]]
+    ),
     P.SetFormula: P.SetFormula("S", "D2", "=B2*2"),
     P.NumberFormat: P.NumberFormat("S", "A1:B2", "#,##0.00"),
     P.Fill: P.Fill("S", "A1:B1", "FFC7CE"),
@@ -62,13 +64,25 @@ ACTION_TYPES = typing.get_args(P.Action)
 #: effects the recording stand-in cannot show (the applier sets them through the platform API)
 NOT_VISIBLE_TO_THE_STAND_IN = {"tab"}
 #: actions the template path leaves to the per-order openpyxl path
-FAST_GIVES_UP = {P.Note, P.Hyperlink, P.DefinedName, P.FreezePanes, P.DataValidationList, P.ClearMarks}
+FAST_GIVES_UP = {
+    P.Note,
+    P.Hyperlink,
+    P.DefinedName,
+    P.FreezePanes,
+    P.DataValidationList,
+    P.ClearMarks,
+}
 
 
 def test_every_action_type_has_a_sample() -> None:
-    in_module = {c for c in vars(P).values()
-                 if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == P.__name__}
-    assert set(ACTION_TYPES) == in_module - {P.Plan}, "a Plan dataclass missing from the Action union"
+    in_module = {
+        c
+        for c in vars(P).values()
+        if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == P.__name__
+    }
+    assert set(ACTION_TYPES) == in_module - {P.Plan}, (
+        "a Plan dataclass missing from the Action union"
+    )
     assert set(SAMPLES) == set(ACTION_TYPES), "add a sample of the new action to SAMPLES"
 
 
@@ -103,7 +117,9 @@ def _hex(c: Any) -> str | None:
     if isinstance(c, tuple):
         return "{:02X}{:02X}{:02X}".format(*c)
     rgb = getattr(c, "rgb", None)
-    return rgb[-6:].upper() if isinstance(rgb, str) and rgb not in ("00000000", "FF000000") else None
+    return (
+        rgb[-6:].upper() if isinstance(rgb, str) and rgb not in ("00000000", "FF000000") else None
+    )
 
 
 # ----------------------------------------------------------------------------- openpyxl
@@ -130,19 +146,30 @@ def _openpyxl_effects(action: Any) -> set[tuple[Any, ...]]:
                 out.add(("formula", a, c.value))
             elif c.value is not None:
                 out.add(("value", a, _value(c.value)))
-            if c.number_format != "General" and not (isinstance(c.value, dt.date) and c.number_format == "yyyy-mm-dd"):
+            if c.number_format != "General" and not (
+                isinstance(c.value, dt.date) and c.number_format == "yyyy-mm-dd"
+            ):
                 # (a date written to a General cell gets a date format in Excel too)
                 out.add(("number_format", a, c.number_format))
             if c.fill is not None and c.fill.fill_type == "solid":
                 out.add(("fill", a, _hex(c.fill.fgColor)))
             f = c.font
             if a not in links:  # a link's font is the Hyperlink style's, in Excel too
-                for what, v, default in (("bold", f.b, False), ("italic", f.i, False), ("size", f.sz, 11),
-                                         ("name", f.name, "Calibri"), ("color", _hex(f.color), None)):
+                for what, v, default in (
+                    ("bold", f.b, False),
+                    ("italic", f.i, False),
+                    ("size", f.sz, 11),
+                    ("name", f.name, "Calibri"),
+                    ("color", _hex(f.color), None),
+                ):
                     if v not in (None, default):
                         out.add((f"font.{what}", a, v))
             al = c.alignment
-            for what, v in (("horizontal", al.horizontal), ("vertical", al.vertical), ("wrap", al.wrap_text)):
+            for what, v in (
+                ("horizontal", al.horizontal),
+                ("vertical", al.vertical),
+                ("wrap", al.wrap_text),
+            ):
                 if v not in (None, False):
                     out.add((what, a, v))
             b = c.border
@@ -189,11 +216,20 @@ def _xlwings_effects(action: Any) -> set[tuple[Any, ...]]:
             out.add(("hidden", sheet))
         elif what == "value":
             top = _cells(where)[0]
-            r0, c0 = int("".join(ch for ch in top if ch.isdigit())), column_index("".join(ch for ch in top if ch.isalpha()))
+            r0, c0 = (
+                int("".join(ch for ch in top if ch.isdigit())),
+                column_index("".join(ch for ch in top if ch.isalpha())),
+            )
             for i, row in enumerate(v):
                 for j, x in enumerate(row):
                     if x is not None:  # the ' prefix: Excel keeps the rest as text
-                        out.add(("value", f"{column_letter(c0 + j)}{r0 + i}", x[1:] if isinstance(x, str) else x))
+                        out.add(
+                            (
+                                "value",
+                                f"{column_letter(c0 + j)}{r0 + i}",
+                                x[1:] if isinstance(x, str) else x,
+                            )
+                        )
         elif what == "formula":
             out.add(("formula", where, v))
         elif what == "number_format":
@@ -203,7 +239,11 @@ def _xlwings_effects(action: Any) -> set[tuple[Any, ...]]:
         elif what.startswith("font."):
             out |= {(what, a, _hex(v) if what == "font.color" else v) for a in _cells(where)}
         elif what in ("horizontal_alignment", "vertical_alignment", "wrap_text"):
-            key = {"horizontal_alignment": "horizontal", "vertical_alignment": "vertical", "wrap_text": "wrap"}[what]
+            key = {
+                "horizontal_alignment": "horizontal",
+                "vertical_alignment": "vertical",
+                "wrap_text": "wrap",
+            }[what]
             out |= {(key, a, v) for a in _cells(where)}
         elif what == "borders.set":
             sides = v[0]
@@ -248,9 +288,15 @@ def test_openpyxl_and_xlwings_appliers_agree(kind: type) -> None:
 def _doc(name: str, action: Any, k: int) -> Any:
     from gendan.documents.build import DocumentSheet
 
-    a = dataclasses.replace(action, name=name) if isinstance(action, P.NewSheet) else (
-        dataclasses.replace(action, ref=action.ref.replace("'S'", f"'{name}'")) if isinstance(action, P.DefinedName)
-        else dataclasses.replace(action, sheet=name))
+    a = (
+        dataclasses.replace(action, name=name)
+        if isinstance(action, P.NewSheet)
+        else (
+            dataclasses.replace(action, ref=action.ref.replace("'S'", f"'{name}'"))
+            if isinstance(action, P.DefinedName)
+            else dataclasses.replace(action, sheet=name)
+        )
+    )
     head = [a] if isinstance(a, P.NewSheet) else [P.NewSheet(name), a]
     plan = P.Plan([*head, P.SetValues(name, "J1", [[f"order {k}", k]])])
     return DocumentSheet(doc=None, sheet=name, contract_no=f"C{k}", status="draft", plan=plan)  # type: ignore[arg-type]
@@ -280,6 +326,9 @@ def test_fast_sheets_equal_the_per_order_path_or_give_up(kind: type, tmp_path: P
     src.write_bytes(buf.getvalue())
     inject.graft(src, scratch_bytes(tpl.templates), tmp_path / "fast.xlsx", tpl.expand)
     inject.graft(src, _scratch_bytes(built), tmp_path / "slow.xlsx")
-    fast, slow = openpyxl.load_workbook(tmp_path / "fast.xlsx"), openpyxl.load_workbook(tmp_path / "slow.xlsx")
+    fast, slow = (
+        openpyxl.load_workbook(tmp_path / "fast.xlsx"),
+        openpyxl.load_workbook(tmp_path / "slow.xlsx"),
+    )
     for name in ("D1", "D2"):
         assert dump_worksheet(fast, name) == dump_worksheet(slow, name)

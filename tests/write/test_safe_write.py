@@ -226,8 +226,15 @@ def test_every_spelling_of_the_input_is_the_input(tmp_path: Path) -> None:
     cwd = os.getcwd()
     os.chdir(sub)
     try:
-        spellings = ["book.xlsx", "./book.xlsx", "../sub/book.xlsx", str(book), str(tmp_path / "sub" / ".." / "sub" / "book.xlsx"),
-                     str(tmp_path / "link.xlsx"), str(tmp_path / "hard.xlsx")]
+        spellings = [
+            "book.xlsx",
+            "./book.xlsx",
+            "../sub/book.xlsx",
+            str(book),
+            str(tmp_path / "sub" / ".." / "sub" / "book.xlsx"),
+            str(tmp_path / "link.xlsx"),
+            str(tmp_path / "hard.xlsx"),
+        ]
         for out in spellings:
             with pytest.raises(OutputError):
                 atomic_write_bytes(out, b"clobbered", inputs=["book.xlsx"])
@@ -280,7 +287,9 @@ def test_temp_files_are_registered_and_cleaned(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         atomic_write(tmp_path / "o.xlsx", writer)
     assert seen and seen[0] not in sw._LIVE
-    assert is_temp_name(seen[0].name) and is_temp_name("~$book.xlsx") and not is_temp_name("book.xlsx")
+    assert (
+        is_temp_name(seen[0].name) and is_temp_name("~$book.xlsx") and not is_temp_name("book.xlsx")
+    )
 
 
 def _sigterm_script(tmp_path: Path, body: str) -> Path:
@@ -289,8 +298,7 @@ def _sigterm_script(tmp_path: Path, body: str) -> Path:
         "import sys, time\n"
         "from pathlib import Path\n"
         "from gendan.write.safe_write import Terminated, atomic_write, install_signal_cleanup\n"
-        "install_signal_cleanup()\n"
-        + body,
+        "install_signal_cleanup()\n" + body,
         encoding="utf-8",
     )
     return script
@@ -305,17 +313,22 @@ def test_a_killed_write_leaves_no_temp_file(tmp_path: Path, signame: str) -> Non
 
     out = tmp_path / "out" / "book.xlsx"
     out.parent.mkdir()
-    script = _sigterm_script(tmp_path, (
-        "def slow(tmp):\n"
-        "    tmp.write_bytes(b'PK partial')\n"
-        "    print('writing', flush=True)\n"
-        "    time.sleep(60)\n"
-        "try:\n"
-        f"    atomic_write(Path({str(out)!r}), slow)\n"
-        "except (Terminated, KeyboardInterrupt):\n"
-        "    sys.exit(3)\n"
-    ))
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    script = _sigterm_script(
+        tmp_path,
+        (
+            "def slow(tmp):\n"
+            "    tmp.write_bytes(b'PK partial')\n"
+            "    print('writing', flush=True)\n"
+            "    time.sleep(60)\n"
+            "try:\n"
+            f"    atomic_write(Path({str(out)!r}), slow)\n"
+            "except (Terminated, KeyboardInterrupt):\n"
+            "    sys.exit(3)\n"
+        ),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "writing"
     assert _leftovers(out.parent)  # the temp file is there while writing
@@ -325,7 +338,9 @@ def test_a_killed_write_leaves_no_temp_file(tmp_path: Path, signame: str) -> Non
     assert _leftovers(out.parent) == [] and not out.exists()
 
 
-def test_full_disk_is_one_sentence_without_a_zipfile_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_is_one_sentence_without_a_zipfile_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """openpyxl leaves its archive open when a write fails; its ``__del__`` then writes to
     the full disk again.  Simulated by a file object that refuses writes past 4 KB."""
     import errno
@@ -388,22 +403,31 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _macro_package(path: Path, vba: bool = True) -> Path:
-    ct = (_CT_HEAD + '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-          '<Default Extension="xml" ContentType="application/xml"/>'
-          + ('<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>' if vba else "")
-          + '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
-          '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-          '<Override PartName="/customUI/customUI14.xml" ContentType="application/xml"/>'
-          "</Types>")
+    ct = (
+        _CT_HEAD
+        + '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        + (
+            '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+            if vba
+            else ""
+        )
+        + '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/customUI/customUI14.xml" ContentType="application/xml"/>'
+        "</Types>"
+    )
     parts: dict[str, str | bytes] = {
         "[Content_Types].xml": ct,
-        "_rels/.rels": _RELS + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/>'
+        "_rels/.rels": _RELS
+        + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/>'
         '<Relationship Id="rId2" Type="http://schemas.microsoft.com/office/2007/relationships/ui/extensibility" '
         'Target="customUI/customUI14.xml"/></Relationships>',
         "customUI/customUI14.xml": "<customUI/>",
         "xl/workbook.xml": f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{_R}">'
         '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": _RELS + f'<Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>'
+        "xl/_rels/workbook.xml.rels": _RELS
+        + f'<Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>'
         '<Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
         "</Relationships>",
         "xl/worksheets/sheet1.xml": '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>',
@@ -425,11 +449,14 @@ def test_an_xlsx_never_carries_macros(tmp_path: Path) -> None:
     # everything else is still there, the ribbon's relationship included
     assert "customUI/customUI14.xml" in facts.parts
     assert any(r.target == "customUI/customUI14.xml" for r in facts.rels["_rels/.rels"])
-    assert package_changes(src, out, ["xl/vbaProject.bin", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"]) == [
-        "content type of xl/workbook.xml"]  # the one change besides the VBA project
+    assert package_changes(
+        src, out, ["xl/vbaProject.bin", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"]
+    ) == ["content type of xl/workbook.xml"]  # the one change besides the VBA project
 
 
-def test_an_xlsm_keeps_its_macros_and_loses_only_a_dangling_vba_relationship(tmp_path: Path) -> None:
+def test_an_xlsm_keeps_its_macros_and_loses_only_a_dangling_vba_relationship(
+    tmp_path: Path,
+) -> None:
     src = _macro_package(tmp_path / "src.bin")
     out = tmp_path / "copy.xlsm"
     atomic_write(out, lambda tmp: shutil.copyfile(src, tmp))
@@ -470,7 +497,13 @@ def test_a_backup_is_a_byte_copy_even_of_a_mislabelled_package(tmp_path: Path) -
 # --------------------------------------------------------------------------- the in-place guard by part
 
 
-def _rewrite(src: Path, dst: Path, *, change: dict[str, str | bytes] | None = None, drop: tuple[str, ...] = ()) -> None:
+def _rewrite(
+    src: Path,
+    dst: Path,
+    *,
+    change: dict[str, str | bytes] | None = None,
+    drop: tuple[str, ...] = (),
+) -> None:
     import zipfile
 
     with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zo:
@@ -488,38 +521,72 @@ def test_in_place_with_named_changes_keeps_a_byte_identical_backup(tmp_path: Pat
     before = book.read_bytes()
     sheet = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"/></sheetData></worksheet>'
     now = dt.datetime(2026, 11, 30, 12, 0, 0)
-    backup = write_in_place(book, lambda tmp: _rewrite(book, tmp, change={"xl/worksheets/sheet1.xml": sheet}),
-                            changes=["xl/worksheets/sheet1.xml"], inventory=False, now=now)
+    backup = write_in_place(
+        book,
+        lambda tmp: _rewrite(book, tmp, change={"xl/worksheets/sheet1.xml": sheet}),
+        changes=["xl/worksheets/sheet1.xml"],
+        inventory=False,
+        now=now,
+    )
     assert backup is not None and backup.name == "book.backup-20261130-120000.xlsm"
     assert backup.read_bytes() == before
     assert package_changes(backup, book, ["xl/worksheets/sheet1.xml"]) == []
     assert _leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("what", ["unnamed part changed", "part dropped", "ribbon relationship dropped",
-                                  "content type changed", "dangling relationship"])
+@pytest.mark.parametrize(
+    "what",
+    [
+        "unnamed part changed",
+        "part dropped",
+        "ribbon relationship dropped",
+        "content type changed",
+        "dangling relationship",
+    ],
+)
 def test_in_place_refuses_what_the_change_does_not_name(tmp_path: Path, what: str) -> None:
     book = _macro_package(tmp_path / "book.xlsm")
     before = book.read_bytes()
-    rels = _RELS + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    rels = (
+        _RELS
+        + f'<Relationship Id="rId1" Type="{_R}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
     edits: dict[str, Any] = {
         "unnamed part changed": ({"customUI/customUI14.xml": "<customUI>changed</customUI>"}, ()),
         "part dropped": ({}, ("xl/vbaProject.bin",)),
         "ribbon relationship dropped": ({"_rels/.rels": rels}, ()),
-        "content type changed": ({"[Content_Types].xml": (_CT_HEAD + '<Default Extension="xml" ContentType="application/xml"/>'
-                                                          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                                                          '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-                                                          '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
-                                                          '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/xml"/>'
-                                                          '<Override PartName="/customUI/customUI14.xml" ContentType="application/xml"/></Types>')}, ()),
-        "dangling relationship": ({"xl/_rels/workbook.xml.rels": _RELS + f'<Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>'
-                                   '<Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
-                                   f'<Relationship Id="rId10" Type="{_R}/comments" Target="comments9.xml"/></Relationships>'}, ()),
+        "content type changed": (
+            {
+                "[Content_Types].xml": (
+                    _CT_HEAD + '<Default Extension="xml" ContentType="application/xml"/>'
+                    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                    '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
+                    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/xml"/>'
+                    '<Override PartName="/customUI/customUI14.xml" ContentType="application/xml"/></Types>'
+                )
+            },
+            (),
+        ),
+        "dangling relationship": (
+            {
+                "xl/_rels/workbook.xml.rels": _RELS
+                + f'<Relationship Id="rId1" Type="{_R}/worksheet" Target="worksheets/sheet1.xml"/>'
+                '<Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+                f'<Relationship Id="rId10" Type="{_R}/comments" Target="comments9.xml"/></Relationships>'
+            },
+            (),
+        ),
     }
     change, drop = edits[what]
     named = ["_rels/.rels", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"]
     with pytest.raises(OutputError) as info:
-        write_in_place(book, lambda tmp: _rewrite(book, tmp, change=change, drop=drop), changes=named, inventory=False)
+        write_in_place(
+            book,
+            lambda tmp: _rewrite(book, tmp, change=change, drop=drop),
+            changes=named,
+            inventory=False,
+        )
     assert "would lose" in info.value.message_en
     assert book.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsm"]  # no backup, no temp file
@@ -533,8 +600,11 @@ def test_in_place_through_a_symlink_writes_the_target(tmp_path: Path) -> None:
     link = tmp_path / "book.xlsm"
     link.symlink_to(real)
     sheet = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2"/></sheetData></worksheet>'
-    backup = write_in_place(link, lambda tmp: _rewrite(real, tmp, change={"xl/worksheets/sheet1.xml": sheet}),
-                            changes=["xl/worksheets/sheet1.xml"])
+    backup = write_in_place(
+        link,
+        lambda tmp: _rewrite(real, tmp, change={"xl/worksheets/sheet1.xml": sheet}),
+        changes=["xl/worksheets/sheet1.xml"],
+    )
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert real.read_bytes() != before and backup is not None
     assert backup.parent == real.parent.resolve() and backup.read_bytes() == before
@@ -550,8 +620,11 @@ def test_in_place_through_a_hard_link_gives_that_name_a_new_file(tmp_path: Path)
     os.link(book, other)
     inode = book.stat().st_ino
     sheet = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2"/></sheetData></worksheet>'
-    backup = write_in_place(book, lambda tmp: _rewrite(book, tmp, change={"xl/worksheets/sheet1.xml": sheet}),
-                            changes=["xl/worksheets/sheet1.xml"])
+    backup = write_in_place(
+        book,
+        lambda tmp: _rewrite(book, tmp, change={"xl/worksheets/sheet1.xml": sheet}),
+        changes=["xl/worksheets/sheet1.xml"],
+    )
     assert book.stat().st_ino != inode and book.read_bytes() != before
     assert other.stat().st_ino == inode and other.read_bytes() == before
     assert backup is not None and backup.read_bytes() == before
@@ -576,6 +649,7 @@ def test_in_place_losses_the_change_names_are_not_losses(tmp_path: Path) -> None
             for ref in cells:
                 active_sheet(w)[ref].comment = None
             w.save(tmp)
+
         return writer
 
     backup = write_in_place(book, drop(("A1",)), named=lambda: {"comment on Sheet!A1"})

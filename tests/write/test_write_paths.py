@@ -515,7 +515,9 @@ def test_pdf_reports_exactly_the_pdfs_written(
     assert "4 PDFs" in out or "PDF 4 个" in out
 
 
-def test_a_finding_on_a_merged_cell_is_noted_on_its_anchor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_finding_on_a_merged_cell_is_noted_on_its_anchor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import openpyxl
 
     book = _book(tmp_path)
@@ -526,7 +528,9 @@ def test_a_finding_on_a_merged_cell_is_noted_on_its_anchor(tmp_path: Path, capsy
         ws.move_range("A1:AZ100", cols=1)
         col = 2
     left = openpyxl.utils.get_column_letter(col - 1)
-    ws.merge_cells(f"{left}4:{openpyxl.utils.get_column_letter(col)}4")  # the contract number of row 4 now lies under a merge
+    ws.merge_cells(
+        f"{left}4:{openpyxl.utils.get_column_letter(col)}4"
+    )  # the contract number of row 4 now lies under a merge
     wb.save(book)
     out = tmp_path / "marked.xlsx"
     rc = main(["annotate", str(book), "--out", str(out), "--as-of", AS_OF])

@@ -587,8 +587,14 @@ def test_todo_button_end_to_end_on_the_stand_in(monkeypatch: pytest.MonkeyPatch)
     from macros_py.todo_sheet import TODO_SHEET
 
     monkeypatch.setenv("GENDAN_LANG", "en")
-    order = clean_order(1, bl_date=dt.date(2026, 5, 1), etd=dt.date(2026, 5, 1), docs_sent_date=None,
-                        dispatch_method=None, status="已装船")
+    order = clean_order(
+        1,
+        bl_date=dt.date(2026, 5, 1),
+        etd=dt.date(2026, 5, 1),
+        docs_sent_date=None,
+        dispatch_method=None,
+        status="已装船",
+    )
     data = make_data([order])
     book = _book_from(data, origin=(2, 2))
     items = ribbon.todo(XlwingsHost(book), as_of=dt.date(2026, 5, 2))
@@ -596,7 +602,14 @@ def test_todo_button_end_to_end_on_the_stand_in(monkeypatch: pytest.MonkeyPatch)
     schema = load_schema()
     plain = todo_items(load_tables(data, schema), schema, dt.date(2026, 5, 2))
     # same rule and due date as on the data read at A1; the cell moved by the origin
-    assert [(t.kind, t.due_date, t.days_left) for t in plain] == [(t.kind, t.due_date, t.days_left) for t in items]
+    assert [(t.kind, t.due_date, t.days_left) for t in plain] == [
+        (t.kind, t.due_date, t.days_left) for t in items
+    ]
     assert items[0].cell != plain[0].cell
-    assert (TODO_SHEET, "A3", "add_hyperlink", (f"#'工作序列表'!{items[0].cell}", "GD26-001")) in book.calls
+    assert (
+        TODO_SHEET,
+        "A3",
+        "add_hyperlink",
+        (f"#'工作序列表'!{items[0].cell}", "GD26-001"),
+    ) in book.calls
     assert book.app_calls[-1][0] == "alert" and "2 things to do" in book.app_calls[-1][1]

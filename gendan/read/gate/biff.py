@@ -337,6 +337,15 @@ def _biff_scan(wbs: bytes, state: _ZipScan, name: str) -> list[SheetScan]:
         if string_owed is not None:
             no_value += 1
             first_no_value = first_no_value or string_owed
-        scans.append(SheetScan(label, "Workbook", rows, cols, formulas=formulas, formulas_without_value=no_value,
-                               first_formula_without_value=first_no_value))
+        scans.append(
+            SheetScan(
+                label,
+                "Workbook",
+                rows,
+                cols,
+                formulas=formulas,
+                formulas_without_value=no_value,
+                first_formula_without_value=first_no_value,
+            )
+        )
     return scans

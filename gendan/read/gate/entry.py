@@ -19,8 +19,6 @@ from gendan.read.gate.zipgate import SheetTap, _gate_zip
 # --------------------------------------------------------------------------- entry point
 
 
-
-
 def open_checked(
     path: str | os.PathLike[str], limits: Limits | None = None, tap: SheetTap | None = None
 ) -> GateResult:

@@ -39,9 +39,7 @@ class _OdsScanner(_CellScanner):
     def _close_table(self) -> None:
         if self.name is not None:
             self.out.append(
-                SheetScan(
-                    self.name, self.part, self.max_row, self.max_col, formulas=self.formulas
-                )
+                SheetScan(self.name, self.part, self.max_row, self.max_col, formulas=self.formulas)
             )
         self.name = None
         self._reset()

@@ -79,7 +79,5 @@ def _xlsb_scan(state: _ZipScan, sheet_parts: dict[str, str], name: str) -> list[
                     formulas += 1
                 if rtype in (3, 11):
                     errors += 1
-        out.append(
-            SheetScan(label, part, max_row, max_col, formulas=formulas, error_cells=errors)
-        )
+        out.append(SheetScan(label, part, max_row, max_col, formulas=formulas, error_cells=errors))
     return out

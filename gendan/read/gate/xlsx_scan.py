@@ -415,9 +415,14 @@ class _XlsxScanner(_CellScanner):
             prefix = m.group(1)
             close = data.find(b"</" + prefix + b"c>", i, end)
             seg = data[i : close if close >= 0 else end]
-            cstart = max(data.rfind(b"<" + prefix + b"c ", start, i), data.rfind(b"<" + prefix + b"c>", start, i))
+            cstart = max(
+                data.rfind(b"<" + prefix + b"c ", start, i),
+                data.rfind(b"<" + prefix + b"c>", start, i),
+            )
             tag = data[cstart : data.find(b">", cstart, end) + 1] if cstart >= 0 else b""
-            if cstart >= 0 and (tag.endswith(b"/>") or data.find(b"</" + prefix + b"c>", cstart, i) >= 0):
+            if cstart >= 0 and (
+                tag.endswith(b"/>") or data.find(b"</" + prefix + b"c>", cstart, i) >= 0
+            ):
                 continue  # not inside a cell: a sparkline's or an x14 rule's <xm:f> after the cells
             if cstart < 0 and prefix:
                 continue

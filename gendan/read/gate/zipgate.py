@@ -99,8 +99,15 @@ def _gate_zip(
             if info.is_dir():
                 continue
             total_actual = _scan_part(
-                fh, zf, info, state, sheet_parts.get(info.filename),
-                tap if info.filename in follow else None, name, lim, total_actual,
+                fh,
+                zf,
+                info,
+                state,
+                sheet_parts.get(info.filename),
+                tap if info.filename in follow else None,
+                name,
+                lim,
+                total_actual,
             )
         if fmt == "xlsb":
             state.scans.extend(_xlsb_scan(state, sheet_parts, name))
@@ -111,9 +118,7 @@ def _check_directory(infos: list[zipfile.ZipInfo], name: str, lim: Limits) -> No
     """The central-directory checks, before anything is inflated: entry count, duplicate
     names, encryption, compression methods, declared sizes and ratios."""
     if len(infos) > lim.max_entries:
-        raise refuse(
-            "too-many-entries", name, detail=str(len(infos)), limit=str(lim.max_entries)
-        )
+        raise refuse("too-many-entries", name, detail=str(len(infos)), limit=str(lim.max_entries))
     seen: set[str] = set()
     total = 0
     for info in infos:
@@ -274,8 +279,13 @@ def _workbook_rels(
         for rel in _parse_small_xml(zf, info_by[rels_part], name, lim):
             if (rel.get("TargetMode") or "").lower() == "external":
                 continue
-            rels.append((rel.get("Id") or "", rel.get("Type") or "",
-                         clamped_target(base.parent, rel.get("Target") or "")))
+            rels.append(
+                (
+                    rel.get("Id") or "",
+                    rel.get("Type") or "",
+                    clamped_target(base.parent, rel.get("Target") or ""),
+                )
+            )
     return wb_part, rels
 
 

@@ -157,7 +157,8 @@ def selected_checks(ctx: Context, only: Iterable[str] | None = None) -> list[Che
     return [
         spec
         for spec in REGISTRY.values()
-        if (wanted is None or spec.name in wanted) and any(ctx.schema.enabled(c) for c in spec.codes)
+        if (wanted is None or spec.name in wanted)
+        and any(ctx.schema.enabled(c) for c in spec.codes)
     ]
 
 

@@ -34,12 +34,26 @@ def parse_issues(ctx: Context) -> Iterator[Finding]:
             expected = issue.expected
             if issue.code == "enum":
                 values = col.enum_values()
-                expected = " / ".join(values) if values else ("ISO 4217" if col.enum_source == "iso4217" else "ISO 3166")
-            yield ctx.finding(issue.code, t, issue.key, issue.index, expected=expected,
-                              reason=issue.reason, type_zh=zh, type_en=en)
+                expected = (
+                    " / ".join(values)
+                    if values
+                    else ("ISO 4217" if col.enum_source == "iso4217" else "ISO 3166")
+                )
+            yield ctx.finding(
+                issue.code,
+                t,
+                issue.key,
+                issue.index,
+                expected=expected,
+                reason=issue.reason,
+                type_zh=zh,
+                type_en=en,
+            )
 
 
-def _condition_holds(ctx: Context, t: Table, cond: Condition, couriers: set[str], rows: list[int]) -> list[int]:
+def _condition_holds(
+    ctx: Context, t: Table, cond: Condition, couriers: set[str], rows: list[int]
+) -> list[int]:
     """The rows among ``rows`` (ascending) where the condition of a conditionally required
     column holds.  Evaluated only where the cell is blank: on a big master that is a
     fraction of the sheet, and nothing is computed for the rows that are filled in."""
@@ -90,7 +104,9 @@ def required(ctx: Context) -> Iterator[Finding]:
                 continue
             if col.key not in t.col:
                 if col.required:
-                    yield ctx.finding("required", t, col.key, -1, value=None, reason="column-missing")
+                    yield ctx.finding(
+                        "required", t, col.key, -1, value=None, reason="column-missing"
+                    )
                 continue
             blanks = _blank_rows(t.values[col.key], t.bad.get(col.key, ()))
             if not blanks:
@@ -111,8 +127,16 @@ def required(ctx: Context) -> Iterator[Finding]:
                     break
             for i in sorted(found):
                 cond = found[i]
-                yield ctx.finding("required", t, col.key, i, value=None, reason="conditional",
-                                  when=_when(ctx, cond, "zh"), when_en=_when(ctx, cond, "en"))
+                yield ctx.finding(
+                    "required",
+                    t,
+                    col.key,
+                    i,
+                    value=None,
+                    reason="conditional",
+                    when=_when(ctx, cond, "zh"),
+                    when_en=_when(ctx, cond, "en"),
+                )
 
 
 def _pattern_applies(t: Table, col: ColumnSpec, i: int) -> bool:
@@ -138,7 +162,9 @@ def pattern(ctx: Context) -> Iterator[Finding]:
                 if col.key == "hs_code":
                     text = text.replace(".", "").replace(" ", "")
                 if not rx.fullmatch(text) and _pattern_applies(t, col, i):
-                    yield ctx.finding("pattern", t, col.key, i, expected=col.pattern_label or col.pattern)
+                    yield ctx.finding(
+                        "pattern", t, col.key, i, expected=col.pattern_label or col.pattern
+                    )
 
 
 def _bound_text(col: ColumnSpec, lang: str) -> str:
@@ -165,7 +191,11 @@ def value_range(ctx: Context) -> Iterator[Finding]:
             for i, v in enumerate(column):
                 if v is None:
                     continue
-                if (gt is not None and not v > gt) or (lo is not None and v < lo) or (hi is not None and v > hi):
+                if (
+                    (gt is not None and not v > gt)
+                    or (lo is not None and v < lo)
+                    or (hi is not None and v > hi)
+                ):
                     yield ctx.finding("range", t, col.key, i, expected=_bound_text(col, "en"))
 
 

@@ -61,14 +61,23 @@ def product_facts(ctx: Context) -> Iterator[Finding]:
             continue
         k, rk = kgc[i], ref_kg[j]
         if k is not None and rk is not None and abs(k - rk) > tol:
-            yield ctx.finding("weight-mismatch", m, "kg_per_carton", i, expected=rk,
-                              reason="kg-per-carton", product=labels[j])
+            yield ctx.finding(
+                "weight-mismatch",
+                m,
+                "kg_per_carton",
+                i,
+                expected=rk,
+                reason="kg-per-carton",
+                product=labels[j],
+            )
         t = temp[i]
         if t is not None:
             lo, hi = lo_c[j], hi_c[j]
             if (lo is not None and t < lo) or (hi is not None and t > hi):
                 rng = f"{'' if lo is None else f'{lo:g}'}..{'' if hi is None else f'{hi:g}'}"
-                yield ctx.finding("temperature-range", m, "temperature_c", i, range=rng, product=labels[j])
+                yield ctx.finding(
+                    "temperature-range", m, "temperature_c", i, range=rng, product=labels[j]
+                )
         c, ct, nc = cartons[i], ctype[i], ncont[i]
         if c is not None and ct is not None and nc is not None:
             caps = per_type.get(ct)
@@ -79,34 +88,76 @@ def product_facts(ctx: Context) -> Iterator[Finding]:
                 continue
             cap = per * nc
             if c > cap:
-                yield ctx.finding("container-overflow", m, "cartons", i, capacity=cap,
-                                  containers=nc, container_type=ct)
+                yield ctx.finding(
+                    "container-overflow",
+                    m,
+                    "cartons",
+                    i,
+                    capacity=cap,
+                    containers=nc,
+                    container_type=ct,
+                )
 
 
-@check("arithmetic", codes=("amount-mismatch", "weight-mismatch", "gross-not-above-net", "over-received"), cost=2)
+@check(
+    "arithmetic",
+    codes=("amount-mismatch", "weight-mismatch", "gross-not-above-net", "over-received"),
+    cost=2,
+)
 def arithmetic(ctx: Context) -> Iterator[Finding]:
     m = ctx.master
     s = ctx.schema.settings
     cartons, price, amount = m.column("cartons"), m.column("unit_price"), m.column("amount")
-    kgc, net, gross = m.column("kg_per_carton"), m.column("net_weight_kg"), m.column("gross_weight_kg")
+    kgc, net, gross = (
+        m.column("kg_per_carton"),
+        m.column("net_weight_kg"),
+        m.column("gross_weight_kg"),
+    )
     received = m.column("received_amount")
     for i in range(m.n):
         c = cartons[i]
         if c is not None and price[i] is not None and amount[i] is not None:
             want = round(c * price[i], 2)
             if abs(amount[i] - want) > s.amount_tolerance + 1e-9:
-                yield ctx.finding("amount-mismatch", m, "amount", i, value=money(amount[i]), expected=money(want))
+                yield ctx.finding(
+                    "amount-mismatch", m, "amount", i, value=money(amount[i]), expected=money(want)
+                )
         if c is not None and kgc[i] is not None and net[i] is not None:
             # float: an int carton count times an int weight (grids other than calamine's)
             # can exceed any float, and the tolerance below would overflow converting it;
             # below 2**53 the product is the same
             want = float(c) * kgc[i]
             if abs(net[i] - want) > abs(want) * s.weight_tolerance_pct / 100.0 + 1e-9:
-                yield ctx.finding("weight-mismatch", m, "net_weight_kg", i, value=money(net[i]), expected=money(want))
+                yield ctx.finding(
+                    "weight-mismatch",
+                    m,
+                    "net_weight_kg",
+                    i,
+                    value=money(net[i]),
+                    expected=money(want),
+                )
         if net[i] is not None and gross[i] is not None and gross[i] <= net[i]:
-            yield ctx.finding("gross-not-above-net", m, "gross_weight_kg", i, value=money(gross[i]), net=money(net[i]))
-        if received[i] is not None and amount[i] is not None and received[i] > amount[i] + s.amount_tolerance:
-            yield ctx.finding("over-received", m, "received_amount", i, value=money(received[i]), amount=money(amount[i]))
+            yield ctx.finding(
+                "gross-not-above-net",
+                m,
+                "gross_weight_kg",
+                i,
+                value=money(gross[i]),
+                net=money(net[i]),
+            )
+        if (
+            received[i] is not None
+            and amount[i] is not None
+            and received[i] > amount[i] + s.amount_tolerance
+        ):
+            yield ctx.finding(
+                "over-received",
+                m,
+                "received_amount",
+                i,
+                value=money(received[i]),
+                amount=money(amount[i]),
+            )
 
 
 @check("containers", codes=("container-count", "container-check-digit"), cost=4)
@@ -119,8 +170,16 @@ def containers(ctx: Context) -> Iterator[Finding]:
         return
     nos, count = m.column("container_nos"), m.column("containers")
     split, str_ = iso6346.split_numbers, str
-    per_row = [None if t is None else ([t.upper()] if t.__class__ is str_ and len(t) == 11 and t.isascii()
-                                       and t.isalnum() else split(str_(t))) for t in nos]
+    per_row = [
+        None
+        if t is None
+        else (
+            [t.upper()]
+            if t.__class__ is str_ and len(t) == 11 and t.isascii() and t.isalnum()
+            else split(str_(t))
+        )
+        for t in nos
+    ]
     flat: list[str] = [num for numbers in per_row if numbers for num in numbers]
     found = iso6346.problems(flat)
     bad_rows: set[int] = set()
@@ -128,7 +187,7 @@ def containers(ctx: Context) -> Iterator[Finding]:
         k = 0
         for i, numbers in enumerate(per_row):
             if numbers:
-                if any(p is not None for p in found[k:k + len(numbers)]):
+                if any(p is not None for p in found[k : k + len(numbers)]):
                     bad_rows.add(i)
                 k += len(numbers)
     k = 0
@@ -138,16 +197,33 @@ def containers(ctx: Context) -> Iterator[Finding]:
         n_here = len(numbers)
         if i in bad_rows or (count[i] is not None and n_here != count[i]):
             if count[i] is not None and n_here != count[i]:
-                yield ctx.finding("container-count", m, "container_nos", i, value=n_here, containers=count[i])
-            for num, problem in zip(numbers, found[k:k + n_here], strict=True):
+                yield ctx.finding(
+                    "container-count", m, "container_nos", i, value=n_here, containers=count[i]
+                )
+            for num, problem in zip(numbers, found[k : k + n_here], strict=True):
                 if problem == "form":
-                    yield ctx.finding("container-check-digit", m, "container_nos", i, value=num,
-                                      expected="AAAU1234567", reason="form")
+                    yield ctx.finding(
+                        "container-check-digit",
+                        m,
+                        "container_nos",
+                        i,
+                        value=num,
+                        expected="AAAU1234567",
+                        reason="form",
+                    )
                 elif problem == "digit":
                     # no expected value: the wrong character may be any of the eleven, so the
                     # number with its last digit changed is most likely a box that does not exist
-                    yield ctx.finding("container-check-digit", m, "container_nos", i, value=num,
-                                      first10=num[:10], digit=iso6346.check_digit(num), typed=num[10])
+                    yield ctx.finding(
+                        "container-check-digit",
+                        m,
+                        "container_nos",
+                        i,
+                        value=num,
+                        first10=num[:10],
+                        digit=iso6346.check_digit(num),
+                        typed=num[10],
+                    )
         k += n_here
 
 
@@ -175,7 +251,11 @@ def settled_words(ctx: Context, i: int) -> dict[str, str]:
     return {"settled_zh": "收款", "settled_en": "paid"}
 
 
-@check("dates", codes=("date-order", "late-shipment", "lc-presentation", "lc-expiry-before-shipment"), cost=2)
+@check(
+    "dates",
+    codes=("date-order", "late-shipment", "lc-presentation", "lc-expiry-before-shipment"),
+    cost=2,
+)
 def dates(ctx: Context) -> Iterator[Finding]:
     """Dates in their order, and the L/C's deadlines.  The fix of a late shipment or a late
     presentation is never another date in the book: the documents are what they are, and
@@ -183,38 +263,91 @@ def dates(ctx: Context) -> Iterator[Finding]:
     settled order they are history: a warning that says so."""
     m = ctx.master
     terms = ctx.terms
-    cols = {k: m.column(k) for k in ("contract_date", "etd", "eta", "bl_date", "docs_sent_date", "received_date",
-                                     "latest_shipment", "lc_expiry")}
+    cols = {
+        k: m.column(k)
+        for k in (
+            "contract_date",
+            "etd",
+            "eta",
+            "bl_date",
+            "docs_sent_date",
+            "received_date",
+            "latest_shipment",
+            "lc_expiry",
+        )
+    }
     settled = ctx.stages.settled
     for i in range(m.n):
         for later, earlier in _DATE_ORDER:
             a, b = cols[later][i], cols[earlier][i]
             if a is not None and b is not None and a < b:
-                yield ctx.finding("date-order", m, later, i, value=a, other=b,
-                                  other_zh=_label(m, earlier, "zh"), other_en=_label(m, earlier, "en"))
-        bl, latest, expiry, sent = cols["bl_date"][i], cols["latest_shipment"][i], cols["lc_expiry"][i], cols["docs_sent_date"][i]
+                yield ctx.finding(
+                    "date-order",
+                    m,
+                    later,
+                    i,
+                    value=a,
+                    other=b,
+                    other_zh=_label(m, earlier, "zh"),
+                    other_en=_label(m, earlier, "en"),
+                )
+        bl, latest, expiry, sent = (
+            cols["bl_date"][i],
+            cols["latest_shipment"][i],
+            cols["lc_expiry"][i],
+            cols["docs_sent_date"][i],
+        )
         t = terms[i]
         is_lc = t is not None and t.method in LC_METHODS
         past = settled[i]
         if bl is not None and latest is not None and bl > latest:
             if past:
-                yield ctx.finding("late-shipment", m, "bl_date", i, value=bl, latest=latest, reason="settled",
-                                  at_most="warning", **settled_words(ctx, i))
+                yield ctx.finding(
+                    "late-shipment",
+                    m,
+                    "bl_date",
+                    i,
+                    value=bl,
+                    latest=latest,
+                    reason="settled",
+                    at_most="warning",
+                    **settled_words(ctx, i),
+                )
             else:
                 yield ctx.finding("late-shipment", m, "bl_date", i, value=bl, latest=latest)
         if expiry is not None and latest is not None and expiry < latest:
-            yield ctx.finding("lc-expiry-before-shipment", m, "lc_expiry", i, value=expiry, latest=latest)
+            yield ctx.finding(
+                "lc-expiry-before-shipment", m, "lc_expiry", i, value=expiry, latest=latest
+            )
         if is_lc and sent is not None:
             days = ctx.settings_for(i).lc_presentation_days
-            extra = {"reason": "settled", "at_most": "warning", **settled_words(ctx, i)} if past else {}
+            extra = (
+                {"reason": "settled", "at_most": "warning", **settled_words(ctx, i)} if past else {}
+            )
             if bl is not None and sent > bl + dt.timedelta(days=days):
-                yield ctx.finding("lc-presentation", m, "docs_sent_date", i, value=sent,
-                                  deadline=bl + dt.timedelta(days=days), days=days, **extra)
+                yield ctx.finding(
+                    "lc-presentation",
+                    m,
+                    "docs_sent_date",
+                    i,
+                    value=sent,
+                    deadline=bl + dt.timedelta(days=days),
+                    days=days,
+                    **extra,
+                )
             elif expiry is not None and sent > expiry:
                 if past:
                     extra["reason"] = "after-expiry-settled"
-                yield ctx.finding("lc-presentation", m, "docs_sent_date", i, value=sent, expiry=expiry,
-                                  days=days, **{"reason": "after-expiry", **extra})
+                yield ctx.finding(
+                    "lc-presentation",
+                    m,
+                    "docs_sent_date",
+                    i,
+                    value=sent,
+                    expiry=expiry,
+                    days=days,
+                    **{"reason": "after-expiry", **extra},
+                )
 
 
 @check("dispatch", codes=("dispatch-method",))
@@ -228,7 +361,11 @@ def dispatch(ctx: Context) -> Iterator[Finding]:
         return
     couriers = courier_values(m)
     method, sent = m.column("dispatch_method"), m.column("docs_sent_date")
-    amount, received, rdate = m.column("amount"), m.column("received_amount"), m.column("received_date")
+    amount, received, rdate = (
+        m.column("amount"),
+        m.column("received_amount"),
+        m.column("received_date"),
+    )
     terms = ctx.terms  # a property: looked up once, not once per row
     st = ctx.stages
     for i in range(m.n):
@@ -237,23 +374,55 @@ def dispatch(ctx: Context) -> Iterator[Finding]:
             continue
         if t.method in BANK_METHODS:
             if st.settled[i] and sent[i] is not None:
-                yield ctx.finding("dispatch-method", m, "dispatch_method", i, reason="settled", at_most="warning",
-                                  method=t.label("en"), sent=sent[i], **settled_words(ctx, i))
+                yield ctx.finding(
+                    "dispatch-method",
+                    m,
+                    "dispatch_method",
+                    i,
+                    reason="settled",
+                    at_most="warning",
+                    method=t.label("en"),
+                    sent=sent[i],
+                    **settled_words(ctx, i),
+                )
             else:
                 yield ctx.finding("dispatch-method", m, "dispatch_method", i, method=t.label("en"))
-        elif t.method == "TT_BALANCE" and sent[i] is not None and amount[i] is not None and amount[i] > 0:
+        elif (
+            t.method == "TT_BALANCE"
+            and sent[i] is not None
+            and amount[i] is not None
+            and amount[i] > 0
+        ):
             # (an amount of 0 or below has its own range finding; there is no balance to speak of)
             got = received[i] or 0.0
             facts = {"received": money(got), "amount": money(amount[i]), "sent": sent[i]}
             if st.paid_in_full[i]:
                 if rdate[i] is not None and rdate[i] > sent[i]:
-                    yield ctx.finding("dispatch-method", m, "dispatch_method", i, reason="paid-after-dispatch",
-                                      at_most="warning", received_date=rdate[i], **facts)
+                    yield ctx.finding(
+                        "dispatch-method",
+                        m,
+                        "dispatch_method",
+                        i,
+                        reason="paid-after-dispatch",
+                        at_most="warning",
+                        received_date=rdate[i],
+                        **facts,
+                    )
             elif st.settled[i]:
-                yield ctx.finding("dispatch-method", m, "dispatch_method", i, reason="settled-short",
-                                  at_most="warning", **facts, **settled_words(ctx, i))
+                yield ctx.finding(
+                    "dispatch-method",
+                    m,
+                    "dispatch_method",
+                    i,
+                    reason="settled-short",
+                    at_most="warning",
+                    **facts,
+                    **settled_words(ctx, i),
+                )
             else:
-                yield ctx.finding("dispatch-method", m, "dispatch_method", i, reason="balance-unpaid", **facts)
+                yield ctx.finding(
+                    "dispatch-method", m, "dispatch_method", i, reason="balance-unpaid", **facts
+                )
 
 
 def _required_certificates(ctx: Context) -> list[dict[str, tuple[str, str]]]:
@@ -277,15 +446,22 @@ def _required_certificates(ctx: Context) -> list[dict[str, tuple[str, str]]]:
 
     cust = ctx.tables.customers
     if cust is not None and cust.has("required_documents") and m.has("customer"):
-        docs = {norm(c): d for c, d in zip(cust.column("customer"), cust.column("required_documents"), strict=True)
-                if c is not None and d is not None}
+        docs = {
+            norm(c): d
+            for c, d in zip(cust.column("customer"), cust.column("required_documents"), strict=True)
+            if c is not None and d is not None
+        }
         if docs:
             for i, c in enumerate(m.column("customer")):
                 text = None if c is None else docs.get(norm(c))
                 if text is not None:
                     add(i, text, f"客户 {c}", f"Customer {c}")
     p = ctx.tables.products
-    if p is not None and p.has("required_documents") and any(d is not None for d in p.column("required_documents")):
+    if (
+        p is not None
+        and p.has("required_documents")
+        and any(d is not None for d in p.column("required_documents"))
+    ):
         pdocs = p.column("required_documents")
         for i, j in enumerate(product_rows(ctx.tables)):
             if j is not None and pdocs[j] is not None:
@@ -329,5 +505,14 @@ def certificates(ctx: Context) -> Iterator[Finding]:
             if key in need and m.get(key, i) is None and not m.is_bad(key, i):
                 zh, en = need[key]
                 col = m.spec.column(key)
-                yield ctx.finding("certificate-missing", m, key, i, value=None, source_zh=zh, source_en=en,
-                                  cert_zh=col.zh.removesuffix("号"), cert_en=col.en.removesuffix(" No."))
+                yield ctx.finding(
+                    "certificate-missing",
+                    m,
+                    key,
+                    i,
+                    value=None,
+                    source_zh=zh,
+                    source_en=en,
+                    cert_zh=col.zh.removesuffix("号"),
+                    cert_en=col.en.removesuffix(" No."),
+                )

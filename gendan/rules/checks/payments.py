@@ -28,10 +28,31 @@ def payments(ctx: Context) -> Iterator[Finding]:
         zh, en = _PART.get(inst.kind, ("", ""))
         cur = currency[i] or ""
         if ol.status in DUNNED and inst.due is not None and (ctx.as_of - inst.due).days >= 1:
-            yield ctx.finding("overdue", m, key, i, value=money(ln.owed), days=(ctx.as_of - inst.due).days,
-                              due=inst.due, currency=cur, outstanding=money(ln.owed), part_zh=zh, part_en=en)
+            yield ctx.finding(
+                "overdue",
+                m,
+                key,
+                i,
+                value=money(ln.owed),
+                days=(ctx.as_of - inst.due).days,
+                due=inst.due,
+                currency=cur,
+                outstanding=money(ln.owed),
+                part_zh=zh,
+                part_en=en,
+            )
         elif ol.status == BANK_CHARGES:
-            yield ctx.finding("bank-charges", m, key, i, value=money(ln.paid), received=money(ln.paid),
-                              amount=money(inst.amount), short=money(ln.charges), currency=cur,
-                              limit=money(ln.limit),
-                              part_zh=_PART_NOTE[inst.kind][0], part_en=_PART_NOTE[inst.kind][1])
+            yield ctx.finding(
+                "bank-charges",
+                m,
+                key,
+                i,
+                value=money(ln.paid),
+                received=money(ln.paid),
+                amount=money(inst.amount),
+                short=money(ln.charges),
+                currency=cur,
+                limit=money(ln.limit),
+                part_zh=_PART_NOTE[inst.kind][0],
+                part_en=_PART_NOTE[inst.kind][1],
+            )

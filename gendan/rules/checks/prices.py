@@ -57,7 +57,7 @@ def _leave_one_out(values: list[float], rule: PriceOutlier) -> dict[int, float]:
     for k, p in enumerate(values):
         if p <= 0 or not (p >= rule.ratio * lo or p * rule.ratio <= hi):
             continue
-        others = values[:k] + values[k + 1:]
+        others = values[:k] + values[k + 1 :]
         mid = outlier(p, others, rule)
         if mid is not None:
             out[k] = mid
@@ -72,6 +72,7 @@ def price_outlier(ctx: Context) -> Iterator[Finding]:
     rule = ctx.schema.settings.price_outlier
     price, product, spec = m.column("unit_price"), m.column("product"), m.column("spec")
     customer, currency = m.column("customer"), m.column("currency")
+
     def keys(column: list[object]) -> list[str]:
         """Normalised texts, worked out once per distinct value."""
         memo = {v: "" if v is None else norm(str(v)) for v in set(column)}
@@ -111,5 +112,16 @@ def price_outlier(ctx: Context) -> Iterator[Finding]:
             fz, fe = f"1/{1 / factor:.1f}", f"1/{1 / factor:.1f} of"
         scope_zh = f"客户 {customer[i]} 的 {label}" if same else label
         scope_en = f"{label} to {customer[i]}" if same else label
-        yield ctx.finding("price-outlier", m, "unit_price", i, value=money(p), median=money(mid), n=n,
-                          factor_zh=fz, factor_en=fe, scope_zh=scope_zh, scope_en=scope_en)
+        yield ctx.finding(
+            "price-outlier",
+            m,
+            "unit_price",
+            i,
+            value=money(p),
+            median=money(mid),
+            n=n,
+            factor_zh=fz,
+            factor_en=fe,
+            scope_zh=scope_zh,
+            scope_en=scope_en,
+        )
