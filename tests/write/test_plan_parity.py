@@ -306,9 +306,9 @@ def _doc(name: str, action: Any, k: int) -> Any:
 def test_fast_sheets_equal_the_per_order_path_or_give_up(kind: type, tmp_path: Path) -> None:
     import openpyxl
 
-    from gendan.write import inject
     from gendan.documents.fastsheets import Templates, scratch_bytes
     from gendan.documents.gendocs import _scratch_bytes
+    from gendan.write import inject
 
     built = [_doc("D1", SAMPLES[kind], 1), _doc("D2", SAMPLES[kind], 2)]
     try:
