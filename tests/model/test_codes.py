@@ -60,9 +60,10 @@ def test_disabling_the_doc_codes_skips_the_documents_check() -> None:
     import dataclasses
     import datetime as dt
 
+    from factory import clean_order, make_data
+
     from gendan.read.tables import load_tables
     from gendan.rules.checks.base import Context, selected_checks
-    from tests.factory import clean_order, make_data
 
     base = load_schema()
     off = (*base.settings.disabled, "doc-mismatch", "doc-missing")

@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from factory import PRODUCTS, clean_order, make_data
 
 from gendan.documents.build import Order
 from gendan.model.schema import load_schema
 from gendan.read.lookup import customer_rows, product_row, product_rows
 from gendan.read.tables import load_tables
 from gendan.rules.engine import check_data
-from tests.factory import PRODUCTS, clean_order, make_data
 
 KIWI = {
     "product": "Kiwi",
