@@ -400,8 +400,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
     )
     drafts, notes = result.drafts, result.notes
     paths = write_drafts(drafts, args.out, inputs=[args.book])
-    for note in [n for d in drafts for n in d.notes] + notes:
-        print(f"注意 note: {note}", file=sys.stderr)
+    _print_notes([n for d in drafts for n in d.notes] + list(notes))  # names are untrusted text
     zh = _lang(args) == "zh"
     print(
         f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）："
