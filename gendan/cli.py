@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gendan.model.errors import GendanError, InputError
+from gendan.read.gate import require_file
 
 if TYPE_CHECKING:  # the schema module loads on first use (a fast --help)
     from gendan.model.schema import Schema
@@ -352,8 +353,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
 
     as_of = _as_of(args.as_of)
     days = _days(args.days)
-    if not Path(args.book).is_file():
-        raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
+    require_file(args.book)
     result = api.todo(args.book, _options(args, as_of=as_of), days)
     items = result.items
     if args.format == "json":
@@ -386,8 +386,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
             "请用 --out 文件夹 指定 .eml 草稿的存放位置。",
         )
     as_of = _as_of(args.as_of)
-    if not Path(args.book).is_file():
-        raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
+    require_file(args.book)
     check_folder_out(Path(args.out))  # before the PDFs are rendered, not after
     result = api.mail(
         args.book,
@@ -421,6 +420,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
             "请用 --order 合同号 … 指定订单，或用 --all。",
         )
     src = Path(args.book)
+    require_file(src)
     out = Path(args.out) if args.out else docs_default_out(src)
     check_out(out, [src], package=True)
     if args.pdf:
@@ -531,7 +531,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     """The 看板 dashboard sheet (into --out or --in-place), its PDF (--pdf) and chart pictures (--png)."""
     from gendan.report.dashboard_run import (
         dashboard_for_book,
-        missing_book,
         render_chart_pngs,
         render_dashboard_pdf,
         write_dashboard,
@@ -543,8 +542,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "report 需要 --out 文件、--in-place、--pdf 文件或 --png 文件夹。",
         )
     src = Path(args.book)
-    if not src.is_file():
-        raise missing_book(src)
+    require_file(src)
     if args.out or args.in_place:
         _book_out_paths(args)
     if args.pdf:

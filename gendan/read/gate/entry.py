@@ -19,6 +19,18 @@ from gendan.read.gate.zipgate import SheetTap, _gate_zip
 # --------------------------------------------------------------------------- entry point
 
 
+def require_file(path: str | os.PathLike[str]) -> None:
+    """Refuse ``path`` as :func:`open_checked` would if it is missing or a folder.
+
+    For the commands that look at the path (its suffix, an output beside it) before they read
+    it: each said something else of a folder ("file not found", "save it as .xlsx first")."""
+    p = Path(path)
+    if p.is_dir():
+        raise refuse("directory", p.name)
+    if not p.is_file():
+        raise refuse("not-found", p.name)
+
+
 def open_checked(
     path: str | os.PathLike[str], limits: Limits | None = None, tap: SheetTap | None = None
 ) -> GateResult:
