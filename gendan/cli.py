@@ -355,6 +355,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
     days = _days(args.days)
     require_file(args.book)
     result = api.todo(args.book, _options(args, as_of=as_of), days)
+    _print_notes(result.notes)
     items = result.items
     if args.format == "json":
         text = todo_json(items)
@@ -550,6 +551,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.png:
         check_folder_out(Path(args.png))
     dash = dashboard_for_book(src, _schema(args), _as_of(args.as_of), args.sheet)
+    _print_notes(dash.notes)
     written = []
     if args.out or args.in_place:
         res = write_dashboard(src, dash, args.out, in_place=args.in_place)
