@@ -74,7 +74,10 @@ def open_checked(
         # a structure the specific checks did not anticipate (found by fuzzing: zipfile's
         # NotImplementedError for an unknown "version needed") is damage, not a crash
         raise refuse(container or "unknown", name) from None
-    raise refuse(_sniff_non_container(head, size), name)
+    reason = _sniff_non_container(head, size)
+    if reason == "csv" and p.suffix.lower() in (".csv", ".tsv", ".txt"):
+        reason = "csv-file"  # saved as text on purpose, not a renamed workbook
+    raise refuse(reason, name)
 
 
 #: exceptions that mean "these bytes are not a well-formed container" while parsing
