@@ -354,7 +354,7 @@ def cmd_todo(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     days = _days(args.days)
     require_file(args.book)
-    result = api.todo(args.book, _options(args, as_of=as_of), days)
+    result = api.todo(args.book, _options(args, as_of=as_of, sheets=args.sheet), days)
     _print_notes(result.notes)
     items = result.items
     if args.format == "json":
@@ -392,7 +392,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
     result = api.mail(
         args.book,
         args.kind,
-        _options(args, as_of=as_of),
+        _options(args, as_of=as_of, sheets=args.sheet),
         orders=args.order or (),
         customer=args.customer,
         due=args.due,

@@ -403,3 +403,35 @@ def test_todo_mail_and_report_tell_what_could_not_be_read(
         main([*argv, "--as-of", "2026-12-01"] if argv[0] == "mail" else argv)
         err = capsys.readouterr().err
         assert "saved results" in err, (argv[0], err)
+
+
+def test_todo_and_mail_keep_to_the_sheet_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--sheet`` is accepted by todo and mail (as by check, overdue and report); it must
+    choose, not be silently ignored: last year's book must not chase this year's orders."""
+    from factory import write_xlsx
+
+    from gendan.model.grid import SheetGrid, WorkbookData
+
+    old = make_data([clean_order(1, contract_no="OLD-001")])
+    new = make_data([clean_order(2, contract_no="NEW-002")])
+    grids = (
+        SheetGrid(name="2025年", rows=old.sheets[0].rows),
+        SheetGrid(name="2026年", rows=new.sheets[0].rows),
+        *new.sheets[1:],
+    )
+    book = write_xlsx(WorkbookData(sheets=grids, path="<memory>"), tmp_path / "years.xlsx")
+    assert main(["todo", str(book), "--format", "json", "--as-of", "2026-12-01"]) == 0
+    text = capsys.readouterr().out
+    assert "OLD-001" in text and "NEW-002" in text  # every master sheet, not the first only
+    common = ["--as-of", "2026-12-01", "--sheet", "2025年"]
+    assert main(["todo", str(book), "--format", "json", *common]) == 0
+    text = capsys.readouterr().out
+    assert "OLD-001" in text and "NEW-002" not in text
+    out = tmp_path / "m"
+    assert (
+        main(["mail", str(book), "--kind", "statement", "--due", "--out", str(out), *common]) == 0
+    )
+    mails = "".join(f.read_text(encoding="utf-8", errors="replace") for f in out.glob("*.eml"))
+    assert "OLD-001" in mails and "NEW-002" not in mails
