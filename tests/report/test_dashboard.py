@@ -658,7 +658,7 @@ def test_report_on_year_sheets_with_sheet_option(tmp_path):
     assert sum(_find(_charts(out), "Orders by stage (count)")["订单数 Orders"].values()) == 6
 
 
-def test_control_characters_in_names_keep_the_charts_well_formed(tmp_path):
+def test_control_characters_in_names_keep_the_charts_well_formed(tmp_path: Path) -> None:
     """A customer or salesperson name is cell text and may hold control characters
     (``_x001B_`` in the package, ESC once read).  Chart caches are XML 1.0: a raw ESC makes
     the whole workbook unreadable (Excel repairs it away, openpyxl refuses it)."""
