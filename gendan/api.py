@@ -194,6 +194,8 @@ class TodoResult:
     as_of: dt.date
     #: the days ahead the list looks (settings.todo.days unless asked)
     window: int
+    #: the reader's notes (blank formulas, error values …): the list is built on them too
+    notes: tuple[str, ...] = ()
 
 
 def todo(
@@ -205,7 +207,8 @@ def todo(
     book = source if isinstance(source, Book) else load(source, options)
     as_of = options.day
     window = book.schema.settings.todo.get("days", 7) if days is None else days
-    return TodoResult(todo_items(book.tables, book.schema, as_of, days), as_of, window)
+    items = todo_items(book.tables, book.schema, as_of, days)
+    return TodoResult(items, as_of, window, tuple(book.notes))
 
 
 # ----------------------------------------------------------------------------- documents, mail
@@ -248,7 +251,8 @@ def documents(
 @dataclass(frozen=True)
 class MailResult:
     drafts: list[Draft]
-    #: why a draft has no PDF attached (no LibreOffice, no Chinese font, goods unknown …)
+    #: the reader's notes (blank formulas, error values …), then why a draft has no PDF
+    #: attached (no LibreOffice, no Chinese font, goods unknown …)
     notes: list[str] = field(default_factory=list)
 
 
@@ -272,11 +276,11 @@ def mail(
         book.tables, book.schema, options.day, kind, orders=orders, customer=customer, due=due
     )
     if not pdf:
-        return MailResult(drafts)
+        return MailResult(drafts, book.notes)
     from gendan.report.mail_pdf import attach_pdfs
 
     attached = attach_pdfs(drafts, book.tables)
-    return MailResult(attached.drafts, list(attached.notes))
+    return MailResult(attached.drafts, book.notes + list(attached.notes))
 
 
 def rules(

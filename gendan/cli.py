@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gendan.model.errors import GendanError, InputError
+from gendan.read.gate import require_file
 
 if TYPE_CHECKING:  # the schema module loads on first use (a fast --help)
     from gendan.model.schema import Schema
@@ -352,9 +353,9 @@ def cmd_todo(args: argparse.Namespace) -> int:
 
     as_of = _as_of(args.as_of)
     days = _days(args.days)
-    if not Path(args.book).is_file():
-        raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
-    result = api.todo(args.book, _options(args, as_of=as_of), days)
+    require_file(args.book)
+    result = api.todo(args.book, _options(args, as_of=as_of, sheets=args.sheet), days)
+    _print_notes(result.notes)
     items = result.items
     if args.format == "json":
         text = todo_json(items)
@@ -386,13 +387,12 @@ def cmd_mail(args: argparse.Namespace) -> int:
             "请用 --out 文件夹 指定 .eml 草稿的存放位置。",
         )
     as_of = _as_of(args.as_of)
-    if not Path(args.book).is_file():
-        raise InputError(f"File not found: {args.book}.", f"找不到文件：{args.book}。")
+    require_file(args.book)
     check_folder_out(Path(args.out))  # before the PDFs are rendered, not after
     result = api.mail(
         args.book,
         args.kind,
-        _options(args, as_of=as_of),
+        _options(args, as_of=as_of, sheets=args.sheet),
         orders=args.order or (),
         customer=args.customer,
         due=args.due,
@@ -400,8 +400,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
     )
     drafts, notes = result.drafts, result.notes
     paths = write_drafts(drafts, args.out, inputs=[args.book])
-    for note in [n for d in drafts for n in d.notes] + notes:
-        print(f"注意 note: {note}", file=sys.stderr)
+    _print_notes([n for d in drafts for n in d.notes] + list(notes))  # names are untrusted text
     zh = _lang(args) == "zh"
     print(
         f"已写入 {len(paths)} 封邮件草稿（gendan 不发送邮件）："
@@ -422,6 +421,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
             "请用 --order 合同号 … 指定订单，或用 --all。",
         )
     src = Path(args.book)
+    require_file(src)
     out = Path(args.out) if args.out else docs_default_out(src)
     check_out(out, [src], package=True)
     if args.pdf:
@@ -532,7 +532,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     """The 看板 dashboard sheet (into --out or --in-place), its PDF (--pdf) and chart pictures (--png)."""
     from gendan.report.dashboard_run import (
         dashboard_for_book,
-        missing_book,
         render_chart_pngs,
         render_dashboard_pdf,
         write_dashboard,
@@ -544,8 +543,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "report 需要 --out 文件、--in-place、--pdf 文件或 --png 文件夹。",
         )
     src = Path(args.book)
-    if not src.is_file():
-        raise missing_book(src)
+    require_file(src)
     if args.out or args.in_place:
         _book_out_paths(args)
     if args.pdf:
@@ -553,6 +551,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.png:
         check_folder_out(Path(args.png))
     dash = dashboard_for_book(src, _schema(args), _as_of(args.as_of), args.sheet)
+    _print_notes(dash.notes)
     written = []
     if args.out or args.in_place:
         res = write_dashboard(src, dash, args.out, in_place=args.in_place)

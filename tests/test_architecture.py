@@ -235,3 +235,17 @@ def test_a_deliberate_circle_is_found(tmp_path: Path) -> None:
     graph, _ = import_graph(tmp_path, ("gendan",))
     assert cycles(graph) == [["gendan.rules.a", "gendan.rules.b"]]
     assert graph["gendan.rules.c"] == set()
+
+
+def test_the_table_in_docs_architecture_says_the_same() -> None:
+    """docs/architecture.md is what a newcomer reads first; its "may import" table drifted
+    from ``ALLOWED`` once (report's documents and office were missing)."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)`\s*\|\s*([^|]+?)\s*\|$", text, flags=re.M))
+    doc = {
+        pkg: set()
+        if "nothing" in allowed
+        else set(re.findall(r"\b[a-z]+\b", allowed.split("(")[0]))
+        for pkg, allowed in rows.items()
+    }
+    assert doc == ALLOWED

@@ -37,6 +37,7 @@ from gendan.model.grid import column_index, column_letter
 from gendan.native.rules import HELPER_SHEET, ON, RuleSet, Typed, Validation
 from gendan.native.terms import PREFIX
 from gendan.ooxml import join_target, rel_attrs, rels_part_of, unescape
+from gendan.read.gate import require_file
 
 if TYPE_CHECKING:
     from gendan.book.validations import ValidationSpec
@@ -794,10 +795,7 @@ def write_rules(
     from gendan.write.safe_write import atomic_write, check_not_locked, make_backup, parts_lost
 
     book = Path(book)
-    if not book.is_file():
-        from gendan.model.errors import InputError
-
-        raise InputError(f"File not found: {book}.", f"找不到文件：{book}。")
+    require_file(book)
     if book.suffix.lower() not in (".xlsx", ".xlsm"):
         raise OutputError(
             f"{book.name}: rules can be written into .xlsx and .xlsm workbooks only.",

@@ -76,6 +76,8 @@ class Dashboard:
     as_of: dt.date
     sheets: tuple[str, ...]
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    #: the reader's notes (blank formulas, error values …): the figures are built on them too
+    notes: tuple[str, ...] = ()
 
     def block(self, key: str) -> Block:
         return next(b for b in self.blocks if b.key == key)
@@ -370,7 +372,7 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
                 chart="col",
             )
         )
-    return Dashboard(as_of, tuple(tables.sheets), tuple(blocks))
+    return Dashboard(as_of, tuple(tables.sheets), tuple(blocks), tuple(tables.notes))
 
 
 _RATE = re.compile(r"^([A-Za-z]{3})\s*[=:：]?\s*([0-9]+(?:\.[0-9]+)?)?$")

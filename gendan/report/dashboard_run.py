@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gendan.model.errors import InputError, OutputError
+from gendan.model.errors import OutputError
 from gendan.report.dashboard import Dashboard, build_dashboard
 from gendan.report.dashboard_sheet import SHEET, patch_dashboard, standalone_book
 from gendan.write.xlsx_patch import Package, Unsupported
@@ -201,7 +201,3 @@ def _crop(png: bytes) -> bytes:
     buf = io.BytesIO()
     im.crop(box).save(buf, "PNG")
     return buf.getvalue()
-
-
-def missing_book(book: Path) -> InputError:
-    return InputError(f"File not found: {book}.", f"找不到文件：{book}。")

@@ -231,12 +231,12 @@ def _rich(text: str, size: int, bold: bool) -> str:
     b = ' b="1"' if bold else ' b="0"'
     return (
         f'<c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}"{b}/></a:pPr>'
-        f'<a:r><a:rPr lang="zh-CN" sz="{size}"{b}/><a:t>{escape(text)}</a:t></a:r></a:p></c:rich></c:tx>'
+        f'<a:r><a:rPr lang="zh-CN" sz="{size}"{b}/><a:t>{xstring(text)}</a:t></a:r></a:p></c:rich></c:tx>'
     )
 
 
 def _str_cache(values: Sequence[str]) -> str:
-    pts = "".join(f'<c:pt idx="{i}"><c:v>{escape(v)}</c:v></c:pt>' for i, v in enumerate(values))
+    pts = "".join(f'<c:pt idx="{i}"><c:v>{xstring(v)}</c:v></c:pt>' for i, v in enumerate(values))
     return f'<c:strCache><c:ptCount val="{len(values)}"/>{pts}</c:strCache>'
 
 

@@ -185,7 +185,16 @@ def todo_items(
     tables: Tables, schema: Schema, as_of: dt.date, days: int | None = None
 ) -> list[TodoItem]:
     """Every item due within ``days`` (default ``settings.todo.days``) of ``as_of`` or late,
-    most urgent first (most days late, then the kinds in :data:`KINDS` order)."""
+    on every master sheet read (a book kept one sheet per year has this year's orders on the
+    second), most urgent first (most days late, then the kinds in :data:`KINDS` order)."""
+    items = [it for t in tables.each() for it in _sheet_items(t, schema, as_of, days)]
+    return sorted(items, key=lambda t: (t.days_left, _RANK[t.kind]))  # stable: sheet, row, cell
+
+
+def _sheet_items(
+    tables: Tables, schema: Schema, as_of: dt.date, days: int | None
+) -> list[TodoItem]:
+    """The items of ``tables.master`` (one master sheet), in row order."""
     s = schema.settings
     conf = {**TODO_DEFAULTS, **s.todo}
     window = conf["days"] if days is None else days
@@ -353,7 +362,7 @@ def todo_items(
                     "shipping-advice).",
                 )
     _money_items(out, tables, schema, as_of, horizon, st.settled)
-    return sorted(out.items, key=lambda t: (t.days_left, _RANK[t.kind], t.row, t.cell))
+    return sorted(out.items, key=lambda t: (t.row, t.cell))
 
 
 def _docs_after_payment(

@@ -158,3 +158,28 @@ def test_input_is_not_modified(tmp_path: Path) -> None:
     main(["check", str(p), "--format", "json"])
     main(["overdue", str(p), "--format", "json"])
     assert p.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["overdue", "{b}"],
+        ["todo", "{b}"],
+        ["mail", "{b}", "--kind", "dunning", "--due", "--out", "{t}/m"],
+        ["docs", "{b}", "--all", "--out", "{t}/d.xlsx"],
+        ["annotate", "{b}", "--out", "{t}/a.xlsx"],
+        ["rules", "{b}", "--out", "{t}/r.xlsx"],
+        ["report", "{b}", "--out", "{t}/o.xlsx"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_folder_where_one_book_is_wanted_is_named_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """Every one-book command says the same thing of a folder: it exists, so "file not
+    found" misleads, and "save it as .xlsx first" (docs) sends the user the wrong way."""
+    folder = tmp_path / "books"
+    folder.mkdir()
+    assert main([a.format(b=folder, t=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["books 是一个文件夹，不是工作簿。", "books is a folder, not a workbook."]

@@ -582,3 +582,15 @@ def test_range_patterns_are_exact() -> None:
             if c >= 1:
                 ok = bool(cpat.match(make_corpus._col(c).encode()))
                 assert ok == (clo <= c <= chi), (clo, chi, c)
+
+
+def test_a_csv_named_csv_is_not_called_renamed(tmp_path: Path) -> None:
+    """A merchandiser's export saved as .csv is refused for what it is; "with a workbook
+    extension" is only true of a CSV renamed .xlsx."""
+    text = "\ufeff合同号,客户,金额\nSC-1,PT SEGAR,100\n".encode()
+    for name, reason in (("orders.csv", "csv-file"), ("orders.xlsx", "csv")):
+        (tmp_path / name).write_bytes(text)
+        with pytest.raises(GateRefusal) as info:
+            open_checked(tmp_path / name)
+        assert info.value.reason == reason, name
+        assert ("workbook extension" in str(info.value)) == (reason == "csv"), str(info.value)

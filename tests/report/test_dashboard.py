@@ -656,3 +656,25 @@ def test_report_on_year_sheets_with_sheet_option(tmp_path):
     assert sum(counts.values()) == 1 and counts["已结案 Closed"] == 1
     assert main(["report", str(book), "--as-of", "2026-11-27", "--out", str(out)]) == 0
     assert sum(_find(_charts(out), "Orders by stage (count)")["订单数 Orders"].values()) == 6
+
+
+def test_control_characters_in_names_keep_the_charts_well_formed(tmp_path: Path) -> None:
+    """A customer or salesperson name is cell text and may hold control characters
+    (``_x001B_`` in the package, ESC once read).  Chart caches are XML 1.0: a raw ESC makes
+    the whole workbook unreadable (Excel repairs it away, openpyxl refuses it)."""
+    from xml.etree import ElementTree
+
+    from factory import CUSTOMERS
+
+    name = "ACME_x001B_[31m_x0007_"
+    customers = [dict(CUSTOMERS[0], customer=name), CUSTOMERS[1]]
+    order = clean_order(1, customer=name, sales_manager="王_x000B_经理")
+    book = write_xlsx(make_data([order], customers=customers), tmp_path / "b.xlsx")
+    out = tmp_path / "o.xlsx"
+    assert main(["report", str(book), "--as-of", "2026-11-27", "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        for part in z.namelist():
+            if part.endswith(".xml"):
+                ElementTree.fromstring(z.read(part))  # raises on a raw control character
+        charts = b"".join(z.read(p) for p in z.namelist() if p.startswith("xl/charts/"))
+    assert b"ACME_x001B_[31m_x0007_" in charts  # kept, as Excel stores it

@@ -363,3 +363,22 @@ def test_write_drafts_never_overwrites_the_input_and_numbers_collisions(tmp_path
     ]
     clash = type(d)(**{**d.__dict__, "name": "book"})  # a draft whose file would be …/book.eml
     assert write_drafts([clash], tmp_path, inputs=[book])[0].name == "book.eml"
+
+
+def test_mail_notes_keep_terminal_escapes_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A customer name is untrusted text: the note naming it (no e-mail on 客户) must not
+    reach the terminal as escape sequences. ``_x001B_`` is how a package stores ESC;
+    openpyxl writes it through as text and the reader decodes it."""
+    evil = "_x001B_]8;;http://evil.example_x0007_X_x001B_[2J"
+    customers = [dict(CUSTOMERS[0], customer=evil, email=""), CUSTOMERS[1]]
+    book = write_xlsx(
+        make_data([clean_order(1, customer=evil)], customers=customers), tmp_path / "e.xlsx"
+    )
+    out = tmp_path / "d"
+    args = ["mail", str(book), "--kind", "dunning", "--due", "--out", str(out), "--no-pdf"]
+    assert main([*args, "--as-of", "2026-12-01"]) == 0
+    err = capsys.readouterr().err
+    assert "evil.example" in err  # the note is there ...
+    assert "\x1b" not in err and "\x07" not in err  # ... as data, not as terminal control

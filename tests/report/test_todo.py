@@ -378,3 +378,60 @@ def test_tt_originals_wait_for_the_money() -> None:
     assert not items([dict(paid, docs_sent_date=DUE, status="已寄单")], DUE)
     assert not items([dict(paid, status="已收款")], DUE)
     assert not items([dict(paid, status="已结案")], DUE)
+
+
+def test_todo_mail_and_report_tell_what_could_not_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A formula without a saved result reads as blank (a book written by a program): check
+    and overdue say so on stderr, and a to-do list, a letter or a dashboard built on the
+    same blanks must say it too, or a missing payment date just silently drops off."""
+    import openpyxl
+    from factory import write_xlsx
+
+    book = write_xlsx(make_data([clean_order(1), clean_order(2)]), tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["工作序列表"]
+    ws.cell(row=ws.max_row, column=ws.max_column + 1, value="=1+1")  # no cached value
+    wb.save(book)
+    runs = [
+        ["todo", str(book), "--as-of", "2026-12-01"],
+        ["mail", str(book), "--kind", "statement", "--due", "--out", str(tmp_path / "m")],
+        ["report", str(book), "--as-of", "2026-12-01", "--out", str(tmp_path / "r.xlsx")],
+    ]
+    for argv in runs:
+        main([*argv, "--as-of", "2026-12-01"] if argv[0] == "mail" else argv)
+        err = capsys.readouterr().err
+        assert "saved results" in err, (argv[0], err)
+
+
+def test_todo_and_mail_keep_to_the_sheet_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--sheet`` is accepted by todo and mail (as by check, overdue and report); it must
+    choose, not be silently ignored: last year's book must not chase this year's orders."""
+    from factory import write_xlsx
+
+    from gendan.model.grid import SheetGrid, WorkbookData
+
+    old = make_data([clean_order(1, contract_no="OLD-001")])
+    new = make_data([clean_order(2, contract_no="NEW-002")])
+    grids = (
+        SheetGrid(name="2025年", rows=old.sheets[0].rows),
+        SheetGrid(name="2026年", rows=new.sheets[0].rows),
+        *new.sheets[1:],
+    )
+    book = write_xlsx(WorkbookData(sheets=grids, path="<memory>"), tmp_path / "years.xlsx")
+    assert main(["todo", str(book), "--format", "json", "--as-of", "2026-12-01"]) == 0
+    text = capsys.readouterr().out
+    assert "OLD-001" in text and "NEW-002" in text  # every master sheet, not the first only
+    common = ["--as-of", "2026-12-01", "--sheet", "2025年"]
+    assert main(["todo", str(book), "--format", "json", *common]) == 0
+    text = capsys.readouterr().out
+    assert "OLD-001" in text and "NEW-002" not in text
+    out = tmp_path / "m"
+    assert (
+        main(["mail", str(book), "--kind", "statement", "--due", "--out", str(out), *common]) == 0
+    )
+    mails = "".join(f.read_text(encoding="utf-8", errors="replace") for f in out.glob("*.eml"))
+    assert "OLD-001" in mails and "NEW-002" not in mails

@@ -266,3 +266,25 @@ def test_needed_from_must_name_a_stage() -> None:
     raw["documents"][0]["needed_from"] = "loaded"
     with pytest.raises(SchemaError, match="needed_from"):
         parse_layout(raw)
+
+
+def test_the_document_value_check_finds_products_through_the_shared_lookup() -> None:
+    """doc-value-missing looked products up through ``documents.build._find_product``, which
+    the seams merge moved to ``read.lookup``: the import failed the first time a 产品 value
+    was needed.  The check's rows must be the one lookup's rows."""
+    import datetime as dt
+
+    from factory import clean_order, make_data
+
+    from gendan.model.schema import load_schema
+    from gendan.read.lookup import customer_rows, product_rows
+    from gendan.read.tables import load_tables
+    from gendan.rules.checks.base import Context
+    from gendan.rules.checks.shipment import _Rows
+
+    schema = load_schema()
+    orders = [clean_order(1), clean_order(2, spec="100#"), clean_order(3, product="Kiwi")]
+    tables = load_tables(make_data(orders), schema)
+    rows = _Rows(Context(tables=tables, schema=schema, as_of=dt.date(2026, 12, 1)))
+    assert [rows.product(i) for i in range(3)] == product_rows(tables) == [0, 1, None]
+    assert [rows.customer(i) for i in range(3)] == customer_rows(tables)

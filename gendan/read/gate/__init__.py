@@ -51,7 +51,7 @@ The package, in the order a file meets it::
 May import: gendan.model, gendan.ooxml (nothing above the read layer).
 """
 
-from gendan.read.gate.entry import open_checked
+from gendan.read.gate.entry import open_checked, require_file
 from gendan.read.gate.limits import Format, Limits, MiB, load_limits
 from gendan.read.gate.refusals import REFUSALS, GateRefusal
 from gendan.read.gate.results import NATIVE_HELPER_SHEET, NOTE_MESSAGES, GateResult, SheetScan
@@ -70,4 +70,5 @@ __all__ = [
     "SheetTap",
     "load_limits",
     "open_checked",
+    "require_file",
 ]

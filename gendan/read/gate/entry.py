@@ -19,6 +19,18 @@ from gendan.read.gate.zipgate import SheetTap, _gate_zip
 # --------------------------------------------------------------------------- entry point
 
 
+def require_file(path: str | os.PathLike[str]) -> None:
+    """Refuse ``path`` as :func:`open_checked` would if it is missing or a folder.
+
+    For the commands that look at the path (its suffix, an output beside it) before they read
+    it: each said something else of a folder ("file not found", "save it as .xlsx first")."""
+    p = Path(path)
+    if p.is_dir():
+        raise refuse("directory", p.name)
+    if not p.is_file():
+        raise refuse("not-found", p.name)
+
+
 def open_checked(
     path: str | os.PathLike[str], limits: Limits | None = None, tap: SheetTap | None = None
 ) -> GateResult:
@@ -62,7 +74,10 @@ def open_checked(
         # a structure the specific checks did not anticipate (found by fuzzing: zipfile's
         # NotImplementedError for an unknown "version needed") is damage, not a crash
         raise refuse(container or "unknown", name) from None
-    raise refuse(_sniff_non_container(head, size), name)
+    reason = _sniff_non_container(head, size)
+    if reason == "csv" and p.suffix.lower() in (".csv", ".tsv", ".txt"):
+        reason = "csv-file"  # saved as text on purpose, not a renamed workbook
+    raise refuse(reason, name)
 
 
 #: exceptions that mean "these bytes are not a well-formed container" while parsing

@@ -42,6 +42,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "{name} 实际上是 CSV 文本文件，只是扩展名像工作簿；{save_as_zh}。",
         "{name} is really a CSV text file with a workbook extension; {save_as_en}.",
     ),
+    "csv-file": (
+        "{name} 是 CSV 文本文件，gendan 只读工作簿；{save_as_zh}。",
+        "{name} is a CSV text file and gendan reads workbooks only; {save_as_en}.",
+    ),
     "text": (
         "{name} 是纯文本文件，不是工作簿；{save_as_zh}。",
         "{name} is a plain text file, not a workbook; {save_as_en}.",

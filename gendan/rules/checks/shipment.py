@@ -125,32 +125,21 @@ def _checkable(ctx: Context, scope: str, key: str) -> bool:
 
 
 class _Rows:
-    """The 客户 and 产品 row of each master row (the documents' own lookups, memoised per
-    distinct name: a master names a few dozen buyers and products)."""
+    """The 客户 and 产品 row of each master row: :mod:`gendan.read.lookup`'s, the one rule the
+    documents and the other checks use (computed once per Tables)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._c: dict[object, int | None] = {}
-        self._p: dict[tuple[object, object], int | None] = {}
 
     def customer(self, i: int) -> int | None:
-        t, name = self.ctx.tables.customers, self.ctx.master.get("customer", i)
-        if t is None or name is None:
-            return None
-        if name not in self._c:
-            self._c[name] = t.find("customer", name)
-        return self._c[name]
+        from gendan.read.lookup import customer_rows
+
+        return customer_rows(self.ctx.tables)[i]
 
     def product(self, i: int) -> int | None:
-        from gendan.documents.build import _find_product
+        from gendan.read.lookup import product_rows
 
-        t, m = self.ctx.tables.products, self.ctx.master
-        key = (m.get("product", i), m.get("spec", i))
-        if t is None or key[0] is None:
-            return None
-        if key not in self._p:
-            self._p[key] = _find_product(t, *key)
-        return self._p[key]
+        return product_rows(self.ctx.tables)[i]
 
 
 def _blank(ctx: Context, rows: _Rows, ref: tuple[str, str], i: int) -> bool:
