@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from gendan.model import iso6346
 from gendan.model.findings import Finding
+from gendan.read.lookup import customer_rows, product_rows
 from gendan.rules.checks.base import Context, check
 from gendan.rules.stages import STAGE_INDEX
 
@@ -125,32 +126,18 @@ def _checkable(ctx: Context, scope: str, key: str) -> bool:
 
 
 class _Rows:
-    """The 客户 and 产品 row of each master row (the documents' own lookups, memoised per
-    distinct name: a master names a few dozen buyers and products)."""
+    """The 客户 and 产品 row of each master row: the documents' own lookups
+    (gendan.read.lookup, worked out once per master and kept on the Tables), so a value the
+    check calls missing is the one the document would leave blank."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._c: dict[object, int | None] = {}
-        self._p: dict[tuple[object, object], int | None] = {}
 
     def customer(self, i: int) -> int | None:
-        t, name = self.ctx.tables.customers, self.ctx.master.get("customer", i)
-        if t is None or name is None:
-            return None
-        if name not in self._c:
-            self._c[name] = t.find("customer", name)
-        return self._c[name]
+        return customer_rows(self.ctx.tables)[i]
 
     def product(self, i: int) -> int | None:
-        from gendan.documents.build import _find_product
-
-        t, m = self.ctx.tables.products, self.ctx.master
-        key = (m.get("product", i), m.get("spec", i))
-        if t is None or key[0] is None:
-            return None
-        if key not in self._p:
-            self._p[key] = _find_product(t, *key)
-        return self._p[key]
+        return product_rows(self.ctx.tables)[i]
 
 
 def _blank(ctx: Context, rows: _Rows, ref: tuple[str, str], i: int) -> bool:
@@ -295,7 +282,7 @@ def _container_numbers(ctx: Context) -> list[list[str] | None]:
         got = ctx.cache["container_numbers"] = [
             None if t is None else iso6346.split_numbers(str(t)) for t in col
         ]
-    return got  # type: ignore[no-any-return]
+    return got
 
 
 @check("container-cartons", codes=("container-cartons",))
