@@ -266,3 +266,19 @@ def test_needed_from_must_name_a_stage() -> None:
     raw["documents"][0]["needed_from"] = "loaded"
     with pytest.raises(SchemaError, match="needed_from"):
         parse_layout(raw)
+
+
+def test_the_rows_a_document_value_is_read_from_are_the_documents_lookups() -> None:
+    """The check finds the 客户/产品 row of an order as the documents do (gendan.read.lookup):
+    no 产品 cell of today's documents is ``need``-marked, so only this reaches the 产品
+    lookup, which once imported a function the documents no longer have."""
+    from gendan.read.lookup import customer_rows, product_rows
+    from gendan.rules.checks.base import Context
+    from gendan.rules.checks.shipment import _Rows
+
+    orders = [shipped(1), shipped(2, spec="100#"), shipped(3, product="Kiwi", customer="NOBODY")]
+    tables = load_tables(make_data(orders, shuffle=False, blank_row=False), SCHEMA)
+    rows = _Rows(Context(tables, SCHEMA, AS_OF))
+    assert [rows.product(i) for i in range(3)] == product_rows(tables) == [0, 1, None]
+    assert [rows.customer(i) for i in range(3)] == customer_rows(tables)
+    assert rows.customer(0) is not None and rows.customer(2) is None
