@@ -31,7 +31,6 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from gendan.addin.build import CUSTOM_UI_PART, CUSTOM_UI_REL, vba_sources
-
 from gendan.model.resources import ADDIN, data_file
 
 #: XlFileFormat.xlOpenXMLAddIn

@@ -137,7 +137,7 @@ class FileHost:
         return self._selection
 
     def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-        from gendan.write.inject import Unsupported
+        from gendan.ooxml import Unsupported
         from gendan.write.marks_openpyxl import fills_openpyxl
         from gendan.write.patch_marks import fills_package
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from gendan.model.errors import GendanError
 from gendan.model.findings import Report
+from gendan.model.options import Lang
 from gendan.model.plan import Plan
 
 log = logging.getLogger("gendan.ribbon")
@@ -59,7 +60,7 @@ def _host(host: Any) -> Any:
     return XlwingsHost()
 
 
-def _lang() -> str:
+def _lang() -> Lang:
     """The language of messages and marks: the command line's rule (gendan.model.options:
     GENDAN_LANG — zh, en or both —, then the locale, then the system's locale)."""
     from gendan.model.options import resolve_lang

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,8 +195,11 @@ def write_xlsx(data: WorkbookData, path: Path) -> Path:
     return path
 
 
+#: a new value for one field of an order (the order, the test's random source)
+Mutation = Callable[[dict[str, Any], random.Random], Any]
+
 #: random mutations of one field of a clean order (values a merchandiser might type)
-MUTATIONS = [
+MUTATIONS: list[tuple[str, Mutation]] = [
     ("amount", lambda r, rng: r["amount"] + rng.choice([1.0, -0.5, 100.0])),
     ("cartons", lambda r, rng: rng.choice(["1,100", "1100 箱", 0, -5, 1100.5])),
     ("net_weight_kg", lambda r, rng: r["net_weight_kg"] * rng.choice([0.9, 1.002, 1.1])),
@@ -228,7 +232,7 @@ MUTATIONS = [
 ]
 
 
-def random_orders(rng: random.Random, n: int) -> list[dict]:
+def random_orders(rng: random.Random, n: int) -> list[dict[str, Any]]:
     """``n`` clean orders (shared by the columnar, split-read and parallel tests), each with up to four random mutations from MUTATIONS."""
     orders = []
     for i in range(1, n + 1):

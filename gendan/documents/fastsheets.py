@@ -54,7 +54,8 @@ from gendan.model.plan import (
     SetFormula,
     SetValues,
 )
-from gendan.write.inject import Unsupported, _ScratchSheet
+from gendan.ooxml import Unsupported
+from gendan.write.inject import _ScratchSheet
 
 _CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"[^>]*?(/?)>')
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")

@@ -28,6 +28,7 @@ from gendan.documents.layout import Layout, load_layout
 from gendan.model.errors import InputError, OutputError
 from gendan.model.normalize import clean_text, norm
 from gendan.model.schema import Schema, load_schema
+from gendan.ooxml import Unsupported
 
 if TYPE_CHECKING:
     from gendan.read.tables import Tables
@@ -312,7 +313,7 @@ def generate(
     t3 = time.perf_counter()
     try:
         existing: set[str] | None = {n.casefold() for n in inject.sheet_names(src)}
-    except (inject.Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+    except (Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
         existing = None
     clash = sorted(
         {b.sheet for b in built if existing is not None and b.sheet.casefold() in existing}
@@ -333,7 +334,7 @@ def generate(
             result.sheets = [b.sheet for b in built]
             result.seconds["graft"] = time.perf_counter() - t3
             result.method = "graft"
-        except inject.Unsupported as exc:
+        except Unsupported as exc:
             why = (
                 f"its package has a shape the grafting does not handle: {exc}",
                 f"其文件包结构不受支持：{exc}",
@@ -433,7 +434,7 @@ def _graft(
             data = scratch_bytes(tpl.templates)
             atomic_write(out, inject.writer(src, data, tpl.expand, COMPRESSLEVEL), inputs=[src])
             return built
-        except inject.Unsupported:
+        except Unsupported:
             built = _full(built, layout)
     data = _scratch_bytes(built)
     atomic_write(out, inject.writer(src, data), inputs=[src])
@@ -517,7 +518,7 @@ def _sheets_kept(src: Path, loaded: Sequence[str]) -> Callable[[Path], None]:
 
     try:
         before = inject.sheet_names(src)
-    except (inject.Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+    except (Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
         before = list(loaded)
 
     def verify(tmp: Path) -> None:

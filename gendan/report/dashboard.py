@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gendan.model.errors import InputError
 from gendan.rules.receivables import receivables_book
@@ -103,6 +103,23 @@ def _months_back(as_of: dt.date, n: int) -> list[str]:
     return out[::-1]
 
 
+_K = TypeVar("_K", contravariant=True)
+
+
+class _Amounts(Protocol[_K]):
+    """Amounts of one currency by column key (a month, a stage's index, a salesperson)."""
+
+    def __getitem__(self, key: _K, /) -> float: ...
+
+
+class _Sums(dict[str, float]):
+    """Money summed per key: like a Counter (a key never added reads as 0 and is not
+    stored), but of amounts (collections.Counter is typed as counting whole numbers)."""
+
+    def __missing__(self, key: str) -> float:
+        return 0
+
+
 def _sorted_currencies(counter: Counter[str] | dict[str, float]) -> list[str]:
     """Currencies by how much they are used (ties by name), the row without one last."""
     return sorted(counter, key=lambda c: (c == NO_CURRENCY, -abs(counter[c]), c))
@@ -125,16 +142,16 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
     cur_use: Counter[str] = Counter()
     month_keys = _months_back(as_of, months)
     ship_count: Counter[str] = Counter()
-    ship_amount: dict[str, Counter[str]] = defaultdict(Counter)
+    ship_amount: dict[str, _Sums] = defaultdict(_Sums)
     judged_m: Counter[str] = Counter()
     ontime_m: Counter[str] = Counter()
     judged_c: Counter[str] = Counter()
     ontime_c: Counter[str] = Counter()
     sales_open: Counter[str] = Counter()
-    sales_shipped: dict[str, Counter[str]] = defaultdict(Counter)
-    sales_overdue: dict[str, Counter[str]] = defaultdict(Counter)
+    sales_shipped: dict[str, _Sums] = defaultdict(_Sums)
+    sales_overdue: dict[str, _Sums] = defaultdict(_Sums)
     sales_names: list[str] = []
-    recv: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    recv: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
     overdue_items: list[tuple[float, str, str, str, float, int, str]] = []
     no_sales = "（未填 none）"
 
@@ -204,7 +221,7 @@ def build_dashboard(tables: Tables, schema: Schema, as_of: dt.date, months: int 
     rates = dict(schema.settings.rates) or company_rates(tables.company.get("exchange_rates"))
     total_name = f"合计 Total {rates.get('base', '')}"
 
-    def totals(per_cur: dict[str, Any], keys: Sequence[Any]) -> tuple[Series, ...]:
+    def totals(per_cur: Mapping[str, _Amounts[_K]], keys: Sequence[_K]) -> tuple[Series, ...]:
         """A total column in the base currency, only with a rate table (blank where a
         currency of the row has no rate)."""
         if not rates:

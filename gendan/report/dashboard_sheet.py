@@ -242,7 +242,7 @@ def _str_cache(values: Sequence[str]) -> str:
 
 def _num_cache(values: Sequence[object], fmt: str) -> str:
     pts = "".join(
-        f'<c:pt idx="{i}"><c:v>{_num(v)}</c:v></c:pt>'  # type: ignore[arg-type]
+        f'<c:pt idx="{i}"><c:v>{_num(v)}</c:v></c:pt>'
         for i, v in enumerate(values)
         if isinstance(v, (int, float))
     )

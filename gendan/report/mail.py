@@ -628,32 +628,36 @@ def _statement_xlsx(
         )
     for n, r in enumerate(rows, start=2):
         for j, v in enumerate(r, start=1):
-            cell = ws.cell(row=n, column=j)
+            c = ws.cell(row=n, column=j)
             if isinstance(v, str):
-                openpyxl_set_text(cell, v)
+                openpyxl_set_text(c, v)
             else:
-                cell.value = v
+                c.value = v
                 if isinstance(v, float):
-                    cell.number_format = "#,##0.00"
+                    c.number_format = "#,##0.00"
                 elif isinstance(v, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
+                    c.number_format = "yyyy-mm-dd"
             if j in (3, 4):
-                cell.alignment = Alignment(horizontal="center")
+                c.alignment = Alignment(horizontal="center")
     # widths that hold a contract no., a date and an amount in the millions: the PDF made
     # from this book prints what Excel shows, and a narrow column prints ###
     for j, width in enumerate((16, 18, 12, 9, 15, 15, 15), start=1):
         ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = width
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # a new sheet has its page set-up properties, page header and footer (typed optional
+    # because a sheet read from a file may lack them)
+    fit, header, footer = ws.sheet_properties.pageSetUpPr, ws.oddHeader, ws.oddFooter
+    assert fit is not None and header is not None and footer is not None
+    fit.fitToPage = True
     ws.print_title_rows = "1:1"
     # left, centre, right of the page header: & starts a header code, so a name like
     # "Smith & Co" is written && to stay text; a line break would be saved as _x000a_
-    parts = (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)
+    parts = (header.left, header.center, header.right)
     for part, text in zip(parts, title, strict=False):
         if header_text(text):
             part.text = header_text(text).replace("&", "&&")[:80]
-    ws.oddFooter.right.text = "&P / &N"
+    footer.right.text = "&P / &N"
     n = len(rows) + 3
     for cur, t in sorted(totals.items()):
         openpyxl_set_text(ws.cell(row=n, column=1), "期末余额" if zh else "Closing balance")

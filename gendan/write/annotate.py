@@ -246,7 +246,7 @@ def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     if not _only_new_sheets(plan):
         raise ooxml.Unsupported("the plan changes sheets it does not create")
     wb = openpyxl.Workbook()
-    default = wb.active
+    default = wb.worksheets[0]  # a new workbook: its one (active) sheet
     apply_plan(plan, wb)
     wb.remove(default)
     buf = io.BytesIO()

@@ -665,7 +665,8 @@ def test_graft_keeps_every_part_of_the_package(tmp_path: Path) -> None:
 def test_graft_refuses_what_it_does_not_know() -> None:
     import xml.etree.ElementTree as ET
 
-    from gendan.write.inject import Unsupported, merge_styles
+    from gendan.ooxml import Unsupported
+    from gendan.write.inject import merge_styles
 
     scratch = ET.fromstring(
         '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'

@@ -86,7 +86,7 @@ def test_fast_path_gives_up_to_the_per_order_path(
 ) -> None:
     """Something the templates cannot express: the run still writes every sheet, per order."""
     from gendan.documents import fastsheets, generate
-    from gendan.write.inject import Unsupported
+    from gendan.ooxml import Unsupported
 
     calls: list[int] = []
 

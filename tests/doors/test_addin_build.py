@@ -17,9 +17,9 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
-from gendan.addin import build
 
 from gendan import addin_install
+from gendan.addin import build
 from macros_py import ribbon
 
 NS = {"ui": build.CUSTOM_UI_NS}

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import olefile
 import pytest
-from gendan.addin import build, formulas
 from oletools.olevba import decompress_stream
 
+from gendan.addin import build, formulas
 from gendan.addin_install import xlam_path
 
 # [MS-VBAL] 3.3.5.2 Reserved Identifiers and IDENTIFIER, every production.

@@ -73,10 +73,10 @@ def test_a_products_sheet_without_specs_matches_by_name() -> None:
     p = next(i for i, g in enumerate(grids) if g.name == "产品")
     spec_zh = next(c.zh for c in schema.products.columns if c.key == "spec")
     j = grids[p].rows[0].index(spec_zh)
-    grids[p] = type(grids[p])(name="产品", rows=[r[:j] + r[j + 1 :] for r in grids[p].rows])
+    grids[p] = type(grids[p])(name="产品", rows=[[*r[:j], *r[j + 1 :]] for r in grids[p].rows])
     data = type(data)(sheets=tuple(grids), path=data.path)
     tables = load_tables(data, schema)
-    assert not tables.products.has("spec")
+    assert tables.products is not None and not tables.products.has("spec")
     assert product_rows(tables) == [0, 1]
     report = check_data(data, schema, as_of=dt.date(2026, 11, 30))
     assert [f for f in report.findings if f.code == "unknown-product"] == []

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from factory import clean_order, make_data, write_xlsx
@@ -18,7 +20,7 @@ from gendan.cli import main
 from gendan.model.grid import SheetGrid, WorkbookData
 from gendan.model.schema import load_schema
 from gendan.read.tables import load_tables
-from gendan.report.dashboard import build_dashboard, on_time
+from gendan.report.dashboard import Block, Dashboard, build_dashboard, on_time
 from gendan.report.dashboard_run import write_dashboard
 
 D = dt.date
@@ -26,7 +28,7 @@ AS_OF = D(2026, 11, 27)
 SAMPLE = Path(__file__).parents[2] / "xlsx" / "sample.xlsx"
 
 
-def _orders() -> list[dict]:
+def _orders() -> list[dict[str, Any]]:
     """Five orders in three currencies; the expected numbers are worked out in the tests."""
     return [
         # 1: USD, shipped 10-05 before the latest shipment 10-10 (on time); D/P, documents sent
@@ -98,19 +100,19 @@ def _orders() -> list[dict]:
     ]
 
 
-def _series(block, name):
+def _series(block: Block, name: str) -> dict[str, float | str | None]:
     return dict(
         zip(block.categories, next(s for s in block.series if s.name == name).values, strict=True)
     )
 
 
 @pytest.fixture(scope="module")
-def dash():
+def dash() -> Dashboard:
     schema = load_schema()
     return build_dashboard(load_tables(make_data(_orders()), schema), schema, AS_OF)
 
 
-def test_stage_counts_and_amounts_per_currency(dash):
+def test_stage_counts_and_amounts_per_currency(dash: Dashboard) -> None:
     b = dash.block("stage_count")
     assert list(b.series[0].values) == [
         0,
@@ -130,7 +132,7 @@ def test_stage_counts_and_amounts_per_currency(dash):
     }
 
 
-def test_shipments_per_month_never_add_currencies(dash):
+def test_shipments_per_month_never_add_currencies(dash: Dashboard) -> None:
     b = dash.block("shipments")
     assert (
         b.categories[-1] == "2026-11" and b.categories[0] == "2025-12" and len(b.categories) == 12
@@ -144,7 +146,7 @@ def test_shipments_per_month_never_add_currencies(dash):
     assert _series(b, "EUR")["2026-11"] == 0 and _series(b, "CNY")["2026-10"] == 0
 
 
-def test_on_time_rate_per_month_and_customer(dash):
+def test_on_time_rate_per_month_and_customer(dash: Dashboard) -> None:
     m = dash.block("ontime_month")
     assert (
         _series(m, "已判定 Judged")["2026-10"] == 2 and _series(m, "准时 On time")["2026-10"] == 1
@@ -168,11 +170,11 @@ def test_on_time_rate_per_month_and_customer(dash):
         (None, D(2026, 10, 1), None),
     ],
 )
-def test_on_time_edges(bl, latest, expected):
+def test_on_time_edges(bl: dt.date | None, latest: dt.date | None, expected: bool | None) -> None:
     assert on_time(bl, latest, AS_OF) is expected
 
 
-def test_receivables_by_customer_and_aging(dash):
+def test_receivables_by_customer_and_aging(dash: Dashboard) -> None:
     b = dash.block("receivables")
     rows = {cat: {s.name: s.values[i] for s in b.series} for i, cat in enumerate(b.categories)}
     assert set(rows) == {
@@ -195,7 +197,7 @@ def test_receivables_by_customer_and_aging(dash):
     assert days == {"GD26-002": 8, "GD26-001": 36, "GD26-005": 1}
 
 
-def test_per_salesperson(dash):
+def test_per_salesperson(dash: Dashboard) -> None:
     b = dash.block("sales")
     assert _series(b, "在手订单 Open orders") == {"李经理": 1, "王经理": 3}
     assert _series(b, "已出运 Shipped USD") == {"李经理": 0, "王经理": 1700.0}
@@ -227,7 +229,7 @@ def _two_year_book() -> WorkbookData:
     return WorkbookData(sheets=(g25, g26, *new.sheets[1:]), path="<memory>")
 
 
-def test_several_year_sheets_across_them_or_one():
+def test_several_year_sheets_across_them_or_one() -> None:
     schema = load_schema()
     tables = load_tables(_two_year_book(), schema)
     assert tables.sheets == ["2025年", "2026年"]
@@ -253,10 +255,37 @@ def test_several_year_sheets_across_them_or_one():
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 
 
-def _sheet_cells(z: zipfile.ZipFile, part: str) -> dict[str, object]:
-    """Cell address → value (numbers as float, inline strings as text) of a sheet part."""
-    import xml.etree.ElementTree as ET
+#: a sheet part's cells: address → value (numbers as float, text as str, None: no value)
+Cells = dict[str, float | str | None]
+#: per chart title: per series name: category → value
+Charts = dict[str, dict[str, dict[str, float]]]
 
+
+def _child(e: ET.Element, path: str) -> ET.Element:
+    """The element at ``path`` under ``e``, which the test requires to be there."""
+    got = e.find(path)
+    assert got is not None, path
+    return got
+
+
+def _text(e: ET.Element, path: str) -> str:
+    return _child(e, path).text or ""
+
+
+def _attr(e: ET.Element, name: str) -> str:
+    got = e.get(name)
+    assert got is not None, name
+    return got
+
+
+def _number(v: float | str | None) -> float | None:
+    """A cell a chart's values refer to: a number or empty, never text."""
+    assert not isinstance(v, str), v
+    return v
+
+
+def _sheet_cells(z: zipfile.ZipFile, part: str) -> Cells:
+    """Cell address → value (numbers as float, inline strings as text) of a sheet part."""
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     shared = []
     if "xl/sharedStrings.xml" in z.namelist():  # LibreOffice writes shared strings
@@ -264,17 +293,18 @@ def _sheet_cells(z: zipfile.ZipFile, part: str) -> dict[str, object]:
             "".join(t.text or "" for t in si.iter(ns + "t"))
             for si in ET.fromstring(z.read("xl/sharedStrings.xml")).iter(ns + "si")
         ]
-    out: dict[str, object] = {}
+    out: Cells = {}
     for c in ET.fromstring(z.read(part)).iter(ns + "c"):
+        r = _attr(c, "r")
         if c.get("t") == "s":
-            out[c.get("r")] = shared[int(c.find(ns + "v").text)]
+            out[r] = shared[int(_text(c, ns + "v"))]
         elif c.get("t") in ("str", "inlineStr") and c.find(ns + "is") is None:
-            out[c.get("r")] = c.find(ns + "v").text
+            out[r] = _child(c, ns + "v").text
         elif c.get("t") == "inlineStr":
-            out[c.get("r")] = "".join(t.text or "" for t in c.iter(ns + "t"))
+            out[r] = "".join(t.text or "" for t in c.iter(ns + "t"))
         else:
             v = c.find(ns + "v")
-            out[c.get("r")] = float(v.text) if v is not None else None
+            out[r] = float(_text(c, ns + "v")) if v is not None else None
     return out
 
 
@@ -286,11 +316,9 @@ def _cells_of(ref: str) -> list[str]:
     return [f"{col}{r}" for r in range(r1, r2 + 1)]
 
 
-def _charts(book: Path, sheet: str = "看板") -> dict[str, dict[str, dict[str, float]]]:
+def _charts(book: Path, sheet: str = "看板") -> Charts:
     """Per chart title: per series name: category → value, read through the chart's
     references from the sheet's cells; every cache checked against the cells on the way."""
-    import xml.etree.ElementTree as ET
-
     from gendan.write.xlsx_patch import Package
 
     pkg = Package(book)
@@ -300,28 +328,28 @@ def _charts(book: Path, sheet: str = "看板") -> dict[str, dict[str, dict[str, 
         assert entry is not None
         cells = _sheet_cells(z, entry.part)
         (drawing,) = [t for _i, typ, t in pkg.rels(entry.part) if typ.endswith("/drawing")]
-        out: dict[str, dict[str, dict[str, float]]] = {}
+        out: Charts = {}
         for _i, typ, chart in pkg.rels(drawing):
             assert typ.endswith("/chart")
             root = ET.fromstring(z.read(chart))
             title = "".join(
                 t.text or ""
-                for t in root.find(f"{C}chart/{C}title").iter(
+                for t in _child(root, f"{C}chart/{C}title").iter(
                     "{http://schemas.openxmlformats.org/drawingml/2006/main}t"
                 )
             )
             series: dict[str, dict[str, float]] = {}
             for ser in root.iter(f"{C}ser"):
-                tx = ser.find(f"{C}tx/{C}strRef")
-                name = cells[_cells_of(tx.find(f"{C}f").text)[0]]
-                assert tx.find(f".//{C}v").text == name  # the cache is the cell
-                cat = ser.find(f"{C}cat/{C}strRef")
-                cats = [cells[a] for a in _cells_of(cat.find(f"{C}f").text)]
+                tx = _child(ser, f"{C}tx/{C}strRef")
+                name = cells[_cells_of(_text(tx, f"{C}f"))[0]]
+                assert _child(tx, f".//{C}v").text == name  # the cache is the cell
+                cat = _child(ser, f"{C}cat/{C}strRef")
+                cats = [cells[a] for a in _cells_of(_text(cat, f"{C}f"))]
                 assert [v.text for v in cat.iter(f"{C}v")] == cats
-                val = ser.find(f"{C}val/{C}numRef")
-                vals = [cells.get(a) for a in _cells_of(val.find(f"{C}f").text)]
-                cache = {int(p.get("idx")): float(p.find(f"{C}v").text) for p in val.iter(f"{C}pt")}
-                assert int(val.find(f".//{C}ptCount").get("val")) == len(vals)
+                val = _child(ser, f"{C}val/{C}numRef")
+                vals = [_number(cells.get(a)) for a in _cells_of(_text(val, f"{C}f"))]
+                cache = {int(_attr(p, "idx")): float(_text(p, f"{C}v")) for p in val.iter(f"{C}pt")}
+                assert int(_attr(_child(val, f".//{C}ptCount"), "val")) == len(vals)
                 assert cache == {i: v for i, v in enumerate(vals) if v is not None}
                 series[str(name)] = {str(c): (v or 0.0) for c, v in zip(cats, vals, strict=True)}
             out[title] = series
@@ -335,7 +363,7 @@ def _sha(p: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_out(tmp_path_factory):
+def sample_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not SAMPLE.exists():
         from gendan.book.sample import build_sample
 
@@ -347,12 +375,12 @@ def sample_out(tmp_path_factory):
     return out
 
 
-def _find(charts, word):
+def _find(charts: Charts, word: str) -> dict[str, dict[str, float]]:
     (key,) = [k for k in charts if word in k]
     return charts[key]
 
 
-def test_sample_charts_show_the_master(sample_out):
+def test_sample_charts_show_the_master(sample_out: Path) -> None:
     """Every chart's numbers, read through its references, against values computed here
     straight from the master's columns."""
     from gendan.rules.engine import load_book
@@ -371,7 +399,7 @@ def test_sample_charts_show_the_master(sample_out):
     assert _find(charts, "Orders by stage (count)")["订单数 Orders"] == {
         n: float(Counter(stage)[k]) for k, n in enumerate(names)
     }
-    by_stage: dict[str, Counter] = defaultdict(Counter)
+    by_stage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for i in range(m.n):
         if amount[i] is not None and cur[i]:
             by_stage[cur[i]][names[stage[i]]] += amount[i]
@@ -379,7 +407,7 @@ def test_sample_charts_show_the_master(sample_out):
     for c in ("USD", "EUR", "CNY"):
         assert got[c] == pytest.approx({n: by_stage[c][n] for n in names})
     # shipments per month: B/L dates up to the as-of date, by currency
-    ship: dict[str, Counter] = defaultdict(Counter)
+    ship: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for i in range(m.n):
         if bl[i] and bl[i] <= AS_OF and amount[i] is not None and cur[i]:
             ship[cur[i]][f"{bl[i]:%Y-%m}"] += amount[i]
@@ -421,13 +449,13 @@ def test_sample_charts_show_the_master(sample_out):
     }
 
 
-def test_the_kanban_sheet_is_not_read_as_a_master(sample_out):
+def test_the_kanban_sheet_is_not_read_as_a_master(sample_out: Path) -> None:
     from gendan.rules.engine import load_book
 
     assert load_book(sample_out)[0].sheets == ["工作序列表"]
 
 
-def test_second_run_replaces_and_keeps_every_other_part(sample_out, tmp_path):
+def test_second_run_replaces_and_keeps_every_other_part(sample_out: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.xlsx"
     assert main(["report", str(sample_out), "--as-of", "2026-11-20", "--out", str(again)]) == 0
     with zipfile.ZipFile(sample_out) as a, zipfile.ZipFile(again) as b:
@@ -452,7 +480,7 @@ def test_second_run_replaces_and_keeps_every_other_part(sample_out, tmp_path):
             assert out.getinfo(info.filename).CRC == info.CRC, info.filename
 
 
-def test_a_users_own_sheet_called_kanban_is_left_alone(tmp_path):
+def test_a_users_own_sheet_called_kanban_is_left_alone(tmp_path: Path) -> None:
     data = make_data(_orders())
     book = write_xlsx(
         WorkbookData(
@@ -468,7 +496,7 @@ def test_a_users_own_sheet_called_kanban_is_left_alone(tmp_path):
         assert '"看板"' in z.read("xl/workbook.xml").decode()
 
 
-def test_in_place_makes_a_backup(tmp_path):
+def test_in_place_makes_a_backup(tmp_path: Path) -> None:
     book = write_xlsx(make_data(_orders()), tmp_path / "b.xlsx")
     before = book.read_bytes()
     assert main(["report", str(book), "--as-of", "2026-11-27", "--in-place"]) == 0
@@ -492,7 +520,13 @@ def test_in_place_makes_a_backup(tmp_path):
         (["report", "BOOK", "--sheet", "nope", "--out", "o.xlsx"], ""),
     ],
 )
-def test_bad_input_is_one_sentence_exit_2(tmp_path, capsys, monkeypatch, argv, words):
+def test_bad_input_is_one_sentence_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    words: str,
+) -> None:
     book = write_xlsx(make_data(_orders()), tmp_path / "b.xlsx")
     monkeypatch.chdir(tmp_path)
     before = _sha(book)
@@ -516,7 +550,7 @@ def _soffice() -> bool:
 @pytest.mark.libreoffice
 @pytest.mark.slow
 @pytest.mark.skipif(not _soffice(), reason="LibreOffice (soffice) is not installed")
-def test_libreoffice_opens_the_charts_with_their_series(sample_out, tmp_path):
+def test_libreoffice_opens_the_charts_with_their_series(sample_out: Path, tmp_path: Path) -> None:
     """LibreOffice loads the sheet and writes it back: the same seven charts, each series
     still reading the same numbers from the sheet."""
     from gendan.office.recalc import convert
@@ -535,7 +569,7 @@ def test_libreoffice_opens_the_charts_with_their_series(sample_out, tmp_path):
 @pytest.mark.libreoffice
 @pytest.mark.slow
 @pytest.mark.skipif(not _soffice(), reason="LibreOffice (soffice) is not installed")
-def test_pdf_is_two_a4_landscape_pages_and_one_png_per_chart(tmp_path):
+def test_pdf_is_two_a4_landscape_pages_and_one_png_per_chart(tmp_path: Path) -> None:
     pdf, png = tmp_path / "d.pdf", tmp_path / "png"
     assert (
         main(
@@ -560,7 +594,7 @@ def test_pdf_is_two_a4_landscape_pages_and_one_png_per_chart(tmp_path):
     assert len(list(png.glob("*.png"))) == 7
 
 
-def test_totals_across_currencies_only_with_a_rate_table():
+def test_totals_across_currencies_only_with_a_rate_table() -> None:
     import dataclasses
 
     schema = load_schema()
@@ -599,7 +633,7 @@ def test_totals_across_currencies_only_with_a_rate_table():
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-11"] == 700 * 7 + 3000
 
 
-def test_rates_setting_is_checked(tmp_path):
+def test_rates_setting_is_checked(tmp_path: Path) -> None:
     from gendan.model.errors import GendanError
 
     bad = tmp_path / "s.yaml"
@@ -608,7 +642,7 @@ def test_rates_setting_is_checked(tmp_path):
         load_schema(bad)
 
 
-def test_rates_from_the_company_sheet():
+def test_rates_from_the_company_sheet() -> None:
     from gendan.model.errors import GendanError
     from gendan.report.dashboard import company_rates
 
@@ -630,22 +664,27 @@ def test_rates_from_the_company_sheet():
     assert _series(d.block("shipments"), "合计 Total CNY")["2026-10"] == 1000 * 7 + 2000 * 8
 
 
-def test_openpyxl_parses_every_chart(sample_out):
+def test_openpyxl_parses_every_chart(sample_out: Path) -> None:
     """A second reader of the chart XML (openpyxl's chart schema): seven bar charts, the
     receivables stacked."""
     import warnings
 
     import openpyxl
+    from openpyxl.chart.bar_chart import BarChart
+    from openpyxl.worksheet.worksheet import Worksheet
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ws = openpyxl.load_workbook(sample_out)["看板"]
-    assert len(ws._charts) == 7
-    stacked = [c for c in ws._charts if c.grouping == "stacked"]
+    assert isinstance(ws, Worksheet)
+    # openpyxl keeps the charts it read in the sheet's private _charts (not in types-openpyxl)
+    charts: list[object] = ws._charts  # type: ignore[attr-defined]
+    assert len(charts) == 7 and all(isinstance(c, BarChart) for c in charts)
+    stacked = [c for c in charts if isinstance(c, BarChart) and c.grouping == "stacked"]
     assert len(stacked) == 1 and stacked[0].overlap == 100
 
 
-def test_report_on_year_sheets_with_sheet_option(tmp_path):
+def test_report_on_year_sheets_with_sheet_option(tmp_path: Path) -> None:
     book = write_xlsx(_two_year_book(), tmp_path / "years.xlsx")
     out = tmp_path / "o.xlsx"
     assert (

@@ -268,23 +268,17 @@ def test_needed_from_must_name_a_stage() -> None:
         parse_layout(raw)
 
 
-def test_the_document_value_check_finds_products_through_the_shared_lookup() -> None:
-    """doc-value-missing looked products up through ``documents.build._find_product``, which
-    the seams merge moved to ``read.lookup``: the import failed the first time a 产品 value
-    was needed.  The check's rows must be the one lookup's rows."""
-    import datetime as dt
-
-    from factory import clean_order, make_data
-
-    from gendan.model.schema import load_schema
+def test_the_rows_a_document_value_is_read_from_are_the_documents_lookups() -> None:
+    """The check finds the 客户/产品 row of an order as the documents do (gendan.read.lookup):
+    no 产品 cell of today's documents is ``need``-marked, so only this reaches the 产品
+    lookup, which once imported a function the documents no longer have."""
     from gendan.read.lookup import customer_rows, product_rows
-    from gendan.read.tables import load_tables
     from gendan.rules.checks.base import Context
     from gendan.rules.checks.shipment import _Rows
 
-    schema = load_schema()
-    orders = [clean_order(1), clean_order(2, spec="100#"), clean_order(3, product="Kiwi")]
-    tables = load_tables(make_data(orders), schema)
-    rows = _Rows(Context(tables=tables, schema=schema, as_of=dt.date(2026, 12, 1)))
+    orders = [shipped(1), shipped(2, spec="100#"), shipped(3, product="Kiwi", customer="NOBODY")]
+    tables = load_tables(make_data(orders, shuffle=False, blank_row=False), SCHEMA)
+    rows = _Rows(Context(tables, SCHEMA, AS_OF))
     assert [rows.product(i) for i in range(3)] == product_rows(tables) == [0, 1, None]
     assert [rows.customer(i) for i in range(3)] == customer_rows(tables)
+    assert rows.customer(0) is not None and rows.customer(2) is None

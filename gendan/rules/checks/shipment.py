@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from gendan.model import iso6346
 from gendan.model.findings import Finding
+from gendan.read.lookup import customer_rows, product_rows
 from gendan.rules.checks.base import Context, check
 from gendan.rules.stages import STAGE_INDEX
 
@@ -125,20 +126,17 @@ def _checkable(ctx: Context, scope: str, key: str) -> bool:
 
 
 class _Rows:
-    """The 客户 and 产品 row of each master row: :mod:`gendan.read.lookup`'s, the one rule the
-    documents and the other checks use (computed once per Tables)."""
+    """The 客户 and 产品 row of each master row: the documents' own lookups
+    (gendan.read.lookup, worked out once per master and kept on the Tables), so a value the
+    check calls missing is the one the document would leave blank."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     def customer(self, i: int) -> int | None:
-        from gendan.read.lookup import customer_rows
-
         return customer_rows(self.ctx.tables)[i]
 
     def product(self, i: int) -> int | None:
-        from gendan.read.lookup import product_rows
-
         return product_rows(self.ctx.tables)[i]
 
 
@@ -284,7 +282,7 @@ def _container_numbers(ctx: Context) -> list[list[str] | None]:
         got = ctx.cache["container_numbers"] = [
             None if t is None else iso6346.split_numbers(str(t)) for t in col
         ]
-    return got  # type: ignore[no-any-return]
+    return got
 
 
 @check("container-cartons", codes=("container-cartons",))
