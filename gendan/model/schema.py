@@ -20,7 +20,8 @@ from gendan.model import yamldata
 from gendan.model.errors import SchemaError
 from gendan.model.normalize import norm
 
-# the settings dataclasses live in schema_settings and are re-exported from here
+# the settings block lives in schema_settings; its names are re-exported from here
+from gendan.model.schema_settings import TODO_DEFAULTS as TODO_DEFAULTS
 from gendan.model.schema_settings import BankCharge as BankCharge
 from gendan.model.schema_settings import DunningLevel as DunningLevel
 from gendan.model.schema_settings import PriceOutlier as PriceOutlier
