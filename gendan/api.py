@@ -294,7 +294,11 @@ def rules(
     """A copy of the workbook that checks itself in Excel (``gendan rules``, 本表自查)."""
     from gendan.native.patch import write_rules
 
-    kw: dict[str, Any] = {"in_place": in_place, "schema": options.load_schema()}
+    kw: dict[str, Any] = {
+        "in_place": in_place,
+        "schema": options.load_schema(),
+        "sheets": options.sheets,
+    }
     if ahead is not None:
         kw["ahead"] = ahead
     return write_rules(book, out, **kw)

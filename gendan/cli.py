@@ -523,7 +523,13 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from gendan import api
 
     _book_out_paths(args)
-    result = api.rules(args.book, args.out, _options(args), in_place=args.in_place, ahead=args.rows)
+    result = api.rules(
+        args.book,
+        args.out,
+        _options(args, sheets=getattr(args, "sheet", None)),
+        in_place=args.in_place,
+        ahead=args.rows,
+    )
     print(terminal_text(result.summary(_lang(args)), keep_lines=True))
     return 0
 

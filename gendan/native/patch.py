@@ -26,7 +26,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,13 +118,23 @@ class RulesResult:
         default_factory=list
     )  # "sheet!col" where ours stood aside
     legend: str = LEGEND_SHEET
+    #: the master sheet that got the rules, and the other master sheets of the book, which
+    #: did not (the rules' names and helper columns serve one master sheet; --sheet chooses)
+    master: str = ""
+    other_masters: list[str] = field(default_factory=list)
 
     def summary(self, lang: str) -> str:
+        others = "、".join(self.other_masters)
         if lang == "zh":
             s = (
                 f"已写入 {self.path}：{self.rules} 条条件格式、{self.validations} 条数据验证，"
                 f"说明见「{self.legend}」表。"
             )
+            if self.other_masters:
+                s += (
+                    f"\n规则只写在主表「{self.master}」上；{others} 没有规则"
+                    f"（用 --sheet 选择要写规则的主表）。"
+                )
             if self.kept_user_validations:
                 s += (
                     f"\n以下列已有您自己的数据验证，未覆盖：{', '.join(self.kept_user_validations)}"
@@ -137,6 +147,11 @@ class RulesResult:
         if self.kept_user_validations:
             s += (
                 f"\nThese columns keep your own validation: {', '.join(self.kept_user_validations)}"
+            )
+        if self.other_masters:
+            s += (
+                f"\nThe rules are on the master sheet {self.master} only; {', '.join(self.other_masters)} "
+                "got none (choose the master sheet with --sheet)."
             )
         return s
 
@@ -766,19 +781,33 @@ def typed_checks(schema: Schema) -> tuple[dict[tuple[str, str], Typed], set[tupl
     return typed, lists
 
 
-def rules_for_book(path: str | Path, schema: Schema | None = None, ahead: int = 1000) -> RuleSet:
+def rules_for_book(
+    path: str | Path,
+    schema: Schema | None = None,
+    ahead: int = 1000,
+    sheets: Sequence[str] | None = None,
+) -> RuleSet:
     """The rules for the book at ``path``: its own header rows and column order, as the
-    engine reads them; an Excel Table's own extent where the data is one."""
+    engine reads them; an Excel Table's own extent where the data is one.  ``sheets``
+    chooses the master sheet (``--sheet``); the rules go on the first of those read."""
+    return _rules_and_masters(path, schema, ahead, sheets)[0]
+
+
+def _rules_and_masters(
+    path: str | Path, schema: Schema | None, ahead: int, sheets: Sequence[str] | None
+) -> tuple[RuleSet, list[str]]:
+    """rules_for_book, and every master sheet read (to say which got no rules)."""
     from gendan.native.rules import build_rules, layout_from_tables
     from gendan.rules.engine import load_book
 
-    tables, schema = load_book(path, schema)
+    tables, schema = load_book(path, schema, sheets)
     extents = {}
     for sheet, (head, first, last) in read_extents(path).items():
         for t in (tables.master, tables.customers, tables.products):
             if t is not None and t.sheet == sheet and t.header_row == head:
                 extents[sheet] = (first, max(last, first))
-    return build_rules(schema, layout_from_tables(tables, ahead=ahead, extents=extents))
+    rs = build_rules(schema, layout_from_tables(tables, ahead=ahead, extents=extents))
+    return rs, tables.sheets
 
 
 def write_rules(
@@ -788,10 +817,12 @@ def write_rules(
     in_place: bool = False,
     schema: Schema | None = None,
     ahead: int = 1000,
+    sheets: Sequence[str] | None = None,
 ) -> RulesResult:
     """``gendan rules``: add or refresh the native rules in a copy (``out``) or in the book
     itself (``in_place``: a timestamped backup first, and a proof that nothing but
-    gendan's own rules changed)."""
+    gendan's own rules changed).  ``sheets`` (``--sheet``) chooses the master sheet that
+    gets the rules; the result names the master sheets that did not."""
     from gendan.write.safe_write import atomic_write, check_not_locked, make_backup, parts_lost
 
     book = Path(book)
@@ -801,7 +832,7 @@ def write_rules(
             f"{book.name}: rules can be written into .xlsx and .xlsm workbooks only.",
             f"{book.name}：只能向 .xlsx 和 .xlsm 工作簿写入规则。",
         )
-    rs = rules_for_book(book, schema, ahead)
+    rs, masters = _rules_and_masters(book, schema, ahead, sheets)
     typed, _lists = typed_checks(rs.schema)
     holder: dict[str, RulesResult] = {}
     if not in_place:
@@ -814,7 +845,7 @@ def write_rules(
         )
         res = holder["r"]
         res.path = Path(out)
-        return res
+        return _named_masters(res, rs, masters)
     check_not_locked(book)
 
     def writer(tmp: Path) -> None:
@@ -835,4 +866,10 @@ def write_rules(
     atomic_write(book, writer, allow_input=True)
     res = holder["r"]
     res.path = book
+    return _named_masters(res, rs, masters)
+
+
+def _named_masters(res: RulesResult, rs: RuleSet, masters: Sequence[str]) -> RulesResult:
+    res.master = rs.book.master.sheet
+    res.other_masters = [s for s in masters if s != res.master]
     return res

@@ -43,7 +43,7 @@ from gendan.rules.stages import SHIPPED, order_stages
 
 if TYPE_CHECKING:
     from gendan.model.schema import Schema
-    from gendan.read.tables import Tables
+    from gendan.read.tables import Table, Tables
 
 KINDS = ("shipping-advice", "dunning", "statement")
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
@@ -496,22 +496,26 @@ def statement(
     tables: Tables, schema: Schema, as_of: dt.date, customer: str, lines: Sequence[Receivable]
 ) -> Draft | None:
     """The statement of account (对账单) of ``customer`` on ``as_of``: shipped orders not
-    closed, received, open, and the closing balance per currency (with an .xlsx copy)."""
-    m = tables.master
-    st = order_stages(m, schema, as_of)
-    open_by_row: dict[int, float] = defaultdict(float)
+    closed, received, open, and the closing balance per currency (with an .xlsx copy).
+    Every master sheet read is gone over (a book kept one sheet per year has orders of the
+    customer on each); ``lines`` are the open lines of all of them."""
+    open_by_row: dict[tuple[str, int], float] = defaultdict(float)
     for r in lines:
-        open_by_row[r.index] += r.outstanding
+        open_by_row[r.sheet, r.index] += r.outstanding
     want = norm(customer)
-    idx = [
-        i
-        for i in range(m.n)
-        if m.get("customer", i) is not None
-        and norm(str(m.get("customer", i))) == want
-        and st.stage[i] >= SHIPPED
-        and not st.closed[i]
-        and m.get("amount", i) is not None
-    ]
+    idx: list[tuple[Table, int]] = []
+    for sub in tables.each():
+        m = sub.master
+        st = order_stages(m, schema, as_of)
+        idx += [
+            (m, i)
+            for i in range(m.n)
+            if m.get("customer", i) is not None
+            and norm(str(m.get("customer", i))) == want
+            and st.stage[i] >= SHIPPED
+            and not st.closed[i]
+            and m.get("amount", i) is not None
+        ]
     if not idx:
         return None
     c = _customer(tables, customer)
@@ -524,15 +528,15 @@ def statement(
     rows: list[list[str]] = []
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     raw: list[list[Any]] = []
-    for i in idx:
+    for m, i in idx:
 
-        def g(k: str, i: int = i) -> Any:
+        def g(k: str, i: int = i, m: Table = m) -> Any:
             return m.get(k, i)
 
         amount, got, owed = (
             float(g("amount")),
             float(g("received_amount") or 0.0),
-            round(open_by_row.get(i, 0.0), 2),
+            round(open_by_row.get((m.sheet, i), 0.0), 2),
         )
         cur = str(g("currency") or "")
         rows.append(
@@ -675,17 +679,20 @@ def _statement_xlsx(
 # ----------------------------------------------------------------------------- selection
 
 
-def _rows_of(tables: Tables, orders: Iterable[str]) -> list[int]:
-    m = tables.master
+def _rows_of(tables: Tables, orders: Iterable[str]) -> list[tuple[Tables, int]]:
+    """Each contract named, on whichever master sheet holds it (the first that does)."""
+    subs = tables.each()
     out = []
     for no in orders:
-        i = m.find("contract_no", no)
-        if i is None:
+        hit = next(
+            ((t, i) for t in subs if (i := t.master.find("contract_no", no)) is not None), None
+        )
+        if hit is None:
             raise InputError(
                 f"Contract {header_text(no)} is not in the master sheet.",
                 f"合同 {header_text(no)} 不在工作序列表中。",
             )
-        out.append(i)
+        out.append(hit)
     return out
 
 
@@ -701,39 +708,52 @@ def make_drafts(
 ) -> list[Draft]:
     """The drafts of ``kind`` for the orders named, a customer, or everything due
     (the to-do list's shipping-advice / dunning items; every customer with open items for
-    a statement).  Raises InputError when the selection gives no letter at all."""
+    a statement).  Every master sheet read is gone over, as by todo and overdue (a book
+    kept one sheet per year has this year's orders on the second); ``--sheet`` chooses
+    which are read.  Raises InputError when the selection gives no letter at all."""
     if kind not in KINDS:
         raise InputError(
             f"--kind must be one of {', '.join(KINDS)}.", f"--kind 只能是 {'、'.join(KINDS)}。"
         )
-    m = tables.master
-    lines = receivables_book(tables, schema, as_of).open
+    subs = tables.each()
+    lines = [r for t in subs for r in receivables_book(t, schema, as_of).open]
     if kind == "shipping-advice":
+        rows: list[tuple[Tables, int]]
         if orders:
             rows = _rows_of(tables, orders)
         elif customer:
             want = norm(customer)
-            st = order_stages(m, schema, as_of)
-            rows = [
-                i
-                for i in range(m.n)
-                if m.get("customer", i) is not None
-                and norm(str(m.get("customer", i))) == want
-                and st.stage[i] >= SHIPPED
-                and not st.settled[i]
-                and m.get("shipping_advice_date", i) is None
-            ]
+            rows = []
+            for t in subs:
+                m = t.master
+                st = order_stages(m, schema, as_of)
+                rows += [
+                    (t, i)
+                    for i in range(m.n)
+                    if m.get("customer", i) is not None
+                    and norm(str(m.get("customer", i))) == want
+                    and st.stage[i] >= SHIPPED
+                    and not st.settled[i]
+                    and m.get("shipping_advice_date", i) is None
+                ]
         else:
             from gendan.report.todo import todo_items
 
-            found = {
-                m.find("contract_no", t.contract_no)
-                for t in todo_items(tables, schema, as_of)
-                if t.kind == "shipping-advice" and t.contract_no
-            }
-            rows = sorted(i for i in found if i is not None)
-        bl = m.column("bl_date")
-        drafts = [shipping_advice(tables, i) for i in rows if bl[i] is not None and bl[i] <= as_of]
+            by_sheet = {t.master.sheet: t for t in subs}
+            found: dict[tuple[int, int], tuple[Tables, int]] = {}
+            for item in todo_items(tables, schema, as_of):
+                t_ = by_sheet.get(item.sheet)
+                if item.kind != "shipping-advice" or not item.contract_no or t_ is None:
+                    continue
+                i_ = t_.master.find("contract_no", item.contract_no)
+                if i_ is not None:
+                    found[subs.index(t_), i_] = (t_, i_)
+            rows = [found[k] for k in sorted(found)]
+        drafts = [
+            shipping_advice(t, i)
+            for t, i in rows
+            if (bl := t.master.get("bl_date", i)) is not None and bl <= as_of
+        ]
         if not drafts and (orders or customer):
             raise InputError(
                 "None of the selected orders is shipped (a B/L date on or before the as-of date), so "
@@ -743,7 +763,9 @@ def make_drafts(
         return drafts
     if orders:
         names = [
-            str(m.get("customer", i)) for i in _rows_of(tables, orders) if m.get("customer", i)
+            str(t.master.get("customer", i))
+            for t, i in _rows_of(tables, orders)
+            if t.master.get("customer", i)
         ]
     elif customer:
         names = [customer]

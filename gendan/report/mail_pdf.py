@@ -103,20 +103,36 @@ def attach_pdfs(
 def _advice_pdfs(
     drafts: Sequence[Draft], tables: Tables, layout: Layout | None, notes: list[str]
 ) -> dict[int, list[Attachment]]:
-    """The issued documents of each shipping advice draft's order, as PDFs."""
+    """The issued documents of each shipping advice draft's order, as PDFs; the order is
+    looked for on every master sheet read (the first that holds it), as make_drafts does."""
+    out: dict[int, list[Attachment]] = {}
+    claimed: set[int] = set()
+    for t in tables.each():
+        rows: dict[int, int] = {}  # draft number → master row of this sheet
+        for n, d in enumerate(drafts):
+            if n not in claimed and d.kind == "shipping-advice" and d.contracts:
+                i = t.master.find("contract_no", d.contracts[0])
+                if i is not None:
+                    rows[n] = i
+        claimed |= set(rows)
+        if rows:
+            out.update(_advice_pdfs_of(drafts, t, rows, layout, notes))
+    return out
+
+
+def _advice_pdfs_of(
+    drafts: Sequence[Draft],
+    tables: Tables,
+    rows: dict[int, int],
+    layout: Layout | None,
+    notes: list[str],
+) -> dict[int, list[Attachment]]:
+    """_advice_pdfs for the drafts whose orders are on ``tables.master`` (one sheet)."""
     from gendan.documents.build import ISSUED, contract_text
     from gendan.documents.gendocs import build_all, unresolved, write_pdfs
     from gendan.documents.layout import load_layout
 
     m = tables.master
-    rows: dict[int, int] = {}  # draft number → master row
-    for n, d in enumerate(drafts):
-        if d.kind == "shipping-advice" and d.contracts:
-            i = m.find("contract_no", d.contracts[0])
-            if i is not None:
-                rows[n] = i
-    if not rows:
-        return {}
     bad, refusal = unresolved(tables, sorted(set(rows.values())))
     if refusal is not None:
         notes.append(_why_not(refusal))

@@ -45,6 +45,7 @@ from gendan.model.plan import (
     Plan,
     SetValues,
 )
+from gendan.model.sanitize import looks_like_formula
 from gendan.ooxml import MAIN, REL_NS, relative_target
 from gendan.write.marks import (
     LEDGER_SHEET,
@@ -216,10 +217,14 @@ def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
     shared-strings part is never touched)."""
     fmt: dict[Ref, int] = {}
     memo: dict[tuple[Any, ...], int] = {}
-    for ref in set(t.fonts) | set(t.fills) | set(t.links):
+    quoted = {
+        ref for ref, v in t.values.items() if isinstance(v, str) and looks_like_formula(v)
+    }  # text such as "=HYPERLINK(…)": quotePrefix, or F2+Enter makes it a formula
+    for ref in set(t.fonts) | set(t.fills) | set(t.links) | quoted:
         f = t.fonts.get(ref, {})
         link = ref in t.links
-        key = (f.get("bold"), f.get("size"), f.get("color"), link, t.fills.get(ref))
+        quote = ref in quoted
+        key = (f.get("bold"), f.get("size"), f.get("color"), link, t.fills.get(ref), quote)
         got = memo.get(key)
         if got is None:
             font = (
@@ -233,7 +238,7 @@ def _tool_sheet_xml(t: _ToolSheet, styles: Styles) -> bytes:
                 else 0
             )
             fill = styles.solid_fill(t.fills[ref]) if ref in t.fills else 0
-            got = memo[key] = styles.cell_format(font, fill)
+            got = memo[key] = styles.cell_format(font, fill, quote)
         fmt[ref] = got
     refs = sorted(set(t.values) | set(fmt))
     rows: dict[int, list[str]] = {}

@@ -529,12 +529,17 @@ class Styles:
             parts.append(f'<{p}charset val="{b["charset"]}"/>')
         return self.index("fonts", f"<{p}font>{''.join(parts)}</{p}font>")
 
-    def cell_format(self, font: int, fill: int) -> int:
+    def cell_format(self, font: int, fill: int, quote: bool = False) -> int:
+        """A cell format (cellXfs index) with this font and fill; ``quote`` adds
+        quotePrefix, which keeps text that starts with = text when the user edits the cell
+        (as gendan.model.sanitize.openpyxl_set_text does on the openpyxl path)."""
         attrs = f'numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"'
         if font:
             attrs += ' applyFont="1"'
         if fill:
             attrs += ' applyFill="1"'
+        if quote:
+            attrs += ' quotePrefix="1"'
         return self.index("cellXfs", f"<{self.p}xf {attrs}/>")
 
     @property

@@ -372,3 +372,52 @@ def test_a_column_required_under_several_conditions(tmp_path: Path) -> None:
     f = rs.formula(rule)
     assert f.count("OR(") >= 2 and "gd_l_courier" in f and "gd_ms_3_4" in f
     assert "documents go by courier or the terms are" in rule.en
+
+
+def _two_year_book(tmp_path: Path) -> Path:
+    """A book kept one master sheet per year: OLD-001 on 2025年, NEW-002 on 2026年."""
+    from gendan.model.grid import SheetGrid, WorkbookData
+
+    old = make_data([clean_order(1, contract_no="OLD-001")])
+    new = make_data([clean_order(2, contract_no="NEW-002")])
+    grids = (
+        SheetGrid(name="2025年", rows=old.sheets[0].rows),
+        SheetGrid(name="2026年", rows=new.sheets[0].rows),
+        *new.sheets[1:],
+    )
+    return write_xlsx(WorkbookData(sheets=grids, path="<memory>"), tmp_path / "years.xlsx")
+
+
+def _ruled_sheets(path: Path) -> set[str]:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title for ws in wb.worksheets if any(ON in str(r) for r in _cf_formulas(ws))}
+
+
+def _cf_formulas(ws: object) -> list[str]:
+    out = []
+    for rng in ws.conditional_formatting:  # type: ignore[attr-defined]
+        for rule in rng.rules:
+            out += list(rule.formula or [])
+    return out
+
+
+def test_rules_go_on_the_master_sheet_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--sheet chooses the master sheet that gets the rules (it was accepted and ignored, so
+    the sheet where this year's orders are typed could get no checks); without it, the
+    summary names the master sheets left without rules and how to choose."""
+    book = _two_year_book(tmp_path)
+    out = tmp_path / "ruled.xlsx"
+    assert main(["rules", str(book), "--out", str(out), "--sheet", "2026年"]) == 0
+    years = {"2025年", "2026年"}
+    assert _ruled_sheets(out) & years == {"2026年"}
+    with zipfile.ZipFile(out) as z:  # the names and the hidden helper read the same sheet
+        names = re.search(r"<definedNames>.*</definedNames>", z.read("xl/workbook.xml").decode())
+    assert names is not None and "2026年" in names.group(0) and "2025年" not in names.group(0)
+    capsys.readouterr()
+    again = tmp_path / "first.xlsx"
+    assert main(["rules", str(book), "--out", str(again)]) == 0
+    assert _ruled_sheets(again) & years == {"2025年"}
+    said = capsys.readouterr().out
+    assert "2026年" in said and "--sheet" in said

@@ -382,3 +382,33 @@ def test_mail_notes_keep_terminal_escapes_out(
     err = capsys.readouterr().err
     assert "evil.example" in err  # the note is there ...
     assert "\x1b" not in err and "\x07" not in err  # ... as data, not as terminal control
+
+
+def _two_year_book() -> Any:
+    """A book kept one master sheet per year: OLD-001 on 2025年, NEW-002 on 2026年."""
+    from gendan.model.grid import SheetGrid, WorkbookData
+
+    old = make_data([clean_order(1, contract_no="OLD-001")])
+    new = make_data([clean_order(2, contract_no="NEW-002")])
+    grids = (
+        SheetGrid(name="2025年", rows=old.sheets[0].rows),
+        SheetGrid(name="2026年", rows=new.sheets[0].rows),
+        *new.sheets[1:],
+    )
+    return WorkbookData(sheets=grids, path="<memory>")
+
+
+@pytest.mark.parametrize("kind", ["statement", "dunning", "shipping-advice"])
+def test_mail_covers_every_master_sheet(kind: str) -> None:
+    """A book kept one sheet per year: this year's orders are on the second sheet, and the
+    letters must speak of them too (they used to read the first master sheet only)."""
+    tables = load_tables(_two_year_book(), SCHEMA)
+    assert len(tables.masters) == 2
+    as_of = D(2026, 12, 1)
+    drafts = make_drafts(tables, SCHEMA, as_of, kind, due=True)
+    text = " ".join(c for d in drafts for c in d.contracts)
+    if kind != "shipping-advice":  # the due advice may be long sent; name the orders instead
+        assert "OLD-001" in text and "NEW-002" in text, (kind, text)
+    named = make_drafts(tables, SCHEMA, as_of, kind, orders=["NEW-002", "OLD-001"])
+    got = {c for d in named for c in d.contracts}
+    assert {"OLD-001", "NEW-002"} <= got, (kind, got)

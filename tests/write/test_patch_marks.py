@@ -322,3 +322,19 @@ def test_a_threaded_comment_without_its_note_still_keeps_the_tool_note_off(
     ws = openpyxl.load_workbook(out)[MASTER]
     assert ws["E4"].comment is None and ws["F4"].comment is not None
     assert ws["E4"].fill.fgColor.rgb == "FF" + RED
+
+
+def test_text_that_starts_with_equals_keeps_a_quote_prefix_on_the_results_sheet(
+    book: Path, tmp_path: Path
+) -> None:
+    """A value typed as ``=HYPERLINK(…)`` is listed on 检查结果 as text; without the
+    quotePrefix cell format (which the openpyxl writer sets) F2+Enter made it a formula."""
+    out = tmp_path / "a.xlsx"
+    typed = '=HYPERLINK("http://evil.example","click")'
+    f = _finding("B4")
+    _annotate(book, out, Finding(**{**f.__dict__, "value": typed}))
+    ws = openpyxl.load_workbook(out)[RESULTS_SHEET]
+    hits = [c for row in ws.iter_rows() for c in row if c.value == typed]
+    assert hits and all(c.data_type == "s" and c.quotePrefix for c in hits)
+    plain = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value]
+    assert any(not c.quotePrefix for c in plain)  # ordinary text keeps its format
