@@ -27,6 +27,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from gendan.model.grid import column_letter
+from gendan.model.plan import quote_ref
 from gendan.report.dashboard import COUNT, MONEY, PERCENT, Block, Dashboard
 from gendan.write.xlsx_patch import Package, Styles, Unsupported, xstring
 
@@ -97,8 +98,7 @@ class Placed:
 def ref(sheet: str, col: int, r1: int, r2: int | None = None) -> str:
     """An absolute reference ``'sheet'!$B$3:$B$9`` (the sheet name always quoted)."""
     c = column_letter(col)
-    q = "'" + sheet.replace("'", "''") + "'"
-    return f"{q}!${c}${r1}" if r2 is None or r2 == r1 else f"{q}!${c}${r1}:${c}${r2}"
+    return quote_ref(sheet, f"${c}${r1}" if r2 is None or r2 == r1 else f"${c}${r1}:${c}${r2}")
 
 
 def layout(dash: Dashboard, first_row: int) -> list[Placed]:

@@ -178,6 +178,100 @@ class RecordingXlwingsStandIn:
         def options(self, **_kw: Any) -> Any:
             return self
 
+    class _Part:
+        """A chart's series, axis or legend: every attribute set (or ``set``) is a call."""
+
+        chart: RecordingXlwingsStandIn.Chart
+        what: str
+
+        def __init__(self, chart: RecordingXlwingsStandIn.Chart, what: str) -> None:
+            object.__setattr__(self, "chart", chart)
+            object.__setattr__(self, "what", what)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            self.chart.log(f"{self.what}.{name}", value)
+
+        def set(self, **kw: Any) -> None:
+            self.chart.log(f"{self.what}.set", tuple(sorted(kw.items())))
+
+    class Chart:
+        """One chart of ``Sheet.charts``: logged as ``(sheet, 'chart<n>', what, value)``."""
+
+        sheet: RecordingXlwingsStandIn.Sheet
+        key: str
+
+        def __init__(self, sheet: RecordingXlwingsStandIn.Sheet, key: str) -> None:
+            object.__setattr__(self, "sheet", sheet)
+            object.__setattr__(self, "key", key)
+
+        def log(self, what: str, value: Any) -> None:
+            self.sheet.book.calls.append((self.sheet.name, self.key, what, value))
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            assert name in ("title", "chart_type", "name"), f"Chart.{name} is not modelled"
+            self.log(f"chart.{name}", value)
+
+        def set_source_data(self, source: Any, plot_by: str | None = None) -> None:
+            self.log("chart.set_source_data", (source.sheet.name, source.address, plot_by))
+
+        def set_x_axis_values(self, source: Any) -> None:
+            self.log("chart.set_x_axis_values", (source.sheet.name, source.address))
+
+        @property
+        def series(self) -> Any:
+            chart = self
+
+            class _Series:
+                def __getitem__(self, k: int) -> Any:
+                    return RecordingXlwingsStandIn._Part(chart, f"chart.series[{k}]")
+
+            return _Series()
+
+        @property
+        def category_axis(self) -> Any:
+            return RecordingXlwingsStandIn._Part(self, "chart.category_axis")
+
+        @property
+        def value_axis(self) -> Any:
+            return RecordingXlwingsStandIn._Part(self, "chart.value_axis")
+
+        @property
+        def legend(self) -> Any:
+            return RecordingXlwingsStandIn._Part(self, "chart.legend")
+
+        def delete(self) -> None:
+            self.log("chart.delete", None)
+            self.sheet.chart_list.remove(self)
+
+    class Charts:
+        def __init__(self, sheet: RecordingXlwingsStandIn.Sheet) -> None:
+            self.sheet = sheet
+
+        def __iter__(self) -> Any:
+            return iter(list(self.sheet.chart_list))
+
+        def __len__(self) -> int:
+            return len(self.sheet.chart_list)
+
+        def add(
+            self,
+            left: float = 0,
+            top: float = 0,
+            width: float = 355,
+            height: float = 211,
+            chart_type: str | None = None,
+            anchor: Any = None,
+            **kw: Any,
+        ) -> Any:
+            assert not kw, f"charts.add({kw}) is not modelled"
+            key = f"chart{len(self.sheet.book.chart_keys) + 1}"
+            self.sheet.book.chart_keys.append(key)
+            c = RecordingXlwingsStandIn.Chart(self.sheet, key)
+            self.sheet.chart_list.append(c)
+            where = anchor.address if anchor is not None else (left, top)
+            c.log("charts.add", (where, width, height, chart_type))
+            return c
+
     class Names:
         def __init__(self, owner: Any, book: Any, scope: str) -> None:
             self.book, self.scope = book, scope
@@ -213,6 +307,7 @@ class RecordingXlwingsStandIn:
         notes_by_cell: dict[str, RecordingXlwingsStandIn.Note]
         used_values: list[list[Any]]
         origin: tuple[int, int]
+        chart_list: list[RecordingXlwingsStandIn.Chart]
 
         def __init__(
             self,
@@ -227,6 +322,11 @@ class RecordingXlwingsStandIn:
             object.__setattr__(self, "notes_by_cell", {})
             object.__setattr__(self, "used_values", values or [[None]])
             object.__setattr__(self, "origin", origin)
+            object.__setattr__(self, "chart_list", [])
+
+        @property
+        def charts(self) -> Any:
+            return RecordingXlwingsStandIn.Charts(self)
 
         def __setattr__(self, name: str, value: Any) -> None:
             assert name == "visible"
@@ -301,6 +401,7 @@ class RecordingXlwingsStandIn:
     class Book:
         def __init__(self, *names: str) -> None:
             self.calls: list[tuple[Any, ...]] = []
+            self.chart_keys: list[str] = []
             self.app_calls: list[tuple[str, Any]] = []
             self.sheets = RecordingXlwingsStandIn.Sheets(self)
             for n in names:
