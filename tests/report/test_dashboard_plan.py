@@ -28,7 +28,7 @@ from gendan.report.dashboard_plan import dashboard_plan, dashboard_sheet_name
 from gendan.report.dashboard_sheet import MARK, SHEET, Placed, standalone_book
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "write"))
-from test_xlwings_applier import Book  # noqa: E402
+from test_xlwings_applier import Book
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 
