@@ -266,7 +266,7 @@ def dashboard(host: Any = None, as_of: dt.date | None = None) -> str:
 
     host = _host(host)
     result = api.report(host.read(), _options(host, as_of))
-    sheet = host.put_dashboard(result)
+    sheet: str = host.put_dashboard(result)
     if sheet != result.sheet:  # the package writer found the user's 看板 the values did not show
         import dataclasses
 

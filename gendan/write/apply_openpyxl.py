@@ -247,7 +247,9 @@ def _chart(ws: Any, a: Chart) -> None:
         ch.y_axis.numFmt = NumFmt(formatCode=a.number_format, sourceLinked=False)
     ch.x_axis.delete = ch.y_axis.delete = False  # openpyxl ≥ 3.1 hides axes unless told
     ch.legend.position = "b"
-    ch.width, ch.height = a.width / _PT_PER_CM, a.height / _PT_PER_CM
+    # cm, fractions allowed (the stubs say int; openpyxl writes the EMUs from a float)
+    ch.width = a.width / _PT_PER_CM  # type: ignore[assignment]
+    ch.height = a.height / _PT_PER_CM
     ws.add_chart(ch, a.anchor)
 
 

@@ -281,7 +281,7 @@ def test_dashboard_writes_the_kanban_sheet_into_the_book(host: FileHost, sample:
     assert sample.read_bytes() == before  # FileHost writes its working copy
     wb = openpyxl.load_workbook(host.out)
     assert wb.sheetnames.count("看板") == 1 and MASTER in wb.sheetnames
-    assert len(wb["看板"]._charts) == 7
+    assert len(wb["看板"]._charts) == 7  # type: ignore[attr-defined]
     assert host.messages[-1] == f"看板已写入：工作表 看板，7 个图表，截至 {AS_OF}。"
 
 

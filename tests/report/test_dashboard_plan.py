@@ -31,6 +31,12 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "write"))
 from test_xlwings_applier import Book
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+def _text(e: Any) -> str:
+    assert e is not None and e.text is not None
+    return str(e.text)
 
 
 @pytest.fixture(scope="module")
@@ -94,15 +100,11 @@ def test_the_plan_has_the_package_writers_references(dash: Any, tmp_path: Path) 
         for name in z.namelist():
             if name.startswith("xl/charts/chart"):
                 root = ET.fromstring(z.read(name))
-                title = "".join(
-                    t.text or ""
-                    for t in root.find(f"{C}chart/{C}title").iter()
-                    if t.tag.endswith("}t")
-                )
+                title = "".join(t.text or "" for t in root.iter() if t.tag == f"{A}t")
                 sers = list(root.iter(f"{C}ser"))
                 package[title] = (
-                    sers[0].find(f"{C}cat/{C}strRef/{C}f").text,
-                    tuple(s.find(f"{C}val/{C}numRef/{C}f").text for s in sers),
+                    _text(sers[0].find(f"{C}cat/{C}strRef/{C}f")),
+                    tuple(_text(s.find(f"{C}val/{C}numRef/{C}f")) for s in sers),
                 )
     plan = {
         a.title: (a.categories, tuple(r for _n, r in a.series))
@@ -118,10 +120,10 @@ def test_openpyxl_applier_draws_charts_over_the_right_cells(dash: Any, tmp_path:
     from gendan.write.apply_openpyxl import apply_plan
 
     wb = openpyxl.Workbook()
-    wb.active.title = "工作序列表"
+    wb.create_sheet("工作序列表")
     apply_plan(dashboard_plan(dash), wb)
     wb.save(tmp_path / "p.xlsx")
-    ws = openpyxl.load_workbook(tmp_path / "p.xlsx")[SHEET]
+    ws: Any = openpyxl.load_workbook(tmp_path / "p.xlsx")[SHEET]
     assert MARK in ws["A2"].value
     charts = []
     for ch in ws._charts:
