@@ -714,3 +714,63 @@ def test_todo_button_end_to_end_on_the_stand_in(monkeypatch: pytest.MonkeyPatch)
         (f"#'工作序列表'!{items[0].cell}", "GD26-001"),
     ) in book.calls
     assert book.app_calls[-1][0] == "alert" and "2 things to do" in book.app_calls[-1][1]
+
+
+def test_a_chart_is_made_over_its_cells_by_columns() -> None:
+    from gendan.model.plan import Chart
+
+    book = Book("S")
+    chart = Chart(
+        "S",
+        "E2",
+        "Shipped",
+        "'S'!$A$3:$A$5",
+        (("USD", "'S'!$B$3:$B$5"), ("EUR", "'S'!$D$3:$D$5")),
+        kind="bar",
+        width=300,
+        height=200,
+        number_format="#,##0",
+        colors=("4472C4",),
+    )
+    apply_plan([chart], book)
+    assert book.calls == [
+        ("S", "chart1", "charts.add", ("E2", 300, 200, "bar_clustered")),
+        # the value columns as one multi-area source, series from columns; the categories apart
+        ("S", "chart1", "chart.set_source_data", ("S", "$B$3:$B$5,$D$3:$D$5", "columns")),
+        ("S", "chart1", "chart.set_x_axis_values", ("S", "$A$3:$A$5")),
+        ("S", "chart1", "chart.title", "Shipped"),
+        ("S", "chart1", "chart.series[0].name", "USD"),
+        ("S", "chart1", "chart.series[0].fill_color", (0x44, 0x72, 0xC4)),
+        ("S", "chart1", "chart.series[1].name", "EUR"),
+        (
+            "S",
+            "chart1",
+            "chart.category_axis.set",
+            (("crosses", "maximum"), ("reverse_order", True)),
+        ),
+        ("S", "chart1", "chart.value_axis.number_format", "#,##0"),
+        ("S", "chart1", "chart.legend.position", "bottom"),
+    ]
+
+
+def test_a_chart_on_another_sheets_cells_and_a_replaced_sheet_loses_its_charts() -> None:
+    from gendan.model.plan import Chart
+
+    book = Book("Data")
+    plan = [
+        NewSheet("看板"),
+        Chart("看板", "A1", "t", "'Data'!$A$2:$A$3", (("n", "'Data'!$C$2:$C$3"),)),
+    ]
+    apply_plan(plan, book)
+    assert (
+        "看板",
+        "chart1",
+        "chart.set_source_data",
+        ("Data", "$C$2:$C$3", "columns"),
+    ) in book.calls
+    book.calls.clear()
+    apply_plan(plan, book)  # the tool's sheet again: cleared, its old chart deleted, one new
+    assert [c[2] for c in book.calls[:3]] == ["clear", "chart.delete", "charts.add"]
+    assert len(book.sheets["看板"].chart_list) == 1
+    with pytest.raises(ValueError):  # one sheet of data per chart
+        Chart("S", "A1", "t", "'A'!$A$1:$A$2", (("n", "'B'!$B$1:$B$2"),))
