@@ -241,8 +241,9 @@ def _chart(ws: Any, a: Chart) -> None:
             s.graphicalProperties.line.solidFill = a.colors[k].lstrip("#").upper()
         ch.series.append(s)
     ch.set_categories(Reference(range_string=a.categories))
-    if a.kind != "col":  # the first category on top, as in the table
+    if a.kind != "col":  # the first category on top, as in the table; values stay below
         ch.x_axis.scaling.orientation = "maxMin"
+        ch.y_axis.crosses = "max"  # (the value axis crosses the reversed one at its end)
     if a.number_format:
         ch.y_axis.numFmt = NumFmt(formatCode=a.number_format, sourceLinked=False)
     ch.x_axis.delete = ch.y_axis.delete = False  # openpyxl ≥ 3.1 hides axes unless told
