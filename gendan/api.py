@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gendan.documents.build import DocumentSheet
     from gendan.model.schema import Schema
     from gendan.read.tables import Tables
+    from gendan.report.dashboard import Dashboard
     from gendan.report.mail import Draft
     from gendan.report.todo import TodoItem
     from gendan.rules.receivables import Receivable, ReceivablesBook
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Book",
     "CheckResult",
+    "DashboardResult",
     "DocumentsResult",
     "MailResult",
     "OverdueResult",
@@ -45,6 +47,7 @@ __all__ = [
     "load",
     "mail",
     "overdue",
+    "report",
     "rules",
     "todo",
 ]
@@ -209,6 +212,61 @@ def todo(
     window = book.schema.settings.todo.get("days", 7) if days is None else days
     items = todo_items(book.tables, book.schema, as_of, days)
     return TodoResult(items, as_of, window, tuple(book.notes))
+
+
+# ----------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class DashboardResult:
+    """The sales manager's 看板: the numbers, and the sheet they go to.  ``plan`` draws it
+    in an open workbook (the ribbon in Excel); ``gendan report`` writes the same sheet
+    into a file through the package (gendan.report.dashboard_run.write_dashboard)."""
+
+    dashboard: Dashboard
+    #: the sheet: 看板, or 看板 gendan when the user has a 看板 of their own
+    sheet: str
+
+    @property
+    def charts(self) -> int:
+        return sum(1 for b in self.dashboard.blocks if b.chart)
+
+    @property
+    def plan(self) -> Plan:
+        from gendan.report.dashboard_plan import dashboard_plan
+
+        return dashboard_plan(self.dashboard, self.sheet)
+
+    def summary(self, lang: str) -> str:
+        if lang == "en":
+            return f"Dashboard written: sheet {self.sheet}, {self.charts} charts, as of {self.dashboard.as_of}."
+        return (
+            f"看板已写入：工作表 {self.sheet}，{self.charts} 个图表，截至 {self.dashboard.as_of}。"
+        )
+
+
+def _first_cells(data: WorkbookData) -> dict[str, str]:
+    """Each sheet's name → the text of its first rows (where gendan's 看板 has its mark)."""
+    return {
+        g.name: " ".join(str(v) for row in list(g.rows)[:3] for v in row if v not in (None, ""))
+        for g in data.sheets
+    }
+
+
+def report(source: Source | Book, options: RunOptions = DEFAULTS) -> DashboardResult:
+    """The 看板 dashboard on ``options.day`` (``gendan report``, the 看板 button).  Given an
+    open book's values, the sheet name is chosen so that a user's own 看板 is kept."""
+    from gendan.report.dashboard import build_dashboard
+    from gendan.report.dashboard_plan import dashboard_sheet_name
+    from gendan.report.dashboard_sheet import SHEET
+
+    book = source if isinstance(source, Book) else load(source, options)
+    sheet = (
+        dashboard_sheet_name(_first_cells(source)) if isinstance(source, WorkbookData) else SHEET
+    )
+    with options.scope():
+        dash = build_dashboard(book.tables, book.schema, options.day)
+    return DashboardResult(dash, sheet)
 
 
 # ----------------------------------------------------------------------------- documents, mail

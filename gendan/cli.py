@@ -536,8 +536,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The 看板 dashboard sheet (into --out or --in-place), its PDF (--pdf) and chart pictures (--png)."""
+    from gendan import api
     from gendan.report.dashboard_run import (
-        dashboard_for_book,
         render_chart_pngs,
         render_dashboard_pdf,
         write_dashboard,
@@ -556,7 +556,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         check_out(args.pdf, [src], fmt="pdf")
     if args.png:
         check_folder_out(Path(args.png))
-    dash = dashboard_for_book(src, _schema(args), _as_of(args.as_of), args.sheet)
+    # the numbers from the use case the ribbon runs; the file written through the package
+    dash = api.report(src, _options(args, as_of=_as_of(args.as_of), sheets=args.sheet)).dashboard
     _print_notes(dash.notes)
     written = []
     if args.out or args.in_place:

@@ -18,10 +18,13 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gendan.model.grid import WorkbookData
 from gendan.model.plan import Plan
+
+if TYPE_CHECKING:
+    from gendan.api import DashboardResult
 
 TITLE = "跟单 Gendan"
 
@@ -36,6 +39,8 @@ class Host(Protocol):
     def fills(self, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Any]: ...
 
     def apply(self, plan: Plan) -> None: ...
+
+    def put_dashboard(self, result: DashboardResult) -> str: ...
 
     def tell(self, text: str) -> None: ...
 
@@ -84,6 +89,12 @@ class XlwingsHost:
         finally:
             app.screen_updating = screen
             self._status(False)
+
+    def put_dashboard(self, result: DashboardResult) -> str:
+        """The 看板 drawn in the open book by its plan: Excel makes the charts, which
+        stay live over the table cells; returns the sheet's name."""
+        self.apply(result.plan)
+        return result.sheet
 
     def tell(self, text: str) -> None:
         self.messages.append(text)
@@ -154,6 +165,24 @@ class FileHost:
 
         current = self._current()
         write_plan(current, self.out, plan, self._data, backup=current == self.src)
+
+    def put_dashboard(self, result: DashboardResult) -> str:
+        """The 看板 written through the package like ``gendan report --in-place`` (sheet,
+        drawing and chart parts added, every other part copied byte for byte; openpyxl
+        would lose what it does not model), to ``out`` as every apply is: the book itself
+        backed up, or gendan's working copy.  Returns the sheet's name (看板 gendan when the
+        book has a 看板 of the user's)."""
+        from gendan.report.dashboard_run import write_dashboard
+
+        current = self._current()
+        if current == self.out:
+            res = write_dashboard(
+                current, result.dashboard, in_place=True, backup=current == self.src
+            )
+        else:
+            res = write_dashboard(current, result.dashboard, self.out)
+        self._data = None
+        return res.sheet
 
     def tell(self, text: str) -> None:
         self.messages.append(text)

@@ -256,29 +256,24 @@ def native_rules(host: Any = None) -> Path | None:
     return out
 
 
-def dashboard(host: Any = None, as_of: dt.date | None = None) -> Path | None:
+def dashboard(host: Any = None, as_of: dt.date | None = None) -> str:
     """看板 Dashboard: the sales manager's view - orders by stage, shipments per month,
-    receivables by aging, on-time shipments, per salesperson - as a 看板 sheet with native
-    charts (gendan.report.dashboard_run, the engine of ``gendan report``).  Like 本表自查 it is
-    written into a copy of the saved workbook, beside it, and opened: the charts are parts
-    of the package, which the open workbook cannot take while Excel holds it."""
-    from gendan.report.dashboard_run import dashboard_for_book, write_dashboard
+    receivables by aging, on-time shipments, per salesperson - (re)written as a 看板 sheet
+    in this workbook, tables and native charts over them (api.report).  In Excel the plan is
+    applied to the open book (the charts are Excel's own, live and editable); headless, the
+    host writes the same sheet through the package.  A 看板 of the user's own is left
+    alone: gendan writes 看板 gendan.  Returns the sheet's name."""
+    from gendan import api
 
     host = _host(host)
-    src = getattr(host, "src", None)
-    if src is None:
-        full = getattr(getattr(host, "book", None), "fullname", "") or ""
-        src = Path(full) if host.folder is not None else None
-    if src is None or not Path(src).is_file():
-        host.tell("请先保存工作簿。" if _lang() != "en" else "Save the workbook first.")
-        return None
-    src = Path(src)
-    out = src.with_name(f"{src.stem}-看板{src.suffix}")
-    dash = dashboard_for_book(src, _schema(host), as_of or dt.date.today())
-    result = write_dashboard(src, dash, out)
-    host.open_path(out)
+    result = api.report(host.read(), _options(host, as_of))
+    sheet: str = host.put_dashboard(result)
+    if sheet != result.sheet:  # the package writer found the user's 看板 the values did not show
+        import dataclasses
+
+        result = dataclasses.replace(result, sheet=sheet)
     host.tell(result.summary("en" if _lang() == "en" else "zh"))
-    return out
+    return sheet
 
 
 def settings(host: Any = None) -> Path:

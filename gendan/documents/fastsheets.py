@@ -35,6 +35,7 @@ from gendan.model.grid import column_index, column_letter
 from gendan.model.plan import (
     Align,
     Border,
+    Chart,
     ClearMarks,
     ColumnWidth,
     DataValidationList,
@@ -207,6 +208,7 @@ def _shape(sheet: DocumentSheet) -> _Shaped:
                 | DefinedName()
                 | FreezePanes()
                 | DataValidationList()
+                | Chart()
                 | ClearMarks()
             ):
                 # name the sheet or live outside the cells: the per-order openpyxl path writes them

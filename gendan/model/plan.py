@@ -15,6 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_args
 
+#: Native chart kinds: horizontal bars, vertical columns, horizontal stacked bars.
+ChartKind = Literal["bar", "col", "stacked"]
+CHART_KINDS: tuple[str, ...] = get_args(ChartKind)
+
 #: Border line weights every applier draws (openpyxl's Side.style, xlwings' weight).
 BorderStyle = Literal["thin", "medium", "thick"]
 BORDER_STYLES: tuple[str, ...] = get_args(BorderStyle)
@@ -188,6 +192,55 @@ class HideColumns:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A native bar chart over cells, its top left corner at ``anchor`` on ``sheet``.
+
+    Why references and not values: the chart stays live and editable in Excel (change a
+    number in the table, the bar follows).  ``categories`` and each series' values are
+    absolute references with the sheet quoted (``'看板'!$A$5:$A$11``, one column each, all
+    on one sheet); ``series`` is ``((name, values_ref), …)``.  Size in points (what
+    xlwings takes; openpyxl converts to cm).  ``colors``: one ``RRGGBB`` per series, or
+    none for the application's palette."""
+
+    sheet: str
+    anchor: str
+    title: str
+    categories: str
+    series: tuple[tuple[str, str], ...]
+    kind: ChartKind = "col"
+    width: float = 340.0
+    height: float = 260.0
+    number_format: str | None = None
+    colors: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHART_KINDS:
+            raise ValueError(f"chart kind {self.kind!r} not among {CHART_KINDS}")
+        sheets = {split_ref(r)[0] for r in (self.categories, *(v for _n, v in self.series))}
+        if len(sheets) != 1:
+            raise ValueError(f"a chart's references lie on one sheet, not {sorted(sheets)}")
+
+    @property
+    def data_sheet(self) -> str:
+        return split_ref(self.categories)[0]
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """``'It''s'!$A$1:$A$5`` → (``It's``, ``$A$1:$A$5``): the sheet and the address."""
+    sheet, bang, address = ref.rpartition("!")
+    if not bang or not sheet:
+        raise ValueError(f"a chart reference names its sheet: {ref!r}")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, address
+
+
+def quote_ref(sheet: str, address: str) -> str:
+    """The inverse of :func:`split_ref`: the sheet name always quoted."""
+    return "'" + sheet.replace("'", "''") + "'!" + address
+
+
+@dataclass(frozen=True)
 class ClearMarks:
     """Remove the tool's own fills and notes from ``sheet`` (never the user's)."""
 
@@ -213,6 +266,7 @@ Action = (
     | FreezePanes
     | DataValidationList
     | HideColumns
+    | Chart
     | ClearMarks
 )
 

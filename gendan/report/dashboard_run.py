@@ -10,7 +10,6 @@ chart by pdftoppm.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -18,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gendan.model.errors import OutputError
-from gendan.report.dashboard import Dashboard, build_dashboard
+from gendan.report.dashboard import Dashboard
 from gendan.report.dashboard_sheet import SHEET, patch_dashboard, standalone_book
 from gendan.write.xlsx_patch import Package, Unsupported
 
 __all__ = [
     "ReportResult",
-    "dashboard_for_book",
     "render_dashboard_pdf",
     "render_chart_pngs",
     "write_dashboard",
@@ -55,20 +53,6 @@ class ReportResult:
         return "\n".join(lines)
 
 
-def dashboard_for_book(
-    book: str | Path,
-    schema: object = None,
-    as_of: dt.date | None = None,
-    sheets: Sequence[str] | None = None,
-) -> Dashboard:
-    """Read the book (only ``sheets`` of its master sheets, when given) and compute the
-    dashboard on ``as_of`` (default today)."""
-    from gendan.rules.engine import load_book
-
-    tables, schema = load_book(book, schema, sheets)  # type: ignore[arg-type]
-    return build_dashboard(tables, schema, as_of or dt.date.today())
-
-
 def _refuse(book: Path, exc: Exception) -> OutputError:
     return OutputError(
         f"The dashboard cannot be added to {book.name}: its package has an unexpected shape ({exc}).",
@@ -83,9 +67,11 @@ def write_dashboard(
     *,
     in_place: bool = False,
     name: str = SHEET,
+    backup: bool = True,
 ) -> ReportResult:
     """Write the dashboard sheet into a copy ``out`` of ``book``, or (``in_place``) into the
-    book itself after a backup and a proof that every other part is unchanged."""
+    book itself after a backup (unless ``backup`` is False: gendan's own working copy)
+    and a proof that every other part is unchanged."""
     from gendan.write.safe_write import atomic_write, write_in_place
 
     book = Path(book)
@@ -112,7 +98,7 @@ def write_dashboard(
             pkg.close()
 
     if in_place:
-        result.backup = write_in_place(book, writer, changes=lambda: touched)
+        result.backup = write_in_place(book, writer, backup=backup, changes=lambda: touched)
         result.book = book
     else:
         if out is None:

@@ -27,10 +27,22 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from gendan.model.grid import column_letter
-from gendan.report.dashboard import COUNT, MONEY, PERCENT, Block, Dashboard
+from gendan.model.plan import quote_ref
+from gendan.report.dashboard import COUNT, MONEY, PERCENT, Block, Dashboard, Series
 from gendan.write.xlsx_patch import Package, Styles, Unsupported, xstring
 
-__all__ = ["MARK", "SHEET", "Placed", "layout", "patch_dashboard", "standalone_book"]
+__all__ = [
+    "MARK",
+    "SHEET",
+    "Placed",
+    "SheetLayout",
+    "axis_format",
+    "charted_series",
+    "layout",
+    "patch_dashboard",
+    "sheet_layout",
+    "standalone_book",
+]
 
 SHEET = "看板"
 MARK = "跟单 gendan 看板"
@@ -97,8 +109,7 @@ class Placed:
 def ref(sheet: str, col: int, r1: int, r2: int | None = None) -> str:
     """An absolute reference ``'sheet'!$B$3:$B$9`` (the sheet name always quoted)."""
     c = column_letter(col)
-    q = "'" + sheet.replace("'", "''") + "'"
-    return f"{q}!${c}${r1}" if r2 is None or r2 == r1 else f"{q}!${c}${r1}:${c}${r2}"
+    return quote_ref(sheet, f"${c}${r1}" if r2 is None or r2 == r1 else f"${c}${r1}:${c}${r2}")
 
 
 def layout(dash: Dashboard, first_row: int) -> list[Placed]:
@@ -257,17 +268,8 @@ def chart_xml(p: Placed, data_sheet: str) -> str:
     cats = p.categories
     cat_ref = ref(data_sheet, p.col, p.first, p.last)
     sers = []
-    charted = [(k, s) for k, s in enumerate(b.series) if s.charted]
-    palette = AGING_COLORS if b.key == "receivables" else COLORS
-    kinds = {s.kind for _k, s in charted}
-    # the value axis: whole numbers for money too (the cells keep the cents)
-    fmt = _FMT_CODE.get(kinds.pop(), "General") if len(kinds) == 1 else "General"
-    fmt = "#,##0" if fmt == _FMT_CODE[MONEY] else fmt
-    for n, (k, s) in enumerate(charted):
-        col = p.series_col(k)
-        color = palette[n % len(palette)]
-        if b.key == "receivables":
-            color = _aging_color(s.name, n)
+    fmt = axis_format(p)
+    for n, (col, s, color) in enumerate(charted_series(p)):
         sers.append(
             f'<c:ser><c:idx val="{n}"/><c:order val="{n}"/>'
             f"<c:tx><c:strRef><c:f>{escape(ref(data_sheet, col, p.header_row))}</c:f>{_str_cache([s.name])}</c:strRef></c:tx>"
@@ -314,6 +316,31 @@ def chart_xml(p: Placed, data_sheet: str) -> str:
         '<c:spPr><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill><a:ln><a:solidFill><a:srgbClr val="D9D9D9"/>'
         "</a:solidFill></a:ln></c:spPr></c:chartSpace>"
     )
+
+
+def charted_series(p: Placed) -> list[tuple[int, Series, str]]:
+    """The series a block's chart shows: (their column on the sheet, the series, its
+    colour).  One answer for the chart parts and the chart actions of the plan."""
+    b = p.block
+    palette = AGING_COLORS if b.key == "receivables" else COLORS
+    out = []
+    for n, (k, s) in enumerate((k, s) for k, s in enumerate(b.series) if s.charted):
+        color = _aging_color(s.name, n) if b.key == "receivables" else palette[n % len(palette)]
+        out.append((p.series_col(k), s, color))
+    return out
+
+
+def axis_format(p: Placed) -> str:
+    """The value axis' number format: the series' own when they share one, whole numbers
+    for money too (the cells keep the cents)."""
+    kinds = {s.kind for s in p.block.charted()}
+    fmt = _FMT_CODE.get(kinds.pop(), "General") if len(kinds) == 1 else "General"
+    return "#,##0" if fmt == _FMT_CODE[MONEY] else fmt
+
+
+def number_format(kind: str) -> str | None:
+    """The cells' number format of a series kind (None: General)."""
+    return _FMT_CODE.get(kind)
 
 
 def _aging_color(name: str, n: int) -> str:
@@ -463,43 +490,72 @@ def _add_charts(
     )
 
 
-def _dashboard_cells(pkg: Package, dash: Dashboard) -> tuple[_Cells, list[Placed], int]:
-    cells = _Cells(_styles(pkg))
-    cells.text(1, 1, "看板 Dashboard", "title")
+TITLE = "看板 Dashboard"
+
+
+def subtitle(dash: Dashboard) -> str:
+    """Row 2: the mark a later run recognises its own sheet by, the day, the sheets."""
     sheets = "、".join(dash.sheets)
-    cells.text(
-        2,
-        1,
+    return (
         f"{MARK} · 截至 as of {dash.as_of.isoformat()} · 主表 sheets: {sheets} · "
-        "金额按币种分列，从不跨币种相加 amounts are per currency, never added across currencies",
+        "金额按币种分列，从不跨币种相加 amounts are per currency, never added across currencies"
     )
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where everything sits on the 看板 sheet: the tables, the charts' corners (column,
+    row, 0-based) with the table each draws, the first table row, the columns' count."""
+
+    placed: list[Placed]
+    charts: list[tuple[int, int, Placed]]
+    table_row: int
+    ncols: int
+    wide: list[int]
+
+
+def sheet_layout(dash: Dashboard) -> SheetLayout:
+    """The one layout of the 看板 sheet (the package writer and the plan both use it)."""
     n_charts = sum(1 for b in dash.blocks if b.chart)
     rows_of_charts = (n_charts + PER_ROW - 1) // PER_ROW
     table_row = FIRST_CHART_ROW + rows_of_charts * CHART_ROWS + 1
     placed = layout(dash, table_row)
-    _put_tables(cells, placed)
-    return cells, placed, table_row
+    charted = sorted((p for p in placed if p.block.chart), key=lambda p: dash.blocks.index(p.block))
+    anchors = chart_anchors(len(charted))
+    ncols = max([p.col + p.width() - 1 for p in placed] + [PER_ROW * CHART_COLS])
+    return SheetLayout(
+        placed,
+        [(c, r, p) for (c, r), p in zip(anchors, charted, strict=True)],
+        table_row,
+        ncols,
+        sorted({p.col for p in placed}),
+    )
+
+
+def _dashboard_cells(pkg: Package, dash: Dashboard) -> tuple[_Cells, SheetLayout]:
+    cells = _Cells(_styles(pkg))
+    cells.text(1, 1, TITLE, "title")
+    cells.text(2, 1, subtitle(dash))
+    where = sheet_layout(dash)
+    _put_tables(cells, where.placed)
+    return cells, where
 
 
 def patch_dashboard(pkg: Package, dash: Dashboard, name: str = SHEET) -> str:
     """Add (or replace) the dashboard sheet in ``pkg``; returns the sheet's name."""
     part, used = _sheet_part(pkg, name)
-    cells, placed, table_row = _dashboard_cells(pkg, dash)
-    anchors = chart_anchors(sum(1 for p in placed if p.block.chart))
-    charted = sorted((p for p in placed if p.block.chart), key=lambda p: dash.blocks.index(p.block))
-    charts = [(c, r, chart_xml(p, used)) for (c, r), p in zip(anchors, charted, strict=True)]
+    cells, where = _dashboard_cells(pkg, dash)
+    charts = [(c, r, chart_xml(p, used)) for c, r, p in where.charts]
     rid = _add_charts(pkg, part, charts)
-    ncols = max([p.col + p.width() - 1 for p in placed] + [PER_ROW * CHART_COLS])
-    wide = sorted({p.col for p in placed})
     pkg.put(
         part,
         sheet_xml(
             cells,
-            ncols=ncols,
+            ncols=where.ncols,
             drawing_rid=rid,
-            break_after=table_row - 1,
+            break_after=where.table_row - 1,
             fit_width=True,
-            wide=wide,
+            wide=where.wide,
         ),
     )
     return used
@@ -565,11 +621,9 @@ def standalone_book(dash: Dashboard, out: Path, per_chart: bool = False) -> list
         else:
             # the chart sheets first (the first is the active one), the data sheet hidden last
             data = "data"
-            cells, placed, _row = _dashboard_cells(pkg, dash)
+            cells, where = _dashboard_cells(pkg, dash)
             names = []
-            for p in sorted(
-                (p for p in placed if p.block.chart), key=lambda p: dash.blocks.index(p.block)
-            ):
+            for _c, _r, p in where.charts:
                 part, used = _sheet_part(pkg, p.block.key)
                 rid = _add_charts(pkg, part, [(0, 0, chart_xml(p, data))])
                 pkg.put(

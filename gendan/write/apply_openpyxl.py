@@ -21,6 +21,7 @@ from gendan.model.plan import (
     Action,
     Align,
     Border,
+    Chart,
     ClearMarks,
     ColumnWidth,
     DataValidationList,
@@ -217,6 +218,42 @@ def _page_setup(ws: Any, a: PageSetup) -> None:
     ws.print_options.horizontalCentered = a.center_horizontally
 
 
+#: points per centimetre (the plan sizes charts in points, openpyxl in cm)
+_PT_PER_CM = 72 / 2.54
+
+
+def _chart(ws: Any, a: Chart) -> None:
+    """A native bar chart whose series point at the cells (openpyxl writes ``c:numRef``;
+    Excel and LibreOffice compute the bars from the cells when the book is opened)."""
+    from openpyxl.chart import BarChart, Reference, Series
+    from openpyxl.chart.data_source import NumFmt
+
+    ch = BarChart()
+    ch.type = "col" if a.kind == "col" else "bar"
+    if a.kind == "stacked":
+        ch.grouping, ch.overlap = "stacked", 100
+    ch.title = a.title
+    ch.style = 10
+    for k, (name, values) in enumerate(a.series):
+        s = Series(Reference(range_string=values), title=name)
+        if k < len(a.colors):
+            s.graphicalProperties.solidFill = a.colors[k].lstrip("#").upper()
+            s.graphicalProperties.line.solidFill = a.colors[k].lstrip("#").upper()
+        ch.series.append(s)
+    ch.set_categories(Reference(range_string=a.categories))
+    if a.kind != "col":  # the first category on top, as in the table; values stay below
+        ch.x_axis.scaling.orientation = "maxMin"
+        ch.y_axis.crosses = "max"  # (the value axis crosses the reversed one at its end)
+    if a.number_format:
+        ch.y_axis.numFmt = NumFmt(formatCode=a.number_format, sourceLinked=False)
+    ch.x_axis.delete = ch.y_axis.delete = False  # openpyxl ≥ 3.1 hides axes unless told
+    ch.legend.position = "b"
+    # cm, fractions allowed (the stubs say int; openpyxl writes the EMUs from a float)
+    ch.width = a.width / _PT_PER_CM  # type: ignore[assignment]
+    ch.height = a.height / _PT_PER_CM
+    ws.add_chart(ch, a.anchor)
+
+
 def _clear_marks(wb: Any, a: ClearMarks) -> None:
     from gendan.write.marks_openpyxl import clear_marks_openpyxl
 
@@ -320,6 +357,8 @@ def apply_plan(plan: Plan | Iterable[Action], wb: Any) -> Any:
                 hi = column_index_from_string(last or first)
                 for k in range(lo, hi + 1):
                     ws.column_dimensions[get_column_letter(k)].hidden = True
+            case Chart():
+                _chart(sheet(a.sheet), a)
             case _:
                 # a new Action type: mypy flags it here, and the parity test at run time
                 assert_never(a)

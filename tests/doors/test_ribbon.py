@@ -3,22 +3,34 @@ reader in, the openpyxl applier out — the same functions live Excel runs with 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gendan import api
 from gendan.book.sample import AS_OF, build_sample
 from gendan.model.errors import SchemaError
+from gendan.model.grid import SheetGrid, WorkbookData
+from gendan.model.options import RunOptions
 from gendan.office.recalc import find_soffice
 from gendan.office.render_pdf import cjk_font_available
+from gendan.read.reader import read_workbook
+from gendan.report.dashboard_sheet import MARK
 from gendan.rules.engine import check_workbook
 from gendan.write.marks import LEDGER_SHEET, NOTE_PREFIX, RESULTS_SHEET, SEVERITY_FILL, norm_color
 from macros_py import ribbon
-from macros_py.hosts import FileHost
+from macros_py.hosts import FileHost, XlwingsHost
 from macros_py.overdue_sheet import OVERDUE_SHEET
+
+# helpers of sibling test folders (pytest puts only this file's own folder on sys.path)
+sys.path.insert(0, str(Path(__file__).parents[1] / "write"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "report"))
+from test_xlwings_applier import Book as StandInBook
 
 MASTER = "工作序列表"
 
@@ -262,13 +274,69 @@ def test_mail_buttons_for_dunning_and_statement(
     assert st.name.startswith("statement-") and "PDF" in host.messages[-1]  # says why no PDF
 
 
-def test_dashboard_writes_a_copy_with_the_kanban_sheet_and_opens_it(
+def test_dashboard_writes_the_kanban_sheet_into_the_book(host: FileHost, sample: Path) -> None:
+    before = sample.read_bytes()
+    assert ribbon.dashboard(host, as_of=AS_OF) == "看板"
+    assert ribbon.dashboard(host, as_of=AS_OF) == "看板"  # a second click replaces it
+    assert sample.read_bytes() == before  # FileHost writes its working copy
+    wb = openpyxl.load_workbook(host.out)
+    assert wb.sheetnames.count("看板") == 1 and MASTER in wb.sheetnames
+    assert len(wb["看板"]._charts) == 7  # type: ignore[attr-defined]
+    assert host.messages[-1] == f"看板已写入：工作表 看板，7 个图表，截至 {AS_OF}。"
+
+
+class _ExcelHost(XlwingsHost):
+    """XlwingsHost over the recording stand-in of xlwings' Book: the open book's values
+    are the sample's (the stand-in has no cells to read); what the button writes is
+    recorded call by call."""
+
+    def __init__(self, data: WorkbookData) -> None:
+        super().__init__(StandInBook(*data.sheet_names))
+        self.data = data
+
+    def read(self) -> WorkbookData:
+        return self.data
+
+
+def _excel_host(sample: Path, *extra: SheetGrid) -> _ExcelHost:
+    data = read_workbook(sample)
+    return _ExcelHost(dataclasses.replace(data, sheets=[*data.sheets, *extra]))
+
+
+def test_dashboard_in_excel_draws_the_sheet_and_its_charts_in_the_open_book(
     host: FileHost, sample: Path
 ) -> None:
-    before = sample.read_bytes()
-    out = ribbon.dashboard(host, as_of=AS_OF)
-    assert out == sample.with_name("sample-看板.xlsx") and host.opened[-1] == out
-    assert sample.read_bytes() == before  # the workbook itself is not changed
-    wb = openpyxl.load_workbook(out)
-    assert "看板" in wb.sheetnames and MASTER in wb.sheetnames
-    assert host.messages[-1].startswith(f"已写入 {out}：工作表 看板，7 个图表")
+    from test_dashboard_plan import _expected, _follow, _stand_in_cells, stand_in_charts
+
+    excel = _excel_host(sample)
+    assert ribbon.dashboard(excel, as_of=AS_OF) == "看板"
+    calls = excel.book.calls
+    assert ("看板", None, "sheets.add", excel.book.sheets[-2].name) in calls
+    assert len([c for c in calls if c[2] == "charts.add"]) == 7
+    # each chart's series point at the cells that hold the dashboard's numbers
+    dash = api.report(read_workbook(sample), RunOptions(as_of=AS_OF)).dashboard
+    cells = _stand_in_cells(excel.book, "看板")
+    assert _follow(stand_in_charts(excel.book, "看板"), cells.get) == _expected(dash)
+    assert excel.messages[-1].startswith("看板已写入：工作表 看板，7 个图表")
+    assert ("screen_updating", False) in excel.book.app_calls  # one repaint
+
+
+def test_dashboard_in_excel_keeps_the_users_own_kanban(host: FileHost, sample: Path) -> None:
+    excel = _excel_host(sample, SheetGrid("看板", [["my own charts"]]))
+    assert ribbon.dashboard(excel, as_of=AS_OF) == "看板 gendan"
+    assert not [c for c in excel.book.calls if c[0] == "看板"]  # not a call on the user's sheet
+    assert {c[0] for c in excel.book.calls if c[2] == "charts.add"} == {"看板 gendan"}
+
+
+def test_dashboard_in_excel_twice_replaces_its_own_charts(host: FileHost, sample: Path) -> None:
+    excel = _excel_host(sample)
+    ribbon.dashboard(excel, as_of=AS_OF)
+    # the second click reads the book with gendan's 看板 in it (its mark in row 2)
+    mark = SheetGrid("看板", [["看板 Dashboard"], [f"{MARK} · 截至 as of …"]])
+    excel.data = dataclasses.replace(excel.data, sheets=[*excel.data.sheets, mark])
+    excel.book.calls.clear()
+    assert ribbon.dashboard(excel, as_of=AS_OF) == "看板"
+    calls = excel.book.calls
+    assert ("看板", None, "clear", None) in calls
+    assert len([c for c in calls if c[2] == "chart.delete"]) == 7
+    assert len(excel.book.sheets["看板"].chart_list) == 7

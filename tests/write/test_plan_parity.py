@@ -58,6 +58,16 @@ SAMPLES: dict[type, Any] = {
     P.FreezePanes: P.FreezePanes("S", "A3"),
     P.DataValidationList: P.DataValidationList("S", "D2:D9", ("20RF", "40RH")),
     P.HideColumns: P.HideColumns("S", "P:T"),
+    P.Chart: P.Chart(
+        "S",
+        "E2",
+        "Shipped 出运",
+        "'S'!$A$2:$A$4",
+        (("USD", "'S'!$B$2:$B$4"), ("EUR", "'S'!$D$2:$D$4")),
+        kind="stacked",
+        number_format="#,##0",
+        colors=("4472C4", "ED7D31"),
+    ),
     P.ClearMarks: P.ClearMarks("S"),
 }
 ACTION_TYPES = typing.get_args(P.Action)
@@ -70,6 +80,7 @@ FAST_GIVES_UP = {
     P.DefinedName,
     P.FreezePanes,
     P.DataValidationList,
+    P.Chart,
     P.ClearMarks,
 }
 
@@ -123,6 +134,37 @@ def _hex(c: Any) -> str | None:
 
 
 # ----------------------------------------------------------------------------- openpyxl
+
+
+def openpyxl_charts(ws: Any) -> set[tuple[Any, ...]]:
+    """Each chart of an openpyxl sheet (built, or read back from a file) as one effect
+    ``("chart", anchor, kind, title, categories, ((name, values), …), number format,
+    colours)``."""
+    from openpyxl.utils import get_column_letter
+
+    out: set[tuple[Any, ...]] = set()
+    for ch in ws._charts:
+        anchor = ch.anchor
+        if not isinstance(anchor, str):  # read back: a cell anchor, 0-based
+            anchor = f"{get_column_letter(anchor._from.col + 1)}{anchor._from.row + 1}"
+        kind = "stacked" if ch.grouping == "stacked" else ch.type
+        title = "".join(r.t for p in ch.title.tx.rich.p for r in (p.r or []))
+        series = []
+        colors = []
+        cats = set()
+        for s in ch.series:
+            name = s.tx.v if s.tx.v is not None else s.tx.strRef.f
+            series.append((name, s.val.numRef.f))
+            ref = s.cat.numRef or s.cat.strRef
+            cats.add(ref.f)
+            fill = s.graphicalProperties.solidFill if s.graphicalProperties else None
+            if fill is not None:
+                rgb = fill.srgbClr
+                colors.append(str(getattr(rgb, "val", rgb)).upper())
+        (cat,) = cats
+        fmt = ch.y_axis.numFmt.formatCode if ch.y_axis.numFmt is not None else None
+        out.add(("chart", anchor, kind, title, cat, tuple(series), fmt, tuple(colors)))
+    return out
 
 
 def _openpyxl_effects(action: Any) -> set[tuple[Any, ...]]:
@@ -195,10 +237,48 @@ def _openpyxl_effects(action: Any) -> set[tuple[Any, ...]]:
         out.add(("list", str(dv.sqref), tuple(dv.formula1.strip('"').split(","))))
     if ws.print_area:
         out.add(("print_area", ws.print_area.split("!")[-1].replace("$", "")))
-    return out
+    return out | openpyxl_charts(ws)
 
 
 # ----------------------------------------------------------------------------- xlwings
+
+#: xlwings' chart types back to the plan's kinds
+_KIND = {"bar_clustered": "bar", "column_clustered": "col", "bar_stacked": "stacked"}
+
+
+def stand_in_charts(calls: list[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    """The stand-in's chart calls, read as the effect tuples of :func:`openpyxl_charts`."""
+    charts: dict[str, dict[str, Any]] = {}
+    for _sheet, key, what, v in calls:
+        if what == "charts.add":
+            charts[key] = {"anchor": v[0], "kind": _KIND[v[3]], "names": {}, "colors": {}}
+        elif what.startswith("chart.") and what != "chart.delete":
+            c = charts[key]
+            if what == "chart.set_source_data":
+                assert v[2] == "columns"
+                c["values"] = [P.quote_ref(v[0], a) for a in v[1].split(",")]
+            elif what == "chart.set_x_axis_values":
+                c["categories"] = P.quote_ref(*v)
+            elif what == "chart.title":
+                c["title"] = v
+            elif what == "chart.value_axis.number_format":
+                c["fmt"] = v
+            elif what.startswith("chart.series["):
+                k = int(what.split("[")[1].split("]")[0])
+                c["names" if what.endswith(".name") else "colors"][k] = v
+    return {
+        (
+            "chart",
+            c["anchor"],
+            c["kind"],
+            c["title"],
+            c["categories"],
+            tuple((c["names"][k], ref) for k, ref in enumerate(c["values"])),
+            c.get("fmt"),
+            tuple(_hex(c["colors"][k]) for k in sorted(c["colors"])),
+        )
+        for c in charts.values()
+    }
 
 
 def _xlwings_effects(action: Any) -> set[tuple[Any, ...]]:
@@ -208,8 +288,10 @@ def _xlwings_effects(action: Any) -> set[tuple[Any, ...]]:
     book = Book("Sheet1")
     log: list[str] = []
     apply_plan(_plan(action), book, log.append)
-    out: set[tuple[Any, ...]] = set()
+    out: set[tuple[Any, ...]] = stand_in_charts(book.calls)
     for sheet, where, what, v in book.calls:
+        if what.startswith(("chart.", "charts.")):
+            continue
         if what == "sheets.add":
             out.add(("sheet", sheet))
         elif what == "visible" and v is False:

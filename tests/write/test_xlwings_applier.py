@@ -178,6 +178,100 @@ class RecordingXlwingsStandIn:
         def options(self, **_kw: Any) -> Any:
             return self
 
+    class _Part:
+        """A chart's series, axis or legend: every attribute set (or ``set``) is a call."""
+
+        chart: RecordingXlwingsStandIn.Chart
+        what: str
+
+        def __init__(self, chart: RecordingXlwingsStandIn.Chart, what: str) -> None:
+            object.__setattr__(self, "chart", chart)
+            object.__setattr__(self, "what", what)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            self.chart.log(f"{self.what}.{name}", value)
+
+        def set(self, **kw: Any) -> None:
+            self.chart.log(f"{self.what}.set", tuple(sorted(kw.items())))
+
+    class Chart:
+        """One chart of ``Sheet.charts``: logged as ``(sheet, 'chart<n>', what, value)``."""
+
+        sheet: RecordingXlwingsStandIn.Sheet
+        key: str
+
+        def __init__(self, sheet: RecordingXlwingsStandIn.Sheet, key: str) -> None:
+            object.__setattr__(self, "sheet", sheet)
+            object.__setattr__(self, "key", key)
+
+        def log(self, what: str, value: Any) -> None:
+            self.sheet.book.calls.append((self.sheet.name, self.key, what, value))
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            assert name in ("title", "chart_type", "name"), f"Chart.{name} is not modelled"
+            self.log(f"chart.{name}", value)
+
+        def set_source_data(self, source: Any, plot_by: str | None = None) -> None:
+            self.log("chart.set_source_data", (source.sheet.name, source.address, plot_by))
+
+        def set_x_axis_values(self, source: Any) -> None:
+            self.log("chart.set_x_axis_values", (source.sheet.name, source.address))
+
+        @property
+        def series(self) -> Any:
+            chart = self
+
+            class _Series:
+                def __getitem__(self, k: int) -> Any:
+                    return RecordingXlwingsStandIn._Part(chart, f"chart.series[{k}]")
+
+            return _Series()
+
+        @property
+        def category_axis(self) -> Any:
+            return RecordingXlwingsStandIn._Part(self, "chart.category_axis")
+
+        @property
+        def value_axis(self) -> Any:
+            return RecordingXlwingsStandIn._Part(self, "chart.value_axis")
+
+        @property
+        def legend(self) -> Any:
+            return RecordingXlwingsStandIn._Part(self, "chart.legend")
+
+        def delete(self) -> None:
+            self.log("chart.delete", None)
+            self.sheet.chart_list.remove(self)
+
+    class Charts:
+        def __init__(self, sheet: RecordingXlwingsStandIn.Sheet) -> None:
+            self.sheet = sheet
+
+        def __iter__(self) -> Any:
+            return iter(list(self.sheet.chart_list))
+
+        def __len__(self) -> int:
+            return len(self.sheet.chart_list)
+
+        def add(
+            self,
+            left: float = 0,
+            top: float = 0,
+            width: float = 355,
+            height: float = 211,
+            chart_type: str | None = None,
+            anchor: Any = None,
+            **kw: Any,
+        ) -> Any:
+            assert not kw, f"charts.add({kw}) is not modelled"
+            key = f"chart{len(self.sheet.book.chart_keys) + 1}"
+            self.sheet.book.chart_keys.append(key)
+            c = RecordingXlwingsStandIn.Chart(self.sheet, key)
+            self.sheet.chart_list.append(c)
+            where = anchor.address if anchor is not None else (left, top)
+            c.log("charts.add", (where, width, height, chart_type))
+            return c
+
     class Names:
         def __init__(self, owner: Any, book: Any, scope: str) -> None:
             self.book, self.scope = book, scope
@@ -213,6 +307,7 @@ class RecordingXlwingsStandIn:
         notes_by_cell: dict[str, RecordingXlwingsStandIn.Note]
         used_values: list[list[Any]]
         origin: tuple[int, int]
+        chart_list: list[RecordingXlwingsStandIn.Chart]
 
         def __init__(
             self,
@@ -227,6 +322,11 @@ class RecordingXlwingsStandIn:
             object.__setattr__(self, "notes_by_cell", {})
             object.__setattr__(self, "used_values", values or [[None]])
             object.__setattr__(self, "origin", origin)
+            object.__setattr__(self, "chart_list", [])
+
+        @property
+        def charts(self) -> Any:
+            return RecordingXlwingsStandIn.Charts(self)
 
         def __setattr__(self, name: str, value: Any) -> None:
             assert name == "visible"
@@ -301,6 +401,7 @@ class RecordingXlwingsStandIn:
     class Book:
         def __init__(self, *names: str) -> None:
             self.calls: list[tuple[Any, ...]] = []
+            self.chart_keys: list[str] = []
             self.app_calls: list[tuple[str, Any]] = []
             self.sheets = RecordingXlwingsStandIn.Sheets(self)
             for n in names:
@@ -613,3 +714,63 @@ def test_todo_button_end_to_end_on_the_stand_in(monkeypatch: pytest.MonkeyPatch)
         (f"#'工作序列表'!{items[0].cell}", "GD26-001"),
     ) in book.calls
     assert book.app_calls[-1][0] == "alert" and "2 things to do" in book.app_calls[-1][1]
+
+
+def test_a_chart_is_made_over_its_cells_by_columns() -> None:
+    from gendan.model.plan import Chart
+
+    book = Book("S")
+    chart = Chart(
+        "S",
+        "E2",
+        "Shipped",
+        "'S'!$A$3:$A$5",
+        (("USD", "'S'!$B$3:$B$5"), ("EUR", "'S'!$D$3:$D$5")),
+        kind="bar",
+        width=300,
+        height=200,
+        number_format="#,##0",
+        colors=("4472C4",),
+    )
+    apply_plan([chart], book)
+    assert book.calls == [
+        ("S", "chart1", "charts.add", ("E2", 300, 200, "bar_clustered")),
+        # the value columns as one multi-area source, series from columns; the categories apart
+        ("S", "chart1", "chart.set_source_data", ("S", "$B$3:$B$5,$D$3:$D$5", "columns")),
+        ("S", "chart1", "chart.set_x_axis_values", ("S", "$A$3:$A$5")),
+        ("S", "chart1", "chart.title", "Shipped"),
+        ("S", "chart1", "chart.series[0].name", "USD"),
+        ("S", "chart1", "chart.series[0].fill_color", (0x44, 0x72, 0xC4)),
+        ("S", "chart1", "chart.series[1].name", "EUR"),
+        (
+            "S",
+            "chart1",
+            "chart.category_axis.set",
+            (("crosses", "maximum"), ("reverse_order", True)),
+        ),
+        ("S", "chart1", "chart.value_axis.number_format", "#,##0"),
+        ("S", "chart1", "chart.legend.position", "bottom"),
+    ]
+
+
+def test_a_chart_on_another_sheets_cells_and_a_replaced_sheet_loses_its_charts() -> None:
+    from gendan.model.plan import Chart
+
+    book = Book("Data")
+    plan = [
+        NewSheet("看板"),
+        Chart("看板", "A1", "t", "'Data'!$A$2:$A$3", (("n", "'Data'!$C$2:$C$3"),)),
+    ]
+    apply_plan(plan, book)
+    assert (
+        "看板",
+        "chart1",
+        "chart.set_source_data",
+        ("Data", "$C$2:$C$3", "columns"),
+    ) in book.calls
+    book.calls.clear()
+    apply_plan(plan, book)  # the tool's sheet again: cleared, its old chart deleted, one new
+    assert [c[2] for c in book.calls[:3]] == ["clear", "chart.delete", "charts.add"]
+    assert len(book.sheets["看板"].chart_list) == 1
+    with pytest.raises(ValueError):  # one sheet of data per chart
+        Chart("S", "A1", "t", "'A'!$A$1:$A$2", (("n", "'B'!$B$1:$B$2"),))
