@@ -338,6 +338,24 @@ def convert_sheet(xml: bytes, xf_map: dict[int, int], strings: list[str]) -> byt
 Expand = Callable[[list["_ScratchSheet"]], list["_ScratchSheet"]]
 
 
+@dataclass(frozen=True)
+class Grafted:
+    """What :func:`graft_tool` wrote: the sheets' names (as written) and every part it
+    added, rewrote or deleted (for the in-place guard: all others are byte for byte)."""
+
+    names: list[str]
+    changed: set[str]
+
+
+def graft_tool(src: str | Path, scratch: bytes, out: str | Path) -> Grafted:
+    """:func:`graft` for a ribbon button's own sheets (今日待办, 逾期催款): each is marked
+    as the tool's (gendan.write.tool_sheets), replaces in position the tool's earlier sheet
+    for the same name, and takes a unique name (``今日待办~2``) where a sheet of the user's
+    holds the name - which is never replaced."""
+    names, changed = _graft(src, scratch, out, None, None, tool=True)
+    return Grafted(names, changed)
+
+
 def graft(
     src: str | Path,
     scratch: bytes,
@@ -353,6 +371,21 @@ def graft(
     (style indexes remapped) and returns the sheets to add instead: the fast document path
     (gendan.documents.fastsheets) passes one template sheet per document shape and gets
     back one sheet per order, so openpyxl writes a handful of sheets, not thousands."""
+    return _graft(src, scratch, out, expand, compresslevel)[0]
+
+
+def _graft(
+    src: str | Path,
+    scratch: bytes,
+    out: str | Path,
+    expand: Expand | None,
+    compresslevel: int | None,
+    tool: bool = False,
+) -> tuple[list[str], set[str]]:
+    """:func:`graft`; with ``tool``, as :func:`graft_tool`.  Returns the sheet names and
+    the parts written or deleted."""
+    from gendan.write import tool_sheets
+
     sheets, sstyles, strings = _scratch(scratch)
     zin = zipfile.ZipFile(src)
     names = set(zin.namelist())
@@ -388,14 +421,47 @@ def graft(
         sheets = expand(sheets)
     if strict:  # the same elements in the Strict namespaces (declared on the root only)
         sheets = [_ScratchSheet(s.name, _to_strict(s.xml), s.print_area) for s in sheets]
+    tags = list(re.finditer(rf"<{re.escape(p)}sheet\b[^>]*?/>", m.group(2)))
+    if len(tags) != len(existing):
+        raise Unsupported("unexpected sheet entries")
+    # where each sheet goes: in place of the tool's earlier sheet (index), or at the end
+    place: list[int | None] = []
+    marked = tool_sheets.marked_sheets(wb, p) if tool else {}
     for s in sheets:
-        if s.name.casefold() in taken:
-            raise Unsupported(f"sheet {s.name} exists")
+        j = tool_sheets.own_sheet(s.name, existing, marked, {i for i in place if i is not None})
+        if j is None and s.name.casefold() in taken:
+            if not tool:
+                raise Unsupported(f"sheet {s.name} exists")
+        place.append(j)
+    asked = [s.name for s in sheets]
+    sheets = [
+        _ScratchSheet(existing[j], s.xml, s.print_area)
+        if j is not None
+        else (
+            _ScratchSheet(unique_sheet_name(s.name, taken), s.xml, s.print_area)
+            if tool and s.name.casefold() in taken
+            else s
+        )
+        for s, j in zip(sheets, place, strict=True)
+    ]
+    victims = {
+        j: (
+            tags[j].group(0),
+            _attr_of(tags[j].group(0), f"{r}:id"),
+            _attr_of(tags[j].group(0), "sheetId"),
+        )
+        for j in place
+        if j is not None
+    }
+    removal = tool_sheets.remove_sheets(zin, wb, rels, ct, p, wbp, victims)
+    wb, rels, ct = removal.wb, removal.rels, removal.ct
     ids = [int(x) for x in re.findall(r'\bsheetId="(\d+)"', m.group(2))]
     next_sheet_id = max(ids or [0]) + 1
     rel_ids = {i for i, _t, _x in rel_targets(rels)}
     new_sheet_xml, new_rels, new_ct, new_names, parts = [], [], [], [], {}
     k = 1
+    appended = 0
+    replaced: dict[str, str] = {}  # old <sheet> tag -> new one
     for n, s in enumerate(sheets):
         while (
             f"{base}/worksheets/sheet{k}.xml" in names or f"{base}/worksheets/sheet{k}.xml" in parts
@@ -406,17 +472,31 @@ def graft(
         while rid in rel_ids:
             rid += "x"
         parts[part] = s.xml
-        new_sheet_xml.append(
-            f'<{p}sheet name={quoteattr(s.name)} sheetId="{next_sheet_id + n}" {r}:id="{rid}"/>'
-        )
+        tag = f'<{p}sheet name={quoteattr(s.name)} sheetId="{next_sheet_id + n}" {r}:id="{rid}"/>'
+        j = place[n]
+        if j is not None:
+            replaced[victims[j][0]] = tag
+            local = j
+        else:
+            new_sheet_xml.append(tag)
+            local = len(existing) + appended
+            appended += 1
         new_rels.append(f'<Relationship Id="{rid}" Type="{ws_type}" Target="/{part}"/>')
         new_ct.append(f'<Override PartName="/{part}" ContentType="{WS_CT}"/>')
         if s.print_area:
             new_names.append(
-                f'<{p}definedName name="_xlnm.Print_Area" localSheetId="{len(existing) + n}">'
+                f'<{p}definedName name="_xlnm.Print_Area" localSheetId="{local}">'
                 f"{escape(s.print_area)}</{p}definedName>"
             )
-    wb = wb[: m.end(2)] + "".join(new_sheet_xml) + wb[m.end(2) :]
+        if tool:
+            new_names.append(tool_sheets.marker_xml(p, local, asked[n]))
+    m = re.search(rf"<({re.escape(p)})sheets\b[^>]*>(.*?)</\1sheets>", wb, re.S)
+    if not m:
+        raise Unsupported("no sheets element")
+    inner = m.group(2)
+    for old_tag, new_tag in replaced.items():
+        inner = inner.replace(old_tag, new_tag, 1)
+    wb = wb[: m.start(2)] + inner + "".join(new_sheet_xml) + wb[m.end(2) :]
     if new_names:
         dn = re.search(rf"</{re.escape(p)}definedNames>", wb)
         if dn:
@@ -448,17 +528,33 @@ def graft(
         raise Unsupported("unexpected relationships or content types part")
     rels = rels[:end] + "".join(new_rels) + rels[end:]
     ct = ct[:end_ct] + "".join(new_ct) + ct[end_ct:]
-    changed = {wbp: wb, wb_rels_p: rels, "[Content_Types].xml": ct, styles_p: styles}
+    changed = {
+        wbp: wb.encode("utf-8"),
+        wb_rels_p: rels.encode("utf-8"),
+        "[Content_Types].xml": ct.encode("utf-8"),
+        styles_p: styles.encode("utf-8"),
+        **removal.rewritten,
+    }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout:
         for info in zin.infolist():
+            if info.filename in removal.dropped:
+                continue
             if info.filename in changed:
-                zout.writestr(info.filename, changed[info.filename].encode("utf-8"))
+                zout.writestr(info.filename, changed[info.filename])
             else:
                 copy_entry(zin, zout, info)
         for part, data in parts.items():
             zout.writestr(part, data)
     zin.close()
-    return [s.name for s in sheets]
+    return [s.name for s in sheets], {*changed, *parts, *removal.dropped}
+
+
+def _attr_of(tag: str, name: str) -> str:
+    """The value of the attribute ``name`` (with its prefix) of an element's tag."""
+    got = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
+    if got is None:
+        raise Unsupported(f"a sheet entry without {name}")
+    return unescape(got.group(1))
 
 
 def _to_strict(xml: bytes) -> bytes:
