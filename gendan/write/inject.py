@@ -44,6 +44,7 @@ from gendan.ooxml import (  # noqa: F401  (MAIN, STRICT_*, Unsupported: re-expor
     copy_entry,
     join_target,
     read_text,
+    rel_attrs,
     rel_targets,
     rels_part_of,
     unescape,
@@ -178,9 +179,10 @@ def _scratch(scratch: bytes) -> tuple[list[_ScratchSheet], ET.Element, list[str]
         rid = s.get("{" + REL_NS + "}id") or ""
         part = join_target(base, rels[rid])
         rels_part = rels_part_of(part)
+        xml = z.read(part)
         if rels_part in z.namelist():
-            raise Unsupported("a document sheet has its own relationships")
-        sheets.append(_ScratchSheet(s.get("name") or "", z.read(part), areas.get(k)))
+            xml = _inline_links(xml, read_text(z, rels_part))
+        sheets.append(_ScratchSheet(s.get("name") or "", xml, areas.get(k)))
     styles = ET.fromstring(z.read(posixpath.join(base, "styles.xml")))
     strings: list[str] = []
     sst_name = posixpath.join(base, "sharedStrings.xml")
@@ -188,6 +190,32 @@ def _scratch(scratch: bytes) -> tuple[list[_ScratchSheet], ET.Element, list[str]
         for si in ET.fromstring(z.read(sst_name)).iter(_M + "si"):
             strings.append("".join(t.text or "" for t in si.iter(_M + "t")))
     return sheets, styles, strings
+
+
+def _inline_links(xml: bytes, rels: str) -> bytes:
+    """A scratch sheet whose only relationships are links into the workbook (openpyxl
+    writes ``#'Sheet'!A1`` as an external relationship: the to-do and receivables sheets
+    link every row to its master cell) with each link written in place as the
+    ``location`` attribute ECMA-376 has for it, so the sheet needs no relationships part.
+    Any other relationship is Unsupported."""
+    targets = {}
+    for a in rel_attrs(rels):
+        target = unescape(a.get("Target", ""))
+        if not a.get("Type", "").endswith("/hyperlink") or not target.startswith("#"):
+            raise Unsupported("a document sheet has its own relationships")
+        targets[a.get("Id", "")] = target[1:]
+    ET.register_namespace("", MAIN)
+    ET.register_namespace("r", REL_NS)
+    root = ET.fromstring(xml)
+    rid = "{" + REL_NS + "}id"
+    for link in root.iter(_M + "hyperlink"):
+        got = link.attrib.pop(rid, None)
+        if got is not None:
+            if got not in targets:
+                raise Unsupported("a link to a missing relationship")
+            link.set("location", targets[got])
+    out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out
 
 
 def _ser(el: ET.Element) -> str:

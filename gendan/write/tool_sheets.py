@@ -178,26 +178,19 @@ def _only_used_by(z: zipfile.ZipFile, roots: Iterable[str], edited: dict[str, st
 
 def _calc_chain(xml: str, sheet_ids: set[str]) -> str:
     """``xml`` (a calcChain part) without the entries of the sheets ``sheet_ids``.  An
-    entry without ``i`` belongs to the sheet of the entry before it, so the first kept entry
-    after a dropped run is given its ``i`` explicitly."""
+    entry without ``i`` belongs to the sheet of the entry before it (ECMA-376 18.6.1), so
+    it goes with a dropped run and stays with a kept one: no entry changes its sheet."""
     out: list[str] = []
     pos = 0
     current: str | None = None
-    dropped_before = False
-    for m in re.finditer(r"<(\w+:)?c\b([^>]*?)/>", xml):
-        i = _attr(m.group(2), "i")
-        out.append(xml[pos : m.start()])
-        pos = m.end()
+    for m in re.finditer(r"<(?:\w+:)?c\b([^>]*?)/>", xml):
+        i = _attr(m.group(1), "i")
         if i is not None:
             current = i
-        if current in sheet_ids:
-            dropped_before = True
-            continue
-        tag = m.group(0)
-        if i is None and dropped_before and current is not None:
-            tag = tag.replace(f"<{m.group(1) or ''}c ", f'<{m.group(1) or ""}c i="{current}" ', 1)
-        dropped_before = False
-        out.append(tag)
+        out.append(xml[pos : m.start()])
+        pos = m.end()
+        if current not in sheet_ids:
+            out.append(m.group(0))
     out.append(xml[pos:])
     return "".join(out)
 

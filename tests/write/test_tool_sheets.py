@@ -1,0 +1,230 @@
+"""A ribbon button pressed again (今日待办 every morning, 逾期催款) through the headless file
+host replaces its own earlier sheet on workbooks as people keep them (tests/corpus/
+realworld.py), and never a sheet of the user's that happens to carry the same name.
+
+Proofs: the second press succeeds (before: Unsupported "sheet exists", then the openpyxl
+fallback refused the book); the tool's sheet is there once; every part but the workbook's
+lists, the styles and the two sheet parts (old out, new in) is byte for byte the first
+press's (gendan.write.write_guard.package_changes); in place, the backup is the first
+press's file byte for byte; LibreOffice opens the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "corpus"))
+sys.path.insert(0, str(Path(__file__).parent.parent))
+
+import realworld
+from test_annotate_corpus import _named, _parts, _sheets
+
+from gendan.write import inject, tool_sheets
+from gendan.write.write_guard import package_changes
+
+AS_OF = dt.date(2026, 11, 27)
+REAL = list(realworld.BUILDERS)
+TODO, OVERDUE = "今日待办", "逾期催款"
+SAMPLE = Path(__file__).parents[2] / "xlsx" / "sample.xlsx"
+
+
+@pytest.fixture
+def open_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real-world books' twelve orders are all shipped and paid, so their to-do and
+    receivables lists are empty (a plan the marks patch can write).  A list with rows
+    (dates, amounts, links: only grafting writes it) comes from the sample workbook's
+    open orders, computed by the same engine functions the buttons call."""
+    from gendan import api
+    from gendan.read.reader import read_workbook
+
+    sample = read_workbook(SAMPLE)
+    todo, overdue = api.todo, api.overdue
+    monkeypatch.setattr(api, "todo", lambda _src, options, days=None: todo(sample, options, days))
+    monkeypatch.setattr(api, "overdue", lambda _src, options: overdue(sample, options))
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("rw")
+    return {p.name: p for p in realworld.build_all(root / "rw")}
+
+
+def _book(books: dict[str, Path], name: str, tmp_path: Path) -> Path:
+    if name not in books:
+        pytest.skip(f"{name} needs LibreOffice (soffice) to be built")
+    src = tmp_path / name
+    shutil.copy(books[name], src)
+    return src
+
+
+def _press(which: str) -> Callable[..., Any]:
+    from macros_py import ribbon
+
+    fn: Callable[..., Any] = getattr(ribbon, which)
+    return fn
+
+
+def _allowed(before: Path, after: Path) -> set[str]:
+    """What pressing a sheet-adding button may change: the workbook's lists, the styles,
+    and sheet parts (with their relationships) added or taken away."""
+    b, a = _parts(before), _parts(after)
+    return _named(b, set()) | (set(a) ^ set(b))
+
+
+def _tool_count(path: Path, asked: str) -> int:
+    return sum(1 for n in inject.sheet_names(path) if tool_sheets.is_variant(n, asked))
+
+
+def _assert_replaced(first: Path, second: Path, asked: str) -> None:
+    allowed = _allowed(first, second)
+    assert package_changes(first, second, allowed) == []
+    b, a = _parts(first), _parts(second)
+    gone, new = set(b) - set(a), set(a) - set(b)
+    assert gone == {_sheets(b)[asked]}, gone  # only the tool's old sheet part left
+    assert new == {_sheets(a)[asked]}, new
+    assert inject.sheet_names(first) == inject.sheet_names(second)  # same place, same name
+    assert _tool_count(second, asked) == 1
+    with zipfile.ZipFile(second) as z:
+        assert z.testzip() is None
+        wb = z.read("xl/workbook.xml").decode()
+    assert wb.count(tool_sheets.MARKER) == len(tool_sheets.marked_sheets(wb, ""))
+
+
+@pytest.mark.parametrize("name", REAL)
+@pytest.mark.usefixtures("open_items")
+def test_pressing_todo_and_overdue_twice_replaces_the_tools_sheet(
+    books: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    from macros_py.hosts import FileHost
+
+    src = _book(books, name, tmp_path)
+    original = src.read_bytes()
+    for which, asked in (("todo", TODO), ("overdue", OVERDUE)):
+        # to a copy: the first press writes the copy, the second rewrites it
+        out = tmp_path / f"{which}{src.suffix}"
+        host = FileHost(src, out)
+        _press(which)(host, as_of=AS_OF)
+        assert " 0 " not in host.messages[-1] and not host.messages[-1].startswith("0 ")
+        first = tmp_path / f"{which}-first{src.suffix}"
+        shutil.copy(out, first)
+        _press(which)(host, as_of=AS_OF)
+        assert src.read_bytes() == original, "the input was modified"
+        _assert_replaced(first, out, asked)
+        # the user's parts are the original's, byte for byte
+        assert package_changes(src, out, _allowed(src, out)) == []
+
+    # in place, twice: guarded, and the second backup is the first press's file
+    _press("todo")(FileHost(src), as_of=AS_OF)
+    first = tmp_path / f"inplace-first{src.suffix}"
+    shutil.copy(src, first)
+    for b in tmp_path.glob(f"{src.stem}.backup-*"):
+        b.unlink()
+    _press("todo")(FileHost(src), as_of=AS_OF)
+    backups = sorted(tmp_path.glob(f"{src.stem}.backup-*{src.suffix}"))
+    assert len(backups) == 1 and backups[0].read_bytes() == first.read_bytes()
+    _assert_replaced(first, src, TODO)
+
+
+@pytest.mark.usefixtures("open_items")
+def test_both_tool_sheets_alternately_keep_their_places_and_markers(
+    books: dict[str, Path], tmp_path: Path
+) -> None:
+    """todo, overdue, todo, overdue: the first replacement is not the last sheet, so the
+    markers of the sheets after it must still name the right sheets."""
+    from macros_py.hosts import FileHost
+
+    src = _book(books, "rw-features.xlsx", tmp_path)
+    out = tmp_path / "work.xlsx"
+    host = FileHost(src, out)
+    _press("todo")(host, as_of=AS_OF)
+    _press("overdue")(host, as_of=AS_OF)
+    names = inject.sheet_names(out)
+    for which in ("todo", "overdue", "todo"):
+        _press(which)(host, as_of=AS_OF)
+        assert inject.sheet_names(out) == names
+    with zipfile.ZipFile(out) as z:
+        wb = z.read("xl/workbook.xml").decode()
+    assert tool_sheets.marked_sheets(wb, "") == {
+        names.index(TODO): TODO,
+        names.index(OVERDUE): OVERDUE,
+    }
+
+
+def _with_user_sheet(src: Path, out: Path, name: str) -> None:
+    """``src`` plus a sheet of the user's called ``name`` (no marker: grafted as documents
+    are, which leaves the rest of the package as it was)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = name
+    ws["A1"] = "my own list"
+    buf = io.BytesIO()
+    wb.save(buf)
+    inject.graft(src, buf.getvalue(), out)
+
+
+@pytest.mark.parametrize("items", [False, True])
+def test_a_users_sheet_with_the_tools_name_is_never_replaced(
+    books: dict[str, Path], tmp_path: Path, items: bool, request: pytest.FixtureRequest
+) -> None:
+    """With an empty list too: before, the marks patch wrote that one over the user's
+    sheet of the same name."""
+    from macros_py.hosts import FileHost
+
+    if items:
+        request.getfixturevalue("open_items")
+    src = _book(books, "rw-features.xlsx", tmp_path)
+    mine = tmp_path / "mine.xlsx"
+    _with_user_sheet(src, mine, TODO)
+    user_part = _sheets(_parts(mine))[TODO]
+    user_xml = _parts(mine)[user_part]
+    for _ in range(3):  # three mornings
+        _press("todo")(FileHost(mine), as_of=AS_OF)
+        parts = _parts(mine)
+        assert _sheets(parts)[TODO] == user_part and parts[user_part] == user_xml
+        assert inject.sheet_names(mine).count(f"{TODO}~2") == 1
+        assert f"{TODO}~3" not in inject.sheet_names(mine)
+
+
+def test_a_sheet_marked_for_another_name_is_not_taken(tmp_path: Path) -> None:
+    wb = (
+        '<workbook><sheets><sheet name="今日待办" sheetId="1" r:id="rId1"/></sheets>'
+        '<definedNames><definedName name="_gendan_tool" localSheetId="0" hidden="1">'
+        '"逾期催款"</definedName></definedNames></workbook>'
+    )
+    marked = tool_sheets.marked_sheets(wb, "")
+    assert marked == {0: OVERDUE}
+    assert tool_sheets.own_sheet(TODO, [TODO], marked, set()) is None
+    assert tool_sheets.own_sheet(OVERDUE, [TODO], marked, set()) is None  # name differs
+    assert tool_sheets.own_sheet(OVERDUE, [f"{OVERDUE}~2"], marked, set()) == 0
+
+
+def test_calc_chain_loses_only_the_entries_of_the_sheet_taken_out() -> None:
+    chain = (
+        '<calcChain xmlns="m"><c r="A1" i="1"/><c r="A2"/><c r="B1" i="6"/><c r="B2"/>'
+        '<c r="C1" i="1"/><c r="D1" i="6" l="1"/><c r="D2"/><c r="D3" i="2"/></calcChain>'
+    )
+    got = tool_sheets._calc_chain(chain, {"6"})
+    assert got == (
+        '<calcChain xmlns="m"><c r="A1" i="1"/><c r="A2"/>'
+        '<c r="C1" i="1"/><c r="D3" i="2"/></calcChain>'
+    )
+    chain2 = '<calcChain><c r="A1" i="6"/><c r="A2" i="1"/><c r="B9" i="6"/><c r="B10"/></calcChain>'
+    assert tool_sheets._calc_chain(chain2, {"1"}) == (
+        '<calcChain><c r="A1" i="6"/><c r="B9" i="6"/><c r="B10"/></calcChain>'
+    )
+    # an entry without i belongs to the one before it: kept with a kept run
+    chain3 = '<calcChain><c r="A1" i="1"/><c r="A2" i="6"/><c r="A3" i="1"/><c r="A4"/></calcChain>'
+    assert tool_sheets._calc_chain(chain3, {"6"}) == (
+        '<calcChain><c r="A1" i="1"/><c r="A3" i="1"/><c r="A4"/></calcChain>'
+    )
