@@ -228,3 +228,32 @@ def test_calc_chain_loses_only_the_entries_of_the_sheet_taken_out() -> None:
     assert tool_sheets._calc_chain(chain3, {"6"}) == (
         '<calcChain><c r="A1" i="1"/><c r="A3" i="1"/><c r="A4"/></calcChain>'
     )
+
+
+@pytest.mark.libreoffice
+@pytest.mark.usefixtures("open_items")
+def test_libreoffice_opens_the_book_after_the_second_press(
+    books: dict[str, Path], tmp_path: Path
+) -> None:
+    """The twice-pressed features book (sparklines, shapes, a table; the tool's sheet
+    replaced, with its links inline) opens in LibreOffice, which reads the new to-do rows
+    once, on the sheet in the same place."""
+    import python_calamine
+
+    from gendan.office.recalc import find_soffice, recalculate
+    from macros_py.hosts import FileHost
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    src = _book(books, "rw-features.xlsx", tmp_path)
+    host = FileHost(src, tmp_path / "work.xlsx")
+    _press("todo")(host, as_of=AS_OF)
+    _press("overdue")(host, as_of=AS_OF)
+    _press("todo")(host, as_of=AS_OF)
+    items = host.messages[-1].split()[0]
+    out = recalculate(host.out, tmp_path / "lo")
+    book = python_calamine.CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == inject.sheet_names(host.out)
+    rows = book.get_sheet_by_name(TODO).to_python()
+    assert rows[0][0].startswith(("To do", TODO)) and len(rows) == int(items) + 2
+    assert len(book.get_sheet_by_name(OVERDUE).to_python()) > 2
