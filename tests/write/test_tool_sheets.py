@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import sys
 import zipfile
@@ -219,7 +220,9 @@ def test_calc_chain_loses_only_the_entries_of_the_sheet_taken_out() -> None:
         '<calcChain xmlns="m"><c r="A1" i="1"/><c r="A2"/>'
         '<c r="C1" i="1"/><c r="D3" i="2"/></calcChain>'
     )
-    chain2 = '<calcChain><c r="A1" i="6"/><c r="A2" i="1"/><c r="B9" i="6"/><c r="B10"/></calcChain>'
+    chain2 = (
+        '<calcChain><c r="A1" i="6"/><c r="A2" i="1"/><c r="B9" i="6"/><c r="B10"/></calcChain>'
+    )
     assert tool_sheets._calc_chain(chain2, {"1"}) == (
         '<calcChain><c r="A1" i="6"/><c r="B9" i="6"/><c r="B10"/></calcChain>'
     )
@@ -257,3 +260,94 @@ def test_libreoffice_opens_the_book_after_the_second_press(
     rows = book.get_sheet_by_name(TODO).to_python()
     assert rows[0][0].startswith(("To do", TODO)) and len(rows) == int(items) + 2
     assert len(book.get_sheet_by_name(OVERDUE).to_python()) > 2
+
+
+def _rewrite(path: Path, edits: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts.update(edits)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+@pytest.mark.usefixtures("open_items")
+@pytest.mark.parametrize("other", [True, False])
+def test_parts_only_the_old_sheet_used_go_with_it(
+    books: dict[str, Path], tmp_path: Path, other: bool
+) -> None:
+    """A note the user put on yesterday's to-do sheet (its comments and VML parts) goes
+    with the sheet; a part it shared (here the theme, the workbook's) stays, as does a
+    calcChain entry of another sheet (``other``; a chain left empty is taken out: Excel
+    rejects an empty one)."""
+    from macros_py.hosts import FileHost
+
+    src = _book(books, "rw-features.xlsx", tmp_path)
+    out = tmp_path / "work.xlsx"
+    host = FileHost(src, out)
+    _press("todo")(host, as_of=AS_OF)
+    parts = _parts(out)
+    tool = _sheets(parts)[TODO]
+    rels = tool.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    ct = parts["[Content_Types].xml"].decode()
+    ct = ct.replace(
+        "</Types>",
+        '<Override PartName="/xl/comments99.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.comments+xml"/><Override PartName="/xl/calcChain.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/>'
+        "</Types>",
+    )
+    sheet_id = re.search(rf'name="{TODO}" sheetId="(\d+)"', parts["xl/workbook.xml"].decode())
+    assert sheet_id
+    wb_rels = (
+        parts["xl/_rels/workbook.xml.rels"]
+        .decode()
+        .replace(
+            "</Relationships>",
+            f'<Relationship Id="rIdChain" Type="{rel}calcChain" Target="calcChain.xml"/>'
+            "</Relationships>",
+        )
+    )
+    _rewrite(
+        out,
+        {
+            rels: (
+                '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+                'openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rId1" Type="{rel}comments" Target="../comments99.xml"/>'
+                f'<Relationship Id="rId2" Type="{rel}vmlDrawing" '
+                'Target="../drawings/vmlDrawing99.vml"/>'
+                f'<Relationship Id="rId3" Type="{rel}theme" Target="../theme/theme1.xml"/>'
+                "</Relationships>"
+            ).encode(),
+            "xl/comments99.xml": b"<comments/>",
+            "xl/drawings/vmlDrawing99.vml": b"<xml/>",
+            "xl/calcChain.xml": (
+                '<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                f'<c r="A1" i="{sheet_id.group(1)}"/><c r="A2"/>'
+                + ('<c r="B2" i="1"/>' if other else "")
+                + "</calcChain>"
+            ).encode(),
+            "[Content_Types].xml": ct.encode(),
+            "xl/_rels/workbook.xml.rels": wb_rels.encode(),
+        },
+    )
+    first = tmp_path / "first.xlsx"
+    shutil.copy(out, first)
+    _press("todo")(host, as_of=AS_OF)
+    after = _parts(out)
+    gone = set(_parts(first)) - set(after)
+    chain = {"xl/calcChain.xml"}
+    assert gone == {tool, rels, "xl/comments99.xml", "xl/drawings/vmlDrawing99.vml"} | (
+        set() if other else chain
+    )
+    assert "xl/theme/theme1.xml" in after
+    if other:
+        assert after["xl/calcChain.xml"].endswith(b'<c r="B2" i="1"/></calcChain>')
+    else:
+        assert b"calcChain" not in after["[Content_Types].xml"]
+        assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+    assert b"comments99" not in after["[Content_Types].xml"]
+    allowed = _allowed(first, out) | {"xl/calcChain.xml"}
+    assert package_changes(first, out, allowed) == []
