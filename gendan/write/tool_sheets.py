@@ -74,7 +74,7 @@ def is_variant(name: str, asked: str) -> bool:
     if name.casefold() == asked.casefold():
         return True
     m = _VARIANT.match(name)
-    return bool(m) and asked.casefold().startswith(m.group(1).casefold()) and m.group(1) != ""
+    return m is not None and m.group(1) != "" and asked.casefold().startswith(m.group(1).casefold())
 
 
 def own_sheet(asked: str, names: list[str], marked: dict[int, str], used: set[int]) -> int | None:
