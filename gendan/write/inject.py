@@ -250,9 +250,19 @@ def _set_count(open_attrs: str, n: int) -> str:
     return f'{open_attrs} count="{n}"'
 
 
-def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]:
+def _items(inner: str, tag: str) -> list[str]:
+    """The ``<tag>`` elements of a block's content, as written."""
+    return [m.group(0) for m in re.finditer(rf"<{tag}\b(?:[^>]*?/>|.*?</{tag}>)", inner, re.S)]
+
+
+def merge_styles(
+    target: str, scratch: ET.Element, reuse: bool = False
+) -> tuple[str, dict[int, int]]:
     """``target`` styles XML with the scratch styles appended; returns it and the map of
-    scratch cell-format index → target index."""
+    scratch cell-format index → target index.  With ``reuse``, a font, fill, border or
+    cell format identical (as text) to one already there is used, not appended again: a
+    button pressed every morning would otherwise add its formats each time (and Excel
+    allows only so many fonts and formats in a workbook)."""
     if re.search(r"<\w+:styleSheet\b", target):
         raise Unsupported("prefixed styles part")
     out = target
@@ -293,16 +303,23 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
                 + f'<numFmts count="{len(new_fmts)}">{"".join(new_fmts)}</numFmts>'
                 + out[root.end() :]
             )
-    bases: dict[str, int] = {}
+    maps: dict[str, dict[int, int]] = {}
     for plural, single in (("fonts", "font"), ("fills", "fill"), ("borders", "border")):
         blk = _block(out, plural)
         if not blk:
             raise Unsupported(f"no {plural} block")
-        base = _count(blk.group(2) or "", single)
-        bases[single] = base
+        have = _count(blk.group(2) or "", single)
+        known = {t: i for i, t in enumerate(_items(blk.group(2) or "", single))} if reuse else {}
+        maps[single] = {}
+        added: list[str] = []
         sblock = scratch.find(_M + plural)
-        items = "".join(_ser(e) for e in (sblock if sblock is not None else ()))
-        inner = (blk.group(2) or "") + items
+        for k, e in enumerate(sblock if sblock is not None else ()):
+            text = _ser(e)
+            if not reuse or text not in known:
+                known[text] = have + len(added)
+                added.append(text)
+            maps[single][k] = known[text]
+        inner = (blk.group(2) or "") + "".join(added)
         out = (
             out[: blk.start()]
             + f"<{plural}{_set_count(blk.group(1), _count(inner, single))}>{inner}</{plural}>"
@@ -312,20 +329,23 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
     if not blk:
         raise Unsupported("no cellXfs block")
     xf_base = _count(blk.group(2) or "", "xf")
+    known_xfs = {t: i for i, t in enumerate(_items(blk.group(2) or "", "xf"))} if reuse else {}
     sxfs = scratch.find(_M + "cellXfs")
     new_xfs: list[str] = []
     xf_map: dict[int, int] = {}
     for k, xf in enumerate(sxfs if sxfs is not None else ()):
         x = ET.Element(xf.tag, dict(xf.attrib))
         x.extend(list(xf))
-        x.set("fontId", str(bases["font"] + int(xf.get("fontId") or 0)))
-        x.set("fillId", str(bases["fill"] + int(xf.get("fillId") or 0)))
-        x.set("borderId", str(bases["border"] + int(xf.get("borderId") or 0)))
+        for single in ("font", "fill", "border"):
+            x.set(f"{single}Id", str(maps[single][int(xf.get(f"{single}Id") or 0)]))
         nid = int(xf.get("numFmtId") or 0)
         x.set("numFmtId", str(nf_map.get(nid, nid)))
         x.set("xfId", "0")
-        new_xfs.append(_ser(x))
-        xf_map[k] = xf_base + k
+        text = _ser(x)
+        if not reuse or text not in known_xfs:
+            known_xfs[text] = xf_base + len(new_xfs)
+            new_xfs.append(text)
+        xf_map[k] = known_xfs[text]
     inner = (blk.group(2) or "") + "".join(new_xfs)
     out = (
         out[: blk.start()]
@@ -428,7 +448,7 @@ def _graft(
     )
     if styles_p is None or styles_p not in names:
         raise Unsupported("no styles part")
-    styles, xf_map = merge_styles(read_text(zin, styles_p), sstyles)
+    styles, xf_map = merge_styles(read_text(zin, styles_p), sstyles, reuse=tool)
     m = re.search(r"<((?:\w+:)?)sheets\b[^>]*>(.*?)</\1sheets>", wb, re.S)
     if not m:
         raise Unsupported("no sheets element")

@@ -93,6 +93,8 @@ def _assert_replaced(first: Path, second: Path, asked: str) -> None:
     assert gone == {_sheets(b)[asked]}, gone  # only the tool's old sheet part left
     assert new == {_sheets(a)[asked]}, new
     assert inject.sheet_names(first) == inject.sheet_names(second)  # same place, same name
+    # the formats the first press added are reused, not added again every morning
+    assert a["xl/styles.xml"] == b["xl/styles.xml"]
     assert _tool_count(second, asked) == 1
     with zipfile.ZipFile(second) as z:
         assert z.testzip() is None
