@@ -474,9 +474,12 @@ def _graft(
         raise Unsupported("unexpected sheet entries")
     # where each sheet goes: in place of the tool's earlier sheet (index), or at the end
     place: list[int | None] = []
-    marked = tool_sheets.marked_sheets(wb, p) if tool else {}
+    index = tool_sheets.by_asked(tool_sheets.marked_sheets(wb, p)) if tool else {}
+    used: set[int] = set()
     for s in sheets:
-        j = tool_sheets.own_sheet(s.name, existing, marked, {i for i in place if i is not None})
+        j = tool_sheets.own_sheet(s.name, existing, index, used) if index else None
+        if j is not None:
+            used.add(j)
         if j is None and s.name.casefold() in taken:
             if not tool:
                 raise Unsupported(f"sheet {s.name} exists")
@@ -625,7 +628,23 @@ def _to_strict(xml: bytes) -> bytes:
 
 
 def writer(
-    src: str | Path, scratch: bytes, expand: Expand | None = None, compresslevel: int | None = None
+    src: str | Path,
+    scratch: bytes,
+    expand: Expand | None = None,
+    compresslevel: int | None = None,
+    tool: bool = False,
 ) -> Callable[[Path], list[str]]:
-    """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target."""
-    return lambda tmp: graft(src, scratch, tmp, expand, compresslevel)
+    """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target
+    (``tool``: as :func:`graft_tool`, marking the sheets and replacing the tool's own)."""
+    return lambda tmp: _graft(src, scratch, tmp, expand, compresslevel, tool)[0]
+
+
+def own_sheet_names(path: str | Path) -> set[str]:
+    """The case-folded names of the sheets of ``path`` that a tool graft made (and may
+    replace); see gendan.write.tool_sheets."""
+    from gendan.write import tool_sheets
+
+    with zipfile.ZipFile(path) as z:
+        wb = read_text(z, workbook_part(z))
+    m = re.search(r"<((?:\w+:)?)sheets\b", wb)
+    return tool_sheets.own_sheet_names(wb, m.group(1) if m else "", sheet_names(path))

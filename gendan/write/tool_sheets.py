@@ -77,19 +77,37 @@ def is_variant(name: str, asked: str) -> bool:
     return m is not None and m.group(1) != "" and asked.casefold().startswith(m.group(1).casefold())
 
 
-def own_sheet(asked: str, names: list[str], marked: dict[int, str], used: set[int]) -> int | None:
-    """The index of the tool's earlier sheet for ``asked``: marked for ``asked`` and
-    named it (preferred) or a variant of it; None when there is none (a user's sheet of
-    that name is never one)."""
+def by_asked(marked: dict[int, str]) -> dict[str, list[int]]:
+    """The marked sheets' indexes by the (case-folded) name each was made for."""
+    out: dict[str, list[int]] = {}
+    for i, asked in sorted(marked.items()):
+        out.setdefault(asked.casefold(), []).append(i)
+    return out
+
+
+def own_sheet(
+    asked: str, names: list[str], index: dict[str, list[int]], used: set[int]
+) -> int | None:
+    """The index of the tool's earlier sheet for ``asked`` (``index``: :func:`by_asked`):
+    marked for ``asked`` and named it (preferred) or a variant of it; None when there is
+    none (a user's sheet of that name is never one)."""
     hits = [
         i
-        for i, n in enumerate(names)
-        if i not in used
-        and marked.get(i, "").casefold() == asked.casefold()
-        and is_variant(n, asked)
+        for i in index.get(asked.casefold(), ())
+        if i not in used and i < len(names) and is_variant(names[i], asked)
     ]
     hits.sort(key=lambda i: (names[i].casefold() != asked.casefold(), i))
     return hits[0] if hits else None
+
+
+def own_sheet_names(wb: str, prefix: str, names: list[str]) -> set[str]:
+    """The (case-folded) names of the sheets that are the tool's own: a graft in tool
+    mode may replace them."""
+    return {
+        names[i].casefold()
+        for i, asked in marked_sheets(wb, prefix).items()
+        if i < len(names) and is_variant(names[i], asked)
+    }
 
 
 @dataclass

@@ -208,9 +208,11 @@ def test_a_sheet_marked_for_another_name_is_not_taken(tmp_path: Path) -> None:
     )
     marked = tool_sheets.marked_sheets(wb, "")
     assert marked == {0: OVERDUE}
-    assert tool_sheets.own_sheet(TODO, [TODO], marked, set()) is None
-    assert tool_sheets.own_sheet(OVERDUE, [TODO], marked, set()) is None  # name differs
-    assert tool_sheets.own_sheet(OVERDUE, [f"{OVERDUE}~2"], marked, set()) == 0
+    index = tool_sheets.by_asked(marked)
+    assert tool_sheets.own_sheet(TODO, [TODO], index, set()) is None
+    assert tool_sheets.own_sheet(OVERDUE, [TODO], index, set()) is None  # name differs
+    assert tool_sheets.own_sheet(OVERDUE, [f"{OVERDUE}~2"], index, set()) == 0
+    assert tool_sheets.own_sheet_names(wb, "", [TODO]) == set()
 
 
 def test_calc_chain_loses_only_the_entries_of_the_sheet_taken_out() -> None:
