@@ -544,9 +544,11 @@ def _graft(
     m = re.search(rf"<({re.escape(p)})sheets\b[^>]*>(.*?)</\1sheets>", wb, re.S)
     if not m:
         raise Unsupported("no sheets element")
-    inner = m.group(2)
-    for old_tag, new_tag in replaced.items():
-        inner = inner.replace(old_tag, new_tag, 1)
+    inner = re.sub(
+        rf"<{re.escape(p)}sheet\b[^>]*?/>",
+        lambda t: replaced.get(t.group(0), t.group(0)),
+        m.group(2),
+    )
     wb = wb[: m.start(2)] + inner + "".join(new_sheet_xml) + wb[m.end(2) :]
     if new_names:
         dn = re.search(rf"</{re.escape(p)}definedNames>", wb)

@@ -356,3 +356,28 @@ def test_parts_only_the_old_sheet_used_go_with_it(
     assert b"comments99" not in after["[Content_Types].xml"]
     allowed = _allowed(first, out) | {"xl/calcChain.xml"}
     assert package_changes(first, out, allowed) == []
+
+
+@pytest.mark.parametrize("name", ["rw-features.xlsx", "rw-macro-ribbon.xlsm"])
+def test_docs_rerun_on_its_own_output_replaces_its_document_sheets(
+    books: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    """``gendan docs`` on its own output (before: refused, or openpyxl losing the saved
+    results): the document sheets of the first run are replaced in place, each once, and
+    every other part is the first run's byte for byte."""
+    from gendan.cli import docs_default_out
+    from gendan.documents import generate
+
+    src = _book(books, name, tmp_path)
+    first = docs_default_out(src)
+    result = generate(src, first, all=True, now=dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
+    assert result.method == "graft"
+    again = tmp_path / ("again" + first.suffix)
+    second = generate(first, again, all=True, now=dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC))
+    assert second.method == "graft" and second.sheets == result.sheets
+    assert inject.sheet_names(again) == inject.sheet_names(first)
+    b, a = _parts(first), _parts(again)
+    gone = set(b) - set(a)
+    assert gone == {_sheets(b)[n] for n in result.sheets}
+    assert package_changes(first, again, _allowed(first, again)) == []
+    assert package_changes(src, again, _allowed(src, again)) == []
