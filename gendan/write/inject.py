@@ -410,8 +410,10 @@ def graft(
     out: str | Path,
     expand: Expand | None = None,
     compresslevel: int | None = None,
+    tool: bool = False,
 ) -> list[str]:
-    """Write ``out``: the package ``src`` plus every sheet of the ``scratch`` workbook.
+    """Write ``out``: the package ``src`` plus every sheet of the ``scratch`` workbook
+    (``tool``: as :func:`graft_tool`).
     Returns the added sheet names.  Raises :class:`Unsupported` for an odd package or a
     sheet name that exists already (case-insensitively, as Excel compares).
 
@@ -419,7 +421,7 @@ def graft(
     (style indexes remapped) and returns the sheets to add instead: the fast document path
     (gendan.documents.fastsheets) passes one template sheet per document shape and gets
     back one sheet per order, so openpyxl writes a handful of sheets, not thousands."""
-    return _graft(src, scratch, out, expand, compresslevel)[0]
+    return _graft(src, scratch, out, expand, compresslevel, tool)[0]
 
 
 def _graft(
@@ -638,7 +640,7 @@ def writer(
 ) -> Callable[[Path], list[str]]:
     """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target
     (``tool``: as :func:`graft_tool`, marking the sheets and replacing the tool's own)."""
-    return lambda tmp: _graft(src, scratch, tmp, expand, compresslevel, tool)[0]
+    return lambda tmp: graft(src, scratch, tmp, expand, compresslevel, tool)
 
 
 def own_sheet_names(path: str | Path) -> set[str]:
