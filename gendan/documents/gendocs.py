@@ -312,7 +312,9 @@ def generate(
 
     t3 = time.perf_counter()
     try:
-        existing: set[str] | None = {n.casefold() for n in inject.sheet_names(src)}
+        # gendan's own document sheets of an earlier run are replaced, not clashes
+        own = inject.own_sheet_names(src)
+        existing: set[str] | None = {n.casefold() for n in inject.sheet_names(src)} - own
     except (Unsupported, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
         existing = None
     clash = sorted(
@@ -432,12 +434,13 @@ def _graft(
         try:
             tpl = Templates(built, _rebuild(layout, {}))
             data = scratch_bytes(tpl.templates)
-            atomic_write(out, inject.writer(src, data, tpl.expand, COMPRESSLEVEL), inputs=[src])
+            write = inject.writer(src, data, tpl.expand, COMPRESSLEVEL, tool=True)
+            atomic_write(out, write, inputs=[src])
             return built
         except Unsupported:
             built = _full(built, layout)
     data = _scratch_bytes(built)
-    atomic_write(out, inject.writer(src, data), inputs=[src])
+    atomic_write(out, inject.writer(src, data, tool=True), inputs=[src])
     return built
 
 

@@ -197,14 +197,16 @@ def write_plan(
 
     def patch(tmp: Path) -> MarksPatch | PatchDone:
         from gendan.ooxml import Unsupported
+        from gendan.write.inject import sheet_names
         from gendan.write.patch_marks import plan_package
 
-        try:
-            return plan_package(src, tmp, plan, data)
-        except Unsupported:
-            if not _only_new_sheets(plan):
-                raise  # the patch's reason is the one to tell
-            return _graft_plan(src, tmp, plan)
+        if _only_new_sheets(plan):  # the graft tells the tool's sheets from the user's
+            try:
+                return _graft_plan(src, tmp, plan)
+            except Unsupported:  # the patch replaces by name: only where none exists yet
+                if _new_names(plan) & {n.casefold() for n in sheet_names(src)}:
+                    raise
+        return plan_package(src, tmp, plan, data)
 
     def fallback(wb: Any) -> None:
         apply_marks_openpyxl(plan, wb)
@@ -221,6 +223,10 @@ class PatchDone:
     dropped_notes: frozenset[str] = frozenset()
 
 
+def _new_names(plan: Plan) -> set[str]:
+    return {a.name.casefold() for a in plan if isinstance(a, NewSheet)}
+
+
 def _only_new_sheets(plan: Plan) -> bool:
     """Every action of ``plan`` is on a sheet the plan itself creates."""
     new = {a.name for a in plan if isinstance(a, NewSheet)}
@@ -231,11 +237,9 @@ def _only_new_sheets(plan: Plan) -> bool:
 
 def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     """Write ``src`` plus the new sheets of ``plan`` to ``tmp`` by grafting
-    (gendan.write.inject): every action must be on a sheet the plan creates, and none
-    of them may exist yet (Unsupported otherwise)."""
+    (gendan.write.inject.graft_tool): every action must be on a sheet the plan creates;
+    the tool's own earlier sheet of a name is replaced, a user's is never touched."""
     import io
-    import posixpath
-    import zipfile
 
     import openpyxl
 
@@ -251,20 +255,7 @@ def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     wb.remove(default)
     buf = io.BytesIO()
     wb.save(buf)
-    inject.graft(src, buf.getvalue(), tmp)
-    with zipfile.ZipFile(src) as z:
-        before = set(z.namelist())
-        wbp = ooxml.workbook_part(z)
-        base = posixpath.dirname(wbp)
-        wb_rels = posixpath.join(base, "_rels", posixpath.basename(wbp) + ".rels")
-        styles = {
-            ooxml.join_target(base, t)
-            for _i, typ, t in ooxml.rel_targets(z.read(wb_rels).decode())
-            if typ.endswith("/styles")
-        }
-    with zipfile.ZipFile(tmp) as z:
-        added = set(z.namelist()) - before
-    return PatchDone({wbp, wb_rels, "[Content_Types].xml", *styles, *added})
+    return PatchDone(inject.graft_tool(src, buf.getvalue(), tmp).changed)
 
 
 def _write_marks(

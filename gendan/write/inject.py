@@ -44,6 +44,7 @@ from gendan.ooxml import (  # noqa: F401  (MAIN, STRICT_*, Unsupported: re-expor
     copy_entry,
     join_target,
     read_text,
+    rel_attrs,
     rel_targets,
     rels_part_of,
     unescape,
@@ -178,9 +179,10 @@ def _scratch(scratch: bytes) -> tuple[list[_ScratchSheet], ET.Element, list[str]
         rid = s.get("{" + REL_NS + "}id") or ""
         part = join_target(base, rels[rid])
         rels_part = rels_part_of(part)
+        xml = z.read(part)
         if rels_part in z.namelist():
-            raise Unsupported("a document sheet has its own relationships")
-        sheets.append(_ScratchSheet(s.get("name") or "", z.read(part), areas.get(k)))
+            xml = _inline_links(xml, read_text(z, rels_part))
+        sheets.append(_ScratchSheet(s.get("name") or "", xml, areas.get(k)))
     styles = ET.fromstring(z.read(posixpath.join(base, "styles.xml")))
     strings: list[str] = []
     sst_name = posixpath.join(base, "sharedStrings.xml")
@@ -188,6 +190,32 @@ def _scratch(scratch: bytes) -> tuple[list[_ScratchSheet], ET.Element, list[str]
         for si in ET.fromstring(z.read(sst_name)).iter(_M + "si"):
             strings.append("".join(t.text or "" for t in si.iter(_M + "t")))
     return sheets, styles, strings
+
+
+def _inline_links(xml: bytes, rels: str) -> bytes:
+    """A scratch sheet whose only relationships are links into the workbook (openpyxl
+    writes ``#'Sheet'!A1`` as an external relationship: the to-do and receivables sheets
+    link every row to its master cell) with each link written in place as the
+    ``location`` attribute ECMA-376 has for it, so the sheet needs no relationships part.
+    Any other relationship is Unsupported."""
+    targets = {}
+    for a in rel_attrs(rels):
+        target = unescape(a.get("Target", ""))
+        if not a.get("Type", "").endswith("/hyperlink") or not target.startswith("#"):
+            raise Unsupported("a document sheet has its own relationships")
+        targets[a.get("Id", "")] = target[1:]
+    ET.register_namespace("", MAIN)
+    ET.register_namespace("r", REL_NS)
+    root = ET.fromstring(xml)
+    rid = "{" + REL_NS + "}id"
+    for link in root.iter(_M + "hyperlink"):
+        got = link.attrib.pop(rid, None)
+        if got is not None:
+            if got not in targets:
+                raise Unsupported("a link to a missing relationship")
+            link.set("location", targets[got])
+    out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out
 
 
 def _ser(el: ET.Element) -> str:
@@ -222,9 +250,19 @@ def _set_count(open_attrs: str, n: int) -> str:
     return f'{open_attrs} count="{n}"'
 
 
-def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]:
+def _items(inner: str, tag: str) -> list[str]:
+    """The ``<tag>`` elements of a block's content, as written."""
+    return [m.group(0) for m in re.finditer(rf"<{tag}\b(?:[^>]*?/>|.*?</{tag}>)", inner, re.S)]
+
+
+def merge_styles(
+    target: str, scratch: ET.Element, reuse: bool = False
+) -> tuple[str, dict[int, int]]:
     """``target`` styles XML with the scratch styles appended; returns it and the map of
-    scratch cell-format index → target index."""
+    scratch cell-format index → target index.  With ``reuse``, a font, fill, border or
+    cell format identical (as text) to one already there is used, not appended again: a
+    button pressed every morning would otherwise add its formats each time (and Excel
+    allows only so many fonts and formats in a workbook)."""
     if re.search(r"<\w+:styleSheet\b", target):
         raise Unsupported("prefixed styles part")
     out = target
@@ -265,16 +303,23 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
                 + f'<numFmts count="{len(new_fmts)}">{"".join(new_fmts)}</numFmts>'
                 + out[root.end() :]
             )
-    bases: dict[str, int] = {}
+    maps: dict[str, dict[int, int]] = {}
     for plural, single in (("fonts", "font"), ("fills", "fill"), ("borders", "border")):
         blk = _block(out, plural)
         if not blk:
             raise Unsupported(f"no {plural} block")
-        base = _count(blk.group(2) or "", single)
-        bases[single] = base
+        have = _count(blk.group(2) or "", single)
+        known = {t: i for i, t in enumerate(_items(blk.group(2) or "", single))} if reuse else {}
+        maps[single] = {}
+        added: list[str] = []
         sblock = scratch.find(_M + plural)
-        items = "".join(_ser(e) for e in (sblock if sblock is not None else ()))
-        inner = (blk.group(2) or "") + items
+        for k, e in enumerate(sblock if sblock is not None else ()):
+            text = _ser(e)
+            if not reuse or text not in known:
+                known[text] = have + len(added)
+                added.append(text)
+            maps[single][k] = known[text]
+        inner = (blk.group(2) or "") + "".join(added)
         out = (
             out[: blk.start()]
             + f"<{plural}{_set_count(blk.group(1), _count(inner, single))}>{inner}</{plural}>"
@@ -284,20 +329,23 @@ def merge_styles(target: str, scratch: ET.Element) -> tuple[str, dict[int, int]]
     if not blk:
         raise Unsupported("no cellXfs block")
     xf_base = _count(blk.group(2) or "", "xf")
+    known_xfs = {t: i for i, t in enumerate(_items(blk.group(2) or "", "xf"))} if reuse else {}
     sxfs = scratch.find(_M + "cellXfs")
     new_xfs: list[str] = []
     xf_map: dict[int, int] = {}
     for k, xf in enumerate(sxfs if sxfs is not None else ()):
         x = ET.Element(xf.tag, dict(xf.attrib))
         x.extend(list(xf))
-        x.set("fontId", str(bases["font"] + int(xf.get("fontId") or 0)))
-        x.set("fillId", str(bases["fill"] + int(xf.get("fillId") or 0)))
-        x.set("borderId", str(bases["border"] + int(xf.get("borderId") or 0)))
+        for single in ("font", "fill", "border"):
+            x.set(f"{single}Id", str(maps[single][int(xf.get(f"{single}Id") or 0)]))
         nid = int(xf.get("numFmtId") or 0)
         x.set("numFmtId", str(nf_map.get(nid, nid)))
         x.set("xfId", "0")
-        new_xfs.append(_ser(x))
-        xf_map[k] = xf_base + k
+        text = _ser(x)
+        if not reuse or text not in known_xfs:
+            known_xfs[text] = xf_base + len(new_xfs)
+            new_xfs.append(text)
+        xf_map[k] = known_xfs[text]
     inner = (blk.group(2) or "") + "".join(new_xfs)
     out = (
         out[: blk.start()]
@@ -338,14 +386,34 @@ def convert_sheet(xml: bytes, xf_map: dict[int, int], strings: list[str]) -> byt
 Expand = Callable[[list["_ScratchSheet"]], list["_ScratchSheet"]]
 
 
+@dataclass(frozen=True)
+class Grafted:
+    """What :func:`graft_tool` wrote: the sheets' names (as written) and every part it
+    added, rewrote or deleted (for the in-place guard: all others are byte for byte)."""
+
+    names: list[str]
+    changed: set[str]
+
+
+def graft_tool(src: str | Path, scratch: bytes, out: str | Path) -> Grafted:
+    """:func:`graft` for a ribbon button's own sheets (今日待办, 逾期催款): each is marked
+    as the tool's (gendan.write.tool_sheets), replaces in position the tool's earlier sheet
+    for the same name, and takes a unique name (``今日待办~2``) where a sheet of the user's
+    holds the name - which is never replaced."""
+    names, changed = _graft(src, scratch, out, None, None, tool=True)
+    return Grafted(names, changed)
+
+
 def graft(
     src: str | Path,
     scratch: bytes,
     out: str | Path,
     expand: Expand | None = None,
     compresslevel: int | None = None,
+    tool: bool = False,
 ) -> list[str]:
-    """Write ``out``: the package ``src`` plus every sheet of the ``scratch`` workbook.
+    """Write ``out``: the package ``src`` plus every sheet of the ``scratch`` workbook
+    (``tool``: as :func:`graft_tool`).
     Returns the added sheet names.  Raises :class:`Unsupported` for an odd package or a
     sheet name that exists already (case-insensitively, as Excel compares).
 
@@ -353,6 +421,21 @@ def graft(
     (style indexes remapped) and returns the sheets to add instead: the fast document path
     (gendan.documents.fastsheets) passes one template sheet per document shape and gets
     back one sheet per order, so openpyxl writes a handful of sheets, not thousands."""
+    return _graft(src, scratch, out, expand, compresslevel, tool)[0]
+
+
+def _graft(
+    src: str | Path,
+    scratch: bytes,
+    out: str | Path,
+    expand: Expand | None,
+    compresslevel: int | None,
+    tool: bool = False,
+) -> tuple[list[str], set[str]]:
+    """:func:`graft`; with ``tool``, as :func:`graft_tool`.  Returns the sheet names and
+    the parts written or deleted."""
+    from gendan.write import tool_sheets
+
     sheets, sstyles, strings = _scratch(scratch)
     zin = zipfile.ZipFile(src)
     names = set(zin.namelist())
@@ -367,7 +450,7 @@ def graft(
     )
     if styles_p is None or styles_p not in names:
         raise Unsupported("no styles part")
-    styles, xf_map = merge_styles(read_text(zin, styles_p), sstyles)
+    styles, xf_map = merge_styles(read_text(zin, styles_p), sstyles, reuse=tool)
     m = re.search(r"<((?:\w+:)?)sheets\b[^>]*>(.*?)</\1sheets>", wb, re.S)
     if not m:
         raise Unsupported("no sheets element")
@@ -388,14 +471,50 @@ def graft(
         sheets = expand(sheets)
     if strict:  # the same elements in the Strict namespaces (declared on the root only)
         sheets = [_ScratchSheet(s.name, _to_strict(s.xml), s.print_area) for s in sheets]
+    tags = list(re.finditer(rf"<{re.escape(p)}sheet\b[^>]*?/>", m.group(2)))
+    if len(tags) != len(existing):
+        raise Unsupported("unexpected sheet entries")
+    # where each sheet goes: in place of the tool's earlier sheet (index), or at the end
+    place: list[int | None] = []
+    index = tool_sheets.by_asked(tool_sheets.marked_sheets(wb, p)) if tool else {}
+    used: set[int] = set()
     for s in sheets:
-        if s.name.casefold() in taken:
-            raise Unsupported(f"sheet {s.name} exists")
+        j = tool_sheets.own_sheet(s.name, existing, index, used) if index else None
+        if j is not None:
+            used.add(j)
+        if j is None and s.name.casefold() in taken:
+            if not tool:
+                raise Unsupported(f"sheet {s.name} exists")
+        place.append(j)
+    asked = [s.name for s in sheets]
+    sheets = [
+        _ScratchSheet(existing[j], s.xml, s.print_area)
+        if j is not None
+        else (
+            _ScratchSheet(unique_sheet_name(s.name, taken), s.xml, s.print_area)
+            if tool and s.name.casefold() in taken
+            else s
+        )
+        for s, j in zip(sheets, place, strict=True)
+    ]
+    victims = {
+        j: (
+            tags[j].group(0),
+            _attr_of(tags[j].group(0), f"{r}:id"),
+            _attr_of(tags[j].group(0), "sheetId"),
+        )
+        for j in place
+        if j is not None
+    }
+    removal = tool_sheets.remove_sheets(zin, wb, rels, ct, p, wbp, victims)
+    wb, rels, ct = removal.wb, removal.rels, removal.ct
     ids = [int(x) for x in re.findall(r'\bsheetId="(\d+)"', m.group(2))]
     next_sheet_id = max(ids or [0]) + 1
     rel_ids = {i for i, _t, _x in rel_targets(rels)}
     new_sheet_xml, new_rels, new_ct, new_names, parts = [], [], [], [], {}
     k = 1
+    appended = 0
+    replaced: dict[str, str] = {}  # old <sheet> tag -> new one
     for n, s in enumerate(sheets):
         while (
             f"{base}/worksheets/sheet{k}.xml" in names or f"{base}/worksheets/sheet{k}.xml" in parts
@@ -406,17 +525,33 @@ def graft(
         while rid in rel_ids:
             rid += "x"
         parts[part] = s.xml
-        new_sheet_xml.append(
-            f'<{p}sheet name={quoteattr(s.name)} sheetId="{next_sheet_id + n}" {r}:id="{rid}"/>'
-        )
+        tag = f'<{p}sheet name={quoteattr(s.name)} sheetId="{next_sheet_id + n}" {r}:id="{rid}"/>'
+        j = place[n]
+        if j is not None:
+            replaced[victims[j][0]] = tag
+            local = j
+        else:
+            new_sheet_xml.append(tag)
+            local = len(existing) + appended
+            appended += 1
         new_rels.append(f'<Relationship Id="{rid}" Type="{ws_type}" Target="/{part}"/>')
         new_ct.append(f'<Override PartName="/{part}" ContentType="{WS_CT}"/>')
         if s.print_area:
             new_names.append(
-                f'<{p}definedName name="_xlnm.Print_Area" localSheetId="{len(existing) + n}">'
+                f'<{p}definedName name="_xlnm.Print_Area" localSheetId="{local}">'
                 f"{escape(s.print_area)}</{p}definedName>"
             )
-    wb = wb[: m.end(2)] + "".join(new_sheet_xml) + wb[m.end(2) :]
+        if tool:
+            new_names.append(tool_sheets.marker_xml(p, local, asked[n]))
+    m = re.search(rf"<({re.escape(p)})sheets\b[^>]*>(.*?)</\1sheets>", wb, re.S)
+    if not m:
+        raise Unsupported("no sheets element")
+    inner = re.sub(
+        rf"<{re.escape(p)}sheet\b[^>]*?/>",
+        lambda t: replaced.get(t.group(0), t.group(0)),
+        m.group(2),
+    )
+    wb = wb[: m.start(2)] + inner + "".join(new_sheet_xml) + wb[m.end(2) :]
     if new_names:
         dn = re.search(rf"</{re.escape(p)}definedNames>", wb)
         if dn:
@@ -448,17 +583,33 @@ def graft(
         raise Unsupported("unexpected relationships or content types part")
     rels = rels[:end] + "".join(new_rels) + rels[end:]
     ct = ct[:end_ct] + "".join(new_ct) + ct[end_ct:]
-    changed = {wbp: wb, wb_rels_p: rels, "[Content_Types].xml": ct, styles_p: styles}
+    changed = {
+        wbp: wb.encode("utf-8"),
+        wb_rels_p: rels.encode("utf-8"),
+        "[Content_Types].xml": ct.encode("utf-8"),
+        styles_p: styles.encode("utf-8"),
+        **removal.rewritten,
+    }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zout:
         for info in zin.infolist():
+            if info.filename in removal.dropped:
+                continue
             if info.filename in changed:
-                zout.writestr(info.filename, changed[info.filename].encode("utf-8"))
+                zout.writestr(info.filename, changed[info.filename])
             else:
                 copy_entry(zin, zout, info)
         for part, data in parts.items():
             zout.writestr(part, data)
     zin.close()
-    return [s.name for s in sheets]
+    return [s.name for s in sheets], {*changed, *parts, *removal.dropped}
+
+
+def _attr_of(tag: str, name: str) -> str:
+    """The value of the attribute ``name`` (with its prefix) of an element's tag."""
+    got = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
+    if got is None:
+        raise Unsupported(f"a sheet entry without {name}")
+    return unescape(got.group(1))
 
 
 def _to_strict(xml: bytes) -> bytes:
@@ -481,7 +632,23 @@ def _to_strict(xml: bytes) -> bytes:
 
 
 def writer(
-    src: str | Path, scratch: bytes, expand: Expand | None = None, compresslevel: int | None = None
+    src: str | Path,
+    scratch: bytes,
+    expand: Expand | None = None,
+    compresslevel: int | None = None,
+    tool: bool = False,
 ) -> Callable[[Path], list[str]]:
-    """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target."""
-    return lambda tmp: graft(src, scratch, tmp, expand, compresslevel)
+    """For :func:`gendan.write.safe_write.atomic_write`: graft into the temporary target
+    (``tool``: as :func:`graft_tool`, marking the sheets and replacing the tool's own)."""
+    return lambda tmp: graft(src, scratch, tmp, expand, compresslevel, tool)
+
+
+def own_sheet_names(path: str | Path) -> set[str]:
+    """The case-folded names of the sheets of ``path`` that a tool graft made (and may
+    replace); see gendan.write.tool_sheets."""
+    from gendan.write import tool_sheets
+
+    with zipfile.ZipFile(path) as z:
+        wb = read_text(z, workbook_part(z))
+    m = re.search(r"<((?:\w+:)?)sheets\b", wb)
+    return tool_sheets.own_sheet_names(wb, m.group(1) if m else "", sheet_names(path))

@@ -437,7 +437,7 @@ def test_generate_adds_sheets_and_leaves_the_input_alone(tmp_path: Path) -> None
     assert wb["发票-GD26-001"]["G15"].value.startswith("=IFERROR(")
     assert "GD26-001" in result.summary("zh") or "2 个订单" in result.summary("zh")
     again = generate(out, tmp_path / "docs2.xlsx", orders=["GD26-001"], issue=True, now=NOW)
-    assert again.method == "openpyxl"  # its sheets exist: loaded, replaced, saved
+    assert again.method == "graft"  # its own sheets exist: replaced in the package
     wb2 = openpyxl.load_workbook(again.out)
     assert wb2.sheetnames.count("发票-GD26-001") == 1  # replaced, not duplicated
     assert wb2["发票-GD26-001"]["G15"].value == 25850

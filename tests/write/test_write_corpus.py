@@ -90,14 +90,24 @@ def test_docs_into_a_realworld_book_keeps_every_part(
 def test_docs_rerun_through_openpyxl_refuses_when_it_would_lose_saved_results(
     books: dict[str, Path], tmp_path: Path
 ) -> None:
-    """A re-run on gendan's own output (its document sheets exist, so grafting cannot add
-    them) would go through openpyxl, which drops every formula's saved result: refused
-    with one sentence naming why, nothing written."""
+    """A re-run on a book whose document sheets gendan did not mark as its own (an older
+    gendan's output; the sheets the tool marks are replaced, tests/write/test_tool_sheets.py)
+    would go through openpyxl, which drops every formula's saved result: refused with one
+    sentence naming why, nothing written."""
+    import re
+
     from gendan.documents import generate
 
     src = _book(books, "rw-features.xlsx", tmp_path)
     first = tmp_path / "first.xlsx"
     generate(src, first, all=True, now=NOW)
+    parts = _parts(first)
+    parts["xl/workbook.xml"] = re.sub(
+        rb'<definedName name="_gendan_tool"[^>]*>[^<]*</definedName>', b"", parts["xl/workbook.xml"]
+    )
+    with zipfile.ZipFile(first, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
     again = tmp_path / "again.xlsx"
     with pytest.raises(OutputError) as got:
         generate(first, again, all=True, now=NOW)
