@@ -45,6 +45,7 @@ from gendan.model.plan import (
     RowHeight,
     SetFormula,
     SetValues,
+    quote_sheet,
 )
 from gendan.model.terms import parse_terms
 from gendan.model.words import (
@@ -67,11 +68,6 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _SPLIT_CONTAINERS = re.compile(r"[,，/;；、\s]+")
 #: master columns shown as text although typed (enum canonical values are fine as typed)
 _TEXT_TYPES = ("text", "terms")
-
-
-def quote_sheet(name: str) -> str:
-    """``'工作序列表'`` — always quoted, quotes doubled (safe for any sheet name)."""
-    return "'" + name.replace("'", "''") + "'"
 
 
 def sheet_name(doc: DocumentSpec, contract_no: str) -> str:

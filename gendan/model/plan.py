@@ -235,9 +235,15 @@ def split_ref(ref: str) -> tuple[str, str]:
     return sheet, address
 
 
+def quote_sheet(name: str) -> str:
+    """``'工作序列表'``: a sheet name as a formula or link names it — always quoted, quotes
+    doubled, so any name a user gives a sheet is safe (the one definition)."""
+    return "'" + name.replace("'", "''") + "'"
+
+
 def quote_ref(sheet: str, address: str) -> str:
     """The inverse of :func:`split_ref`: the sheet name always quoted."""
-    return "'" + sheet.replace("'", "''") + "'!" + address
+    return quote_sheet(sheet) + "!" + address
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gendan.model.grid import column_letter
+from gendan.model.plan import quote_sheet
 from gendan.model.schema import ColumnSpec, Condition, Schema, SheetSpec
 from gendan.model.terms import LC_METHODS
 from gendan.native.terms import _MCODE, PREFIX, TermsFormulas, _num, _slug, _strlist
@@ -97,7 +98,7 @@ class Layout:
 
     def column_range(self, key: str, qualify: bool = True) -> str:
         """The column's cells over the covered rows, absolute: '产品'!$A$2:$A$301."""
-        q = f"{_quote(self.sheet)}!" if qualify else ""
+        q = f"{quote_sheet(self.sheet)}!" if qualify else ""
         col = self.letter(key)
         return f"{q}${col}${self.first}:${col}${self.last}"
 
@@ -114,10 +115,6 @@ class BookLayout:
 
     def tables(self) -> list[Layout]:
         return [t for t in (self.master, self.customers, self.products) if t is not None]
-
-
-def _quote(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
 
 
 def template_layout(schema: Schema, header_row: int, rows: int, ref_rows: int) -> BookLayout:
@@ -234,7 +231,7 @@ class Cells:
 
     def __init__(self, lay: Layout, row: int, qualify: bool = False) -> None:
         self.lay, self.row = lay, row
-        self.q = f"{_quote(lay.sheet)}!" if qualify else ""
+        self.q = f"{quote_sheet(lay.sheet)}!" if qualify else ""
 
     def __getitem__(self, key: str) -> str:
         return f"{self.q}${self.lay.letter(key)}{self.row}"
@@ -458,7 +455,7 @@ class _Builder(TermsFormulas):
             name = f"{PREFIX}{short}"
             col = column_letter(k + 2)
             self.out.helper[name] = self.names[name]
-            self.names[name] = f"INDEX({_quote(HELPER_SHEET)}!${col}$1:${col}${last},ROW())"
+            self.names[name] = f"INDEX({quote_sheet(HELPER_SHEET)}!${col}$1:${col}${last},ROW())"
         return self.out
 
     def cell_rules(self, lay: Layout) -> None:

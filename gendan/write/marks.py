@@ -55,6 +55,7 @@ from gendan.model.plan import (
     Note,
     Plan,
     SetValues,
+    quote_ref,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -208,10 +209,6 @@ def _note_text(findings: Sequence[Finding], lang: str) -> str:
     return "\n".join(lines)
 
 
-def _link(sheet: str, cell: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'!" + cell
-
-
 def plan_marks(
     report: Report,
     tables_or_data: WorkbookData | Sequence[str] | Any,
@@ -306,7 +303,7 @@ def _plan_results(
             row.append(f.message("en"))
         rows.append(row)
         if f.cell and f.sheet in names:
-            links.append(Hyperlink(RESULTS_SHEET, f"C{r}", _link(f.sheet, f.cell), where))
+            links.append(Hyperlink(RESULTS_SHEET, f"C{r}", quote_ref(f.sheet, f.cell), where))
     title = (
         f"检查结果：{counts['error']} 个错误，{counts['warning']} 个警告"
         if zh
