@@ -13,16 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gendan.model.plan import (
-    ColumnWidth,
     Fill,
-    Font,
-    FreezePanes,
     Hyperlink,
-    NewSheet,
     NumberFormat,
     Plan,
-    SetValues,
+    quote_ref,
 )
+from macros_py.list_sheet import plan_list_sheet
 
 OVERDUE_SHEET = "逾期催款"
 
@@ -92,7 +89,6 @@ def plan_overdue(
     zh = lang != "en"
     rows: list[list[Any]] = [[c[0] if zh else c[1] for c in _COLUMNS]]
     ordered = sorted(items, key=lambda r: (-(r.days_overdue or -(10**6)), r.contract_no or ""))
-    plan = Plan()
     links: list[Hyperlink] = []
     fills: list[Fill] = []
     for k, r in enumerate(ordered):
@@ -116,7 +112,7 @@ def plan_overdue(
             ]
         )
         if r.cell and r.sheet:
-            target = "'" + r.sheet.replace("'", "''") + "'!" + r.cell
+            target = quote_ref(r.sheet, r.cell)
             links.append(Hyperlink(OVERDUE_SHEET, f"A{n}", target, r.contract_no or r.cell))
         if r.level in _FILL:
             fills.append(Fill(OVERDUE_SHEET, f"H{n}:J{n}", _FILL[r.level]))
@@ -126,19 +122,10 @@ def plan_overdue(
         if zh
         else f"Receivables as of {as_of.isoformat()}: {len(ordered)} open, {total:,.2f} overdue"
     )
-    plan.add(NewSheet(OVERDUE_SHEET, replace=True, tab_color="FFC000"))
-    plan.add(SetValues(OVERDUE_SHEET, "A1", [[title]]))
-    plan.add(SetValues(OVERDUE_SHEET, "A2", rows))
-    plan.add(Font(OVERDUE_SHEET, "A1", bold=True, size=13))
-    plan.add(Font(OVERDUE_SHEET, "A2:L2", bold=True))
-    plan.add(Fill(OVERDUE_SHEET, "A2:L2", "D9E1F2"))
-    plan.add(FreezePanes(OVERDUE_SHEET, "B3"))
+    formats: list[NumberFormat] = []
     if ordered:
         last = len(ordered) + 2
-        plan.add(NumberFormat(OVERDUE_SHEET, f"D3:F{last}", "#,##0.00"))
-        plan.add(NumberFormat(OVERDUE_SHEET, f"G3:G{last}", "yyyy-mm-dd"))
-    for j, (_zh, _en, width) in enumerate(_COLUMNS):
-        plan.add(ColumnWidth(OVERDUE_SHEET, chr(ord("A") + j), width))
-    plan.add(*fills)
-    plan.add(*links)
-    return plan
+        formats.append(NumberFormat(OVERDUE_SHEET, f"D3:F{last}", "#,##0.00"))
+        formats.append(NumberFormat(OVERDUE_SHEET, f"G3:G{last}", "yyyy-mm-dd"))
+    widths = [c[2] for c in _COLUMNS]
+    return plan_list_sheet(OVERDUE_SHEET, "FFC000", title, rows, widths, formats, [*fills, *links])

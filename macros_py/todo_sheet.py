@@ -14,17 +14,14 @@ import datetime as dt
 from collections.abc import Sequence
 
 from gendan.model.plan import (
-    ColumnWidth,
     Fill,
-    Font,
-    FreezePanes,
     Hyperlink,
-    NewSheet,
     NumberFormat,
     Plan,
-    SetValues,
+    quote_ref,
 )
 from gendan.report.todo import TodoItem, days_text
+from macros_py.list_sheet import plan_list_sheet
 
 TODO_SHEET = "今日待办"
 
@@ -64,7 +61,7 @@ def plan_todo(items: Sequence[TodoItem], as_of: dt.date, window: int, lang: str 
             ]
         )
         if t.sheet and t.cell:
-            target = "'" + t.sheet.replace("'", "''") + "'!" + t.cell
+            target = quote_ref(t.sheet, t.cell)
             links.append(Hyperlink(TODO_SHEET, f"A{n}", target, t.contract_no or t.cell))
         colour = _LATE if t.days_left < 0 else _TODAY if t.days_left == 0 else _SOON
         fills.append(Fill(TODO_SHEET, f"D{n}:F{n}", colour))
@@ -74,18 +71,6 @@ def plan_todo(items: Sequence[TodoItem], as_of: dt.date, window: int, lang: str 
         if zh
         else f"To do on {as_of.isoformat()}: {len(items)} items, {late} late (due within {window} days, or late)"
     )
-    plan = Plan()
-    plan.add(NewSheet(TODO_SHEET, replace=True, tab_color="5B9BD5"))
-    plan.add(SetValues(TODO_SHEET, "A1", [[title]]))
-    plan.add(SetValues(TODO_SHEET, "A2", rows))
-    plan.add(Font(TODO_SHEET, "A1", bold=True, size=13))
-    plan.add(Font(TODO_SHEET, "A2:H2", bold=True))
-    plan.add(Fill(TODO_SHEET, "A2:H2", "D9E1F2"))
-    plan.add(FreezePanes(TODO_SHEET, "B3"))
-    if items:
-        plan.add(NumberFormat(TODO_SHEET, f"D3:D{len(items) + 2}", "yyyy-mm-dd"))
-    for j, (_zh, _en, width) in enumerate(_COLUMNS):
-        plan.add(ColumnWidth(TODO_SHEET, chr(ord("A") + j), width))
-    plan.add(*fills)
-    plan.add(*links)
-    return plan
+    formats = [NumberFormat(TODO_SHEET, f"D3:D{len(items) + 2}", "yyyy-mm-dd")] if items else []
+    widths = [c[2] for c in _COLUMNS]
+    return plan_list_sheet(TODO_SHEET, "5B9BD5", title, rows, widths, formats, [*fills, *links])
