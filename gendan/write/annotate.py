@@ -237,18 +237,16 @@ def _only_new_sheets(plan: Plan) -> bool:
 
 def _graft_plan(src: str | Path, tmp: Path, plan: Plan) -> PatchDone:
     """Write ``src`` plus the new sheets of ``plan`` to ``tmp`` by grafting
-    (gendan.write.inject.graft_tool): every action must be on a sheet the plan creates;
-    the tool's own earlier sheet of a name is replaced, a user's is never touched."""
+    (gendan.write.inject.graft_tool); ``plan`` acts only on sheets it creates (the caller,
+    :func:`write_plan`, has checked :func:`_only_new_sheets`); the tool's own earlier sheet
+    of a name is replaced, a user's is never touched."""
     import io
 
     import openpyxl
 
-    from gendan import ooxml
     from gendan.write import inject
     from gendan.write.apply_openpyxl import apply_plan
 
-    if not _only_new_sheets(plan):
-        raise ooxml.Unsupported("the plan changes sheets it does not create")
     wb = openpyxl.Workbook()
     default = wb.worksheets[0]  # a new workbook: its one (active) sheet
     apply_plan(plan, wb)
